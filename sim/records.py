@@ -1,0 +1,57 @@
+"""One replication's records as columns, ready for Parquet.
+
+Tables are dicts of column lists so they pickle cheaply between worker processes; the
+schema is fixed here once so every run writes the same columns and types.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from .kpis import minute_series
+from .model import Outcome  # row layouts: CALL_COLUMNS, MESSAGE_COLUMNS, DISPATCH_COLUMNS there
+
+_F, _I, _S = pa.float64(), pa.int32(), pa.string()
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "incidents": pa.schema([("replication", _I), ("incident", _I), ("minute", _F), ("region", _S), ("type", _S),
+                            ("priority", _I), ("norm_min", _F), ("units_needed", _I), ("t_answered", _F),
+                            ("t_alarm", _F), ("t_on_scene", _F), ("t_closed", _F), ("state", _S)]),
+    "calls": pa.schema([("replication", _I), ("call", _I), ("incident", _I), ("caller", _I), ("attempt", _I),
+                        ("t_arrival", _F), ("t_answered", _F), ("t_end", _F), ("handled_as", _S), ("state", _S)]),
+    "messages": pa.schema([("replication", _I), ("message", _I), ("incident", _I), ("unit", _S), ("kind", _S),
+                           ("t_created", _F), ("t_start", _F), ("t_end", _F), ("channel", _S), ("state", _S)]),
+    "dispatches": pa.schema([("replication", _I), ("incident", _I), ("unit", _S), ("station", _S), ("t_alarm", _F),
+                             ("t_departed", _F), ("t_on_scene", _F), ("t_clear", _F), ("t_available", _F), ("state", _S)]),
+}
+
+
+def _none(x):
+    return None if x is None or x != x else x
+
+
+def tables(outcome: Outcome, replication: int) -> dict[str, dict[str, list]]:
+    names = outcome.unit_names
+    stations = [s.name for s in outcome.scenario.units.stations]
+    incidents = [(replication, i.id, i.minute, i.region, i.type, i.priority, i.norm_min, i.units_needed,
+                  _none(i.t_answered), _none(i.t_alarm), _none(i.t_on_scene), _none(i.t_closed), i.state)
+                 for i in outcome.incidents]
+    calls = [(replication, *row[:5], _none(row[5]), _none(row[6]), *row[7:]) for row in outcome.calls]
+    messages = [(replication, m[0], m[1], names[m[2]], m[3], m[4], _none(m[5]), _none(m[6]), m[7], m[8])
+                for m in outcome.messages]
+    dispatches = [(replication, d[0], names[d[1]], stations[d[2]], d[3], *map(_none, d[4:8]), d[8])
+                  for d in outcome.dispatches]
+    out = {}
+    for name, rows in (("incidents", incidents), ("calls", calls), ("messages", messages), ("dispatches", dispatches)):
+        columns = SCHEMAS[name].names
+        out[name] = {c: list(v) for c, v in zip(columns, zip(*rows))} if rows else {c: [] for c in columns}
+    series = minute_series(outcome)
+    out["timeseries"] = {"replication": [replication] * len(series["minute"]),
+                         **{k: v.tolist() for k, v in series.items()}}
+    return out
+
+
+def to_arrow(name: str, columns: dict[str, list]) -> pa.Table:
+    if name in SCHEMAS:
+        return pa.table(columns, schema=SCHEMAS[name])
+    return pa.table({k: pa.array(v, type=_I if k in ("replication", "minute") else _F) for k, v in columns.items()})

@@ -1,0 +1,37 @@
+"""Random-number streams: one numpy Generator per stochastic element.
+
+``STREAM_NAMES`` is append-only: a new element gets a new name at the end, so the streams
+of existing elements, and every stored result, stay the same. Each replication spawns its
+streams from ``SeedSequence([seed, replication])``; two scenarios run with the same seed
+therefore draw the same incidents and calls (common random numbers), whatever else differs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STREAM_NAMES: tuple[str, ...] = (
+    "incident_arrivals",
+    "incident_region",
+    "incident_type",
+    "duplicate_calls",
+    "call_offsets",
+    "caller_patience",
+    "redial",
+    "intake",
+    "duplicate_handling",
+    "dispatch",
+    "alarm",
+    "units_needed",
+    "on_scene",
+    "radio_messages",
+    "radio_message_time",
+    "message_timing",
+    "turnout",
+    "travel",
+)
+
+
+def make_streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
+    children = np.random.SeedSequence([seed, replication]).spawn(len(STREAM_NAMES))
+    return {name: np.random.Generator(np.random.PCG64(child)) for name, child in zip(STREAM_NAMES, children)}
