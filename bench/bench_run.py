@@ -72,6 +72,40 @@ def median(xs):
 # engine comparison (in process)
 # --------------------------------------------------------------------------------------
 
+class LoadMeter:
+    """CPU time of this process against the whole machine's over an interval (Linux /proc/stat).
+
+    ``cpu_share``: this process's CPU time / wall time (< 1: it was preempted or blocked).
+    ``others_cpus``: CPUs' worth of time the rest of the machine was busy meanwhile, and
+    ``steal_cpus`` the hypervisor took; both > 0 mean the numbers are disturbed.
+    """
+
+    HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    @staticmethod
+    def _stat():
+        text = _read("/proc/stat") or ""
+        f = [int(x) for x in text.splitlines()[0].split()[1:]] if text.startswith("cpu ") else []
+        if len(f) < 8:
+            return None
+        return f[0] + f[1] + f[2] + f[5] + f[6], f[7]  # busy (user nice system irq softirq), steal
+
+    def __enter__(self):
+        self.cpu0, self.wall0, self.stat0 = time.process_time(), time.perf_counter(), self._stat()
+        return self
+
+    def __exit__(self, *exc):
+        wall = time.perf_counter() - self.wall0
+        cpu = time.process_time() - self.cpu0
+        self.result = {"cpu_share": cpu / wall}
+        stat1 = self._stat()
+        if self.stat0 and stat1:
+            busy = (stat1[0] - self.stat0[0]) / self.HZ
+            self.result["others_cpus"] = max(0.0, (busy - cpu) / wall)
+            self.result["steal_cpus"] = (stat1[1] - self.stat0[1]) / self.HZ / wall
+        return False
+
+
 def meldsim_round(scenario, seed: int, replications: range) -> dict:
     """One round of NYE replications, every phase of a replication timed separately.
 
@@ -80,6 +114,7 @@ def meldsim_round(scenario, seed: int, replications: range) -> dict:
     """
     clock = time.perf_counter
     rows = []
+    meter = LoadMeter().__enter__()
     for r in replications:
         t0 = clock()
         streams = make_streams(seed, r)
@@ -97,6 +132,7 @@ def meldsim_round(scenario, seed: int, replications: range) -> dict:
         rows.append({"replication": r, "events": outcome.events, "streams": t1 - t0, "incidents": t2 - t1,
                      "build": t3 - t2, "run": t4 - t3, "simulate": t4 - t0, "kpis": t5 - t4, "records": t6 - t5})
         del outcome, room, incidents, streams
+    meter.__exit__()
     events = sum(x["events"] for x in rows)
     sim_time = sum(x["simulate"] for x in rows)
     run_time = sum(x["run"] for x in rows)
@@ -108,6 +144,7 @@ def meldsim_round(scenario, seed: int, replications: range) -> dict:
         "events_per_s_run_only": events / run_time,
         "replications_per_s": len(rows) / sim_time,
         "replications_per_s_with_kpis": len(rows) / sum(x["simulate"] + x["kpis"] for x in rows),
+        **meter.result,
         "per_replication": rows,
     }
 
@@ -153,11 +190,13 @@ class PlainLoop:
     def round(self, runs: int) -> dict:
         clock = time.perf_counter
         times, events = [], []
-        for k in range(runs):
-            t0 = clock()
-            events.append(mmc(k, self.lam, self.mu, self.c, self.horizon))
-            times.append(clock() - t0)
+        with LoadMeter() as meter:
+            for k in range(runs):
+                t0 = clock()
+                events.append(mmc(k, self.lam, self.mu, self.c, self.horizon))
+                times.append(clock() - t0)
         return {"events": sum(events), "seconds": sum(times), "events_per_s": sum(events) / sum(times),
+                **meter.result,
                 "runs_per_s": runs / sum(times), "median_run_s": median(times), "median_events": median(events)}
 
 
@@ -202,8 +241,11 @@ def engine_comparison(scenario_path: Path, seed: int, replications: int, rounds:
         else:
             p_rounds.append(plain.round(replications))
             m_rounds.append(meldsim_round(scenario, seed, reps))
-        print(f"  round {k + 1}/{rounds}: meldsim {m_rounds[-1]['events_per_s']:,.0f} ev/s, "
-              f"plain {p_rounds[-1]['events_per_s']:,.0f} ev/s", file=sys.stderr)
+        m, p = m_rounds[-1], p_rounds[-1]
+        print(f"  round {k + 1}/{rounds}: meldsim {m['events_per_s']:,.0f} ev/s "
+              f"(cpu {m['cpu_share']:.0%}, others {m.get('others_cpus', math.nan):.2f} CPUs), "
+              f"plain {p['events_per_s']:,.0f} ev/s (cpu {p['cpu_share']:.0%}, "
+              f"others {p.get('others_cpus', math.nan):.2f} CPUs)", file=sys.stderr)
 
     rss_after = maxrss_bytes()
     def one_replication():
@@ -254,6 +296,10 @@ def engine_comparison(scenario_path: Path, seed: int, replications: int, rounds:
         "ratio_events_per_s_of_medians": m_eps / p_eps,
         "ratio_events_per_s_run_only_median": median(ratios_run),
         "ratios_per_round": ratios,
+        "cpu_share_median": median([r["cpu_share"] for r in m_rounds + p_rounds]),
+        "cpu_share_min": min(r["cpu_share"] for r in m_rounds + p_rounds),
+        "others_cpus_median": median([r.get("others_cpus", math.nan) for r in m_rounds + p_rounds]),
+        "steal_cpus_median": median([r.get("steal_cpus", math.nan) for r in m_rounds + p_rounds]),
         "maxrss_bytes_before": rss_before,
         "maxrss_bytes_after": rss_after,
     }
@@ -385,8 +431,11 @@ def full_run(scenario: str, replications: int, jobs: int, keep_output: bool) -> 
     time_file = work / "time-v.txt"
     full_cmd = (["/usr/bin/time", "-v", "-o", str(time_file)] if time_v else []) + cmd
     stdout, stderr = open(work / "stdout.txt", "w+"), open(work / "stderr.txt", "w+")
+    load_before, stat0 = _loadavg(), LoadMeter._stat()
     t0 = time.perf_counter()
-    proc = subprocess.Popen(full_cmd, cwd=ROOT, stdout=stdout, stderr=stderr)
+    # the meldsim of this tree, not whatever the editable install points at
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))}
+    proc = subprocess.Popen(full_cmd, cwd=ROOT, stdout=stdout, stderr=stderr, env=env)
     sampler = TreeSampler(proc.pid, skip_root=bool(time_v))
     sampler.start()
     if time_v:
@@ -396,6 +445,7 @@ def full_run(scenario: str, replications: int, jobs: int, keep_output: bool) -> 
         _, status, rusage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
+    stat1 = LoadMeter._stat()
     sampler.stop_event.set()
     sampler.join()
     stdout.seek(0), stderr.seek(0)
@@ -403,12 +453,18 @@ def full_run(scenario: str, replications: int, jobs: int, keep_output: bool) -> 
               "wall_s": wall, "replications_per_s": replications / wall,
               "tree_peak_rss_sum_bytes": sampler.peak_rss, "tree_peak_pss_sum_bytes": sampler.peak_pss,
               "peak_rss_one_process_bytes": sampler.peak_rss_one_process, "samples": sampler.samples,
-              "max_processes_at_once": sampler.peak_count}
+              "max_processes_at_once": sampler.peak_count, "loadavg_before": load_before,
+              "loadavg_after": _loadavg()}
     if time_v and time_file.exists():
         result["time_v"] = parse_time_v(time_file.read_text())
     elif rusage is not None:
         result["time_v"] = {"max_rss_bytes": rusage.ru_maxrss * 1024, "user_s": rusage.ru_utime,
                             "system_s": rusage.ru_stime}
+    tree_cpu = result.get("time_v", {}).get("user_s", 0) + result.get("time_v", {}).get("system_s", 0)
+    if stat0 and stat1 and tree_cpu:
+        busy = (stat1[0] - stat0[0]) / LoadMeter.HZ
+        result["others_cpus"] = max(0.0, (busy - tree_cpu) / wall)
+        result["steal_cpus"] = (stat1[1] - stat0[1]) / LoadMeter.HZ / wall
     # who ran: the meldsim main process, its pool workers, anything else (git for the manifest)
     main = proc.pid
     if time_v:
@@ -474,6 +530,13 @@ def report(data: dict) -> None:
     print(f"    {'simulate + kpis':28}{m['replication_with_kpis_median_s'] * 1e3:8.2f} ms   "
           f"(+ records: {m['replication_with_kpis_records_median_s'] * 1e3:.2f} ms); "
           f"simulate min/max {m['replication_min_s'] * 1e3:.1f}/{m['replication_max_s'] * 1e3:.1f} ms")
+    print(f"  CPU share of the rounds (process CPU time / wall): median {e['cpu_share_median']:.0%}, "
+          f"lowest {e['cpu_share_min']:.0%}; other processes used {e['others_cpus_median']:.2f} CPUs "
+          f"(median), steal {e['steal_cpus_median']:.2f}; load average {data['env']['loadavg_start']} at start, "
+          f"{data['env'].get('loadavg_end')} at end")
+    if e["cpu_share_min"] < 0.9 or e["others_cpus_median"] > 0.25:
+        print("  WARNING: the benchmark was preempted (other load on the machine); absolute times are inflated, "
+              "ratios less so")
     print(f"  peak RSS of this process: {fmt_bytes(e['maxrss_bytes_after'])} "
           f"(after imports and scenario load: {fmt_bytes(e['maxrss_bytes_before'])})")
 
@@ -493,6 +556,9 @@ def report(data: dict) -> None:
                   f"{fmt_bytes(r['tree_peak_rss_sum_bytes']):>13} {fmt_bytes(r['tree_peak_pss_sum_bytes']):>13} "
                   f"{fmt_bytes(tv.get('max_rss_bytes')):>11} {fmt_bytes(r.get('result_allocated_bytes')):>9} "
                   f"{len(r['worker_processes']):>7}")
+            print(f"       other processes meanwhile: {r.get('others_cpus', math.nan):.2f} CPUs, "
+                  f"load average {r['loadavg_before']} -> {r['loadavg_after']}; in-process sampler: "
+                  f"{r['samples']} samples, at most {r['max_processes_at_once']} processes at once")
             if r.get("error"):
                 print(f"       exit {r['returncode']}: {r['error'].strip().splitlines()[-1:]}")
 
@@ -537,8 +603,11 @@ def targets(data: dict, full_replications: int) -> list[dict]:
 
 def environment() -> dict:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True, timeout=5).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=5)
+        if head.returncode != 0:
+            raise OSError("not a git checkout")
+        commit = head.stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                                capture_output=True, text=True, timeout=5).stdout.strip()
         commit += "-dirty" if dirty else ""
@@ -552,7 +621,12 @@ def environment() -> dict:
     return {"python": platform.python_version(), "simpy": simpy.__version__, "numpy": np.__version__,
             "platform": platform.platform(), "cpu": cpu,
             "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "git_commit": commit}
+            "git_commit": commit, "loadavg_start": _loadavg()}
+
+
+def _loadavg() -> str | None:
+    text = _read("/proc/loadavg")
+    return " ".join(text.split()[:3]) if text else None
 
 
 def main(argv=None) -> int:
@@ -577,6 +651,7 @@ def main(argv=None) -> int:
         for jobs in (int(j) for j in args.full_jobs.split(",")):
             print(f"full job: {args.full_replications} replications --jobs {jobs} ...", file=sys.stderr)
             data["full"].append(full_run(args.scenario, args.full_replications, jobs, args.keep_output))
+    data["env"]["loadavg_end"] = _loadavg()
     data["targets"] = targets(data, args.full_replications)
     report(data)
     if not args.no_json:

@@ -33,6 +33,8 @@ class Incident:
     call_handling_min: list[float]  # duplicate handling time per call (unused for the reporting call)
     message_fractions: list[float]  # when each spoken message falls in the on-scene time
     message_durations_min: list[float]
+    scene_fractions: list[float]
+    scene_durations_min: list[float]
     # filled in by the model
     t_answered: float | None = None
     t_alarm: float | None = None
@@ -58,7 +60,7 @@ def arrival_minutes(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
     first_boundary = 60 - start % 60
     edges = np.concatenate(([0.0], np.arange(first_boundary, horizon.duration_min, 60.0), [horizon.duration_min]))
     edges = np.unique(edges)
-    hours = ((start + edges[:-1]) // 60).astype(int) % 24
+    hours = ((start + edges[:-1]) // 60).astype(int) % len(factors)
     rates = rate_per_min * factors[hours]
     cumulative = np.concatenate(([0.0], np.cumsum(rates * np.diff(edges))))
     total = cumulative[-1]
@@ -97,12 +99,14 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
     patience = room.caller_patience_min.sampler(streams["caller_patience"])
     handling = room.duplicate_call_min.sampler(streams["duplicate_handling"])
     timing = streams["message_timing"].random
+    scene_timing = streams["scene_message_time"].random
     incidents = []
     for i, (minute, region, kind) in enumerate(zip(minutes, regions, kinds)):
         spec = load.incident_types[kind]
         s = samplers[kind]
         n_calls = 1 + s.duplicates()
         n_messages = s.messages()
+        n_scene = s.scene()
         incidents.append(Incident(
             id=i, minute=minute, region=region, type=kind, priority=spec.priority, norm_min=spec.norm_min,
             units_needed=max(1, s.units()), on_scene_min=s.on_scene(), intake_min=s.intake(),
@@ -112,6 +116,8 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
             call_handling_min=[handling() for _ in range(n_calls)],
             message_fractions=sorted(timing() for _ in range(n_messages)),
             message_durations_min=[samplers.radio() for _ in range(n_messages)],
+            scene_fractions=sorted(scene_timing() for _ in range(n_scene)),
+            scene_durations_min=[samplers.scene_radio() for _ in range(n_scene)],
         ))
     return incidents
 
@@ -124,10 +130,12 @@ class _TypeSamplers(dict):
         room = scenario.room
         self.dispatch = room.dispatch_min.sampler(streams["dispatch"])
         self.radio = room.radio_message_min.sampler(streams["radio_message_time"])
+        self.scene_radio = room.radio_message_min.sampler(streams["scene_message_time"])
         for name, spec in scenario.load.incident_types.items():
             self[name] = _Bound(
                 duplicates=spec.duplicate_calls.count_sampler(streams["duplicate_calls"]),
                 messages=spec.radio_messages.count_sampler(streams["radio_messages"]),
+                scene=spec.scene_messages.count_sampler(streams["scene_messages"]),
                 units=spec.units_needed.count_sampler(streams["units_needed"]),
                 on_scene=spec.on_scene_min.sampler(streams["on_scene"]),
                 intake=(spec.intake_min or room.intake_min).sampler(streams["intake"]),
@@ -138,6 +146,7 @@ class _TypeSamplers(dict):
 class _Bound:
     duplicates: object
     messages: object
+    scene: object
     units: object
     on_scene: object
     intake: object

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import Outcome
-from .monitor import integral, peak, time_average
+from .model import STATUSES, Outcome
+from .monitor import integral, peak, step_integral, time_average
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,23 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     _M("radio_message_delay_p90_min", "min", "90th percentile of that wait"),
     _M("undelivered_messages", "count", "radio messages given up after the message patience"),
     _M("incidents_open_at_end", "count", "incidents not completed when the horizon ends", ""),
+    # communication under outages (issue 3)
+    _M("outage_to_detection_min", "min", "outage start until the room notices (mean over responses)"),
+    _M("outage_to_decision_min", "min", "outage start until the CaCo declares the fallback procedure"),
+    _M("outage_to_first_fallback_min", "min", "outage start until the first fallback channel is up"),
+    _M("message_delay_in_outage_mean_min", "min", "mean wait of room messages created while an outage is on"),
+    _M("message_delay_in_outage_p90_min", "min", "90th percentile of that wait"),
+    _M("spoken_statuses", "count", "status changes that had to be spoken because no status channel worked"),
+    _M("undelivered_scene_messages", "count", "unit-to-unit messages on the scene that never got through"),
+    _M("unit_minutes_unreachable", "unit-min", "minutes units on a job spent where no voice channel reached them"),
+    _M("longest_unreachable_gap_min", "min", "longest single stretch a unit on a job could not be reached"),
+    _M("incidents_gap_over_5min_share", "share", "incidents where a unit was unreachable for more than 5 min"),
+    _M("alarms_via_fallback", "count", "station alarms sent by a fallback path instead of the primary", ""),
+    _M("alarm_fallback_extra_delay_s", "s", "extra time from dispatch to alarm on a fallback path vs P2000"),
+    _M("fallback_utilisation", "share", "busy over available capacity of a fallback channel while it was up", ""),
 )}
+
+GAP_THRESHOLD_MIN = 5.0
 
 GROUPED = ("processing_time_mean_s", "processing_time_p90_s", "processing_within_60s_share",
            "opkomsttijd_mean_min", "opkomsttijd_p90_min", "opkomsttijd_within_norm_share")
@@ -123,14 +139,121 @@ def compute(outcome: Outcome) -> dict[str, float]:
     on_duty = time_average(levels["centralists_on_duty"], warmup, end)
     kpi["centralist_utilisation"] = time_average(levels["centralists_busy"], warmup, end) / on_duty if on_duty else np.nan
 
-    # --- radio traffic (spoken messages; status button presses take no room time) ---
-    spoken = [m for m in outcome.messages if m[4] >= warmup and m[7] != "button"]
-    delays = np.array([m[5] - m[4] for m in spoken if m[8] == "delivered"], dtype=float)
+    # --- radio traffic between room and units (button statuses take no room time) ---
+    instant = _instant(outcome.scenario)
+    messages = [m for m in outcome.messages if m[4] >= warmup]
+    room = [m for m in messages if m[3] != "scene" and m[7] not in instant]
+    delays = np.array([m[5] - m[4] for m in room if m[8] == "delivered"], dtype=float)
     kpi["radio_message_delay_mean_min"] = _mean(delays)
     kpi["radio_message_delay_p90_min"] = _p90(delays)
-    kpi["undelivered_messages"] = float(sum(m[8] == "undelivered" for m in outcome.messages if m[4] >= warmup))
+    kpi["undelivered_messages"] = float(sum(m[8] == "undelivered" for m in room))
     kpi["incidents_open_at_end"] = float(sum(i.state == "open" for i in inc))
+    kpi.update(outage_kpis(outcome, room, messages, inc))
     return kpi
+
+
+def outage_windows(outcome: Outcome) -> list[tuple[float, float]]:
+    """(start, end) of every outage, from the timeline; still open ones end at the horizon."""
+    end = outcome.scenario.horizon.duration_min
+    open_: list[float] = []
+    windows = []
+    for minute, event, _subject, _detail in outcome.timeline:
+        if event == "outage_start":
+            open_.append(minute)
+        elif event == "outage_end" and open_:
+            windows.append((open_.pop(0), minute))
+    return windows + [(s, end) for s in open_]
+
+
+def _response_delays(timeline) -> dict[str, list[float]]:
+    """Per procedure response: outage start to detection, decision and first activation."""
+    delays = {"detected": [], "decided": [], "activated": []}
+    start = None
+    seen: set[str] = set()
+    for minute, event, _subject, _detail in timeline:
+        if event == "outage_start" and start is None:
+            start, seen = minute, set()
+        elif event in delays and start is not None and event not in seen:
+            seen.add(event)
+            delays[event].append(minute - start)
+        elif event == "stood_down":
+            start = None
+    return delays
+
+
+def unreachable_intervals(outcome: Outcome) -> list[tuple[int, float, float]]:
+    """(dispatch row index, start, end) of every stretch a unit on a job could not be reached."""
+    end = outcome.scenario.horizon.duration_min
+    gaps_by_region: dict[str, list[tuple[float, float]]] = {}
+    for region, level in outcome.reachable.items():
+        gaps, since = [], None
+        for t, value in zip(level.times, level.values):
+            if value == 0 and since is None:
+                since = t
+            elif value and since is not None:
+                gaps.append((since, t))
+                since = None
+        if since is not None:
+            gaps.append((since, end))
+        gaps_by_region[region] = gaps
+    incidents = outcome.incidents
+    found = []
+    for i, d in enumerate(outcome.dispatches):
+        gaps = gaps_by_region[incidents[d[0]].region]
+        if not gaps or d[4] != d[4]:  # no gaps, or not alarmed yet
+            continue
+        job_start, job_end = d[4], d[9] if d[9] == d[9] else end
+        for a, b in gaps:
+            lo, hi = max(a, job_start), min(b, job_end)
+            if hi > lo:
+                found.append((i, lo, hi))
+    return found
+
+
+def outage_kpis(outcome: Outcome, room: list, messages: list, incidents: list) -> dict[str, float]:
+    scenario = outcome.scenario
+    warmup, end = scenario.horizon.warmup_min, scenario.horizon.duration_min
+    kpi: dict[str, float] = {}
+    delays = _response_delays(outcome.timeline)
+    kpi["outage_to_detection_min"] = _mean(np.array(delays["detected"]))
+    kpi["outage_to_decision_min"] = _mean(np.array(delays["decided"]))
+    kpi["outage_to_first_fallback_min"] = _mean(np.array(delays["activated"]))
+
+    windows = outage_windows(outcome)
+    in_outage = np.array([m[5] - m[4] for m in room if m[8] == "delivered"
+                          and any(a <= m[4] < b for a, b in windows)], dtype=float)
+    kpi["message_delay_in_outage_mean_min"] = _mean(in_outage) if windows else np.nan
+    kpi["message_delay_in_outage_p90_min"] = _p90(in_outage) if windows else np.nan
+    kpi["spoken_statuses"] = float(sum(m[3] in STATUSES and m[7] not in _instant(scenario) for m in room))
+    kpi["undelivered_scene_messages"] = float(sum(m[3] == "scene" and m[8] == "undelivered" for m in messages))
+
+    gaps = [(i, max(a, warmup), b) for i, a, b in unreachable_intervals(outcome) if b > warmup]
+    kpi["unit_minutes_unreachable"] = float(sum(b - a for _, a, b in gaps))
+    kpi["longest_unreachable_gap_min"] = max((b - a for _, a, b in gaps), default=0.0)
+    long_gap = {outcome.dispatches[i][0] for i, a, b in gaps if b - a > GAP_THRESHOLD_MIN}
+    counted = [i for i in incidents if i.state != "abandoned"]
+    kpi["incidents_gap_over_5min_share"] = (sum(i.id in long_gap for i in counted) / len(counted)
+                                            if counted else np.nan)
+
+    primary = [n for n, ch in scenario.channels.items() if ch.purpose == "alarm" and not ch.standby]
+    alarmed = [d for d in outcome.dispatches if d[3] >= warmup and d[4] == d[4]]
+    fallback = np.array([d[4] - d[3] for d in alarmed if d[5] not in primary], dtype=float) * 60
+    baseline = scenario.room.alarm_min.expected * scenario.channels[primary[0]].time_factor * 60
+    kpi["alarms_via_fallback"] = float(len({(d[0], d[2], d[3]) for d in alarmed if d[5] not in primary}))
+    kpi["alarm_fallback_extra_delay_s"] = _mean(fallback) - baseline if fallback.size else np.nan
+
+    for name, ch in scenario.channels.items():
+        if not ch.standby:
+            continue
+        capacity = outcome.levels[f"{name}_capacity"]
+        available = time_average(capacity, warmup, end) if max(capacity.values) < np.inf else np.nan
+        busy = time_average(outcome.levels[f"{name}_busy"], warmup, end)
+        kpi[f"fallback_utilisation[channel={name}]"] = busy / available if available and available > 0 else np.nan
+    return kpi
+
+
+def _instant(scenario) -> set[str]:
+    return {name for name, ch in scenario.channels.items() if ch.purpose == "status"}
 
 
 def minute_series(outcome: Outcome) -> dict[str, np.ndarray]:
@@ -142,4 +265,14 @@ def minute_series(outcome: Outcome) -> dict[str, np.ndarray]:
     for name, level in outcome.levels.items():
         values = np.diff(integral(level, grid)) / np.diff(grid)
         series[name] = np.where(np.isfinite(values), values, np.nan)
+    gaps = unreachable_intervals(outcome)
+    if gaps:
+        times = np.array([a for _, a, _ in gaps] + [b for _, _, b in gaps])
+        steps = np.array([1.0] * len(gaps) + [-1.0] * len(gaps))
+        order = np.argsort(times, kind="stable")
+        times = np.concatenate(([0.0], times[order]))
+        values = np.concatenate(([0.0], np.cumsum(steps[order])))
+        series["units_unreachable"] = np.diff(step_integral(times, values, grid)) / np.diff(grid)
+    else:
+        series["units_unreachable"] = np.zeros(minutes)
     return series

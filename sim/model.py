@@ -1,10 +1,12 @@
 """The MKBM fire control room as a SimPy model.
 
 Processes are small generator methods, one per thing that takes time: a 112 call waiting
-for and taking a centralist, an alarm on P2000, a unit's response, a radio message. People
-and channels are :class:`~sim.monitor.Pool`s whose capacity changes over time (the roster
-today; outages and fallbacks in the same way). Records are plain rows; KPIs are computed
-from them elsewhere (:mod:`sim.kpis`).
+for and taking a centralist, an alarm, a unit's response, a radio message. Centralists and
+channels are :class:`~sim.monitor.Pool`s whose capacity changes over time: the roster,
+outages and fallbacks all act through that one mechanism (:mod:`sim.comms`). Every
+transmission (spoken message, spoken status, alarm, scene traffic) goes through
+:meth:`ControlRoom.transmit`, which picks a channel that reaches the unit, waits, retries and
+gives up after the patience. Records are plain rows; KPIs are computed elsewhere.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from dataclasses import dataclass, field
 import simpy
 
 from .arrivals import Incident, generate_incidents
+from .comms import ChannelState, Comms
 from .monitor import Level, Pool
+from .procedure import Outages, Procedure, Timeline
 from .scenario import Scenario
 from .streams import make_streams
 
@@ -28,9 +32,12 @@ PRIORITY_OFFSETS = {"calls_first": (0, 3), "radio_first": (3, 0), "incident_prio
 
 STATUSES = ("uitgerukt", "ter_plaatse", "beschikbaar")
 
+# row layouts of the records (sim/records.py turns them into tables)
 CALL_COLUMNS = ("call", "incident", "caller", "attempt", "t_arrival", "t_answered", "t_end", "handled_as", "state")
-MESSAGE_COLUMNS = ("message", "incident", "unit", "kind", "t_created", "t_start", "t_end", "channel", "state")
-DISPATCH_COLUMNS = ("incident", "unit", "station", "t_alarm", "t_departed", "t_on_scene", "t_clear", "t_available", "state")
+MESSAGE_COLUMNS = ("message", "incident", "unit", "kind", "t_created", "t_start", "t_end", "channel", "state",
+                   "attempts")
+DISPATCH_COLUMNS = ("incident", "unit", "station", "t_dispatched", "t_alarm", "alarm_channel", "t_departed",
+                    "t_on_scene", "t_clear", "t_available", "state")
 
 
 @dataclass
@@ -42,21 +49,47 @@ class Outcome:
     calls: list[list]
     messages: list[list]
     dispatches: list[list]
+    timeline: list[tuple]
     levels: dict[str, Level]
+    reachable: dict[str, Level]
     unit_names: list[str]
     events: int = 0
     extra: dict = field(default_factory=dict)
+
+
+class Transmission:
+    """One message, status or alarm on its way; lets an outage find and move it."""
+
+    __slots__ = ("process", "purpose", "region", "staffed", "priority", "room_priority", "base_min", "row",
+                 "progress", "channel", "slot", "person", "talking", "started", "attempts")
+
+    def __init__(self, purpose, region, staffed, priority, room_priority, base_min, row=None):
+        self.purpose, self.region, self.staffed = purpose, region, staffed
+        self.priority, self.room_priority, self.base_min, self.row = priority, room_priority, base_min, row
+        self.progress = 0.0
+        self.channel: ChannelState | None = None
+        self.slot = self.person = None
+        self.talking = False
+        self.started = 0.0
+        self.attempts = 0
 
 
 class ControlRoom:
     def __init__(self, scenario: Scenario, streams: dict):
         self.scenario = scenario
         self.env = env = simpy.Environment()
-        room = scenario.room
+        room, resilience = scenario.room, scenario.resilience
         self.centralists = Pool(env, 0)
-        self.channels = {name: Pool(env, getattr(scenario.channels, name).capacity)
-                         for name in type(scenario.channels).model_fields}
-        self.time_factor = {name: getattr(scenario.channels, name).time_factor for name in self.channels}
+        self.roster_count = self.extra_centralists = 0
+        self.room_factor = 1.0
+        self.relocating = False
+        self.comms = Comms(env, scenario)
+        self.comms.on_review = self.review
+        self.timeline = Timeline(env)
+        self.dynamic = bool(scenario.outages or scenario.random_outages)
+        self.procedure = Procedure(env, scenario, self.comms, self.timeline, self, streams) if scenario.procedure else None
+        if self.dynamic:
+            Outages(env, scenario, self.comms, self.timeline, self.procedure, streams)
         self.calls_waiting = Level(env)
         self.messages_waiting = Level(env)
         self.units_busy = Level(env)
@@ -65,6 +98,14 @@ class ControlRoom:
         self.redial_delay = room.redial_delay_min.sampler(self.redial_rng)
         self.redial_patience = room.caller_patience_min.sampler(self.redial_rng)
         self.alarm_time = room.alarm_min.sampler(streams["alarm"])
+        self.fail_rng = streams["transmission_failure"]
+        self.retry = resilience.retry_min.sampler(streams["retry"])
+        self.spoken_status = resilience.spoken_status_min.sampler(streams["spoken_status"])
+        self.manual_dispatch = resilience.gms_down_dispatch_extra_min.sampler(streams["gms_manual"])
+        self.extra_turnout = {name: ch.volunteer_extra_turnout_min.sampler(streams["turnout"])
+                              for name, ch in scenario.channels.items()}
+        self.policy = resilience.interrupted_policy
+        self.patience = room.message_patience_min
         self.calls: list[list] = []
         self.messages: list[list] = []
         self.dispatches: list[list] = []
@@ -110,16 +151,30 @@ class ControlRoom:
             "centralists_on_duty": self.centralists.limit,
             "units_busy": self.units_busy,
         }
-        for name, pool in self.channels.items():
-            levels[f"{name}_busy"] = pool.busy
-            levels[f"{name}_capacity"] = pool.limit
-        return Outcome(self.scenario, incidents, self.calls, self.messages, self.dispatches, levels,
-                       self.unit_names, events=next(env._eid))
+        for name, state in self.comms.channels.items():
+            levels[f"{name}_busy"] = state.pool.busy
+            levels[f"{name}_capacity"] = state.pool.limit
+        return Outcome(self.scenario, incidents, self.calls, self.messages, self.dispatches, self.timeline.rows,
+                       levels, self.comms.reachable, self.unit_names, events=next(env._eid))
 
+    # --- the room's staffing: roster x room factor (relocation) + called in ----------------
     def roster(self):
         for minute, count in roster_changes(self.scenario):
-            yield self.env.timeout(minute - self.env.now)
-            self.centralists.set_capacity(count)
+            if minute > self.env.now:
+                yield self.env.timeout(minute - self.env.now)
+            self.roster_count = count
+            self._staff()
+
+    def set_room_factor(self, factor: float) -> None:
+        self.room_factor = factor
+        self._staff()
+
+    def add_centralists(self, extra: int) -> None:
+        self.extra_centralists += extra
+        self._staff()
+
+    def _staff(self) -> None:
+        self.centralists.set_capacity(round((self.roster_count + self.extra_centralists) * self.room_factor))
 
     def incoming(self, incidents: list[Incident]):
         """Every first and duplicate 112 call, in time order, from one process."""
@@ -142,7 +197,8 @@ class ControlRoom:
         self.calls_waiting.add(1)
         centralists = self.centralists
         req = centralists.request(priority=self.call_rank + inc.priority)
-        yield req | env.timeout(patience)
+        if not req.triggered:
+            yield req | env.timeout(patience)
         self.calls_waiting.add(-1)
         if not req.triggered:
             req.cancel()
@@ -156,7 +212,7 @@ class ControlRoom:
         if inc.t_answered is None:
             inc.t_answered = env.now
             row[7] = "intake"
-            yield env.timeout(inc.intake_min + inc.dispatch_min)
+            yield env.timeout(self.intake_and_dispatch(inc))
             centralists.release(req)
             self.dispatch(inc)
         else:
@@ -165,6 +221,16 @@ class ControlRoom:
             centralists.release(req)
         row[6], row[8] = env.now, "completed"
         self._call_done(inc)
+
+    def intake_and_dispatch(self, inc: Incident) -> float:
+        """Centralist minutes to take the call and dispatch; slower by hand while GMS is down."""
+        work = inc.intake_min + inc.dispatch_min
+        manual = 1 - self.comms.gms_factor
+        if manual > 0:
+            resilience = self.scenario.resilience
+            work *= 1 + (resilience.gms_down_intake_factor - 1) * manual
+            work += self.manual_dispatch() * manual
+        return work
 
     def redial(self, inc: Incident, caller: int, attempt: int):
         yield self.env.timeout(self.redial_delay())
@@ -180,8 +246,7 @@ class ControlRoom:
         units = self.take_units(inc.region, inc.units_needed)
         if len(units) < inc.units_needed:
             self.waiting_for_units.append([inc, inc.units_needed - len(units)])
-        if units:
-            self.env.process(self.alarm(inc, units))
+        self.alarm_units(inc, units)
 
     def take_units(self, region: str, wanted: int) -> list[int]:
         taken = []
@@ -195,18 +260,29 @@ class ControlRoom:
             self.units_busy.add(len(taken))
         return taken
 
-    def alarm(self, inc: Incident, units: list[int]):
-        env = self.env
+    def alarm_units(self, inc: Incident, units: list[int]) -> None:
+        """One alarm per station: a fallback path may reach one post and not another."""
         inc.units_assigned += len(units)
-        p2000 = self.channels["p2000"]
-        req = p2000.request(priority=inc.priority)
-        yield req
-        yield env.timeout(self.alarm_time() * self.time_factor["p2000"])
-        p2000.release(req)
-        if inc.t_alarm is None:
-            inc.t_alarm = env.now
+        by_station: dict[int, list[list]] = {}
         for unit in units:
-            env.process(self.respond(inc, unit))
+            row = [inc.id, unit, self.unit_station[unit], self.env.now, NAN, "", NAN, NAN, NAN, NAN, "open"]
+            self.dispatches.append(row)
+            by_station.setdefault(self.unit_station[unit], []).append(row)
+        for s, rows in by_station.items():
+            self.env.process(self.alarm(inc, s, rows))
+
+    def alarm(self, inc: Incident, s: int, rows: list[list]):
+        station = self.stations[s]
+        tx = Transmission("alarm", station.region, station.crew != "volunteer", inc.priority,
+                          self.call_rank + inc.priority, self.alarm_time())
+        channel = yield from self.transmit(tx, None)
+        now = self.env.now
+        extra = self.extra_turnout[channel]() if station.crew == "volunteer" else 0.0
+        if inc.t_alarm is None:
+            inc.t_alarm = now
+        for row in rows:
+            row[4], row[5] = now, channel
+            self.env.process(self.respond(inc, row, extra))
 
     def unit_free(self, unit: int) -> None:
         self.available[self.unit_station[unit]].append(unit)
@@ -220,70 +296,178 @@ class ControlRoom:
             waiting[1] -= len(units)
             if waiting[1] == 0:
                 self.waiting_for_units.popleft()
-            self.env.process(self.alarm(inc, units))
+            self.alarm_units(inc, units)
 
     # --- unit response -----------------------------------------------------------------
-    def respond(self, inc: Incident, unit: int):
+    def respond(self, inc: Incident, row: list, extra_turnout: float):
         env = self.env
-        station = self.stations[self.unit_station[unit]]
-        row = [inc.id, unit, self.unit_station[unit], env.now, NAN, NAN, NAN, NAN, "open"]
-        self.dispatches.append(row)
-        yield env.timeout(self.turnout[station.crew]())
-        row[4] = env.now
-        self.status(inc, unit, 0)
+        unit = row[1]
+        station = self.stations[row[2]]
+        yield env.timeout(self.turnout[station.crew]() + extra_turnout)
+        row[6] = env.now
+        self.status(inc, unit, 0, station.region)
         yield env.timeout(self.travel[station.region, inc.region]())
-        row[5] = env.now
-        self.status(inc, unit, 1)
+        row[7] = env.now
+        self.status(inc, unit, 1, inc.region)
         if inc.t_on_scene is None:
             inc.t_on_scene, inc.commander = env.now, unit
             for fraction, base in zip(inc.message_fractions, inc.message_durations_min):
                 env.process(self.message(inc, unit, "voice", fraction * inc.on_scene_min, base))
+            for fraction, base in zip(inc.scene_fractions, inc.scene_durations_min):
+                env.process(self.message(inc, unit, "scene", fraction * inc.on_scene_min, base, purpose="scene"))
         yield env.timeout(inc.on_scene_min)
-        row[6] = env.now
-        self.status(inc, unit, 2)
+        row[8] = env.now
+        self.status(inc, unit, 2, inc.region)
         inc.units_cleared += 1
         if inc.units_cleared == inc.units_needed:
             inc.state, inc.t_closed = "completed", env.now
         yield env.timeout(self.travel[station.region, inc.region]())
-        row[7], row[8] = env.now, "completed"
+        row[9], row[10] = env.now, "completed"
         self.unit_free(unit)
 
     # --- radio traffic -----------------------------------------------------------------
-    def status(self, inc: Incident, unit: int, which: int) -> None:
-        """A status button press: a data message over C2000, no centralist time."""
-        now = self.env.now
-        self.messages.append([len(self.messages), inc.id, unit, STATUSES[which], now, now, now, "button", "delivered"])
+    def status(self, inc: Incident, unit: int, which: int, region: str) -> None:
+        """A status button press; spoken to a centralist when no status channel works."""
+        channel = self.comms.choose("status", region)
+        if channel is not None and channel.has_room():
+            now = self.env.now
+            self.messages.append([len(self.messages), inc.id, unit, STATUSES[which], now, now, now,
+                                  channel.name, "delivered", 1])
+        else:
+            self.env.process(self.message(inc, unit, STATUSES[which], 0.0, self.spoken_status()))
 
-    def message(self, inc: Incident, unit: int, kind: str, delay: float, base_min: float):
-        """A spoken message: needs a free talkgroup slot and, room-side, a centralist."""
+    def message(self, inc: Incident, unit: int, kind: str, delay: float, base_min: float, purpose: str = "voice"):
+        """Traffic between the room (or, on the scene, another unit) and a unit."""
         env = self.env
-        yield env.timeout(delay)
-        row = [len(self.messages), inc.id, unit, kind, env.now, NAN, NAN, "", "open"]
+        if delay > 0:
+            yield env.timeout(delay)
+        row = [len(self.messages), inc.id, unit, kind, env.now, NAN, NAN, "", "open", 0]
         self.messages.append(row)
         self.messages_waiting.add(1)
-        channel = self.channels["eocs"]
-        patience = env.timeout(self.scenario.room.message_patience_min)
-        line = channel.request(priority=inc.priority)
-        yield line | patience
-        if line.triggered:
-            person = self.centralists.request(priority=self.radio_rank + inc.priority)
-            yield person | patience
-            if not person.triggered:
-                person.cancel()
-                channel.release(line)
-                line = None
-        else:
-            line.cancel()
-            line = None
-        self.messages_waiting.add(-1)
-        if line is None:
+        tx = Transmission(purpose, inc.region, False, inc.priority, self.radio_rank + inc.priority, base_min, row)
+        channel = yield from self.transmit(tx, env.now + self.patience)
+        row[9] = tx.attempts
+        if channel is None:
+            if row[5] != row[5]:
+                self.messages_waiting.add(-1)
             row[6], row[8] = env.now, "undelivered"
-            return
-        row[5], row[7] = env.now, "eocs"
-        yield env.timeout(base_min * self.time_factor["eocs"])
-        self.centralists.release(person)
-        channel.release(line)
-        row[6], row[8] = env.now, "delivered"
+        else:
+            row[6], row[7], row[8] = env.now, channel, "delivered"
+
+    def transmit(self, tx: Transmission, deadline: float | None):
+        """Get ``tx`` through on a channel that reaches its unit; the channel's name, or None.
+
+        Waits while no channel reaches the unit, queues where one does, retries a failed
+        or turned-away attempt after ``retry_min``, and gives up at ``deadline``. A
+        conversation whose channel drops is handled by the interrupted policy.
+        """
+        env, comms = self.env, self.comms
+        tx.process = env.active_process
+        pinned = None  # resume: the channel the conversation waits for
+        while True:
+            if deadline is not None and env.now >= deadline:
+                return None
+            channel = comms.choose(tx.purpose, tx.region, tx.staffed)
+            if pinned is not None:
+                channel = pinned if pinned.reaches(tx.region, tx.staffed) else None
+            if channel is None:
+                comms.note_failure()
+                yield from self._wait(comms.changed, deadline)
+                continue
+            if not channel.spec.waiting_room and not channel.has_room():
+                tx.attempts += 1
+                comms.note_failure()
+                yield from self._wait(env.timeout(self.retry()), deadline)
+                continue
+            slot = channel.pool.request(priority=tx.priority)
+            if not slot.triggered:
+                waits = [slot, comms.changed] if self.dynamic else [slot]
+                if deadline is not None:
+                    waits.append(env.timeout(deadline - env.now))
+                yield env.any_of(waits)
+                if not slot.triggered:
+                    slot.cancel()
+                    continue
+            tx.channel, tx.slot = channel, slot
+            channel.transmissions.add(tx)
+            try:
+                if tx.channel.spec.needs_centralist:
+                    tx.person = person = self.centralists.request(priority=tx.room_priority)
+                    if not person.triggered:
+                        if deadline is None:
+                            yield person
+                        else:
+                            yield person | env.timeout(deadline - env.now)
+                        if not person.triggered:
+                            self._release(tx)
+                            return None
+                tx.talking, tx.started = True, env.now
+                if tx.row is not None:
+                    if tx.row[5] != tx.row[5]:
+                        self.messages_waiting.add(-1)
+                    tx.row[5] = env.now
+                yield env.timeout((1 - tx.progress) * tx.base_min * tx.channel.spec.time_factor)
+            except simpy.Interrupt:
+                lost = tx.channel
+                if tx.talking:
+                    done = (env.now - tx.started) / (tx.base_min * lost.spec.time_factor) if tx.base_min else 1
+                    tx.progress = 0.0 if self.policy == "restart" else min(1.0, tx.progress + done)
+                pinned = lost if self.policy == "resume" else None
+                self._release(tx)
+                continue
+            channel = tx.channel
+            self._release(tx)
+            tx.attempts += 1
+            success = channel.success_probability(tx.region)
+            if success < 1 and self.fail_rng.random() >= success:
+                tx.progress = 0.0
+                comms.note_failure()
+                yield from self._wait(env.timeout(self.retry()), deadline)
+                continue
+            return channel.name
+
+    def _wait(self, event, deadline):
+        if deadline is None:
+            yield event
+        elif deadline > self.env.now:
+            yield event | self.env.timeout(deadline - self.env.now)
+
+    def _release(self, tx: Transmission) -> None:
+        person = tx.person
+        if person is not None:
+            if person.triggered:
+                self.centralists.release(person)
+            else:
+                person.cancel()
+        tx.channel.pool.release(tx.slot)
+        tx.channel.transmissions.discard(tx)
+        tx.person = tx.slot = None
+        tx.talking = False
+
+    def review(self) -> None:
+        """After a change: transmissions on a channel that lost their unit move or are interrupted.
+
+        Under ``move_to_fallback`` a conversation moves without a break to a free channel
+        that works (at the new channel's pace); otherwise, or with no free channel, it is
+        interrupted and the policy decides how it goes on.
+        """
+        for channel in self.comms.channels.values():
+            for tx in list(channel.transmissions):
+                if channel.reaches(tx.region, tx.staffed):
+                    continue
+                target = None
+                if self.policy == "move_to_fallback":
+                    target = next((c for c in self.comms.candidates(tx.purpose, tx.region, tx.staffed)
+                                   if c.has_room() and c.spec.needs_centralist == channel.spec.needs_centralist),
+                                  None)
+                if target is not None and (not tx.talking or target.spec.time_factor == channel.spec.time_factor):
+                    channel.pool.release(tx.slot)
+                    channel.transmissions.discard(tx)
+                    tx.channel, tx.slot = target, target.pool.request(priority=tx.priority)
+                    target.transmissions.add(tx)
+                elif tx.process is not None and tx.process.is_alive:
+                    channel.transmissions.discard(tx)
+                    tx.process.interrupt("channel lost")
 
 
 def roster_changes(scenario: Scenario) -> list[tuple[float, int]]:

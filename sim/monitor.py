@@ -59,6 +59,8 @@ class Pool(simpy.PriorityResource):
             event.usage_since = self._env._now
             event.succeed()
             self.busy.set(len(self.users))
+            return True  # keep granting: a capacity rise may admit several at once
+        return False
 
     def _do_get(self, event):
         try:
@@ -72,10 +74,14 @@ class Pool(simpy.PriorityResource):
 
 def integral(level: Level, grid) -> "np.ndarray":
     """∫ level dt from 0 to each grid time (the step function is right-continuous)."""
+    return step_integral(level.times, level.values, grid)
+
+
+def step_integral(times, values, grid) -> "np.ndarray":
     import numpy as np
 
-    times = np.asarray(level.times, dtype=float)
-    values = np.asarray(level.values, dtype=float)
+    times = np.asarray(times, dtype=float)
+    values = np.asarray(values, dtype=float)
     # several changes at one instant: the last one holds
     keep = np.append(times[1:] != times[:-1], True)
     times, values = times[keep], values[keep]

@@ -20,9 +20,12 @@ SCHEMAS: dict[str, pa.Schema] = {
     "calls": pa.schema([("replication", _I), ("call", _I), ("incident", _I), ("caller", _I), ("attempt", _I),
                         ("t_arrival", _F), ("t_answered", _F), ("t_end", _F), ("handled_as", _S), ("state", _S)]),
     "messages": pa.schema([("replication", _I), ("message", _I), ("incident", _I), ("unit", _S), ("kind", _S),
-                           ("t_created", _F), ("t_start", _F), ("t_end", _F), ("channel", _S), ("state", _S)]),
-    "dispatches": pa.schema([("replication", _I), ("incident", _I), ("unit", _S), ("station", _S), ("t_alarm", _F),
-                             ("t_departed", _F), ("t_on_scene", _F), ("t_clear", _F), ("t_available", _F), ("state", _S)]),
+                           ("t_created", _F), ("t_start", _F), ("t_end", _F), ("channel", _S), ("state", _S),
+                           ("attempts", _I)]),
+    "dispatches": pa.schema([("replication", _I), ("incident", _I), ("unit", _S), ("station", _S),
+                             ("t_dispatched", _F), ("t_alarm", _F), ("alarm_channel", _S), ("t_departed", _F),
+                             ("t_on_scene", _F), ("t_clear", _F), ("t_available", _F), ("state", _S)]),
+    "timeline": pa.schema([("replication", _I), ("minute", _F), ("event", _S), ("subject", _S), ("detail", _S)]),
 }
 
 
@@ -37,12 +40,14 @@ def tables(outcome: Outcome, replication: int) -> dict[str, dict[str, list]]:
                   _none(i.t_answered), _none(i.t_alarm), _none(i.t_on_scene), _none(i.t_closed), i.state)
                  for i in outcome.incidents]
     calls = [(replication, *row[:5], _none(row[5]), _none(row[6]), *row[7:]) for row in outcome.calls]
-    messages = [(replication, m[0], m[1], names[m[2]], m[3], m[4], _none(m[5]), _none(m[6]), m[7], m[8])
+    messages = [(replication, m[0], m[1], names[m[2]], m[3], m[4], _none(m[5]), _none(m[6]), m[7], m[8], m[9])
                 for m in outcome.messages]
-    dispatches = [(replication, d[0], names[d[1]], stations[d[2]], d[3], *map(_none, d[4:8]), d[8])
-                  for d in outcome.dispatches]
+    dispatches = [(replication, d[0], names[d[1]], stations[d[2]], d[3], _none(d[4]), d[5], *map(_none, d[6:10]),
+                   d[10]) for d in outcome.dispatches]
+    timeline = [(replication, *row) for row in outcome.timeline]
     out = {}
-    for name, rows in (("incidents", incidents), ("calls", calls), ("messages", messages), ("dispatches", dispatches)):
+    for name, rows in (("incidents", incidents), ("calls", calls), ("messages", messages), ("dispatches", dispatches),
+                       ("timeline", timeline)):
         columns = SCHEMAS[name].names
         out[name] = {c: list(v) for c, v in zip(columns, zip(*rows))} if rows else {c: [] for c in columns}
     series = minute_series(outcome)

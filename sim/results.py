@@ -27,7 +27,7 @@ from .records import to_arrow
 from .scenario import Scenario
 from .stats import summarise
 
-RECORD_TABLES = ("incidents", "calls", "messages", "dispatches", "timeseries")
+RECORD_TABLES = ("incidents", "calls", "messages", "dispatches", "timeline", "timeseries")
 DEPENDENCIES = ("simpy", "numpy", "scipy", "pydantic", "pyarrow", "pyyaml")
 
 

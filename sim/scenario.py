@@ -24,7 +24,8 @@ _SHARE_TOLERANCE = 1e-6
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defaults are validated too, so `= 0` on a distribution field becomes a constant spec
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class Problems(ValueError):
@@ -71,6 +72,7 @@ class IncidentType(Strict):
     units_needed: NonNegDist = 1
     on_scene_min: NonNegDist
     radio_messages: NonNegDist = Field(description="spoken messages per incident")
+    scene_messages: NonNegDist = Field(0, description="unit-to-unit messages on the scene (TMO, else DMO)")
     duplicate_calls: NonNegDist = 0
     intake_min: NonNegDist | None = Field(None, description="overrides room.intake_min")
 
@@ -84,7 +86,9 @@ class IncidentType(Strict):
 
 class Load(Strict):
     base_rate_per_hour: float = Field(ge=0)
-    profile: Literal["weekday", "weekend", "new_years_eve"] | list[float] = "weekday"
+    profile: Literal["weekday", "weekend", "new_years_eve"] | list[float] = Field(
+        "weekday", description="named, or factors by clock hour: 24 repeat daily; 24 x d cover d days "
+        "from midnight of the start day, then repeat")
     load_factor: float = Field(1.0, ge=0, description="scales the whole profile")
     region_shares: dict[str, float]
     incident_types: dict[str, IncidentType]
@@ -97,8 +101,8 @@ class Load(Strict):
     @classmethod
     def _profile_hours(cls, v):
         if isinstance(v, list):
-            if len(v) != 24:
-                raise ValueError(f"an explicit profile needs 24 hourly factors, got {len(v)}")
+            if not v or len(v) % 24:
+                raise ValueError(f"an explicit profile needs 24 hourly factors per day (24, 48, ...), got {len(v)}")
             if min(v) < 0 or not all(math.isfinite(x) for x in v):
                 raise ValueError("hourly factors must be finite and >= 0")
         return v
@@ -194,18 +198,123 @@ class Units(Strict):
         return v
 
 
-# --- channels --------------------------------------------------------------------------
-class Channel(Strict):
-    """A way to reach units. Its capacity is what outages and fallbacks change over time."""
+# --- channels ---------------------------------------------------------------------------
+#: what can fail (model.md §4-6); a channel lists the targets it survives
+OutageTarget = Literal["eocs", "c2000", "p2000", "gms", "telephone", "power"]
+OUTAGE_TARGETS: tuple[str, ...] = OutageTarget.__args__
 
+
+class Channel(Strict):
+    """A way between the room and units. Outages and fallbacks change its capacity over time.
+
+    ``purpose`` says what it carries: spoken messages (``voice``), alarms (``alarm``), status
+    button presses (``status``) or unit-to-unit traffic on the scene (``scene``). A channel
+    with ``standby: true`` is a fallback: it has no capacity until a procedure activates it.
+    """
+
+    purpose: Literal["voice", "alarm", "status", "scene"]
     capacity: int | None = Field(ge=0, description="simultaneous transmissions; null = unlimited")
     time_factor: float = Field(1.0, gt=0, description="multiplies a message's base duration")
+    reliability: float = Field(1.0, gt=0, le=1, description="chance a transmission gets through (else retried)")
+    survives: list[OutageTarget] = Field(default_factory=list, description="outage targets that leave it working")
+    regions: list[str] | None = Field(None, description="regions it reaches; null = all")
+    reach: Literal["anywhere", "staffed_station", "on_scene"] = Field(
+        "anywhere", description="staffed_station: only units at a staffed station (alarm by phone to the post)")
+    needs_centralist: bool = Field(True, description="a centralist is on the line for the whole transmission")
+    waiting_room: bool = Field(True, description="false: a busy channel turns an attempt away (busy tone)")
+    standby: bool = Field(False, description="a fallback: down until the procedure activates it")
+    activation_min: NonNegDist = Field(0, description="from the procedure's step to the channel being up")
+    volunteer_extra_turnout_min: NonNegDist = Field(0, description="alarm channels: slower volunteer turnout")
 
 
-class Channels(Strict):
-    eocs: Channel = Field(description="C2000 talkgroups through the eOCS consoles")
-    p2000: Channel = Field(description="P2000 paging for alarms")
-    telephone: Channel = Field(description="phone lines from the room to units and stations")
+# --- outages -----------------------------------------------------------------------------
+class Outage(Strict):
+    """A scheduled failure: the target's capacity times ``capacity_factor`` for a while."""
+
+    target: OutageTarget
+    start: dt.datetime | None = None
+    start_min: float | None = Field(None, ge=0, description="minutes after the horizon start")
+    duration_min: NonNegDist | None = None
+    end: dt.datetime | None = None
+    regions: list[str] | None = Field(None, description="null = all regions")
+    capacity_factor: float = Field(0.0, ge=0, le=1, description="0 = down, 0.5 = half capacity")
+
+    @model_validator(mode="after")
+    def _one_start_one_length(self) -> "Outage":
+        if (self.start is None) == (self.start_min is None):
+            raise ValueError("give exactly one of start (datetime) and start_min")
+        if (self.duration_min is None) == (self.end is None):
+            raise ValueError("give exactly one of duration_min and end")
+        if self.end is not None and self.start is not None and self.end <= self.start:
+            raise Problems([("end", f"end ({self.end}) must be after start ({self.start})")])
+        return self
+
+
+class RandomOutages(Strict):
+    """Failures that come and go: time between failures, then a repair time (MTBF/MTTR)."""
+
+    target: OutageTarget
+    time_between_failures_min: NonNegDist
+    repair_min: NonNegDist
+    regions: list[str] | None = None
+    capacity_factor: float = Field(0.0, ge=0, le=1)
+
+
+# --- the room's own resilience ---------------------------------------------------------------
+class Resilience(Strict):
+    """How the room itself copes: manual work without GMS, generator, spoken statuses."""
+
+    gms_down_intake_factor: float = Field(1.5, ge=1, description="intake and dispatch slower by hand")
+    gms_down_dispatch_extra_min: NonNegDist = Field(0.5, description="choosing units without a proposal")
+    spoken_status_min: NonNegDist = Field(0.4, description="a status spoken instead of a button press")
+    generator_switch_min: NonNegDist = Field(0.5, description="power: time until the generator carries the room")
+    generator_failure_probability: float = Field(0.02, ge=0, le=1)
+    retry_min: NonNegDist = Field(0.5, description="wait before a failed or turned-away transmission is retried")
+    interrupted_policy: Literal["resume", "restart", "move_to_fallback"] = Field(
+        "move_to_fallback", description="a conversation whose channel drops: continues where it stopped once "
+        "that same channel is back (resume), starts again from the beginning on the first channel that works "
+        "(restart), or continues where it stopped on the first channel that works (move_to_fallback)")
+
+
+# --- fallback procedure ----------------------------------------------------------------------
+class Relocation(Strict):
+    """Uitwijk: moving the desk to the backup control room."""
+
+    move_min: NonNegDist
+    room_factor_during_move: float = Field(0.5, ge=0, le=1, description="share of centralists working while moving")
+    escapes: list[OutageTarget] = Field(description="outages the backup room does not share (its own power, consoles)")
+
+
+class Escalation(Strict):
+    """An extra step when things get worse: relocate, or call in centralists."""
+
+    when_outage_longer_than_min: float | None = Field(None, ge=0)
+    when_calls_waiting_above: int | None = Field(None, ge=0)
+    targets: list[OutageTarget] | None = Field(None, description="outage trigger: only outages of these targets")
+    action: Literal["relocate", "call_in_centralists"]
+    centralists: int = Field(0, ge=0, description="call_in_centralists: how many")
+    call_in_min: NonNegDist = Field(45, description="call_in_centralists: until they are at their desks")
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> "Escalation":
+        if (self.when_outage_longer_than_min is None) == (self.when_calls_waiting_above is None):
+            raise ValueError("give exactly one trigger: when_outage_longer_than_min or when_calls_waiting_above")
+        if self.action == "call_in_centralists" and self.centralists < 1:
+            raise Problems([("centralists", "call_in_centralists needs centralists >= 1")])
+        return self
+
+
+class Procedure(Strict):
+    """The fallback plan: detect, the CaCo decides, then channels come up in order."""
+
+    detection: Literal["delay", "first_failure"] = Field(
+        "delay", description="the room notices after detection_min, or at the first failed transmission")
+    detection_min: NonNegDist = Field(5, description="delay: outage start to noticing; first_failure: extra delay")
+    decision_min: NonNegDist = Field(5, description="CaCo: noticing to declaring the fallback")
+    steps: list[str] = Field(default_factory=list, description="fallback channels (or 'relocate'), activated in order")
+    escalations: list[Escalation] = Field(default_factory=list)
+    revert_min: NonNegDist = Field(10, description="after recovery: until fallbacks stand down")
+    relocation: Relocation | None = None
 
 
 # --- the scenario ----------------------------------------------------------------------
@@ -216,11 +325,53 @@ class Scenario(Strict):
     load: Load
     room: Room
     units: Units
-    channels: Channels
+    channels: dict[str, Channel]
+    resilience: Resilience = Resilience()
+    outages: list[Outage] = Field(default_factory=list)
+    random_outages: list[RandomOutages] = Field(default_factory=list)
+    procedure: Procedure | None = Field(None, description="null: no fallback procedure")
 
     @property
     def regions(self) -> tuple[str, ...]:
         return tuple(self.load.region_shares)
+
+    def _channel_problems(self) -> list[tuple[str, str]]:
+        problems = []
+        for name, channel in self.channels.items():
+            for region in channel.regions or ():
+                if region not in self.load.region_shares:
+                    problems.append((f"channels.{name}.regions", f"unknown region '{region}'"))
+        for purpose in ("voice", "alarm"):
+            if not any(c.purpose == purpose and not c.standby for c in self.channels.values()):
+                problems.append(("channels", f"needs at least one {purpose} channel that is not on standby"))
+        return problems
+
+    def _outage_problems(self) -> list[tuple[str, str]]:
+        problems = []
+        for kind in ("outages", "random_outages"):
+            for i, outage in enumerate(getattr(self, kind)):
+                for region in outage.regions or ():
+                    if region not in self.load.region_shares:
+                        problems.append((f"{kind}.{i}.regions", f"unknown region '{region}'"))
+        for i, outage in enumerate(self.outages):
+            start = self.horizon.minute_of(outage.start) if outage.start is not None else outage.start_min
+            if not 0 <= start < self.horizon.duration_min:
+                problems.append((f"outages.{i}.start", "must fall inside the horizon"))
+            if outage.end is not None and self.horizon.minute_of(outage.end) <= start:
+                problems.append((f"outages.{i}.end", "must be after the start"))
+        if self.procedure is not None:
+            for i, step in enumerate(self.procedure.steps):
+                if step == "relocate":
+                    if self.procedure.relocation is None:
+                        problems.append((f"procedure.steps.{i}", "'relocate' needs procedure.relocation"))
+                elif step not in self.channels:
+                    problems.append((f"procedure.steps.{i}", f"unknown channel '{step}'"))
+                elif not self.channels[step].standby:
+                    problems.append((f"procedure.steps.{i}", f"channel '{step}' is not a standby (fallback) channel"))
+            for i, esc in enumerate(self.procedure.escalations):
+                if esc.action == "relocate" and self.procedure.relocation is None:
+                    problems.append((f"procedure.escalations.{i}.action", "'relocate' needs procedure.relocation"))
+        return problems
 
     @model_validator(mode="after")
     def _cross_field(self) -> "Scenario":
@@ -242,6 +393,7 @@ class Scenario(Strict):
             for destination in row:
                 if origin not in regions or destination not in regions:
                     problems.append((f"units.travel_min.{origin}.{destination}", "unknown region"))
+        problems += self._channel_problems() + self._outage_problems()
         gap = roster_gap(self.room.roster, self.horizon)
         if gap:
             problems.append(("room.roster", gap))

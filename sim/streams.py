@@ -29,6 +29,17 @@ STREAM_NAMES: tuple[str, ...] = (
     "message_timing",
     "turnout",
     "travel",
+    # outages and fallbacks (issue 3)
+    "outage_duration",
+    "outage_random",
+    "generator",
+    "procedure",
+    "transmission_failure",
+    "retry",
+    "spoken_status",
+    "gms_manual",
+    "scene_messages",
+    "scene_message_time",
 )
 
 

@@ -1,0 +1,164 @@
+"""Communication state: what each channel can do right now, derived, never patched.
+
+A channel's capacity and reach follow from three facts only: which outages are in force,
+which fallback channels the procedure has activated, and whether the room has relocated.
+:meth:`Comms.refresh` recomputes everything from those facts, so overlapping outages,
+recovery and relocation need no special cases. An outage is a capacity factor on the
+channels that do not survive its target; in a regional scope a factor of 0 cuts the
+region off and a factor between 0 and 1 makes that share of transmissions fail.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import simpy
+
+from .monitor import Level, Pool
+from .scenario import Channel, Scenario
+
+
+@dataclass(frozen=True, eq=False)
+class Effect:
+    """One outage in force."""
+
+    target: str
+    regions: frozenset[str] | None
+    factor: float
+
+
+class ChannelState:
+    __slots__ = ("name", "spec", "pool", "rank", "active", "factor", "region_factor", "regions",
+                 "transmissions")
+
+    def __init__(self, env: simpy.Environment, name: str, spec: Channel, rank: int, regions: tuple[str, ...]):
+        self.name, self.spec, self.rank = name, spec, rank
+        self.active = not spec.standby
+        self.pool = Pool(env, spec.capacity if self.active else 0)
+        self.regions = frozenset(spec.regions or regions)
+        self.factor = 1.0
+        self.region_factor: dict[str, float] = {}
+        self.transmissions: set = set()
+
+    @property
+    def capacity(self) -> float:
+        if not self.active:
+            return 0
+        base = math.inf if self.spec.capacity is None else self.spec.capacity
+        return base if self.factor == 1 else (math.floor(base * self.factor) if base != math.inf else
+                                              (math.inf if self.factor > 0 else 0))
+
+    def reaches(self, region: str, at_staffed_station: bool) -> bool:
+        if self.pool._capacity == 0 or region not in self.regions or self.region_factor.get(region, 1.0) == 0:
+            return False
+        reach = self.spec.reach
+        return reach == "anywhere" or reach == "on_scene" or (reach == "staffed_station" and at_staffed_station)
+
+    def success_probability(self, region: str) -> float:
+        return self.spec.reliability * self.region_factor.get(region, 1.0)
+
+    def has_room(self) -> bool:
+        return len(self.pool.users) < self.pool._capacity
+
+
+class Comms:
+    """All channels, the outages in force and the room's own state."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario):
+        self.env = env
+        self.scenario = scenario
+        regions = scenario.regions
+        self.channels = {name: ChannelState(env, name, spec, rank, regions)
+                         for rank, (name, spec) in enumerate(scenario.channels.items())}
+        self.by_purpose: dict[str, list[ChannelState]] = {}
+        for state in self.channels.values():
+            self.by_purpose.setdefault(state.spec.purpose, []).append(state)
+        self.effects: list[Effect] = []
+        self.relocated = False
+        self.gms_factor = 1.0
+        self.changed = env.event()
+        self.failure = env.event()  # fires at the first failed or impossible transmission
+        self.reachable = {r: Level(env, 1) for r in regions}
+        self.on_review = None  # set by the model: moves or interrupts transmissions that lost their channel
+        self._review_pending = False
+        self.refresh()
+
+    # --- facts that change ---
+    def add(self, effect: Effect) -> None:
+        self.effects.append(effect)
+        self.refresh()
+
+    def remove(self, effect: Effect) -> None:
+        self.effects.remove(effect)
+        self.refresh()
+
+    def activate(self, name: str, active: bool = True) -> None:
+        self.channels[name].active = active
+        self.refresh()
+
+    def relocate(self) -> None:
+        self.relocated = True
+        self.refresh()
+
+    def in_force(self) -> list[Effect]:
+        """Outages that hit the room where it is now (the backup room escapes some)."""
+        if not self.relocated:
+            return self.effects
+        procedure = self.scenario.procedure
+        escapes = set(procedure.relocation.escapes) if procedure and procedure.relocation else set()
+        return [e for e in self.effects if e.target not in escapes]
+
+    def targets_down(self) -> set[str]:
+        return {e.target for e in self.in_force()}
+
+    # --- derived state ---
+    def refresh(self) -> None:
+        effects = self.in_force()
+        self.gms_factor = math.prod(e.factor for e in effects if e.target in ("gms", "power") and e.regions is None)
+        for state in self.channels.values():
+            state.factor = 1.0
+            state.region_factor = {}
+            for e in effects:
+                if e.target in state.spec.survives:
+                    continue
+                if e.regions is None:
+                    state.factor *= e.factor
+                else:
+                    for r in e.regions:
+                        state.region_factor[r] = state.region_factor.get(r, 1.0) * e.factor
+            capacity = state.capacity
+            if capacity != state.pool._capacity:
+                state.pool.set_capacity(capacity)
+        for region, level in self.reachable.items():
+            ok = any(s.reaches(region, False) for s in self.by_purpose.get("voice", ()))
+            if ok != level.value:
+                level.set(int(ok))
+        old, self.changed = self.changed, self.env.event()
+        old.succeed()
+        if not self._review_pending and any(s.transmissions for s in self.channels.values()):
+            # after every same-instant change (a zero-delay fallback comes up in the same
+            # instant), so a conversation can move to it without a break
+            self._review_pending = True
+            self.env.timeout(0).callbacks.append(self._review)
+
+    def _review(self, _event) -> None:
+        self._review_pending = False
+        if self.on_review is not None:
+            self.on_review()
+
+    def note_failure(self) -> None:
+        if not self.failure.triggered:
+            self.failure.succeed()
+
+    # --- choosing a channel ---
+    def candidates(self, purpose: str, region: str, at_staffed_station: bool) -> list[ChannelState]:
+        return [s for s in self.by_purpose.get(purpose, ()) if s.reaches(region, at_staffed_station)]
+
+    def choose(self, purpose: str, region: str, at_staffed_station: bool = False) -> ChannelState | None:
+        """The first channel (in declared order) with a free slot, else the first that reaches."""
+        usable = self.candidates(purpose, region, at_staffed_station)
+        for state in usable:
+            if state.has_room():
+                return state
+        return usable[0] if usable else None
