@@ -76,6 +76,10 @@ class Comms:
             self.by_purpose.setdefault(state.spec.purpose, []).append(state)
         self.effects: list[Effect] = []
         self.relocated = False
+        # the room knows something is down: set by the procedure's detection, or, with no
+        # procedure, by the first failure (people notice; only the fallback plan is missing)
+        self.detected = False
+        self.unprepared = scenario.procedure is None
         self.gms_factor = 1.0
         self.changed = env.event()
         self.failure = env.event()  # fires at the first failed or impossible transmission
@@ -148,6 +152,8 @@ class Comms:
             self.on_review()
 
     def note_failure(self) -> None:
+        if self.unprepared:
+            self.detected = True
         if not self.failure.triggered:
             self.failure.succeed()
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import STATUSES, Outcome
+from .model import LATE, STATUSES, Outcome
 from .monitor import integral, peak, step_integral, time_average
 
 
@@ -52,6 +52,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     _M("message_delay_in_outage_mean_min", "min", "mean wait of room messages created while an outage is on"),
     _M("message_delay_in_outage_p90_min", "min", "90th percentile of that wait"),
     _M("spoken_statuses", "count", "status changes that had to be spoken because no status channel worked"),
+    _M("late_status_reports", "count", "statuses reported late, after their first attempt went undelivered", ""),
     _M("undelivered_scene_messages", "count", "unit-to-unit messages on the scene that never got through"),
     _M("unit_minutes_unreachable", "unit-min", "minutes units on a job spent where no voice channel reached them"),
     _M("longest_unreachable_gap_min", "min", "longest single stretch a unit on a job could not be reached"),
@@ -224,7 +225,9 @@ def outage_kpis(outcome: Outcome, room: list, messages: list, incidents: list) -
                           and any(a <= m[4] < b for a, b in windows)], dtype=float)
     kpi["message_delay_in_outage_mean_min"] = _mean(in_outage) if windows else np.nan
     kpi["message_delay_in_outage_p90_min"] = _p90(in_outage) if windows else np.nan
-    kpi["spoken_statuses"] = float(sum(m[3] in STATUSES and m[7] not in _instant(scenario) for m in room))
+    kpi["spoken_statuses"] = float(sum(m[3].removesuffix(LATE) in STATUSES and m[7] not in _instant(scenario)
+                                       for m in room))
+    kpi["late_status_reports"] = float(sum(m[3].endswith(LATE) for m in room))
     kpi["undelivered_scene_messages"] = float(sum(m[3] == "scene" and m[8] == "undelivered" for m in messages))
 
     gaps = [(i, max(a, warmup), b) for i, a, b in unreachable_intervals(outcome) if b > warmup]

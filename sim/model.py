@@ -31,6 +31,8 @@ NAN = math.nan
 PRIORITY_OFFSETS = {"calls_first": (0, 3), "radio_first": (3, 0), "incident_priority": (0, 0)}
 
 STATUSES = ("uitgerukt", "ter_plaatse", "beschikbaar")
+LATE = "_late"  # suffix of a status reported after it went undelivered
+LATE_PRIORITY = 9  # below every incident priority (1-3)
 
 # row layouts of the records (sim/records.py turns them into tables)
 CALL_COLUMNS = ("call", "incident", "caller", "attempt", "t_arrival", "t_answered", "t_end", "handled_as", "state")
@@ -101,6 +103,7 @@ class ControlRoom:
         self.fail_rng = streams["transmission_failure"]
         self.retry = resilience.retry_min.sampler(streams["retry"])
         self.spoken_status = resilience.spoken_status_min.sampler(streams["spoken_status"])
+        self.failed_attempt_time = resilience.failed_attempt_min.sampler(streams["failed_attempt"])
         self.manual_dispatch = resilience.gms_down_dispatch_extra_min.sampler(streams["gms_manual"])
         self.extra_turnout = {name: ch.volunteer_extra_turnout_min.sampler(streams["turnout"])
                               for name, ch in scenario.channels.items()}
@@ -351,8 +354,22 @@ class ControlRoom:
             if row[5] != row[5]:
                 self.messages_waiting.add(-1)
             row[6], row[8] = env.now, "undelivered"
+            if kind in STATUSES:
+                # the unit carries on by itself and reports the status once something reaches it
+                env.process(self.late_report(inc, unit, kind + LATE))
         else:
             row[6], row[7], row[8] = env.now, channel, "delivered"
+
+    def late_report(self, inc: Incident, unit: int, kind: str):
+        env = self.env
+        row = [len(self.messages), inc.id, unit, kind, env.now, NAN, NAN, "", "open", 0]
+        self.messages.append(row)
+        self.messages_waiting.add(1)
+        # after fresh traffic: a late report is news for the room's picture, not an emergency
+        tx = Transmission("voice", inc.region, False, LATE_PRIORITY, self.radio_rank + LATE_PRIORITY,
+                          self.spoken_status(), row)
+        channel = yield from self.transmit(tx, None)
+        row[6], row[7], row[8], row[9] = env.now, channel, "delivered", tx.attempts
 
     def transmit(self, tx: Transmission, deadline: float | None):
         """Get ``tx`` through on a channel that reaches its unit; the channel's name, or None.
@@ -372,6 +389,9 @@ class ControlRoom:
                 channel = pinned if pinned.reaches(tx.region, tx.staffed) else None
             if channel is None:
                 comms.note_failure()
+                if tx.purpose == "voice" and not tx.attempts and not comms.detected:
+                    yield from self.failed_attempt(tx, deadline)
+                    continue
                 yield from self._wait(comms.changed, deadline)
                 continue
             if not channel.spec.waiting_room and not channel.has_room():
@@ -425,6 +445,19 @@ class ControlRoom:
                 yield from self._wait(env.timeout(self.retry()), deadline)
                 continue
             return channel.name
+
+    def failed_attempt(self, tx: Transmission, deadline: float | None):
+        """Before the room has recognised the outage, a centralist tries the dead channel once."""
+        env = self.env
+        tx.attempts = 1
+        person = self.centralists.request(priority=tx.room_priority)
+        yield from self._wait(person, deadline)
+        if not person.triggered:
+            person.cancel()
+            return
+        if self.comms.choose(tx.purpose, tx.region, tx.staffed) is None:  # still dead when it came to it
+            yield env.timeout(self.failed_attempt_time())
+        self.centralists.release(person)
 
     def _wait(self, event, deadline):
         if deadline is None:

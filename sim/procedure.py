@@ -84,8 +84,11 @@ class Outages:
         self.ongoing -= 1
         self.comms.remove(effect)
         self.timeline.log(OUTAGE_END, outage.target, f"regions={scope}")
-        if self.procedure is not None and self.ongoing == 0:
-            self.procedure.all_recovered()
+        if self.ongoing == 0:
+            if self.procedure is not None:
+                self.procedure.all_recovered()
+            else:
+                self.comms.detected = False
 
     def power_cut(self, duration: float) -> float:
         """How long the room is without power: until the generator carries it, or the whole cut."""
@@ -160,6 +163,7 @@ class Procedure:
         yield from _sleep(env, self.detection())
         if not self._current(generation):
             return  # noticed only once it was over: nothing to declare
+        self.comms.detected = True
         self.timeline.log(DETECTED)
         yield from _sleep(env, self.decision())
         if not self._current(generation):
@@ -222,6 +226,7 @@ class Procedure:
         except simpy.Interrupt:
             return  # a new outage began: the response goes on
         self.generation += 1
+        self.comms.detected = False
         for name in self.activated:
             self.comms.activate(name, False)
             self.timeline.log(STOOD_DOWN, name)

@@ -269,6 +269,10 @@ class Resilience(Strict):
     spoken_status_min: NonNegDist = Field(0.4, description="a status spoken instead of a button press")
     generator_switch_min: NonNegDist = Field(0.5, description="power: time until the generator carries the room")
     generator_failure_probability: float = Field(0.02, ge=0, le=1)
+    failed_attempt_min: NonNegDist = Field(
+        Dist(dist="triangular", low=0.5, mode=1.0, high=2.0),
+        description="centralist time lost per message on a dead channel before the room has noticed the "
+                    "outage: keying the console, repeating the call, checking the equipment")
     retry_min: NonNegDist = Field(0.5, description="wait before a failed or turned-away transmission is retried")
     interrupted_policy: Literal["resume", "restart", "move_to_fallback"] = Field(
         "move_to_fallback", description="a conversation whose channel drops: continues where it stopped once "

@@ -40,6 +40,7 @@ STREAM_NAMES: tuple[str, ...] = (
     "gms_manual",
     "scene_messages",
     "scene_message_time",
+    "failed_attempt",
 )
 
 
