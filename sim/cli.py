@@ -1,4 +1,4 @@
-"""The ``meldsim`` command line: validate scenarios, run replications.
+"""The ``meldsim`` command line: thin wrappers around :mod:`sim.api`.
 
 Bad input ends with exit status 2 and one line per problem (``FILE: field.path: what is
 wrong``); a run that is interrupted or fails leaves no result directory behind.
@@ -7,29 +7,38 @@ wrong``); a run that is interrupted or fails leaves no result directory behind.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import json
+import math
 import sys
-import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import runner
+from . import api, runner
 from .kpis import METRICS
 from .loading import ScenarioError, load_scenario
-from .results import RunWriter, default_run_dir, git_commit, scenario_json, scenario_sha256, versions
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
-DEFAULT_KEEP_RECORDS = 20
+DEFAULT_KEEP_RECORDS = api.DEFAULT_KEEP_RECORDS
+HEADLINE_KPIS = ("processing_time_mean_s", "opkomsttijd_mean_min", "undelivered_messages", "unit_minutes_unreachable")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        Console(stderr=True).print("[yellow]interrupted: stopped the workers; no result directory was written[/]")
+        return EXIT_INTERRUPTED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,17 +51,48 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run replications of a scenario and write a result directory")
     run.add_argument("file", metavar="FILE")
-    run.add_argument("--replications", "-n", type=_positive_int, default=30)
-    run.add_argument("--seed", type=_non_negative_int, default=1)
-    run.add_argument("--out", type=Path, help="result directory (default results/<scenario>/<timestamp>)")
-    run.add_argument("--results", type=Path, default=Path("results"), help="root for default result directories")
-    run.add_argument("--jobs", "-j", type=_positive_int, default=runner.default_jobs(),
-                     help="worker processes (default: all cores)")
-    run.add_argument("--keep-records", type=_non_negative_int, default=DEFAULT_KEEP_RECORDS,
-                     help="write per-incident/call/message records for the first N replications")
-    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    _replication_options(run)
     run.set_defaults(handler=cmd_run)
+
+    compare = commands.add_parser("compare", help="run scenarios with the same seeds and compare them with the first")
+    compare.add_argument("files", nargs="+", metavar="FILE")
+    _replication_options(compare)
+    compare.set_defaults(handler=cmd_compare)
+
+    sweep = commands.add_parser("sweep", help="run a full grid of values of scenario fields")
+    sweep.add_argument("file", metavar="BASE")
+    sweep.add_argument("--set", dest="settings", action="append", required=True, metavar="PATH=V1,V2,...",
+                       help="dotted field path and values (YAML), e.g. channels.handhelds.capacity=2,4,8")
+    _replication_options(sweep)
+    sweep.set_defaults(handler=cmd_sweep)
+
+    runs = commands.add_parser("runs", help="list result directories")
+    runs.add_argument("--results", type=Path, default=Path("results"))
+    runs.set_defaults(handler=cmd_runs)
+
+    show = commands.add_parser("show", help="print the summary of a result directory")
+    show.add_argument("run", type=Path, metavar="RUN")
+    show.set_defaults(handler=cmd_show)
     return parser
+
+
+def _replication_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--replications", "-n", type=_positive_int, default=30,
+                   help="replications per scenario (the maximum with --precision)")
+    p.add_argument("--seed", type=_non_negative_int, default=1)
+    p.add_argument("--out", type=Path, help="result directory (default under --results)")
+    p.add_argument("--results", type=Path, default=Path("results"), help="root for default result directories")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=runner.default_jobs(),
+                   help="worker processes (default: all cores)")
+    p.add_argument("--executor", choices=runner.EXECUTORS, default="process",
+                   help="process: a local process pool; dask: a Dask cluster (LocalCluster without --scheduler)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
+    p.add_argument("--keep-records", type=_non_negative_int, default=DEFAULT_KEEP_RECORDS,
+                   help="write per-incident/call/message records for the first N replications")
+    p.add_argument("--precision", type=_share, metavar="GAMMA",
+                   help="add replications until the 95%% CI half-width is within GAMMA of the mean of --kpi")
+    p.add_argument("--kpi", help="the KPI --precision applies to")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
 
 
 def _positive_int(text: str) -> int:
@@ -72,6 +112,56 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError("must be between 0 and 1, e.g. 0.05")
+    return value
+
+
+def _options(args) -> api.Options | None:
+    """Replication options from the command line, or None after printing what is wrong."""
+    problems = []
+    if args.precision is not None and not args.kpi:
+        problems.append("--kpi: needed with --precision (which KPI must be precise?)")
+    if args.kpi and args.kpi.split("[")[0] not in METRICS:
+        problems.append(f"--kpi: unknown KPI '{args.kpi}' (see sim/kpis.py)")
+    if args.scheduler and args.executor != "dask":
+        problems.append("--scheduler: only with --executor dask")
+    if args.out is not None and args.out.exists():
+        problems.append(f"--out: {args.out} already exists; choose a new directory")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return None
+    return api.Options(replications=args.replications, seed=args.seed, jobs=args.jobs,
+                       keep_records=args.keep_records, executor=args.executor, scheduler=args.scheduler,
+                       precision=args.precision, precision_kpi=args.kpi)
+
+
+@contextmanager
+def _progress(quiet: bool, label: str):
+    console = Console(stderr=True)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
+                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console, disable=quiet)
+    state = {"done": 0}
+    with bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            state["done"] = done
+            bar.update(task, completed=done, total=total)
+
+        try:
+            yield update
+        except KeyboardInterrupt:
+            console.print(f"[yellow]interrupted after {state['done']} replications[/]")
+            raise
+
+
 def cmd_validate(args) -> int:
     bad = False
     for file in args.files:
@@ -87,74 +177,85 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args) -> int:
-    err = Console(stderr=True)
-    try:
-        scenario = load_scenario(args.file)
-    except ScenarioError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+    scenario = load_scenario(args.file)
+    options = _options(args)
+    if options is None:
         return EXIT_BAD_INPUT
-    target = args.out or default_run_dir(args.results, scenario)
-    if target.exists():
-        print(f"--out: {target} already exists; choose a new directory", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    started = dt.datetime.now().astimezone()
-    clock = time.perf_counter()
-    writer = RunWriter(target)
-    done = 0
-    events = 0
-    try:
-        with _progress(args.quiet, err) as progress:
-            task = progress.add_task(scenario.name, total=args.replications)
-            for result in runner.iterate(scenario, args.seed, args.replications, jobs=args.jobs,
-                                         keep_records=args.keep_records):
-                writer.add(result)
-                done += 1
-                events += result.events
-                progress.advance(task)
-        wall = time.perf_counter() - clock
-        manifest = {
-            "scenario_name": scenario.name,
-            "scenario_file": str(args.file),
-            "scenario_sha256": scenario_sha256(scenario),
-            "seed": args.seed,
-            "replications": args.replications,
-            "records_kept_for": min(args.keep_records, args.replications),
-            "jobs": args.jobs,
-            "started": started.isoformat(timespec="seconds"),
-            "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "wall_time_s": round(wall, 3),
-            "simpy_events": events,
-            "versions": versions(),
-            "git_commit": git_commit(),
-            "scenario": scenario_json(scenario),
-        }
-        path = writer.finish(manifest)
-    except KeyboardInterrupt:
-        writer.abort()
-        err.print(f"[yellow]interrupted after {done} of {args.replications} replications; nothing was written[/]")
-        return EXIT_INTERRUPTED
-    except BaseException:
-        writer.abort()
-        raise
+    with _progress(args.quiet, scenario.name) as progress:
+        path = api.run(args.file, options, out=args.out, results_root=args.results, progress=progress)
     if not args.quiet:
         print_summary(path, Console())
     print(path)
     return 0
 
 
-def _progress(quiet: bool, console: Console) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
-                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
-                    disable=quiet, transient=False)
+def cmd_compare(args) -> int:
+    for file in args.files:
+        load_scenario(file)  # every file's problems before anything runs
+    options = _options(args)
+    if options is None:
+        return EXIT_BAD_INPUT
+    with _progress(args.quiet, "compare") as progress:
+        path = api.compare(args.files, options, out=args.out, results_root=args.results, progress=progress)
+    if not args.quiet:
+        print_comparison(path, Console(width=max(160, Console().width)))
+    print(path)
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    settings = {}
+    for text in args.settings:
+        try:
+            path, values = api.parse_assignment(text)
+        except ValueError as exc:
+            print(f"--set: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        settings[path] = values
+    api.variants(args.file, settings)  # validate every point first
+    options = _options(args)
+    if options is None:
+        return EXIT_BAD_INPUT
+    with _progress(args.quiet, "sweep") as progress:
+        path = api.sweep(args.file, settings, options, out=args.out, results_root=args.results, progress=progress)
+    if not args.quiet:
+        print_sweep(path, Console())
+    print(path)
+    return 0
+
+
+def cmd_runs(args) -> int:
+    table = Table(title=f"runs in {args.results}")
+    for column in ("run", "scenario", "finished", "reps", *HEADLINE_KPIS):
+        table.add_column(column)
+    for info in api.list_runs(args.results):
+        if info.error:
+            table.add_row(str(info.path), "[red]unreadable[/]", info.error[:60], "", *[""] * len(HEADLINE_KPIS))
+            continue
+        table.add_row(str(info.path), info.scenario, (info.finished or "")[:16], str(info.replications),
+                      *[_fmt(info.summary.get(k, {}).get("mean")) for k in HEADLINE_KPIS])
+    Console().print(table)
+    return 0
+
+
+def cmd_show(args) -> int:
+    info = api.read_run_info(args.run)
+    if info.error:
+        print(f"{args.run}: not a readable result directory ({info.error})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print_summary(args.run, Console())
+    return 0
 
 
 def print_summary(run_dir: Path, console: Console) -> None:
-    import json
-
     summary = json.loads((run_dir / "summary.json").read_text())
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    table = Table(title=f"{manifest['scenario_name']}: {manifest['replications']} replications, seed {manifest['seed']}")
+    title = f"{manifest['scenario_name']}: {manifest['replications']} replications, seed {manifest['seed']}"
+    if manifest.get("precision"):
+        p = manifest["precision"]
+        title += (f" (precision on {p['kpi']}: half-width {p['achieved_relative_half_width']:.3f} of the mean, "
+                  f"{'met' if p['met'] else 'NOT met'})")
+    table = Table(title=title)
     for column in ("KPI", "unit", "mean", "95% CI", "n"):
         table.add_column(column, justify="left" if column in ("KPI", "unit") else "right")
     for name, metric in METRICS.items():
@@ -166,8 +267,48 @@ def print_summary(run_dir: Path, console: Console) -> None:
     console.print(table)
 
 
+def print_comparison(path: Path, console: Console) -> None:
+    data = json.loads((path / "comparison.json").read_text())
+    names = data["scenarios"]
+    rows = {(r["kpi"], r["scenario"]): r for r in data["kpis"]}
+    table = Table(title=f"{' vs '.join(names)}: {data['replications']} paired replications, seed {data['seed']} "
+                        f"(* = 95% CI of the difference excludes 0)")
+    table.add_column("KPI")
+    for name in names:
+        table.add_column(name, justify="right")
+    for name in names[1:]:
+        table.add_column(f"Δ {name}", justify="right")
+    for kpi in METRICS:
+        if (kpi, names[0]) not in rows:
+            continue
+        cells = [_fmt(rows[kpi, n]["mean"]) for n in names]
+        for n in names[1:]:
+            r = rows[kpi, n]
+            mark = "*" if r["significant"] else " "
+            cells.append(f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_ci95_low'])}, {_fmt(r['diff_ci95_high'])}]{mark}")
+        table.add_row(kpi, *cells)
+    console.print(table)
+
+
+def print_sweep(path: Path, console: Console) -> None:
+    data = json.loads((path / "sweep.json").read_text())
+    settings = list(data["settings"])
+    table = Table(title=f"sweep over {', '.join(settings)}: {data['replications']} replications per point")
+    table.add_column("point")
+    for s in settings:
+        table.add_column(s)
+    for kpi in HEADLINE_KPIS:
+        table.add_column(kpi, justify="right")
+    by_point: dict[str, dict] = {}
+    for row in data["rows"]:
+        by_point.setdefault(row["point"], {"params": [row[s] for s in settings]})[row["kpi"]] = row
+    for point, cells in by_point.items():
+        table.add_row(point, *cells["params"], *[_fmt(cells.get(k, {}).get("mean")) for k in HEADLINE_KPIS])
+    console.print(table)
+
+
 def _fmt(value) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
 

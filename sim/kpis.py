@@ -144,12 +144,14 @@ def compute(outcome: Outcome) -> dict[str, float]:
     instant = _instant(outcome.scenario)
     messages = [m for m in outcome.messages if m[4] >= warmup]
     room = [m for m in messages if m[3] != "scene" and m[7] not in instant]
-    delays = np.array([m[5] - m[4] for m in room if m[8] == "delivered"], dtype=float)
+    # a late status report waits on purpose (for any channel, at low priority): counted apart
+    fresh = [m for m in room if not m[3].endswith(LATE)]
+    delays = np.array([m[5] - m[4] for m in fresh if m[8] == "delivered"], dtype=float)
     kpi["radio_message_delay_mean_min"] = _mean(delays)
     kpi["radio_message_delay_p90_min"] = _p90(delays)
     kpi["undelivered_messages"] = float(sum(m[8] == "undelivered" for m in room))
     kpi["incidents_open_at_end"] = float(sum(i.state == "open" for i in inc))
-    kpi.update(outage_kpis(outcome, room, messages, inc))
+    kpi.update(outage_kpis(outcome, fresh, room, messages, inc))
     return kpi
 
 
@@ -211,7 +213,7 @@ def unreachable_intervals(outcome: Outcome) -> list[tuple[int, float, float]]:
     return found
 
 
-def outage_kpis(outcome: Outcome, room: list, messages: list, incidents: list) -> dict[str, float]:
+def outage_kpis(outcome: Outcome, fresh: list, room: list, messages: list, incidents: list) -> dict[str, float]:
     scenario = outcome.scenario
     warmup, end = scenario.horizon.warmup_min, scenario.horizon.duration_min
     kpi: dict[str, float] = {}
@@ -221,7 +223,7 @@ def outage_kpis(outcome: Outcome, room: list, messages: list, incidents: list) -
     kpi["outage_to_first_fallback_min"] = _mean(np.array(delays["activated"]))
 
     windows = outage_windows(outcome)
-    in_outage = np.array([m[5] - m[4] for m in room if m[8] == "delivered"
+    in_outage = np.array([m[5] - m[4] for m in fresh if m[8] == "delivered"
                           and any(a <= m[4] < b for a, b in windows)], dtype=float)
     kpi["message_delay_in_outage_mean_min"] = _mean(in_outage) if windows else np.nan
     kpi["message_delay_in_outage_p90_min"] = _p90(in_outage) if windows else np.nan
@@ -266,7 +268,8 @@ def minute_series(outcome: Outcome) -> dict[str, np.ndarray]:
     grid[-1] = min(grid[-1], outcome.scenario.horizon.duration_min)
     series = {"minute": np.arange(minutes, dtype=np.int32)}
     for name, level in outcome.levels.items():
-        values = np.diff(integral(level, grid)) / np.diff(grid)
+        with np.errstate(invalid="ignore"):  # unlimited capacity: inf - inf
+            values = np.diff(integral(level, grid)) / np.diff(grid)
         series[name] = np.where(np.isfinite(values), values, np.nan)
     gaps = unreachable_intervals(outcome)
     if gaps:

@@ -86,7 +86,7 @@ def step_integral(times, values, grid) -> "np.ndarray":
     keep = np.append(times[1:] != times[:-1], True)
     times, values = times[keep], values[keep]
     grid = np.asarray(grid, dtype=float)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         areas = np.concatenate(([0.0], np.cumsum(values[:-1] * np.diff(times))))
         index = np.searchsorted(times, grid, side="right") - 1
         index = np.clip(index, 0, None)

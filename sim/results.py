@@ -40,27 +40,45 @@ def scenario_sha256(scenario: Scenario) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def default_run_dir(root: Path, scenario: Scenario) -> Path:
+def default_run_dir(root: Path, name: str) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = root / scenario.name / stamp
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    target = root / safe / stamp
     n = 1
     while target.exists():
         n += 1
-        target = root / scenario.name / f"{stamp}-{n}"
+        target = root / safe / f"{stamp}-{n}"
     return target
 
 
-class RunWriter:
-    """Streams one run's results to a hidden temporary directory, then publishes it."""
+def staging_dir(target: Path) -> Path:
+    """A hidden sibling of ``target`` to write into; readers skip names starting with a dot."""
+    target = Path(target)
+    if target.exists():
+        raise FileExistsError(f"{target} already exists")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    return staging
 
-    def __init__(self, target: Path):
-        self.target = Path(target)
-        if self.target.exists():
-            raise FileExistsError(f"{self.target} already exists")
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.target.parent / f".{self.target.name}.partial-{os.getpid()}"
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.tmp.mkdir()
+
+def publish_dir(staging: Path, target: Path) -> Path:
+    """Make a finished directory visible in one step."""
+    os.rename(staging, target)
+    return Path(target)
+
+
+def discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+class RunWriter:
+    """Streams one scenario's results into ``directory`` (inside a staging directory)."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
         self._writers: dict[str, pq.ParquetWriter] = {}
         self.kpi_rows: list[dict[str, float]] = []
 
@@ -69,22 +87,25 @@ class RunWriter:
         for name, columns in (result.tables or {}).items():
             table = to_arrow(name, columns)
             if name not in self._writers:
-                self._writers[name] = pq.ParquetWriter(self.tmp / f"{name}.parquet", table.schema)
+                self._writers[name] = pq.ParquetWriter(self.directory / f"{name}.parquet", table.schema)
             self._writers[name].write_table(table)
 
-    def finish(self, manifest: dict) -> Path:
+    def kpi_names(self) -> list[str]:
+        return sorted({k for row in self.kpi_rows for k in row} - {"replication"}, key=_kpi_order)
+
+    def column(self, kpi: str) -> list[float]:
+        return [row.get(kpi, math.nan) for row in self.kpi_rows]
+
+    def finish(self, manifest: dict) -> None:
         for writer in self._writers.values():
             writer.close()
-        names = sorted({k for row in self.kpi_rows for k in row} - {"replication"}, key=_kpi_order)
+        self._writers = {}
+        names = self.kpi_names()
         pq.write_table(pa.table({"replication": pa.array([r["replication"] for r in self.kpi_rows], pa.int32()),
-                                 **{k: pa.array([r.get(k, math.nan) for r in self.kpi_rows], pa.float64())
-                                    for k in names}}),
-                       self.tmp / "replications.parquet")
-        summary = {k: summarise([r.get(k, math.nan) for r in self.kpi_rows]) for k in names}
-        _write_json(self.tmp / "summary.json", summary)
-        _write_json(self.tmp / "manifest.json", manifest)
-        os.rename(self.tmp, self.target)
-        return self.target
+                                 **{k: pa.array(self.column(k), pa.float64()) for k in names}}),
+                       self.directory / "replications.parquet")
+        write_json(self.directory / "summary.json", {k: summarise(self.column(k)) for k in names})
+        write_json(self.directory / "manifest.json", manifest)
 
     def abort(self) -> None:
         for writer in self._writers.values():
@@ -92,7 +113,6 @@ class RunWriter:
                 writer.close()
             except Exception:  # noqa: BLE001 - best effort while already failing
                 pass
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def _kpi_order(name: str):
@@ -103,7 +123,7 @@ def _kpi_order(name: str):
     return (order.index(base) if base in order else len(order), name)
 
 
-def _write_json(path: Path, data) -> None:
+def write_json(path: Path, data) -> None:
     path.write_text(json.dumps(clean_json(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
 

@@ -1,21 +1,25 @@
-"""Replications: seeded per replication, run in order, in one process pool.
+"""Replications: seeded per replication, run in order, on one executor.
 
 A replication's result depends only on (scenario, seed, replication index), never on which
-worker ran it, so ``--jobs 1`` and ``--jobs N`` give identical files. Replications travel
-in batches to keep pool overhead small; results come back in replication order so they
-can be streamed to disk without holding a whole run in memory.
+worker ran it, so sequential runs, a process pool and a Dask cluster give identical files.
+Replications travel in batches to keep scheduling overhead small; results come back in
+(task, replication) order so they can be streamed to disk without holding a run in memory.
+Several scenarios (compare, sweep, sensitivity) share one pool.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Hashable, Iterator, Sequence
 
 from . import kpis, records
 from .model import simulate
 from .scenario import Scenario
+
+EXECUTORS = ("process", "dask")
 
 
 @dataclass
@@ -24,6 +28,17 @@ class ReplicationResult:
     kpis: dict[str, float]
     events: int
     tables: dict[str, dict[str, list]] | None  # only for replications whose records are kept
+
+
+@dataclass(frozen=True)
+class Task:
+    """Replications ``first .. first+count-1`` of one scenario."""
+
+    key: Hashable
+    scenario: Scenario
+    count: int
+    first: int = 0
+    keep_records: int = 0
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int, keep_records: bool) -> ReplicationResult:
@@ -47,18 +62,65 @@ def batches(first: int, count: int, jobs: int, max_batch: int = 25) -> list[rang
 
 
 def iterate(scenario: Scenario, seed: int, replications: int, *, jobs: int = 1, keep_records: int = 0,
-            first: int = 0) -> Iterator[ReplicationResult]:
-    """Yield every replication's result in replication order."""
-    work = batches(first, replications, jobs)
-    if jobs <= 1 or len(work) == 1:
-        for chunk in work:
-            yield from run_batch(scenario, seed, chunk, keep_records)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(run_batch, scenario, seed, chunk, keep_records) for chunk in work]
-        try:
-            for future in futures:
-                yield from future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+            first: int = 0, executor: str = "process", scheduler: str | None = None) -> Iterator[ReplicationResult]:
+    """Every replication's result of one scenario, in replication order."""
+    task = Task(None, scenario, replications, first, keep_records)
+    for _key, result in iterate_tasks([task], seed, jobs=jobs, executor=executor, scheduler=scheduler):
+        yield result
+
+
+def iterate_tasks(tasks: Sequence[Task], seed: int, *, jobs: int = 1, executor: str = "process",
+                  scheduler: str | None = None) -> Iterator[tuple[Hashable, ReplicationResult]]:
+    """(task key, result) for every replication of every task, in task then replication order."""
+    work = [(task, chunk) for task in tasks for chunk in batches(task.first, task.count, jobs)]
+    if executor == "dask":
+        yield from _dask(work, seed, jobs, scheduler)
+    elif jobs <= 1 or len(work) == 1:
+        for task, chunk in work:
+            for result in run_batch(task.scenario, seed, chunk, task.keep_records):
+                yield task.key, result
+    else:
+        yield from _pool(work, seed, jobs)
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them and cleans up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _pool(work, seed: int, jobs: int):
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+    try:
+        futures = [(task, pool.submit(run_batch, task.scenario, seed, chunk, task.keep_records))
+                   for task, chunk in work]
+        for task, future in futures:
+            for result in future.result():
+                yield task.key, result
+    except BaseException:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _dask(work, seed: int, jobs: int, scheduler: str | None):
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - the dev extra installs it
+        raise RuntimeError("--executor dask needs dask.distributed: pip install 'meldsim[cluster]'") from None
+    cluster = None if scheduler else LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                                  dashboard_address=None)
+    client = Client(scheduler or cluster)
+    try:
+        # one copy of each scenario per worker, not one per batch
+        shared = {id(task.scenario): client.scatter(task.scenario, broadcast=True) for task, _ in work}
+        futures = [(task, client.submit(run_batch, shared[id(task.scenario)], seed, chunk, task.keep_records,
+                                        pure=False)) for task, chunk in work]
+        for task, future in futures:
+            for result in future.result():
+                yield task.key, result
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,349 @@
+"""The experiment library: one function per command, for the CLI, the dashboard and notebooks.
+
+Every function writes a complete result directory or nothing (see :mod:`sim.results`), runs
+all scenarios with the same seeds (common random numbers) and takes a ``progress`` callback
+``(done, total)`` instead of printing.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import itertools
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import runner
+from .kpis import METRICS, metric_of
+from .loading import Problem, ScenarioError, load_scenario, resolve_file, scenario_from_dict
+from .results import (RunWriter, default_run_dir, discard, git_commit, publish_dir, scenario_json,
+                      scenario_sha256, staging_dir, versions, write_json)
+from .scenario import Scenario
+from .stats import paired_difference, relative_half_width, summarise, unpaired_difference
+
+Progress = Callable[[int, int], None]
+DEFAULT_KEEP_RECORDS = 20
+
+
+@dataclass
+class Options:
+    """How replications run; shared by every command."""
+
+    replications: int = 30
+    seed: int = 1
+    jobs: int = field(default_factory=runner.default_jobs)
+    keep_records: int = DEFAULT_KEEP_RECORDS
+    executor: str = "process"
+    scheduler: str | None = None
+    precision: float | None = None  # relative CI half-width target; replications is then the maximum
+    precision_kpi: str | None = None
+
+
+def as_scenario(source: str | Path | Scenario) -> Scenario:
+    return source if isinstance(source, Scenario) else load_scenario(source)
+
+
+# --- run ---------------------------------------------------------------------------------
+def run(source: str | Path | Scenario, options: Options | None = None, *, out: Path | None = None,
+        results_root: Path = Path("results"), progress: Progress | None = None) -> Path:
+    """Replications of one scenario into one result directory; returns its path."""
+    options = options or Options()
+    scenario = as_scenario(source)
+    target = Path(out) if out else default_run_dir(Path(results_root), scenario.name)
+    staging = staging_dir(target)
+    group = _run_group({scenario.name: scenario}, options, {scenario.name: staging}, staging, progress)
+    group.writers[scenario.name].finish(group.manifest(scenario.name, _source_name(source)))
+    return publish_dir(staging, target)
+
+
+@dataclass
+class _Group:
+    """Several scenarios run side by side with the same seeds, each to its own writer."""
+
+    writers: dict[str, RunWriter]
+    scenarios: dict[str, Scenario]
+    options: Options
+    replications: int
+    started: dt.datetime
+    wall: float
+    events: dict[str, int]
+    precision: dict | None
+
+    def manifest(self, name: str, source: str) -> dict:
+        scenario = self.scenarios[name]
+        return {
+            "scenario_name": scenario.name,
+            "scenario_file": source,
+            "scenario_sha256": scenario_sha256(scenario),
+            "seed": self.options.seed,
+            "replications": self.replications,
+            "records_kept_for": min(self.options.keep_records, self.replications),
+            "jobs": self.options.jobs,
+            "executor": self.options.executor,
+            "precision": self.precision,
+            "started": self.started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "wall_time_s": round(self.wall, 3),
+            "simpy_events": self.events[name],
+            "versions": versions(),
+            "git_commit": git_commit(),
+            "scenario": scenario_json(scenario),
+        }
+
+
+
+def _run_group(scenarios: dict[str, Scenario], options: Options, directories: dict[str, Path], staging: Path,
+               progress: Progress | None) -> _Group:
+    """Run every scenario into its directory inside ``staging``; on any failure remove ``staging``."""
+    writers = {name: RunWriter(directories[name]) for name in scenarios}
+    started = dt.datetime.now().astimezone()
+    clock = time.perf_counter()
+    events = dict.fromkeys(scenarios, 0)
+    try:
+        done, precision = _replicate(scenarios, writers, options, events, progress)
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        discard(staging)
+        raise
+    return _Group(writers, scenarios, options, done, started, time.perf_counter() - clock, events, precision)
+
+
+def _replicate(scenarios, writers, options: Options, events, progress) -> tuple[int, dict | None]:
+    total = options.replications
+    if options.precision is None:
+        _batch(scenarios, writers, options, 0, total, events, progress, total)
+        return total, None
+    # Law's sequential procedure: add replications until the CI half-width is within
+    # gamma' = gamma / (1 + gamma) of |mean| for the chosen KPI in every scenario
+    target = options.precision / (1 + options.precision)
+    step = max(10, 4 * options.jobs)
+    done, achieved = 0, math.inf
+    while done < total:
+        count = min(step, total - done)
+        _batch(scenarios, writers, options, done, count, events, progress, total)
+        done += count
+        achieved = max(relative_half_width(summarise(w.column(options.precision_kpi))) for w in writers.values())
+        if achieved <= target:
+            break
+    return done, {"kpi": options.precision_kpi, "relative_precision": options.precision,
+                  "adjusted_target": target, "achieved_relative_half_width": achieved,
+                  "met": achieved <= target, "replications_needed": done, "maximum": total}
+
+
+def _batch(scenarios, writers, options: Options, first: int, count: int, events, progress, total) -> None:
+    tasks = [runner.Task(name, sc, count, first, options.keep_records) for name, sc in scenarios.items()]
+    done = first * len(scenarios)
+    for name, result in runner.iterate_tasks(tasks, options.seed, jobs=options.jobs, executor=options.executor,
+                                             scheduler=options.scheduler):
+        writers[name].add(result)
+        events[name] += result.events
+        done += 1
+        if progress:
+            progress(done, total * len(scenarios))
+
+
+def _source_name(source) -> str:
+    return str(source) if not isinstance(source, Scenario) else f"<{source.name}>"
+
+
+# --- compare -----------------------------------------------------------------------------
+def compare(sources: Sequence[str | Path | Scenario], options: Options | None = None, *, out: Path | None = None,
+            results_root: Path = Path("results"), progress: Progress | None = None) -> Path:
+    """Run scenarios with the same seeds and compare each with the first, pairwise per replication."""
+    options = options or Options()
+    scenarios = {}
+    for source in sources:
+        scenario = as_scenario(source)
+        name = scenario.name
+        for n in itertools.count(2):
+            if name not in scenarios:
+                break
+            name = f"{scenario.name}-{n}"
+        scenarios[name] = scenario
+    target = Path(out) if out else default_run_dir(Path(results_root) / "comparisons", "-vs-".join(scenarios)[:80])
+    staging = staging_dir(target)
+    group = _run_group(scenarios, options, {name: staging / "runs" / name for name in scenarios}, staging, progress)
+    for name, source in zip(scenarios, sources):
+        group.writers[name].finish(group.manifest(name, _source_name(source)))
+    rows = comparison_rows({name: w.kpi_rows for name, w in group.writers.items()})
+    pq.write_table(pa.Table.from_pylist(rows), staging / "comparison.parquet")
+    write_json(staging / "comparison.json", {"baseline": next(iter(scenarios)), "scenarios": list(scenarios),
+                                              "seed": options.seed, "replications": group.replications,
+                                              "kpis": rows})
+    return publish_dir(staging, target)
+
+
+def comparison_rows(kpi_rows: dict[str, list[dict]]) -> list[dict]:
+    """Per KPI and scenario: mean and CI, and the paired difference with the first scenario."""
+    names = list(kpi_rows)
+    baseline = names[0]
+    kpis = [k for k in kpi_rows[baseline][0] if k != "replication"] if kpi_rows[baseline] else []
+    rows = []
+    for kpi in kpis:
+        base = [r.get(kpi, math.nan) for r in kpi_rows[baseline]]
+        for name in names:
+            values = [r.get(kpi, math.nan) for r in kpi_rows[name]]
+            s = summarise(values)
+            row = {"kpi": kpi, "unit": metric_of(kpi).unit, "scenario": name, "mean": s["mean"],
+                   "ci95_low": s["ci95_low"], "ci95_high": s["ci95_high"], "n": s["n"]}
+            if name != baseline:
+                d = paired_difference(values, base)
+                row.update(diff_mean=d["mean"], diff_ci95_low=d["ci95_low"], diff_ci95_high=d["ci95_high"],
+                           diff_n=d["n"], p_value=d["p_value"],
+                           significant=bool(d["ci95_low"] > 0 or d["ci95_high"] < 0))
+            else:
+                row.update(diff_mean=None, diff_ci95_low=None, diff_ci95_high=None, diff_n=None, p_value=None,
+                           significant=None)
+            rows.append(row)
+    return rows
+
+
+# --- sweep -------------------------------------------------------------------------------
+def parse_assignment(text: str) -> tuple[str, list]:
+    """``path.to.field=v1,v2`` → (path, [v1, v2]); values are read as YAML (numbers, null, lists)."""
+    import yaml
+
+    path, sep, values = text.partition("=")
+    if not sep or not path:
+        raise ValueError(f"'{text}' is not path.to.field=value[,value...]")
+    parsed = []
+    for value in _split_values(values):
+        try:
+            parsed.append(yaml.safe_load(value))
+        except yaml.YAMLError:
+            raise ValueError(f"{path}: cannot read value '{value}'") from None
+    return path, parsed
+
+
+def _split_values(text: str) -> list[str]:
+    """Split on commas outside brackets, so ``[a, b],[c]`` is two list values."""
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch in "[{"
+        depth -= ch in "]}"
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [p.strip() for p in parts + [current]]
+
+
+def set_path(data: dict, path: str, value) -> dict:
+    """A copy of ``data`` with the dotted ``path`` set (list items by index)."""
+    data = copy.deepcopy(data)
+    *parents, leaf = path.split(".")
+    node = data
+    for i, key in enumerate(parents):
+        if isinstance(node, list):
+            node = node[_index(key, path)]
+            continue
+        if not isinstance(node, dict) or key not in node or node[key] is None:
+            if isinstance(node, dict):
+                node[key] = {}
+            else:
+                raise KeyError(f"{'.'.join(parents[:i + 1])} is not a mapping")
+        node = node[key]
+    if isinstance(node, list):
+        node[_index(leaf, path)] = value
+    else:
+        node[leaf] = value
+    return data
+
+
+def _index(key: str, path: str) -> int:
+    try:
+        return int(key)
+    except ValueError:
+        raise KeyError(f"{path}: '{key}' is not a list index") from None
+
+
+def variants(base: str | Path, settings: dict[str, list], file: str | None = None) -> list[tuple[dict, Scenario]]:
+    """Every grid point of ``settings`` applied to ``base``, validated before anything runs."""
+    raw = resolve_file(base)
+    file = file or str(base)
+    points, problems = [], []
+    for combo in itertools.product(*settings.values()):
+        point = dict(zip(settings, combo))
+        data = raw
+        try:
+            for path, value in point.items():
+                data = set_path(data, path, value)
+            label = ", ".join(f"{p}={v}" for p, v in point.items())
+            data["name"] = f"{raw.get('name', 'scenario')} [{label}]"
+            points.append((point, scenario_from_dict(data, file)))
+        except KeyError as exc:
+            problems.append(Problem(file, "--set", str(exc).strip("'\"")))
+        except ScenarioError as exc:
+            for p in exc.problems:
+                if all((p.path, p.message) != (q.path, q.message.split(" (with ")[0]) for q in problems):
+                    problems.append(Problem(p.file, p.path, f"{p.message} (with {label})"))
+    if problems:
+        raise ScenarioError(problems)
+    return points
+
+
+def sweep(base: str | Path, settings: dict[str, list], options: Options | None = None, *, out: Path | None = None,
+          results_root: Path = Path("results"), progress: Progress | None = None) -> Path:
+    """A full grid over ``settings``; one row per point and KPI with mean and CI."""
+    options = options or Options()
+    points = variants(base, settings)
+    scenarios = {f"point-{i:03d}": sc for i, (_, sc) in enumerate(points)}
+    name = points[0][1].name.split(" [")[0]
+    target = Path(out) if out else default_run_dir(Path(results_root) / "sweeps", name)
+    staging = staging_dir(target)
+    group = _run_group(scenarios, options, {name: staging / "points" / name for name in scenarios}, staging,
+                       progress)
+    rows = []
+    for (point, scenario), (key, writer) in zip(points, group.writers.items()):
+        writer.finish(group.manifest(key, str(base)))
+        for kpi in writer.kpi_names():
+            s = summarise(writer.column(kpi))
+            rows.append({"point": key, **{p: json.dumps(v) for p, v in point.items()}, "kpi": kpi,
+                         "unit": metric_of(kpi).unit, **s})
+    pq.write_table(pa.Table.from_pylist(rows), staging / "sweep.parquet")
+    write_json(staging / "sweep.json", {"base": str(base), "settings": settings, "seed": options.seed,
+                                         "replications": group.replications, "rows": rows})
+    return publish_dir(staging, target)
+
+
+# --- reading results ---------------------------------------------------------------------
+@dataclass
+class RunInfo:
+    path: Path
+    scenario: str | None
+    finished: str | None
+    replications: int | None
+    summary: dict
+    error: str | None = None
+
+
+def list_runs(root: Path = Path("results")) -> list[RunInfo]:
+    """Every run directory under ``root`` (newest first); broken ones with their error."""
+    found = []
+    for manifest in sorted(Path(root).rglob("manifest.json")):
+        if any(part.startswith(".") for part in manifest.relative_to(root).parts):
+            continue  # a run still being written
+        found.append(read_run_info(manifest.parent))
+    return sorted(found, key=lambda r: r.finished or "", reverse=True)
+
+
+def read_run_info(path: Path) -> RunInfo:
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+        return RunInfo(path, manifest["scenario_name"], manifest.get("finished"), manifest["replications"], summary)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return RunInfo(path, None, None, None, {}, error=f"{type(exc).__name__}: {exc}")
+
+
+def kpi_names() -> Iterable[str]:
+    return METRICS
