@@ -75,7 +75,10 @@ def resolve_file(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     data = _stringify_keys(data)
     trace = data.get("load", {}).get("trace_file") if isinstance(data.get("load"), dict) else None
     if isinstance(trace, str) and not Path(trace).is_absolute():
-        data["load"]["trace_file"] = str((real.parent / trace).resolve())
+        try:
+            data["load"]["trace_file"] = str((real.parent / trace).resolve())
+        except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, symlink loop
+            raise ScenarioError([Problem(shown, "load.trace_file", f"not a usable path: {exc}")]) from None
     base = data.pop("base", None)
     if base is None:
         return data
@@ -152,6 +155,11 @@ def read_trace(scenario: Scenario, file: str = "<scenario>") -> list[TraceRow]:
                 rows.append(_trace_row(scenario, row, f"{path.name} line {line}", file))
     except OSError as exc:
         raise ScenarioError([Problem(file, field, f"cannot read trace file: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(file, field, f"{path.name}: not UTF-8 text (byte {exc.start}); "
+                                                  "save the CSV as UTF-8")]) from None
+    except (csv.Error, ValueError) as exc:  # a field over the csv size limit, a NUL byte in the path
+        raise ScenarioError([Problem(file, field, f"{path.name}: cannot read trace file: {exc}")]) from None
     return sorted(rows, key=lambda r: r.minute)
 
 
@@ -164,9 +172,12 @@ def _trace_row(scenario: Scenario, row: dict, where: str, file: str) -> TraceRow
         minute = float(text)
     except ValueError:
         try:
-            minute = scenario.horizon.minute_of(dt.datetime.fromisoformat(text))
+            when = dt.datetime.fromisoformat(text)
         except ValueError:
             fail(f"time '{text}' is neither minutes nor an ISO datetime")
+        if when.tzinfo is not None:
+            fail(f"time '{text}' has a UTC offset; give local time like horizon.start")
+        minute = scenario.horizon.minute_of(when)
     if row["region"] not in scenario.load.region_shares:
         fail(f"unknown region '{row['region']}'")
     if row["type"] not in scenario.load.incident_types:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from .distributions import Dist, NonNegDist
 from .profiles import PROFILES
@@ -24,8 +24,26 @@ _SHARE_TOLERANCE = 1e-6
 
 
 class Strict(BaseModel):
-    # defaults are validated too, so `= 0` on a distribution field becomes a constant spec
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # defaults are validated too, so `= 0` on a distribution field becomes a constant spec;
+    # allow_inf_nan=False: .inf/.nan in YAML are errors ("Input should be a finite number"),
+    # not values that slip past range and sum checks (NaN compares False to everything)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
+
+
+def _not_a_number(value):
+    if isinstance(value, (int, float)):  # pydantic would read it as a Unix timestamp, in UTC
+        raise ValueError("must be a date and time like 2025-03-12T00:00:00, not a number")
+    return value
+
+
+def _local_time(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        raise ValueError("give local time without a UTC offset (rosters and profiles are clock times)")
+    return value
+
+
+#: a wall-clock time; naive, so it can be compared with the horizon start
+LocalDateTime = Annotated[dt.datetime, BeforeValidator(_not_a_number), AfterValidator(_local_time)]
 
 
 class Problems(ValueError):
@@ -44,7 +62,7 @@ def _check_shares(shares: dict[str, float], what: str) -> None:
 
 # --- horizon ---------------------------------------------------------------------------
 class Horizon(Strict):
-    start: dt.datetime
+    start: LocalDateTime
     duration_min: float = Field(gt=0)
     warmup_min: float = Field(0, ge=0, description="results before this are discarded")
 
@@ -232,10 +250,10 @@ class Outage(Strict):
     """A scheduled failure: the target's capacity times ``capacity_factor`` for a while."""
 
     target: OutageTarget
-    start: dt.datetime | None = None
+    start: LocalDateTime | None = None
     start_min: float | None = Field(None, ge=0, description="minutes after the horizon start")
     duration_min: NonNegDist | None = None
-    end: dt.datetime | None = None
+    end: LocalDateTime | None = None
     regions: list[str] | None = Field(None, description="null = all regions")
     capacity_factor: float = Field(0.0, ge=0, le=1, description="0 = down, 0.5 = half capacity")
 

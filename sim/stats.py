@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 
 def summarise(values) -> dict[str, float]:
@@ -25,6 +24,8 @@ def summarise(values) -> dict[str, float]:
     sd = float(x.std(ddof=1))
     if sd == 0 or not math.isfinite(sd):
         return {"mean": mean, "sd": 0.0, "ci95_low": mean, "ci95_high": mean, "n": n}
+    from scipy import stats  # here, not at import: `meldsim validate` should start fast
+
     half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
     return {"mean": mean, "sd": sd, "ci95_low": mean - half, "ci95_high": mean + half, "n": n}
 
@@ -44,6 +45,8 @@ def paired_difference(values, baseline) -> dict[str, float]:
     elif out["sd"] == 0:
         out["p_value"] = 1.0 if out["mean"] == 0 else 0.0
     else:
+        from scipy import stats
+
         out["p_value"] = float(stats.ttest_1samp(d, 0.0).pvalue)
     return out
 
@@ -58,6 +61,8 @@ def unpaired_difference(values, baseline) -> dict[str, float]:
     mean = float(a.mean() - b.mean())
     if va + vb == 0:
         return {"mean": mean, "ci95_low": mean, "ci95_high": mean}
+    from scipy import stats
+
     dof = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
     half = float(stats.t.ppf(0.975, dof)) * math.sqrt(va + vb)
     return {"mean": mean, "ci95_low": mean - half, "ci95_high": mean + half}
