@@ -66,6 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
     _replication_options(sweep)
     sweep.set_defaults(handler=cmd_sweep)
 
+    sens = commands.add_parser("sensitivity", help="swings (tornado) or Sobol indices of one KPI over parameter ranges")
+    sens.add_argument("file", metavar="BASE")
+    sens.add_argument("--param", dest="params", action="append", required=True, metavar="PATH=LOW:HIGH",
+                      help="dotted field path and range, e.g. channels.handhelds.capacity=2:8")
+    sens.add_argument("--method", choices=("oat", "sobol"), default="oat",
+                      help="oat: one at a time (tornado); sobol: Sobol indices via SALib")
+    sens.add_argument("--samples", type=_positive_int, default=64,
+                      help="Sobol base samples N (a power of 2); N x (parameters + 2) points")
+    _replication_options(sens)  # --kpi names the KPI to analyse
+    sens.set_defaults(handler=cmd_sensitivity)
+
     runs = commands.add_parser("runs", help="list result directories")
     runs.add_argument("--results", type=Path, default=Path("results"))
     runs.set_defaults(handler=cmd_runs)
@@ -224,6 +235,33 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_sensitivity(args) -> int:
+    from .sensitivity import parse_range, plan, sensitivity
+
+    params = {}
+    for text in args.params:
+        try:
+            path, bounds = parse_range(text)
+        except ValueError as exc:
+            print(f"--param: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        params[path] = bounds
+    if not args.kpi:
+        print("--kpi: needed (which KPI to analyse?)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    options = _options(args)
+    if options is None:
+        return EXIT_BAD_INPUT
+    plan(args.file, params, args.kpi, method=args.method, samples=args.samples, seed=args.seed)  # validate first
+    with _progress(args.quiet, f"sensitivity ({args.method})") as progress:
+        path = sensitivity(args.file, params, args.kpi, options, method=args.method, samples=args.samples,
+                           out=args.out, results_root=args.results, progress=progress)
+    if not args.quiet:
+        print_sensitivity(path, Console(width=max(160, Console().width)))
+    print(path)
+    return 0
+
+
 def cmd_runs(args) -> int:
     table = Table(title=f"runs in {args.results}")
     for column in ("run", "scenario", "finished", "reps", *HEADLINE_KPIS):
@@ -304,6 +342,32 @@ def print_sweep(path: Path, console: Console) -> None:
         by_point.setdefault(row["point"], {"params": [row[s] for s in settings]})[row["kpi"]] = row
     for point, cells in by_point.items():
         table.add_row(point, *cells["params"], *[_fmt(cells.get(k, {}).get("mean")) for k in HEADLINE_KPIS])
+    console.print(table)
+
+
+def print_sensitivity(path: Path, console: Console) -> None:
+    data = json.loads((path / "sensitivity.json").read_text())
+    title = (f"{data['method']} sensitivity of {data['kpi']} ({data['unit']}) in {data['scenario_name']}: "
+             f"{data['points']} points x {data['replications']} replications")
+    table = Table(title=title)
+    if data["method"] == "oat":
+        table.title += f"; at base {_fmt(data['base_kpi']['mean'])}"
+        for column in ("parameter", "low", "high", "KPI at low [95% CI]", "KPI at high [95% CI]", "swing"):
+            table.add_column(column, justify="left" if column == "parameter" else "right")
+        for r in data["rows"]:
+            table.add_row(r["param"], _fmt(r["low"]), _fmt(r["high"]),
+                          f"{_fmt(r['kpi_at_low_mean'])} [{_fmt(r['kpi_at_low_ci95_low'])}, "
+                          f"{_fmt(r['kpi_at_low_ci95_high'])}]",
+                          f"{_fmt(r['kpi_at_high_mean'])} [{_fmt(r['kpi_at_high_ci95_low'])}, "
+                          f"{_fmt(r['kpi_at_high_ci95_high'])}]", _fmt(r["swing"]))
+    else:
+        for column in ("parameter", "low", "high", "S1", "± (95%)", "ST", "± (95%) "):
+            table.add_column(column, justify="left" if column == "parameter" else "right")
+        for r in data["rows"]:
+            table.add_row(r["param"], _fmt(r["low"]), _fmt(r["high"]), _fmt(r["S1"]), _fmt(r["S1_conf"]),
+                          _fmt(r["ST"]), _fmt(r["ST_conf"]))
+        if data.get("note"):
+            table.caption = data["note"]
     console.print(table)
 
 

@@ -137,8 +137,8 @@ def compute(outcome: Outcome) -> dict[str, float]:
     # --- the room ---
     levels = outcome.levels
     kpi["backlog_peak"] = peak(levels["calls_waiting"], warmup, end)
-    on_duty = time_average(levels["centralists_on_duty"], warmup, end)
-    kpi["centralist_utilisation"] = time_average(levels["centralists_busy"], warmup, end) / on_duty if on_duty else np.nan
+    kpi["centralist_utilisation"] = _utilisation(levels["centralists_busy"], levels["centralists_on_duty"],
+                                                 warmup, end)
 
     # --- radio traffic between room and units (button statuses take no room time) ---
     instant = _instant(outcome.scenario)
@@ -153,6 +153,15 @@ def compute(outcome: Outcome) -> dict[str, float]:
     kpi["incidents_open_at_end"] = float(sum(i.state == "open" for i in inc))
     kpi.update(outage_kpis(outcome, fresh, room, messages, inc))
     return kpi
+
+
+def _utilisation(busy_level, duty_level, start: float, end: float) -> float:
+    """Busy time over present time; after a shift change people finishing a call count as present."""
+    grid = np.union1d(busy_level.times, duty_level.times)
+    grid = np.concatenate(([start], grid[(grid > start) & (grid < end)], [end]))
+    busy = np.diff(integral(busy_level, grid))
+    present = np.maximum(busy, np.diff(integral(duty_level, grid))).sum()
+    return float(busy.sum() / present) if present else np.nan
 
 
 def outage_windows(outcome: Outcome) -> list[tuple[float, float]]:

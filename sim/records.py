@@ -59,4 +59,6 @@ def tables(outcome: Outcome, replication: int) -> dict[str, dict[str, list]]:
 def to_arrow(name: str, columns: dict[str, list]) -> pa.Table:
     if name in SCHEMAS:
         return pa.table(columns, schema=SCHEMAS[name])
-    return pa.table({k: pa.array(v, type=_I if k in ("replication", "minute") else _F) for k, v in columns.items()})
+    # NaN (unlimited capacity) stored as null, so equal runs give equal tables
+    return pa.table({k: pa.array(v, type=_I if k in ("replication", "minute") else _F, from_pandas=True)
+                     for k, v in columns.items()})

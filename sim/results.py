@@ -102,7 +102,7 @@ class RunWriter:
         self._writers = {}
         names = self.kpi_names()
         pq.write_table(pa.table({"replication": pa.array([r["replication"] for r in self.kpi_rows], pa.int32()),
-                                 **{k: pa.array(self.column(k), pa.float64()) for k in names}}),
+                                 **{k: pa.array(self.column(k), pa.float64(), from_pandas=True) for k in names}}),
                        self.directory / "replications.parquet")
         write_json(self.directory / "summary.json", {k: summarise(self.column(k)) for k in names})
         write_json(self.directory / "manifest.json", manifest)

@@ -70,19 +70,24 @@ def flat_roster(centralists: int) -> list[dict]:
 
 
 def mmc_scenario(arrival_rate_per_hour: float, mean_service_min: float, c: int, hours: float,
-                 warmup_share: float = 0.1, **overrides) -> Scenario:
+                 warmup_share: float = 0.1, roster: list[dict] | None = None, **overrides) -> Scenario:
     """The centralist queue reduced to M/M/c.
 
     Poisson incidents at a flat rate, one incident type, one call per incident (no
     duplicates), no spoken radio messages (status presses take no centralist time),
     exponential intake, zero dispatch time, callers who never hang up, ``c`` centralists
-    around the clock. Only 112 calls use centralists, so their queue is exactly M/M/c.
+    around the clock (or ``roster``). Only 112 calls use centralists, so their queue is
+    exactly M/M/c.
     """
     duration = hours * 60
     one_type = {"call": {
         "share": 1.0, "priority": 1, "norm_min": 10, "units_needed": 1,
-        "on_scene_min": 1, "radio_messages": 0, "duplicate_calls": 0,
+        "on_scene_min": 1e9, "radio_messages": 0, "duplicate_calls": 0,
     }}
+    # one unit that never returns: after the first incident every dispatch waits for a unit
+    # and costs no events, which makes long M/M/c runs several times cheaper; units never
+    # touch the centralists, so the queue is the same
+    one_unit = [{"name": "Zwolle", "region": "IJsselland", "crew": "professional", "units": 1}]
     base = {
         "name": f"mmc-{arrival_rate_per_hour:g}-{mean_service_min:g}-{c}",
         "horizon": {"start": "2025-03-12T00:00:00", "duration_min": duration,
@@ -96,7 +101,19 @@ def mmc_scenario(arrival_rate_per_hour: float, mean_service_min: float, c: int, 
         },
     }
     merged = deep_merge(base, overrides)
-    return scenario(replace={"load.incident_types": one_type, "room.roster": flat_roster(c)}, **merged)
+    return scenario(replace={"load.incident_types": one_type, "room.roster": roster or flat_roster(c),
+                             "units.stations": one_unit}, **merged)
+
+
+def scenario_file(path: Path, base: Path = WEEKDAY, **overrides) -> Path:
+    """A scenario file overlaying ``base`` (by absolute path) with ``overrides``.
+
+    The overlay goes through the same ``base:`` mechanism users have, so what the CLI loads
+    is exactly ``deep_merge(base, overrides)``.
+    """
+    data = {"base": str(base.resolve()), **overrides}
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def write_yaml(path: Path, scenario_obj: Scenario) -> Path:

@@ -1,0 +1,716 @@
+"""Exercise scripts: one replication turned into a minute-by-minute inject list.
+
+``meldsim exercise SCENARIO --seed S --pick median|worst|REP --out DIR`` runs the scenario's
+replications (KPIs only), picks one, simulates it again (a replication depends only on
+scenario, seed and index, so it is the same night) and writes
+
+- ``exercise.csv``: one row per inject, ordered by time, for exercise software;
+- ``exercise.html``: the same as a printable page (A4 landscape) with a timeline figure.
+
+Each inject says when (clock time and model minute), what happens (an incident, a surge of
+112 calls, an outage starting or ending, a unit that cannot reach the room, an alarm that
+cannot go out over P2000), which decision or fallback action the procedure expects then
+(from the timeline the model produced: detected, decided, activated ..., relocation,
+call-in) and what the model predicts for the room in that minute (calls waiting, units
+unreachable, messages waiting, centralists busy). Nothing depends on the clock or on how
+many processes ran the replications: the same seed gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__, runner
+from .kpis import METRICS, metric_of, minute_series, unreachable_intervals
+from .loading import Problem, ScenarioError, load_scenario
+from .model import LATE, STATUSES, Outcome, simulate
+from .procedure import (ACTIVATED, CALL_IN, CALLED_IN, DECIDED, DETECTED, GENERATOR_FAILED, OUTAGE_END,
+                        OUTAGE_START, RELOCATED, RELOCATION_START, STOOD_DOWN)
+from .report_parts import words
+from .report_parts.html import Figures, document, esc, value_text
+from .scenario import Scenario
+
+DEFAULT_KPI = "processing_time_mean_s"
+DEFAULT_REPLICATIONS = 30
+DEFAULT_SURGE_CALLS = 10
+SURGE_WINDOW_MIN = 5.0
+ALARM_WAIT_MIN = 1.0  # an alarm that waits longer than this for a channel counts as failing on P2000
+WINDOW_MARGIN_MIN = 30.0
+WORST_PERCENTILE = 90
+LANGS = ("nl+en", "nl", "en")
+
+#: (code, nl, en), in the order rows of the same minute are listed
+CATEGORIES = {
+    "outage": ("storing", "outage"),
+    "procedure": ("procedure", "procedure"),
+    "surge": ("meldingenpiek", "call surge"),
+    "alarm": ("alarmering", "alarm"),
+    "unreachable": ("verbinding", "connection"),
+    "incident": ("incident", "incident"),
+}
+_ORDER = {code: i for i, code in enumerate(CATEGORIES)}
+
+#: model prediction columns: (series name, nl, en)
+PREDICTIONS = (
+    ("calls_waiting", "wachtende 112-meldingen", "calls waiting"),
+    ("units_unreachable", "onbereikbare eenheden", "units unreachable"),
+    ("messages_waiting", "wachtende berichten", "messages waiting"),
+    ("centralists_busy", "centralisten bezet", "centralists busy"),
+    ("centralists_on_duty", "centralisten op dienst", "centralists on duty"),
+)
+
+#: text columns: (key, nl, en); each has an _nl and an _en variant
+TEXT_COLUMNS = (
+    ("what", "Gebeurtenis", "What happens"),
+    ("action", "Verwachte actie (procedure)", "Expected action (procedure)"),
+    ("detail", "Modeluitkomst", "Model outcome"),
+)
+
+
+@dataclass(order=True)
+class Inject:
+    minute: float
+    rank: int
+    seq: int
+    category: str = field(compare=False)
+    what_nl: str = field(compare=False)
+    what_en: str = field(compare=False)
+    action_nl: str = field(compare=False, default="")
+    action_en: str = field(compare=False, default="")
+    detail_nl: str = field(compare=False, default="")
+    detail_en: str = field(compare=False, default="")
+    source: str = field(compare=False, default="")  # timeline event, or what the row was made from
+
+
+@dataclass
+class Exercise:
+    scenario: Scenario
+    source: str
+    seed: int
+    replication: int
+    pick: str
+    kpi: str
+    kpi_value: float
+    kpi_values: list[float]
+    outcome: Outcome
+    injects: list[Inject]
+    series: dict[str, np.ndarray]
+    window: tuple[float, float]
+    lang: str = "nl+en"
+
+    # --- times ---
+    def clock(self, minute: float) -> str:
+        when = self.scenario.horizon.start + dt.timedelta(minutes=math.floor(minute + 1e-9))
+        return when.strftime("%H:%M")
+
+    def day_clock(self, minute: float) -> str:
+        when = self.scenario.horizon.start + dt.timedelta(minutes=math.floor(minute + 1e-9))
+        return when.strftime("%d-%m %H:%M")
+
+    def prediction(self, name: str, minute: float) -> float:
+        values = self.series.get(name)
+        if values is None or not len(values):
+            return math.nan
+        return float(values[min(max(int(math.floor(minute)), 0), len(values) - 1)])
+
+    # --- output ---
+    def columns(self) -> list[tuple[str, str]]:
+        """(key, header) of every CSV column for the chosen language(s)."""
+        def label(nl: str, en: str) -> str:
+            return {"nl": nl, "en": en}.get(self.lang, f"{nl} / {en}")
+
+        cols = [("time", label("Tijd", "Time")), ("minute", label("Minuut", "Minute")),
+                ("category", label("Soort", "Category"))]
+        for key, nl, en in TEXT_COLUMNS:
+            if self.lang in ("nl", "nl+en"):
+                cols.append((f"{key}_nl", nl if self.lang == "nl" else f"{nl} (NL)"))
+            if self.lang in ("en", "nl+en"):
+                cols.append((f"{key}_en", en if self.lang == "en" else f"{en} (EN)"))
+        for name, nl, en in PREDICTIONS:
+            cols.append((name, label(f"Model: {nl}", f"Model: {en}")))
+        return cols
+
+    def rows(self) -> list[dict[str, str]]:
+        out = []
+        for inj in self.injects:
+            cat_nl, cat_en = CATEGORIES[inj.category]
+            row = {"time": self.clock(inj.minute), "minute": f"{inj.minute:.1f}",
+                   "category": {"nl": cat_nl, "en": cat_en}.get(self.lang, cat_nl if cat_nl == cat_en
+                                                                       else f"{cat_nl} / {cat_en}")}
+            for key, _nl, _en in TEXT_COLUMNS:
+                row[f"{key}_nl"] = getattr(inj, f"{key}_nl")
+                row[f"{key}_en"] = getattr(inj, f"{key}_en")
+            for name, _nl, _en in PREDICTIONS:
+                value = self.prediction(name, inj.minute)
+                row[name] = "" if math.isnan(value) else f"{value:.1f}"
+            out.append(row)
+        return out
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        columns = self.columns()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([header for _, header in columns])
+        for row in self.rows():
+            writer.writerow([row[key] for key, _ in columns])
+        return buffer.getvalue()
+
+    def to_html(self) -> str:
+        return render_html(self)
+
+
+# --- picking the replication -------------------------------------------------------------
+def parse_pick(text: str) -> str | int:
+    text = str(text).strip().lower()
+    if text in ("median", "worst"):
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not median, worst or a replication number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("a replication number must not be negative")
+    return value
+
+
+def pick_replication(values: list[float], rule: str, better: str = "lower") -> int:
+    """The replication closest to the median (``median``) or to the bad-side 90th percentile (``worst``).
+
+    For a KPI where lower is better the bad side is the high values (90th percentile), for
+    one where higher is better it is the low values (10th percentile). Ties go to the
+    lowest replication number; replications where the KPI is NaN are never picked.
+    """
+    x = np.asarray(values, dtype=float)
+    ok = np.flatnonzero(~np.isnan(x))
+    if not ok.size:
+        raise ValueError("the KPI could not be observed in any replication")
+    if rule == "median":
+        target = float(np.median(x[ok]))
+    elif rule == "worst":
+        q = 100 - WORST_PERCENTILE if better == "higher" else WORST_PERCENTILE
+        target = float(np.percentile(x[ok], q))
+    else:
+        raise ValueError(f"unknown pick rule '{rule}'")
+    distance = np.abs(x[ok] - target)
+    return int(ok[int(np.argmin(distance))])  # argmin: the first of equals
+
+
+# --- building the injects ----------------------------------------------------------------
+def _primary_alarm(scenario: Scenario) -> list[str]:
+    return [n for n, ch in scenario.channels.items() if ch.purpose == "alarm" and not ch.standby]
+
+
+def _fallback_steps(scenario: Scenario, purpose: str) -> list[str]:
+    steps = scenario.procedure.steps if scenario.procedure else []
+    return [s for s in steps if s in scenario.channels and scenario.channels[s].purpose == purpose]
+
+
+def _join(items: list[str], limit: int = 6) -> str:
+    shown = items[:limit]
+    more = len(items) - len(shown)
+    return ", ".join(shown) + (f" (+{more})" if more > 0 else "")
+
+
+def build_injects(outcome: Outcome, *, surge_calls: int = DEFAULT_SURGE_CALLS,
+                  window: tuple[float, float] | None = None) -> list[Inject]:
+    """Every inject of one replication, ordered by time (then category, then model order)."""
+    scenario = outcome.scenario
+    names = outcome.unit_names
+    injects: list[Inject] = []
+
+    def add(minute, category, what, action=("", ""), detail=("", ""), source=""):
+        injects.append(Inject(float(minute), _ORDER[category], len(injects), category, what[0], what[1],
+                              action[0], action[1], detail[0], detail[1], source))
+
+    # --- the outage and the procedure's answer, exactly as the model logged them ---
+    voice_steps = _fallback_steps(scenario, "voice")
+    alarm_steps = _fallback_steps(scenario, "alarm")
+    procedure = scenario.procedure
+    steps_nl = [("uitwijk" if s == "relocate" else words.channel(s)[0]) for s in (procedure.steps if procedure else [])]
+    steps_en = [("relocation" if s == "relocate" else words.channel(s)[1]) for s in (procedure.steps if procedure else [])]
+    for minute, event, subject, detail in outcome.timeline:
+        info = dict(part.split("=", 1) for part in detail.split() if "=" in part)
+        if event == OUTAGE_START:
+            t_nl, t_en = words.target(subject)
+            regions = info.get("regions", "all")
+            r_nl, r_en = words.regions_text(None if regions == "all" else regions.split(","))
+            factor = float(info.get("factor", 0))
+            how_nl = "valt uit" if factor == 0 else f"werkt nog op {factor * 100:.0f} % capaciteit"
+            how_en = "falls out" if factor == 0 else f"runs at {factor * 100:.0f} % capacity"
+            lasts = float(info["lasts_min"]) if "lasts_min" in info else math.nan
+            if procedure is None:
+                action = ("Geen terugvalprocedure: centralisten merken de storing en improviseren",
+                          "No fallback procedure: centralists notice the outage and improvise")
+            elif procedure.detection == "first_failure":
+                action = ("Herkennen bij de eerste mislukte uitzending en de CaCo waarschuwen",
+                          "Detect at the first failed transmission and alert the CaCo")
+            else:
+                action = ("Herkennen: uitzendingen komen niet aan; de CaCo waarschuwen",
+                          "Detect: transmissions do not get through; alert the CaCo")
+            add(minute, "outage", (f"{t_nl} {how_nl} ({r_nl})", f"{t_en} {how_en} ({r_en})"), action,
+                (f"duurt {lasts:.0f} min" if lasts == lasts else "", f"lasts {lasts:.0f} min" if lasts == lasts else ""),
+                event)
+        elif event == OUTAGE_END:
+            t_nl, t_en = words.target(subject)
+            action = (("Herstel bevestigen; terugvalmiddelen afschalen na de terugschakeltijd",
+                       "Confirm recovery; stand fallbacks down after the revert time") if procedure else
+                      ("Herstel bevestigen", "Confirm recovery"))
+            add(minute, "outage", (f"{t_nl} werkt weer", f"{t_en} is back"), action, source=event)
+        elif event == GENERATOR_FAILED:
+            add(minute, "outage", ("Noodstroomaggregaat faalt: de meldkamer is zonder stroom",
+                                   "The generator fails: the room has no power"),
+                ("Uitwijk overwegen", "Consider relocating"), source=event)
+        elif event == DETECTED:
+            add(minute, "procedure", ("De meldkamer merkt de storing op", "The room notices the outage"),
+                ("Storing melden aan de CaCo", "Report the outage to the CaCo"), source=event)
+        elif event == DECIDED:
+            add(minute, "procedure", ("De CaCo kondigt de terugvalprocedure af", "The CaCo declares the fallback procedure"),
+                ("Terugvalprocedure afkondigen: " + (", ".join(steps_nl) or "geen stappen"),
+                 "Declare the fallback procedure: " + (", ".join(steps_en) or "no steps")), source=event)
+        elif event == ACTIVATED:
+            c_nl, c_en = words.channel(subject)
+            add(minute, "procedure", (f"Terugvalkanaal beschikbaar: {c_nl}", f"Fallback channel up: {c_en}"),
+                words.channel_action(subject), source=f"{event} {subject}")
+        elif event == STOOD_DOWN:
+            c_nl, c_en = words.channel(subject)
+            add(minute, "procedure", (f"Terugvalkanaal afgeschaald: {c_nl}", f"Fallback channel stood down: {c_en}"),
+                ("Terug naar de normale werkwijze", "Back to the normal way of working"), source=f"{event} {subject}")
+        elif event == RELOCATION_START:
+            add(minute, "procedure", ("Uitwijk naar de back-upmeldkamer begint", "Relocation to the backup room starts"),
+                ("Uitwijken: een deel van de centralisten verhuist, de rest werkt door",
+                 "Relocate (uitwijk): part of the centralists move, the rest keep working"), source=event)
+        elif event == RELOCATED:
+            add(minute, "procedure", ("De meldkamer werkt vanuit de uitwijklocatie", "The room works from the backup room"),
+                ("Werkplekken in de uitwijklocatie bemensen", "Staff the desks in the backup room"), source=event)
+        elif event == CALL_IN:
+            add(minute, "procedure", (f"Extra centralisten opgeroepen ({detail})", f"Extra centralists called in ({detail})"),
+                ("Centralisten oproepen", "Call in centralists"), source=event)
+        elif event == CALLED_IN:
+            add(minute, "procedure", (f"Extra centralisten aan het werk ({detail})", f"Extra centralists at their desks ({detail})"),
+                ("Extra centralisten werk toewijzen", "Give the extra centralists work"), source=event)
+
+    # --- incidents ---
+    primary = set(_primary_alarm(scenario))
+    first_alarm: dict[int, str] = {}
+    for d in outcome.dispatches:
+        if d[4] == d[4] and d[0] not in first_alarm:
+            first_alarm[d[0]] = d[5]
+    for inc in outcome.incidents:
+        ty_nl, ty_en = words.incident_type(inc.type)
+        n = inc.units_needed
+        what = (f"Incident: {ty_nl} in {inc.region} (prio {inc.priority}, {n} {'eenheid' if n == 1 else 'eenheden'})",
+                f"Incident: {ty_en} in {inc.region} (priority {inc.priority}, {n} unit{'s' if n != 1 else ''})")
+        via = first_alarm.get(inc.id)
+        if inc.state == "abandoned":
+            action = ("Melding aannemen (alle bellers haken af)", "Take the call (every caller hangs up)")
+            detail = ("niet gemeld: alle bellers haakten af", "never reported: every caller hung up")
+        else:
+            if via is None or via in primary:
+                action = ("Aannemen, uitgeven en alarmeren via P2000", "Take the call, dispatch and alarm via P2000")
+            else:
+                c_nl, c_en = words.channel(via)
+                action = (f"Aannemen, uitgeven en alarmeren via {c_nl}", f"Take the call, dispatch and alarm via {c_en}")
+            parts_nl, parts_en = [], []
+            if inc.t_answered is not None:
+                parts_nl.append(f"aangenomen na {inc.t_answered - inc.minute:.1f} min")
+                parts_en.append(f"answered after {inc.t_answered - inc.minute:.1f} min")
+            if inc.t_alarm is not None:
+                parts_nl.append(f"gealarmeerd na {inc.t_alarm - inc.minute:.1f} min")
+                parts_en.append(f"alarmed after {inc.t_alarm - inc.minute:.1f} min")
+            if inc.t_on_scene is not None:
+                late = inc.t_on_scene - inc.minute > inc.norm_min
+                parts_nl.append(f"ter plaatse na {inc.t_on_scene - inc.minute:.1f} min"
+                                + (f" (norm {inc.norm_min:g} overschreden)" if late else ""))
+                parts_en.append(f"on scene after {inc.t_on_scene - inc.minute:.1f} min"
+                                + (f" (norm {inc.norm_min:g} exceeded)" if late else ""))
+            detail = ("; ".join(parts_nl), "; ".join(parts_en))
+        add(inc.minute, "incident", what, action, detail, source=f"incident {inc.id}")
+
+    # --- surges of 112 calls: >= surge_calls arrivals within 5 minutes ---
+    arrivals = sorted(c[4] for c in outcome.calls)
+    surging, lo = False, 0
+    for i, t in enumerate(arrivals):
+        while arrivals[lo] <= t - SURGE_WINDOW_MIN:
+            lo += 1
+        count = i - lo + 1
+        if not surging and count >= surge_calls:
+            surging = True
+            add(t, "surge", (f"Piek: {count} 112-meldingen binnen 5 minuten", f"Surge: {count} 112 calls within 5 minutes"),
+                ("Prioriteren; bij aanhoudende drukte extra centralisten overwegen",
+                 "Prioritise; consider extra centralists if it keeps up"), source="calls")
+        elif surging and count < surge_calls / 2:
+            surging = False
+
+    # --- units that cannot reach the room ---
+    voice_nl = [words.channel(s)[0] for s in voice_steps]
+    voice_en = [words.channel(s)[1] for s in voice_steps]
+    reach_action = (("Eenheid bereiken via " + " of ".join(voice_nl), "Reach the unit via " + " or ".join(voice_en))
+                    if voice_nl else ("Geen terugvalkanaal: eenheid handelt zelfstandig",
+                                      "No fallback channel: the unit acts on its own"))
+    by_minute: dict[int, list[tuple[float, float, int]]] = {}
+    for i, a, b in unreachable_intervals(outcome):
+        by_minute.setdefault(int(math.floor(a)), []).append((a, b, i))
+    for _minute, gaps in sorted(by_minute.items()):
+        gaps.sort()
+        units = [f"{names[outcome.dispatches[i][1]]} ({b - a:.0f} min)" for a, b, i in gaps]
+        n = len(units)
+        add(gaps[0][0], "unreachable",
+            (f"{n} {'eenheid kan' if n == 1 else 'eenheden kunnen'} de meldkamer niet bereiken: {_join(units)}",
+             f"{n} unit{' cannot' if n == 1 else 's cannot'} reach the room: {_join(units)}"),
+            reach_action, source="unreachable")
+    undelivered: dict[int, list[list]] = {}
+    for m in outcome.messages:
+        if m[8] == "undelivered":
+            undelivered.setdefault(int(math.floor(m[6])), []).append(m)
+    for _minute, rows in sorted(undelivered.items()):
+        rows.sort(key=lambda m: (m[6], m[0]))
+        room = [m for m in rows if m[3] != "scene"]
+        scene = [m for m in rows if m[3] == "scene"]
+        if room:
+            items_nl = [f"{names[m[2]]} ({_kind(m[3])[0]})" for m in room]
+            items_en = [f"{names[m[2]]} ({_kind(m[3])[1]})" for m in room]
+            add(room[0][6], "unreachable",
+                (f"Bericht niet afgeleverd na {scenario.room.message_patience_min:g} min: {_join(items_nl)}",
+                 f"Message given up after {scenario.room.message_patience_min:g} min: {_join(items_en)}"),
+                (("Eenheid actief oproepen; status nagaan", "Call the unit actively; check its status")),
+                ("eenheid handelt zelfstandig", "the unit acts on its own"), source="undelivered")
+        if scene:
+            items = [names[m[2]] for m in scene]
+            add(scene[0][6], "unreachable",
+                (f"Verkeer ter plaatse komt niet door (DMO): {_join(items)}",
+                 f"Traffic on the scene does not get through (DMO): {_join(items)}"),
+                ("Bevelvoerder laat ploegen onderling afstemmen", "The bevelvoerder has the crews coordinate directly"),
+                source="undelivered scene")
+
+    # --- alarms that could not go out over P2000 (fallback path, or waiting long) ---
+    alarm_nl = [words.channel(s)[0] for s in alarm_steps]
+    alarm_en = [words.channel(s)[1] for s in alarm_steps]
+    alarm_action = (("Alarmeringsroute omzetten: " + ", ".join(alarm_nl), "Switch the alarm path: " + ", ".join(alarm_en))
+                    if alarm_nl else ("Alarm opnieuw proberen; kazerne of bevelvoerder bellen",
+                                      "Retry the alarm; phone the post or the bevelvoerder"))
+    stations = [s.name for s in scenario.units.stations]
+    seen: set[tuple[int, int, float]] = set()
+    failing: dict[int, list[list]] = {}
+    for d in outcome.dispatches:
+        key = (d[0], d[2], d[3])
+        if key in seen:
+            continue
+        seen.add(key)
+        alarmed = d[4] == d[4]
+        if not alarmed or d[5] not in primary or d[4] - d[3] > ALARM_WAIT_MIN:
+            failing.setdefault(int(math.floor(d[3])), []).append(d)
+    for _minute, rows in sorted(failing.items()):
+        rows.sort(key=lambda d: (d[3], d[0], d[2]))
+        items = []
+        for d in rows:
+            if d[4] != d[4]:
+                items.append(f"{stations[d[2]]}: niet verstuurd|{stations[d[2]]}: not sent")
+            else:
+                c_nl, c_en = words.channel(d[5])
+                items.append(f"{stations[d[2]]}: via {c_nl} na {d[4] - d[3]:.1f} min|"
+                             f"{stations[d[2]]}: via {c_en} after {d[4] - d[3]:.1f} min")
+        nl_items = [x.split("|")[0] for x in items]
+        en_items = [x.split("|")[1] for x in items]
+        n = len(rows)
+        add(rows[0][3], "alarm",
+            (f"P2000-alarmering lukt niet voor {n} {'post' if n == 1 else 'posten'}",
+             f"P2000 alarm fails for {n} post{'s' if n != 1 else ''}"),
+            alarm_action, ("; ".join(nl_items[:6]) + (f" (+{n - 6})" if n > 6 else ""),
+                           "; ".join(en_items[:6]) + (f" (+{n - 6})" if n > 6 else "")), source="alarm")
+
+    injects.sort()
+    if window is not None:
+        lo_w, hi_w = window
+        injects = [i for i in injects if lo_w <= i.minute <= hi_w]
+    return injects
+
+
+def _kind(kind: str) -> tuple[str, str]:
+    base = kind.removesuffix(LATE)
+    if base in STATUSES:
+        late = kind.endswith(LATE)
+        return (f"status {base}" + (" (te laat)" if late else ""), f"status {base}" + (" (late)" if late else ""))
+    return ("spraakbericht", "voice message") if kind == "voice" else (kind, kind)
+
+
+def default_window(outcome: Outcome) -> tuple[float, float]:
+    """Around the outages (30 min either side, up to the last procedure step); else the whole horizon."""
+    horizon = outcome.scenario.horizon
+    starts = [m for m, e, *_ in outcome.timeline if e == OUTAGE_START]
+    if not starts:
+        return (horizon.warmup_min, horizon.duration_min)
+    last = max(m for m, *_ in outcome.timeline)
+    return (max(0.0, min(starts) - WINDOW_MARGIN_MIN), min(horizon.duration_min, last + WINDOW_MARGIN_MIN))
+
+
+def parse_time(text: str, scenario: Scenario) -> float:
+    """``HH:MM`` (first time that clock reads at or after the horizon start) or minutes."""
+    text = str(text).strip()
+    if ":" in text:
+        try:
+            h, m = (int(x) for x in text.split(":"))
+        except ValueError:
+            raise ValueError(f"'{text}' is not HH:MM or minutes") from None
+        if not (0 <= h < 24 and 0 <= m < 60):
+            raise ValueError(f"'{text}' is not HH:MM or minutes")
+        start = scenario.horizon.start
+        minute = (h * 60 + m) - (start.hour * 60 + start.minute)
+        return float(minute % 1440)
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not HH:MM or minutes") from None
+
+
+def make_exercise(source: str | Path | Scenario, seed: int, *, pick: str | int = "median", kpi: str = DEFAULT_KPI,
+                  replications: int = DEFAULT_REPLICATIONS, jobs: int = 1, lang: str = "nl+en",
+                  surge_calls: int = DEFAULT_SURGE_CALLS, start: float | None = None, end: float | None = None,
+                  progress=None) -> Exercise:
+    """Pick a replication, simulate it again and build its inject list."""
+    scenario = source if isinstance(source, Scenario) else load_scenario(source)
+    name = f"<{scenario.name}>" if isinstance(source, Scenario) else str(source)
+    if kpi.split("[", 1)[0] not in METRICS:
+        raise ScenarioError([Problem(name, "--kpi", f"unknown KPI '{kpi}' (see sim/kpis.py)")])
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}")
+    values: list[float] = []
+    if isinstance(pick, int):
+        replication = pick
+    else:
+        total = replications
+        for done, result in enumerate(runner.iterate(scenario, seed, replications, jobs=jobs), start=1):
+            values.append(result.kpis.get(kpi, math.nan))
+            if progress:
+                progress(done, total)
+        try:
+            replication = pick_replication(values, pick, metric_of(kpi).better)
+        except ValueError as exc:
+            raise ScenarioError([Problem(name, "--kpi", f"{kpi}: {exc}")]) from None
+    outcome = simulate(scenario, seed, replication)
+    from .kpis import compute
+
+    value = compute(outcome).get(kpi, math.nan)
+    window = default_window(outcome)
+    window = (window[0] if start is None else start, window[1] if end is None else end)
+    injects = build_injects(outcome, surge_calls=surge_calls, window=window)
+    return Exercise(scenario, name, seed, replication, str(pick), kpi, value, values, outcome, injects,
+                    minute_series(outcome), window, lang)
+
+
+def write_exercise(exercise: Exercise, out: Path) -> tuple[Path, Path]:
+    """``exercise.csv`` and ``exercise.html`` in ``out`` (created if needed), each written atomically."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, text in (("exercise.csv", exercise.to_csv()), ("exercise.html", exercise.to_html())):
+        path = out / name
+        tmp = out / f".{name}.tmp-{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+# --- the printable page --------------------------------------------------------------------
+EXERCISE_CSS = """
+@page { size: A4 landscape; margin: 10mm; }
+table.injects td { font-size: 9pt; }
+table.injects td.time { white-space: nowrap; font-weight: 600; }
+tr.cat-outage td { background: #fdecea; }
+tr.cat-procedure td { background: #e8f1fb; }
+tr.cat-surge td, tr.cat-alarm td { background: #fff6e0; }
+.badge.cat-outage { background: #b3261e; } .badge.cat-procedure { background: #0b5cad; }
+.badge.cat-surge { background: #9a6700; } .badge.cat-alarm { background: #bc4c00; }
+.badge.cat-unreachable { background: #6f42c1; } .badge.cat-incident { background: #57606a; }
+"""
+
+
+def _timeline_figure(ex: Exercise):
+    import plotly.graph_objects as go
+
+    lo, hi = ex.window
+    minutes = ex.series["minute"]
+    keep = (minutes >= math.floor(lo)) & (minutes <= math.ceil(hi))
+    start = ex.scenario.horizon.start
+    x = [start + dt.timedelta(minutes=int(m)) for m in minutes[keep]]
+    fig = go.Figure()
+    colours = {"calls_waiting": "#b3261e", "units_unreachable": "#6f42c1", "messages_waiting": "#0b5cad"}
+    for name, nl, en in PREDICTIONS[:3]:
+        label = {"nl": nl, "en": en}.get(ex.lang, f"{nl} / {en}")
+        fig.add_trace(go.Scatter(x=x, y=np.round(ex.series[name][keep], 3), mode="lines", name=label,
+                                 line={"width": 1.6, "color": colours[name]}))
+    for a, b in _outage_spans(ex.outcome):
+        if b >= lo and a <= hi:
+            fig.add_vrect(x0=start + dt.timedelta(minutes=max(a, lo)), x1=start + dt.timedelta(minutes=min(b, hi)),
+                          fillcolor="#b3261e", opacity=0.08, line_width=0)
+    for inj in ex.injects:
+        if inj.category == "procedure":
+            when = start + dt.timedelta(minutes=inj.minute)
+            fig.add_vline(x=when, line={"width": 1, "dash": "dot", "color": "#0b5cad"})
+    marks = [i for i in ex.injects if i.category in ("procedure", "outage")]
+    if marks:
+        fig.add_trace(go.Scatter(
+            x=[start + dt.timedelta(minutes=i.minute) for i in marks], y=[0] * len(marks), mode="markers",
+            marker={"symbol": "triangle-up", "size": 9, "color": ["#b3261e" if i.category == "outage" else "#0b5cad"
+                                                                 for i in marks]},
+            name={"nl": "storing/procedure", "en": "outage/procedure"}.get(ex.lang, "storing/procedure · outage/procedure"),
+            text=[i.what_nl if ex.lang != "en" else i.what_en for i in marks], hoverinfo="text+x"))
+    fig.update_layout(margin={"l": 50, "r": 10, "t": 10, "b": 40}, legend={"orientation": "h", "y": -0.2},
+                      template="simple_white", yaxis_title="aantal / count", hovermode="x")
+    return fig
+
+
+def _outage_spans(outcome: Outcome) -> list[tuple[float, float]]:
+    from .kpis import outage_windows
+
+    return outage_windows(outcome)
+
+
+def render_html(ex: Exercise) -> str:
+    lang = ex.lang
+
+    def t(nl: str, en: str) -> str:
+        if lang == "en":
+            return esc(en)
+        if lang == "nl":
+            return esc(nl)
+        return f'{esc(nl)}<br><span class="en">{esc(en)}</span>' if en and en != nl else esc(nl)
+
+    sc = ex.scenario
+    kpi_nl, kpi_en = words.kpi_label(ex.kpi)
+    if ex.kpi_values:
+        x = np.asarray(ex.kpi_values, dtype=float)
+        x = x[~np.isnan(x)]
+        rank = float((x <= ex.kpi_value).mean() * 100) if x.size else math.nan
+        pick_nl = {"median": "mediane replicatie", "worst": f"zware replicatie ({WORST_PERCENTILE}e percentiel, "
+                   f"slechte kant)"}.get(ex.pick, ex.pick)
+        pick_en = {"median": "median replication", "worst": f"hard replication ({WORST_PERCENTILE}th percentile, "
+                   f"bad side)"}.get(ex.pick, ex.pick)
+        pick_nl += f" van {len(ex.kpi_values)}; {kpi_nl} = {value_text(ex.kpi, ex.kpi_value)} (rang {rank:.0f} %)"
+        pick_en += f" of {len(ex.kpi_values)}; {kpi_en} = {value_text(ex.kpi, ex.kpi_value)} (rank {rank:.0f} %)"
+    else:
+        pick_nl = f"replicatie {ex.replication} op verzoek; {kpi_nl} = {value_text(ex.kpi, ex.kpi_value)}"
+        pick_en = f"replication {ex.replication} as asked; {kpi_en} = {value_text(ex.kpi, ex.kpi_value)}"
+    proc_nl, proc_en = words.procedure_text(sc.model_dump(mode="json")["procedure"],
+                                            sc.model_dump(mode="json")["channels"])
+    out_nl, out_en = words.outages_text(sc.model_dump(mode="json")["outages"])
+    lo, hi = ex.window
+    columns_note = t("Kolommen: tijd (klok en modelminuut vanaf de start van het scenario), wat er gebeurt, welke "
+                     "beslissing of terugvalactie de procedure op dat moment verwacht, en wat het model voorspelt "
+                     "voor de meldkamer in die minuut (gemiddelden over de minuut).",
+                     "Columns: time (clock and model minute from the scenario start), what happens, which decision "
+                     "or fallback action the procedure expects then, and what the model predicts for the room in "
+                     "that minute (averages over the minute).")
+    header = [
+        f"<h1>{t('Oefenscript', 'Exercise script')}: {esc(sc.name)}</h1>",
+        f'<p class="muted">{esc(sc.description)}</p>' if sc.description else "",
+        '<div class="box"><table class="small">',
+        f"<tr><th>{t('Scenario', 'Scenario')}</th><td>{esc(ex.source)}</td></tr>",
+        f"<tr><th>{t('Storing', 'Outage')}</th><td>{t(out_nl, out_en)}</td></tr>",
+        f"<tr><th>{t('Terugvalprocedure', 'Fallback procedure')}</th><td>{t(proc_nl, proc_en)}</td></tr>",
+        f"<tr><th>{t('Seed, replicatie', 'Seed, replication')}</th><td>seed {ex.seed}, "
+        f"{t('replicatie', 'replication')} {ex.replication}: {t(pick_nl, pick_en)}</td></tr>",
+        f"<tr><th>{t('Venster', 'Window')}</th><td>{esc(ex.day_clock(lo))} – {esc(ex.day_clock(hi))} "
+        f"({t('minuut', 'minute')} {lo:.0f}–{hi:.0f}; {len(ex.injects)} injects)</td></tr>",
+        f"<tr><th>{t('Gemaakt met', 'Made with')}</th><td>meldsim {esc(__version__)}; "
+        f"{t('zelfde seed = zelfde script', 'same seed = same script')}</td></tr>",
+        "</table></div>",
+        f"<p class='small'>{columns_note}</p>",
+    ]
+    figure = Figures().html(_timeline_figure(ex), "exercise-timeline", width=1000, height=300)
+    cols = [("time", "Tijd", "Time"), ("category", "Soort", "Category"), ("what", "Gebeurtenis", "What happens"),
+            ("action", "Verwachte actie", "Expected action"), ("detail", "Modeluitkomst", "Model outcome")]
+    head = "".join(f"<th>{t(nl, en)}</th>" for _k, nl, en in cols)
+    head += "".join(f'<th class="num">{t(nl, en)}</th>' for _n, nl, en in PREDICTIONS[:4])
+    body = []
+    for inj in ex.injects:
+        cat_nl, cat_en = CATEGORIES[inj.category]
+        cells = [f'<td class="time">{esc(ex.clock(inj.minute))}<br><span class="muted small">{inj.minute:.1f}</span></td>',
+                 f'<td><span class="badge cat-{inj.category}">{esc(cat_nl if lang != "en" else cat_en)}</span></td>',
+                 f"<td>{t(inj.what_nl, inj.what_en)}</td>", f"<td>{t(inj.action_nl, inj.action_en)}</td>",
+                 f"<td>{t(inj.detail_nl, inj.detail_en)}</td>"]
+        for name, _nl, _en in PREDICTIONS[:4]:
+            value = ex.prediction(name, inj.minute)
+            cells.append(f'<td class="num">{"" if math.isnan(value) else f"{value:.1f}"}</td>')
+        body.append(f'<tr class="cat-{inj.category}" data-minute="{inj.minute:.1f}" data-source="{esc(inj.source)}">'
+                    + "".join(cells) + "</tr>")
+    table = (f'<table class="injects"><thead><tr>{head}</tr></thead><tbody>' + "\n".join(body) + "</tbody></table>")
+    content = "\n".join(header) + f"\n<h2>{t('Tijdlijn', 'Timeline')}</h2>\n{figure}\n" \
+        f"<h2>{t('Injects', 'Injects')}</h2>\n{table}"
+    return document(f"Oefenscript {sc.name}", content, lang="en" if lang == "en" else "nl", css=EXERCISE_CSS)
+
+
+# --- command line --------------------------------------------------------------------------
+def add_exercise_command(subparsers) -> argparse.ArgumentParser:
+    """Register ``meldsim exercise`` on the sub-command set of sim/cli.py's parser."""
+    p = subparsers.add_parser("exercise", help="turn one replication into a minute-by-minute exercise script "
+                                               "(CSV and printable HTML)")
+    p.add_argument("file", metavar="SCENARIO")
+    p.add_argument("--seed", type=_non_negative_int, default=1)
+    p.add_argument("--pick", type=parse_pick, default="median", metavar="median|worst|REP",
+                   help="median: the replication closest to the median of --kpi; worst: the one at the "
+                        f"{WORST_PERCENTILE}th percentile on the KPI's bad side; a number: that replication")
+    p.add_argument("--kpi", default=DEFAULT_KPI, help=f"KPI for --pick (default {DEFAULT_KPI})")
+    p.add_argument("--replications", "-n", type=_positive_int, default=DEFAULT_REPLICATIONS,
+                   help="replications to choose from (KPIs only)")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=runner.default_jobs())
+    p.add_argument("--lang", choices=LANGS, default="nl+en", help="language of the texts (default both, Dutch first)")
+    p.add_argument("--surge", type=_positive_int, default=DEFAULT_SURGE_CALLS, metavar="N",
+                   help="a call surge is N or more 112 calls within 5 minutes")
+    p.add_argument("--from", dest="start", metavar="HH:MM|MIN", help="first inject time (default: 30 min before the "
+                                                                      "first outage, or the end of the warm-up)")
+    p.add_argument("--to", dest="end", metavar="HH:MM|MIN", help="last inject time (default: 30 min after the last "
+                                                                  "procedure step, or the horizon)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for exercise.csv and exercise.html")
+    p.set_defaults(handler=cmd_exercise)
+    return p
+
+
+def cmd_exercise(args) -> int:
+    import sys
+
+    scenario = load_scenario(args.file)
+    try:
+        start = None if args.start is None else parse_time(args.start, scenario)
+        end = None if args.end is None else parse_time(args.end, scenario)
+    except ValueError as exc:
+        raise ScenarioError([Problem(args.file, "--from/--to", str(exc))]) from None
+    if scenario.procedure is None and not scenario.outages and not scenario.random_outages:
+        print(f"{args.file}: note: no outage in this scenario; the script has incidents and surges only",
+              file=sys.stderr)
+    exercise = make_exercise(args.file, args.seed, pick=args.pick, kpi=args.kpi, replications=args.replications,
+                             jobs=args.jobs, lang=args.lang, surge_calls=args.surge, start=start, end=end)
+    exercise.source = args.file
+    csv_path, html_path = write_exercise(exercise, args.out)
+    print(f"replication {exercise.replication} ({exercise.pick}, {exercise.kpi} = "
+          f"{value_text(exercise.kpi, exercise.kpi_value)}): {len(exercise.injects)} injects", file=sys.stderr)
+    print(csv_path)
+    print(html_path)
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
