@@ -45,9 +45,9 @@ class ChannelState:
     def capacity(self) -> float:
         if not self.active:
             return 0
-        base = math.inf if self.spec.capacity is None else self.spec.capacity
-        return base if self.factor == 1 else (math.floor(base * self.factor) if base != math.inf else
-                                              (math.inf if self.factor > 0 else 0))
+        if self.spec.capacity is None:
+            return math.inf if self.factor > 0 else 0
+        return math.floor(self.spec.capacity * self.factor)
 
     def reaches(self, region: str, at_staffed_station: bool) -> bool:
         if self.pool._capacity == 0 or region not in self.regions or self.region_factor.get(region, 1.0) == 0:
