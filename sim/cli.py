@@ -19,7 +19,10 @@ from rich.table import Table
 
 from . import api, runner
 from .kpis import METRICS
+from .exercise import add_exercise_command
 from .loading import ScenarioError, load_scenario
+from .report import add_report_command
+from .sheet import add_html_option, write_sheet
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -57,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="run scenarios with the same seeds and compare them with the first")
     compare.add_argument("files", nargs="+", metavar="FILE")
     _replication_options(compare)
+    add_html_option(compare)
     compare.set_defaults(handler=cmd_compare)
 
     sweep = commands.add_parser("sweep", help="run a full grid of values of scenario fields")
@@ -84,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="print the summary of a result directory")
     show.add_argument("run", type=Path, metavar="RUN")
     show.set_defaults(handler=cmd_show)
+    add_exercise_command(commands)
+    add_report_command(commands)
     return parser
 
 
@@ -208,6 +214,8 @@ def cmd_compare(args) -> int:
         return EXIT_BAD_INPUT
     with _progress(args.quiet, "compare") as progress:
         path = api.compare(args.files, options, out=args.out, results_root=args.results, progress=progress)
+    if args.html:
+        write_sheet(path, args.html)
     if not args.quiet:
         print_comparison(path, Console(width=max(160, Console().width)))
     print(path)

@@ -109,8 +109,13 @@ class Exercise:
 
     # --- times ---
     def clock(self, minute: float) -> str:
-        when = self.scenario.horizon.start + dt.timedelta(minutes=math.floor(minute + 1e-9))
+        """HH:MM of the minute as shown (rounded to 0.1 min), so clock and minute always agree."""
+        when = self.scenario.horizon.start + dt.timedelta(minutes=math.floor(round(minute, 1) + 1e-9))
         return when.strftime("%H:%M")
+
+    def date(self, minute: float) -> str:
+        when = self.scenario.horizon.start + dt.timedelta(minutes=math.floor(round(minute, 1) + 1e-9))
+        return when.strftime("%Y-%m-%d")
 
     def day_clock(self, minute: float) -> str:
         when = self.scenario.horizon.start + dt.timedelta(minutes=math.floor(minute + 1e-9))
@@ -120,7 +125,7 @@ class Exercise:
         values = self.series.get(name)
         if values is None or not len(values):
             return math.nan
-        return float(values[min(max(int(math.floor(minute)), 0), len(values) - 1)])
+        return float(values[min(max(int(math.floor(round(minute, 1) + 1e-9)), 0), len(values) - 1)])
 
     # --- output ---
     def columns(self) -> list[tuple[str, str]]:
@@ -129,7 +134,7 @@ class Exercise:
             return {"nl": nl, "en": en}.get(self.lang, f"{nl} / {en}")
 
         cols = [("time", label("Tijd", "Time")), ("minute", label("Minuut", "Minute")),
-                ("category", label("Soort", "Category"))]
+                ("date", label("Datum", "Date")), ("category", label("Soort", "Category"))]
         for key, nl, en in TEXT_COLUMNS:
             if self.lang in ("nl", "nl+en"):
                 cols.append((f"{key}_nl", nl if self.lang == "nl" else f"{nl} (NL)"))
@@ -143,7 +148,7 @@ class Exercise:
         out = []
         for inj in self.injects:
             cat_nl, cat_en = CATEGORIES[inj.category]
-            row = {"time": self.clock(inj.minute), "minute": f"{inj.minute:.1f}",
+            row = {"time": self.clock(inj.minute), "minute": f"{inj.minute:.1f}", "date": self.date(inj.minute),
                    "category": {"nl": cat_nl, "en": cat_en}.get(self.lang, cat_nl if cat_nl == cat_en
                                                                        else f"{cat_nl} / {cat_en}")}
             for key, _nl, _en in TEXT_COLUMNS:
@@ -264,7 +269,10 @@ def build_injects(outcome: Outcome, *, surge_calls: int = DEFAULT_SURGE_CALLS,
             action = (("Herstel bevestigen; terugvalmiddelen afschalen na de terugschakeltijd",
                        "Confirm recovery; stand fallbacks down after the revert time") if procedure else
                       ("Herstel bevestigen", "Confirm recovery"))
-            add(minute, "outage", (f"{t_nl} werkt weer", f"{t_en} is back"), action, source=event)
+            what = ((f"{t_nl} werkt weer", f"{t_en} is back") if subject != "power" else
+                    ("De meldkamer heeft weer stroom (noodstroomaggregaat of net)",
+                     "The room has power again (generator or mains)"))
+            add(minute, "outage", what, action, source=event)
         elif event == GENERATOR_FAILED:
             add(minute, "outage", ("Noodstroomaggregaat faalt: de meldkamer is zonder stroom",
                                    "The generator fails: the room has no power"),
@@ -522,9 +530,17 @@ def write_exercise(exercise: Exercise, out: Path) -> tuple[Path, Path]:
 
 
 # --- the printable page --------------------------------------------------------------------
+SHORT_PREDICTIONS = (("112 wachtend", "calls waiting"), ("onbereikbaar", "unreachable"),
+                     ("berichten wachtend", "msgs waiting"), ("centralisten bezet", "centralists busy"))
+
 EXERCISE_CSS = """
 @page { size: A4 landscape; margin: 10mm; }
-table.injects td { font-size: 9pt; }
+table.injects { table-layout: fixed; }
+table.injects td { font-size: 8.5pt; }
+table.injects th { font-size: 8pt; }
+table.injects th.pred { width: 6.5%; white-space: normal; }
+table.injects th.c-time { width: 6%; } table.injects th.c-category { width: 9%; }
+table.injects th.c-what { width: 24%; } table.injects th.c-action { width: 21%; }
 table.injects td.time { white-space: nowrap; font-weight: 600; }
 tr.cat-outage td { background: #fdecea; }
 tr.cat-procedure td { background: #e8f1fb; }
@@ -597,10 +613,10 @@ def render_html(ex: Exercise) -> str:
         pick_en = {"median": "median replication", "worst": f"hard replication ({WORST_PERCENTILE}th percentile, "
                    f"bad side)"}.get(ex.pick, ex.pick)
         pick_nl += f" van {len(ex.kpi_values)}; {kpi_nl} = {value_text(ex.kpi, ex.kpi_value)} (rang {rank:.0f} %)"
-        pick_en += f" of {len(ex.kpi_values)}; {kpi_en} = {value_text(ex.kpi, ex.kpi_value)} (rank {rank:.0f} %)"
+        pick_en += f" of {len(ex.kpi_values)}; {kpi_en} = {value_text(ex.kpi, ex.kpi_value, lang='en')} (rank {rank:.0f} %)"
     else:
         pick_nl = f"replicatie {ex.replication} op verzoek; {kpi_nl} = {value_text(ex.kpi, ex.kpi_value)}"
-        pick_en = f"replication {ex.replication} as asked; {kpi_en} = {value_text(ex.kpi, ex.kpi_value)}"
+        pick_en = f"replication {ex.replication} as asked; {kpi_en} = {value_text(ex.kpi, ex.kpi_value, lang='en')}"
     proc_nl, proc_en = words.procedure_text(sc.model_dump(mode="json")["procedure"],
                                             sc.model_dump(mode="json")["channels"])
     out_nl, out_en = words.outages_text(sc.model_dump(mode="json")["outages"])
@@ -618,10 +634,10 @@ def render_html(ex: Exercise) -> str:
         f"<tr><th>{t('Scenario', 'Scenario')}</th><td>{esc(ex.source)}</td></tr>",
         f"<tr><th>{t('Storing', 'Outage')}</th><td>{t(out_nl, out_en)}</td></tr>",
         f"<tr><th>{t('Terugvalprocedure', 'Fallback procedure')}</th><td>{t(proc_nl, proc_en)}</td></tr>",
-        f"<tr><th>{t('Seed, replicatie', 'Seed, replication')}</th><td>seed {ex.seed}, "
-        f"{t('replicatie', 'replication')} {ex.replication}: {t(pick_nl, pick_en)}</td></tr>",
-        f"<tr><th>{t('Venster', 'Window')}</th><td>{esc(ex.day_clock(lo))} – {esc(ex.day_clock(hi))} "
-        f"({t('minuut', 'minute')} {lo:.0f}–{hi:.0f}; {len(ex.injects)} injects)</td></tr>",
+        f"<tr><th>{t('Seed, replicatie', 'Seed, replication')}</th><td>"
+        f"{t(f'seed {ex.seed}, replicatie {ex.replication}: {pick_nl}', f'seed {ex.seed}, replication {ex.replication}: {pick_en}')}</td></tr>",
+        f"<tr><th>{t('Venster', 'Window')}</th><td>"
+        f"{t(f'{ex.day_clock(lo)} – {ex.day_clock(hi)} (minuut {lo:.0f}–{hi:.0f}; {len(ex.injects)} injects)', f'{ex.day_clock(lo)} – {ex.day_clock(hi)} (minute {lo:.0f}–{hi:.0f}; {len(ex.injects)} injects)')}</td></tr>",
         f"<tr><th>{t('Gemaakt met', 'Made with')}</th><td>meldsim {esc(__version__)}; "
         f"{t('zelfde seed = zelfde script', 'same seed = same script')}</td></tr>",
         "</table></div>",
@@ -630,12 +646,14 @@ def render_html(ex: Exercise) -> str:
     figure = Figures().html(_timeline_figure(ex), "exercise-timeline", width=1000, height=300)
     cols = [("time", "Tijd", "Time"), ("category", "Soort", "Category"), ("what", "Gebeurtenis", "What happens"),
             ("action", "Verwachte actie", "Expected action"), ("detail", "Modeluitkomst", "Model outcome")]
-    head = "".join(f"<th>{t(nl, en)}</th>" for _k, nl, en in cols)
-    head += "".join(f'<th class="num">{t(nl, en)}</th>' for _n, nl, en in PREDICTIONS[:4])
+    head = "".join(f'<th class="c-{k}">{t(nl, en)}</th>' for k, nl, en in cols)
+    head += "".join(f'<th class="num pred">{t(nl, en)}</th>' for nl, en in SHORT_PREDICTIONS)
     body = []
     for inj in ex.injects:
         cat_nl, cat_en = CATEGORIES[inj.category]
-        cells = [f'<td class="time">{esc(ex.clock(inj.minute))}<br><span class="muted small">{inj.minute:.1f}</span></td>',
+        day = ex.date(inj.minute)[8:10] + "-" + ex.date(inj.minute)[5:7]
+        cells = [f'<td class="time">{esc(ex.clock(inj.minute))}<br><span class="muted small">{day} · '
+                 f'{inj.minute:.1f}</span></td>',
                  f'<td><span class="badge cat-{inj.category}">{esc(cat_nl if lang != "en" else cat_en)}</span></td>',
                  f"<td>{t(inj.what_nl, inj.what_en)}</td>", f"<td>{t(inj.action_nl, inj.action_en)}</td>",
                  f"<td>{t(inj.detail_nl, inj.detail_en)}</td>"]

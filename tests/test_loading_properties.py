@@ -22,7 +22,8 @@ from sim.distributions import PARAMETERS
 from sim.loading import ScenarioError, resolve_file, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIO_FILES = sorted(ROOT.glob("scenarios/**/*.yaml"))
+SCENARIO_FILES = sorted(p for p in ROOT.glob("scenarios/**/*.yaml")
+                        if "matrix" not in p.relative_to(ROOT / "scenarios").parts)  # matrices are not scenarios
 RAW = {p.stem: resolve_file(p) for p in SCENARIO_FILES}
 
 SPECIAL_NUMBERS = [math.nan, math.inf, -math.inf, 1e308, -1e308, 10**400, -(10**400), 0, -0.0, -1, 1e-300]

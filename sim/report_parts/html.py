@@ -88,7 +88,7 @@ def number(value, digits: int = 1) -> str:
     return f"{value:,.{digits}f}".replace(",", "\u202f")
 
 
-def value_text(kpi: str, value, *, unit: bool = True) -> str:
+def value_text(kpi: str, value, *, unit: bool = True, lang: str = "nl") -> str:
     """A KPI value in its natural unit: shares as percentages."""
     metric = metric_of(kpi)
     if not finite(value):
@@ -96,8 +96,8 @@ def value_text(kpi: str, value, *, unit: bool = True) -> str:
     if metric.unit == "share":
         return f"{value * 100:.1f}" + (" %" if unit else "")
     digits = 0 if metric.unit in ("count", "calls") and abs(value) >= 100 else 1
-    suffix = {"s": " s", "min": " min", "unit-min": " eenheid-min", "count": "", "calls": ""}.get(metric.unit,
-                                                                                                  " " + metric.unit)
+    suffix = {"s": " s", "min": " min", "unit-min": " eenheid-min" if lang == "nl" else " unit-min", "count": "",
+              "calls": ""}.get(metric.unit, " " + metric.unit)
     return number(value, digits) + (suffix if unit else "")
 
 
@@ -108,17 +108,17 @@ def half_width(summary: dict) -> float:
     return (high - low) / 2
 
 
-def mean_pm(kpi: str, summary: dict | None) -> str:
+def mean_pm(kpi: str, summary: dict | None, lang: str = "nl") -> str:
     """``mean ± CI half-width`` in the KPI's unit (percentage points for shares)."""
     if not summary or not finite(summary.get("mean")):
         return "–"
     hw = half_width(summary)
     metric = metric_of(kpi)
     if not finite(hw):
-        return value_text(kpi, summary["mean"])
+        return value_text(kpi, summary["mean"], lang=lang)
     if metric.unit == "share":
         return f"{summary['mean'] * 100:.1f} % ± {hw * 100:.1f}"
-    return f"{value_text(kpi, summary['mean'], unit=False)} ± {value_text(kpi, hw)}"
+    return f"{value_text(kpi, summary['mean'], unit=False)} ± {value_text(kpi, hw, lang=lang)}"
 
 
 UNIT_EN = {"unit-min": "unit-min", "s": "s", "min": "min", "share": "%", "count": "count", "calls": "calls"}

@@ -1,0 +1,1165 @@
+"""The research-question report: a scenario matrix run in one pool, written as one HTML file.
+
+``meldsim report MATRIX.yaml --out report.html`` reads a matrix (outage target × duration ×
+fallback procedure × load level, plus an optional one-at-a-time sensitivity around one
+cell), builds and validates every cell's scenario before anything runs, runs all of them
+with the same seeds in ONE process pool (:func:`sim.api._run_group`), writes a result
+directory (``matrix.json`` + ``cells/<key>/`` run directories) and then renders the report
+from those files only (:func:`collect` → :func:`render`), so every number on the page is
+one that is on disk. The page is self-contained: plotly.js inlined once, no external
+scripts, style sheets or fonts.
+
+The findings are generated from the numbers (:func:`findings`), never fixed text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import json
+import math
+import os
+import platform
+import re
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import runner
+from .api import Options, _run_group, set_path
+from .kpis import METRICS, metric_of
+from .loading import Problem, ScenarioError, resolve_file, scenario_from_dict, validation_problems
+from .report_parts import words
+from .report_parts.html import Figures, document, esc, finite, half_width, mean_pm, number, unit_label, value_text
+from .results import default_run_dir, git_commit, publish_dir, staging_dir, versions, write_json
+from .scenario import OutageTarget, Procedure
+from .stats import paired_difference
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSUMPTIONS = ROOT / "docs" / "assumptions.md"
+STRESS_DES = ROOT / "docs" / "stress_des.md"
+STANDARD_MATRIX = ROOT / "scenarios" / "matrix" / "inspectie.yaml"
+
+QUESTION_NL = ("Hoe wordt geborgd dat bij uitval van C2000 de communicatie tussen meldkamers en hulpdiensten "
+               "blijft werken?")
+QUESTION_EN = ("How is it guaranteed that, when C2000 fails, communication between control rooms and emergency "
+               "services keeps working?")
+
+ROOM_KPIS = ("answer_wait_mean_s", "processing_time_mean_s", "processing_within_60s_share",
+             "opkomsttijd_within_norm_share", "backlog_peak", "abandoned_calls")
+COMMUNICATION_KPIS = ("radio_message_delay_mean_min", "undelivered_messages", "unit_minutes_unreachable",
+                      "longest_unreachable_gap_min", "incidents_gap_over_5min_share", "alarm_fallback_extra_delay_s",
+                      "outage_to_first_fallback_min")
+FIGURE_KPIS = ("processing_within_60s_share", "opkomsttijd_within_norm_share", "radio_message_delay_mean_min",
+               "undelivered_messages", "unit_minutes_unreachable")
+SHARE_DROP = 0.05  # findings: "the 60 s share falls more than 5 percentage points below its no-outage value"
+PARAMETERS_NL = {
+    "procedure.detection_min": ("detectietijd (min)", "detection time (min)"),
+    "procedure.decision_min": ("besluittijd CaCo (min)", "CaCo decision time (min)"),
+    "channels.handhelds.capacity": ("aantal portofoonsets", "number of handheld sets"),
+    "channels.handhelds.activation_min": ("tijd tot sets klaar (min)", "time until the sets are ready (min)"),
+    "channels.telephone.capacity": ("telefoonlijnen", "telephone lines"),
+    "channels.telephone.activation_min": ("tijd tot telefoonlijst klaar (min)", "time until the phone list is out (min)"),
+}
+KEY = r"^[A-Za-z0-9_-]+$"
+
+
+# --- the matrix file ---------------------------------------------------------------------
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_start(value):
+    if isinstance(value, str) and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value.strip()):
+        raise ValueError(f"'{value}' is not minutes after the horizon start, a datetime or a clock time HH:MM")
+    if isinstance(value, (int, float)) and not (math.isfinite(value) and value >= 0):
+        raise ValueError("minutes after the horizon start must be a finite number >= 0")
+    return value
+
+
+class LoadLevel(_Strict):
+    base: str = Field(description="scenario file, relative to the matrix file")
+    label: str = Field(min_length=1)
+    label_en: str = ""
+    outage_start: float | dt.datetime | str | None = Field(None, description="overrides the matrix outage_start")
+    set: dict[str, Any] = Field(default_factory=dict, description="dotted scenario path -> value, applied to the "
+                                                                  "base, e.g. horizon.duration_min: 240")
+
+    @field_validator("outage_start")
+    @classmethod
+    def _start(cls, v):
+        return _check_start(v)
+
+
+class OutageKind(_Strict):
+    target: OutageTarget
+    regions: list[str] | None = None
+    capacity_factor: float = Field(0.0, ge=0, le=1)
+    label: str = Field(min_length=1)
+    label_en: str = ""
+
+
+class ProcedureOption(_Strict):
+    label: str = Field(min_length=1)
+    label_en: str = ""
+    procedure: Procedure | None = Field(description="the scenario's procedure section, or null for no fallback")
+    steps: dict[OutageTarget, list[str]] = Field(default_factory=dict,
+                                                 description="per outage target: replaces procedure.steps")
+    set: dict[str, Any] = Field(default_factory=dict, description="dotted scenario path -> value, e.g. "
+                                                                  "channels.handhelds.capacity: 8")
+
+
+class Sensitivity(_Strict):
+    load: str
+    target: str
+    duration_min: float
+    procedure: str
+    kpis: list[str] = Field(min_length=1)
+    parameters: dict[str, tuple[Any, Any]] = Field(min_length=1, description="dotted path -> [low, high]")
+
+
+class Matrix(_Strict):
+    """A report's scenario matrix (``scenarios/matrix/*.yaml``; not a scenario file).
+
+    Every combination load × target × duration × procedure is one cell: the load's base
+    scenario (plus its ``set`` overrides) with one outage (the target, from ``outage_start``
+    for the duration) and the procedure (``null``: none; ``steps`` per outage target;
+    ``set``: extra scenario overrides such as more handheld sets). Each load also runs once
+    without an outage. ``sensitivity`` varies parameters one at a time around one cell. Names
+    of loads, targets and procedures become directory names: letters, digits, - and _.
+    """
+
+    name: str = Field(pattern=KEY)
+    title: str = ""
+    description: str = ""
+    seed: int = Field(1, ge=0)
+    replications: int = Field(10, ge=2)
+    outage_start: float | dt.datetime | str = Field(description="minutes after each load's horizon start, a "
+                                                                "datetime, or a clock time HH:MM")
+    loads: dict[str, LoadLevel] = Field(min_length=1)
+    targets: dict[str, OutageKind] = Field(min_length=1)
+    durations_min: list[float] = Field(min_length=1)
+    procedures: dict[str, ProcedureOption] = Field(min_length=1)
+    room_kpis: list[str] = list(ROOM_KPIS)
+    communication_kpis: list[str] = list(COMMUNICATION_KPIS)
+    figure_kpis: list[str] = list(FIGURE_KPIS)
+    sensitivity: Sensitivity | None = None
+
+    @field_validator("outage_start")
+    @classmethod
+    def _start(cls, v):
+        return _check_start(v)
+
+    @field_validator("loads", "targets", "procedures")
+    @classmethod
+    def _keys(cls, v):
+        bad = [k for k in v if not re.fullmatch(KEY, k)]
+        if bad:
+            raise ValueError(f"names may use letters, digits, - and _ only: {', '.join(bad)}")
+        return v
+
+    @field_validator("durations_min")
+    @classmethod
+    def _durations(cls, v):
+        if any(not (math.isfinite(d) and d > 0) for d in v):
+            raise ValueError("durations must be finite and > 0")
+        if len(set(v)) != len(v):
+            raise ValueError("durations must be different")
+        return sorted(v)
+
+    @field_validator("room_kpis", "communication_kpis", "figure_kpis")
+    @classmethod
+    def _kpis(cls, v):
+        bad = [k for k in v if k.split("[", 1)[0] not in METRICS]
+        if bad:
+            raise ValueError(f"unknown KPI: {', '.join(bad)} (see sim/kpis.py)")
+        return v
+
+    @model_validator(mode="after")
+    def _sensitivity_cell(self) -> "Matrix":
+        s = self.sensitivity
+        if s is None:
+            return self
+        problems = []
+        for field, pool in (("load", self.loads), ("target", self.targets), ("procedure", self.procedures)):
+            if getattr(s, field) not in pool:
+                problems.append((f"sensitivity.{field}", f"'{getattr(s, field)}' is not one of {', '.join(pool)}"))
+        if s.duration_min not in self.durations_min:
+            problems.append(("sensitivity.duration_min", f"{s.duration_min:g} is not one of durations_min"))
+        bad = [k for k in s.kpis if k.split("[", 1)[0] not in METRICS]
+        if bad:
+            problems.append(("sensitivity.kpis", f"unknown KPI: {', '.join(bad)}"))
+        if problems:
+            from .scenario import Problems
+
+            raise Problems(problems)
+        return self
+
+
+def load_matrix(path: str | Path) -> Matrix:
+    """Read and validate a matrix file; every problem as ``FILE: field.path: message``."""
+    shown = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(shown, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(shown, "", f"cannot read file: {exc}")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ScenarioError([Problem(shown, "", f"YAML syntax error: {where}{getattr(exc, 'problem', exc)}")]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(shown, "", "a matrix file must be a mapping of fields")])
+    try:
+        return Matrix.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(validation_problems(shown, exc)) from None
+
+
+# --- cells ---------------------------------------------------------------------------------
+@dataclass
+class Cell:
+    key: str
+    kind: str  # "cell", "baseline" or "sensitivity"
+    load: str
+    target: str | None
+    duration_min: float | None
+    procedure: str | None
+    data: dict
+    parameter: str | None = None
+    level: str | None = None  # "low" / "high"
+    value: Any = None
+
+    def index(self) -> dict:
+        return {"key": self.key, "kind": self.kind, "load": self.load, "target": self.target,
+                "duration_min": self.duration_min, "procedure": self.procedure, "parameter": self.parameter,
+                "level": self.level, "value": self.value}
+
+
+def cell_key(load: str, target: str, duration: float, procedure: str) -> str:
+    return f"{load}__{target}__{duration:g}__{procedure}"
+
+
+def _start_minute(spec, horizon) -> float:
+    if isinstance(spec, dt.datetime):
+        return horizon.minute_of(spec)
+    if isinstance(spec, str):
+        h, m = (int(x) for x in spec.strip().split(":"))
+        return float((h * 60 + m - (horizon.start.hour * 60 + horizon.start.minute)) % 1440)
+    return float(spec)
+
+
+def build_cells(matrix: Matrix, matrix_file: str | Path) -> list[Cell]:
+    """Every scenario of the matrix as raw data, each validated; all problems at once."""
+    matrix_file = Path(matrix_file)
+    shown = str(matrix_file)
+    problems: list[Problem] = []
+    cells: list[Cell] = []
+    for load_name, load in matrix.loads.items():
+        base_path = matrix_file.parent / load.base
+        try:
+            raw = resolve_file(base_path)
+            for path, value in load.set.items():
+                raw = set_path(raw, path, value)
+            base = scenario_from_dict(copy.deepcopy(raw), str(base_path))
+        except KeyError as exc:
+            problems.append(Problem(shown, f"loads.{load_name}.set", str(exc).strip("'\"")))
+            continue
+        except ScenarioError as exc:
+            problems += [Problem(shown, f"loads.{load_name}.base", f"{p.path}: {p.message}" if p.path else p.message)
+                         for p in exc.problems]
+            continue
+        horizon = base.horizon
+        start = _start_minute(load.outage_start if load.outage_start is not None else matrix.outage_start, horizon)
+        where = f"loads.{load_name}.outage_start" if load.outage_start is not None else "outage_start"
+        if not 0 <= start < horizon.duration_min:
+            problems.append(Problem(shown, where, f"minute {start:g} is outside the horizon of load '{load_name}' "
+                                                  f"({horizon.duration_min:g} min from {horizon.start})"))
+            continue
+        baseline = copy.deepcopy(raw)
+        baseline.update(name=f"{raw.get('name', load_name)} (no outage)", outages=[], random_outages=[], procedure=None)
+        cells.append(Cell(f"{load_name}__baseline", "baseline", load_name, None, None, None, baseline))
+        for target_name, target in matrix.targets.items():
+            for i, duration in enumerate(matrix.durations_min):
+                if start + duration > horizon.duration_min + 1e-9:
+                    problems.append(Problem(shown, f"durations_min.{i}",
+                                            f"{duration:g} min from minute {start:g} ends after the horizon of load "
+                                            f"'{load_name}' ({horizon.duration_min:g} min)"))
+                    continue
+                for proc_name, option in matrix.procedures.items():
+                    data = copy.deepcopy(raw)
+                    outage = {"target": target.target, "start_min": start, "duration_min": duration,
+                              "capacity_factor": target.capacity_factor}
+                    if target.regions:
+                        outage["regions"] = list(target.regions)
+                    key = cell_key(load_name, target_name, duration, proc_name)
+                    data.update(name=f"{raw.get('name', load_name)} {target_name} {duration:g} min {proc_name}",
+                                outages=[outage], random_outages=[])
+                    if option.procedure is None:
+                        data["procedure"] = None
+                    else:
+                        spec = option.procedure.model_dump(mode="json", exclude_unset=True)
+                        if target.target in option.steps:
+                            spec["steps"] = list(option.steps[target.target])
+                        data["procedure"] = spec
+                    try:
+                        for path, value in option.set.items():
+                            data = set_path(data, path, value)
+                    except KeyError as exc:
+                        problems.append(Problem(shown, f"procedures.{proc_name}.set", str(exc).strip("'\"")))
+                        continue
+                    cells.append(Cell(key, "cell", load_name, target_name, duration, proc_name, data))
+    sens = matrix.sensitivity
+    if sens is not None and not problems:
+        base_key = cell_key(sens.load, sens.target, sens.duration_min, sens.procedure)
+        base_cell = next(c for c in cells if c.key == base_key)
+        for j, (path, values) in enumerate(sens.parameters.items()):
+            for level, value in zip(("low", "high"), values):
+                try:
+                    data = set_path(base_cell.data, path, value)
+                except KeyError as exc:
+                    problems.append(Problem(shown, f"sensitivity.parameters.{path}", str(exc).strip("'\"")))
+                    continue
+                data["name"] = f"{base_cell.data['name']} [{path}={value}]"
+                cells.append(Cell(f"sens__{j:02d}__{level}", "sensitivity", sens.load, sens.target, sens.duration_min,
+                                  sens.procedure, data, parameter=path, level=level, value=value))
+    for cell in cells:
+        try:
+            scenario_from_dict(cell.data, shown)
+        except ScenarioError as exc:
+            where = {"cell": f"procedures.{cell.procedure}", "baseline": f"loads.{cell.load}",
+                     "sensitivity": f"sensitivity.parameters.{cell.parameter}"}[cell.kind]
+            for p in exc.problems:
+                problems.append(Problem(shown, where, f"in cell {cell.key}: {p.path}: {p.message}"))
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        raise ScenarioError(unique)
+    return cells
+
+
+# --- running -------------------------------------------------------------------------------
+def run_matrix(matrix_file: str | Path, options: Options | None = None, *, out: Path | None = None,
+               results_root: Path = Path("results"), progress=None, matrix: Matrix | None = None) -> Path:
+    """Every cell of the matrix in one pool into one result directory; returns its path."""
+    matrix = matrix or load_matrix(matrix_file)
+    cells = build_cells(matrix, matrix_file)
+    options = options or Options(replications=matrix.replications, seed=matrix.seed, keep_records=0)
+    scenarios = {c.key: scenario_from_dict(c.data, str(matrix_file)) for c in cells}
+    target = Path(out) if out else default_run_dir(Path(results_root) / "reports", matrix.name)
+    staging = staging_dir(target)
+    load_average = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    group = _run_group(scenarios, options, {c.key: staging / "cells" / c.key for c in cells}, staging, progress)
+    for cell in cells:
+        group.writers[cell.key].finish(group.manifest(cell.key, f"{matrix_file}#{cell.key}"))
+    write_json(staging / "matrix.json", {
+        "matrix_file": str(matrix_file),
+        "matrix": matrix.model_dump(mode="json"),
+        "seed": options.seed,
+        "replications": group.replications,
+        "jobs": options.jobs,
+        "executor": options.executor,
+        "cells": [c.index() for c in cells],
+        "started": group.started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "wall_time_s": round(group.wall, 3),
+        "simpy_events": sum(group.events.values()),
+        "load_average_at_start": load_average,
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "versions": versions(),
+        "git_commit": git_commit(),
+    })
+    return publish_dir(staging, target)
+
+
+# --- reading results -------------------------------------------------------------------------
+def _read_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def collect(run_dir: Path) -> dict:
+    """Everything the report shows, read from the result directory (and nothing else)."""
+    run_dir = Path(run_dir)
+    meta = _read_json(run_dir / "matrix.json")
+    matrix = meta["matrix"]
+    cells = {}
+    reps = {}
+    for cell in meta["cells"]:
+        directory = run_dir / "cells" / cell["key"]
+        manifest = _read_json(directory / "manifest.json")
+        scenario = manifest["scenario"]
+        cells[cell["key"]] = {**cell, "summary": _read_json(directory / "summary.json"),
+                              "scenario_name": manifest["scenario_name"],
+                              "procedure_spec": scenario.get("procedure"),
+                              "channels": {k: v for k, v in scenario.get("channels", {}).items() if v.get("standby")},
+                              "outages": scenario.get("outages"),
+                              "horizon": scenario.get("horizon")}
+        reps[cell["key"]] = pq.read_table(directory / "replications.parquet").to_pydict()
+    kpis = list(dict.fromkeys([*matrix["room_kpis"], *matrix["communication_kpis"], *matrix["figure_kpis"],
+                               *((matrix.get("sensitivity") or {}).get("kpis") or [])]))
+    reference = reference_procedure(matrix)
+    paired: dict[str, dict] = {}
+    for key, cell in cells.items():
+        if cell["kind"] != "cell" or cell["procedure"] == reference:
+            continue
+        ref = cell_key(cell["load"], cell["target"], cell["duration_min"], reference)
+        if ref not in reps:
+            continue
+        paired[key] = {"reference": ref, "kpis": {}}
+        for kpi in kpis:
+            if kpi in reps[key] and kpi in reps[ref]:
+                with warnings.catch_warnings():  # nearly equal replications: scipy warns, the CI is still right
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    paired[key]["kpis"][kpi] = paired_difference(reps[key][kpi], reps[ref][kpi])
+    return {"run_dir": str(run_dir), "matrix_file": meta["matrix_file"], "matrix": matrix, "seed": meta["seed"],
+            "oat": _oat(matrix, cells, reps),
+            "replications": meta["replications"], "jobs": meta["jobs"], "wall_time_s": meta["wall_time_s"],
+            "started": meta["started"], "finished": meta["finished"], "versions": meta["versions"],
+            "git_commit": meta["git_commit"], "load_average_at_start": meta.get("load_average_at_start"),
+            "cpu_count": meta.get("cpu_count"), "platform": meta.get("platform"),
+            "simpy_events": meta.get("simpy_events"), "cells": cells, "paired": paired}
+
+
+def _oat(matrix: dict, cells: dict, reps: dict) -> dict:
+    """Per sensitivity KPI: tornado rows with the paired difference high - low, by sim.sensitivity.oat_rows.
+
+    The matrix's points ran in the report's one pool; only the table is computed by the
+    sensitivity module (when it is there and the values are numbers; otherwise empty).
+    """
+    sens = matrix.get("sensitivity")
+    if not sens:
+        return {}
+    try:
+        from .sensitivity import Param, oat_rows
+    except ImportError:
+        return {}
+    base_key = cell_key(sens["load"], sens["target"], sens["duration_min"], sens["procedure"])
+    levels: dict[str, dict[str, str]] = {}
+    for key, cell in cells.items():
+        if cell["kind"] == "sensitivity":
+            levels.setdefault(cell["parameter"], {})[cell["level"]] = key
+    params, keys = [], [base_key]
+    for path, (low, high) in sens["parameters"].items():
+        if not (isinstance(low, (int, float)) and isinstance(high, (int, float))) or path not in levels:
+            return {}
+        integer = isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool)
+        params.append(Param(path, float(low), float(high), None, integer))
+        keys += [levels[path]["low"], levels[path]["high"]]
+    out = {}
+    for kpi in sens["kpis"]:
+        columns = {key: reps[key].get(kpi, []) for key in keys}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out[kpi] = oat_rows(params, keys, columns)
+        except Exception:  # noqa: BLE001 - another module's table; the report stands without it
+            return {}
+    return out
+
+
+def reference_procedure(matrix: dict) -> str:
+    """The procedure others are compared with: the first without fallback, else the first."""
+    procedures = matrix["procedures"]
+    return next((k for k, p in procedures.items() if p.get("procedure") is None), next(iter(procedures)))
+
+
+def _mean(data: dict, key: str, kpi: str) -> float:
+    value = data["cells"].get(key, {}).get("summary", {}).get(kpi, {}).get("mean")
+    return value if finite(value) else math.nan
+
+
+def _summary(data: dict, key: str, kpi: str) -> dict:
+    return data["cells"].get(key, {}).get("summary", {}).get(kpi) or {}
+
+
+def _label(entry: dict, lang: str) -> str:
+    return (entry.get("label_en") or entry["label"]) if lang == "en" else entry["label"]
+
+
+def _duration_text(minutes: float, lang: str) -> str:
+    if minutes % 60 == 0:
+        hours = int(minutes // 60)
+        return f"{hours}-uurs" if lang == "nl" else f"{hours}-hour"
+    return f"{minutes:g}-minuten" if lang == "nl" else f"{minutes:g}-minute"
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f} %" if finite(value) else "–"
+
+
+def _pm_pct(summary: dict) -> str:
+    hw = half_width(summary)
+    return f"{summary.get('mean', math.nan) * 100:.1f} % ± {hw * 100:.1f}" if finite(hw) else _pct(summary.get("mean"))
+
+
+def heaviest_load(data: dict) -> str:
+    """The load level whose no-outage baseline has the most incidents (New Year's Eve)."""
+    loads = list(data["matrix"]["loads"])
+    return max(loads, key=lambda l: (_mean(data, f"{l}__baseline", "incidents") if finite(
+        _mean(data, f"{l}__baseline", "incidents")) else -1, -loads.index(l)))
+
+
+# --- findings: generated from the numbers --------------------------------------------------
+def findings(data: dict) -> list[dict[str, str]]:
+    """Plain-language findings in Dutch and English, each built from numbers in ``data``."""
+    matrix = data["matrix"]
+    loads, targets, procedures = matrix["loads"], matrix["targets"], matrix["procedures"]
+    durations = matrix["durations_min"]
+    longest, shortest = max(durations), min(durations)
+    heavy = heaviest_load(data)
+    reference = reference_procedure(matrix)
+    ref_label = {lang: _label(procedures[reference], lang) for lang in ("nl", "en")}
+    load_nl, load_en = _label(loads[heavy], "nl").lower(), _label(loads[heavy], "en")
+    out: list[dict[str, str]] = []
+    share_kpi = "processing_within_60s_share"
+    for t_name, target in targets.items():
+        t_nl, t_en = _label(target, "nl"), _label(target, "en")
+        base = _summary(data, f"{heavy}__baseline", share_kpi)
+        # (a) the 60 s processing norm per procedure at the longest outage, heaviest load
+        parts_nl, parts_en = [], []
+        for p_name, proc in procedures.items():
+            s = _summary(data, cell_key(heavy, t_name, longest, p_name), share_kpi)
+            if not s:
+                continue
+            parts_nl.append(f"met '{_label(proc, 'nl')}' bij {_pm_pct(s)}")
+            parts_en.append(f"with '{_label(proc, 'en')}' for {_pm_pct(s)}")
+        if parts_nl:
+            out.append({
+                "nl": f"{t_nl}, {_duration_text(longest, 'nl')} storing bij belasting '{load_nl}': de 60-secondennorm "
+                      f"voor verwerking wordt gehaald {', '.join(parts_nl)} van de incidenten "
+                      f"(zonder storing: {_pm_pct(base)}).",
+                "en": f"{t_en}, {_duration_text(longest, 'en')} outage at {load_en} load: the 60-second processing "
+                      f"norm is met {', '.join(parts_en)} of incidents (without an outage: {_pm_pct(base)})."})
+        # (b) what no fallback means for reaching units (or, when units stay reachable, for the response)
+        ref_key = cell_key(heavy, t_name, longest, reference)
+        unreachable = _summary(data, ref_key, "unit_minutes_unreachable")
+        cut_off = finite(unreachable.get("mean")) and unreachable["mean"] > 0
+        if cut_off:
+            gap = _summary(data, ref_key, "longest_unreachable_gap_min")
+            over5 = _summary(data, ref_key, "incidents_gap_over_5min_share")
+            undelivered = _summary(data, ref_key, "undelivered_messages")
+            out.append({
+                "nl": f"{t_nl}, {_duration_text(longest, 'nl')} storing, '{ref_label['nl']}' ({load_nl}): eenheden zijn "
+                      f"samen {mean_pm('unit_minutes_unreachable', unreachable)} onbereikbaar; de langste "
+                      f"onderbreking voor één eenheid is {mean_pm('longest_unreachable_gap_min', gap)}; bij "
+                      f"{_pm_pct(over5)} van de incidenten is een eenheid langer dan 5 min onbereikbaar; "
+                      f"{mean_pm('undelivered_messages', undelivered)} berichten komen niet aan.",
+                "en": f"{t_en}, {_duration_text(longest, 'en')} outage, '{ref_label['en']}' ({load_en}): units are "
+                      f"unreachable for {mean_pm('unit_minutes_unreachable', unreachable, 'en')} in total; the longest "
+                      f"stretch one unit cannot be reached is {mean_pm('longest_unreachable_gap_min', gap)}; in "
+                      f"{_pm_pct(over5)} of incidents a unit is unreachable for more than 5 min; "
+                      f"{mean_pm('undelivered_messages', undelivered)} messages are never delivered."})
+        else:
+            norm = _summary(data, ref_key, "opkomsttijd_within_norm_share")
+            norm_base = _summary(data, f"{heavy}__baseline", "opkomsttijd_within_norm_share")
+            processing = _summary(data, ref_key, "processing_time_mean_s")
+            if norm:
+                out.append({
+                    "nl": f"{t_nl}, {_duration_text(longest, 'nl')} storing, '{ref_label['nl']}' ({load_nl}): eenheden "
+                          f"blijven bereikbaar, maar de opkomstnorm wordt gehaald bij {_pm_pct(norm)} van de incidenten "
+                          f"(zonder storing {_pm_pct(norm_base)}); gemiddelde verwerkingstijd "
+                          f"{mean_pm('processing_time_mean_s', processing)}.",
+                    "en": f"{t_en}, {_duration_text(longest, 'en')} outage, '{ref_label['en']}' ({load_en}): units stay "
+                          f"reachable, but the response-time norm is met for {_pm_pct(norm)} of incidents (without an "
+                          f"outage {_pm_pct(norm_base)}); mean processing time "
+                          f"{mean_pm('processing_time_mean_s', processing, 'en')}."})
+        # (c) the procedure that does best on the KPI this outage hurts most, as a paired difference
+        kpi_c = "unit_minutes_unreachable" if cut_off else "opkomsttijd_within_norm_share"
+        sign = 1 if metric_of(kpi_c).better == "lower" else -1
+        best, best_value = None, math.inf
+        for p_name in procedures:
+            if p_name == reference:
+                continue
+            value = _mean(data, cell_key(heavy, t_name, longest, p_name), kpi_c)
+            if finite(value) and sign * value < best_value:
+                best, best_value = p_name, sign * value
+        if best is not None:
+            key = cell_key(heavy, t_name, longest, best)
+            d = data["paired"].get(key, {}).get("kpis", {}).get(kpi_c)
+            ref_value = _mean(data, ref_key, kpi_c)
+            value = _mean(data, key, kpi_c)
+            k_nl, k_en = words.kpi_label(kpi_c)
+            if d and finite(d.get("mean")):
+                sig = finite(d.get("ci95_low")) and (d["ci95_low"] > 0 or d["ci95_high"] < 0)
+                scale = 100 if metric_of(kpi_c).unit == "share" else 1
+                ci = f"[{number(d.get('ci95_low', math.nan) * scale)}, {number(d.get('ci95_high', math.nan) * scale)}]"
+                what_nl = "houdt eenheden het best bereikbaar" if cut_off else "haalt de opkomstnorm het vaakst"
+                what_en = "keeps units reachable best" if cut_off else "meets the response-time norm most often"
+                out.append({
+                    "nl": f"{t_nl}: '{_label(procedures[best], 'nl')}' {what_nl}: {k_nl} {value_text(kpi_c, value)} "
+                          f"tegen {value_text(kpi_c, ref_value)} met '{ref_label['nl']}' (gepaard verschil "
+                          f"{number(d['mean'] * scale)}{' procentpunt' if scale == 100 else ''}, 95%-BI {ci}; "
+                          f"{'significant' if sig else 'niet significant'}).",
+                    "en": f"{t_en}: '{_label(procedures[best], 'en')}' {what_en}: {k_en} "
+                          f"{value_text(kpi_c, value, lang='en')} against {value_text(kpi_c, ref_value, lang='en')} with "
+                          f"'{ref_label['en']}' (paired difference {number(d['mean'] * scale)}"
+                          f"{' percentage points' if scale == 100 else ''}, 95% CI {ci}; "
+                          f"{'significant' if sig else 'not significant'})."})
+        # (d) degradation with duration, per procedure: mean processing time, shortest -> longest
+        if len(durations) > 1:
+            parts_nl, parts_en = [], []
+            for p_name, proc in procedures.items():
+                a = _mean(data, cell_key(heavy, t_name, shortest, p_name), "processing_time_mean_s")
+                b = _mean(data, cell_key(heavy, t_name, longest, p_name), "processing_time_mean_s")
+                if finite(a) and finite(b):
+                    parts_nl.append(f"'{_label(proc, 'nl')}' van {number(a)} naar {number(b)} s")
+                    parts_en.append(f"'{_label(proc, 'en')}' from {number(a)} to {number(b)} s")
+            if parts_nl:
+                out.append({
+                    "nl": f"{t_nl} ({load_nl}): van {shortest:g} naar {longest:g} min storing gaat de gemiddelde "
+                          f"verwerkingstijd met {'; '.join(parts_nl)}.",
+                    "en": f"{t_en} ({load_en}): from {shortest:g} to {longest:g} min of outage the mean processing "
+                          f"time goes with {'; '.join(parts_en)}."})
+        # (e) from which duration on the 60 s share falls clearly below the no-outage value, without fallback
+        base_share = base.get("mean")
+        if finite(base_share):
+            limit = base_share - SHARE_DROP
+            below = [d for d in durations if _mean(data, cell_key(heavy, t_name, d, reference), share_kpi) < limit]
+            if below:
+                d0 = min(below)
+                v0 = _mean(data, cell_key(heavy, t_name, d0, reference), share_kpi)
+                out.append({
+                    "nl": f"{t_nl} met '{ref_label['nl']}' ({load_nl}): het aandeel binnen 60 s zakt meer dan "
+                          f"{SHARE_DROP * 100:.0f} procentpunt onder de waarde zonder storing ({_pct(base_share)}) vanaf "
+                          f"{d0:g} min storing ({_pct(v0)}).",
+                    "en": f"{t_en} with '{ref_label['en']}' ({load_en}): the share within 60 s falls more than "
+                          f"{SHARE_DROP * 100:.0f} percentage points below its no-outage value ({_pct(base_share)}) from "
+                          f"{d0:g} min of outage on ({_pct(v0)})."})
+            else:
+                worst = min((_mean(data, cell_key(heavy, t_name, d, reference), share_kpi) for d in durations),
+                            default=math.nan)
+                if finite(worst):
+                    out.append({
+                        "nl": f"{t_nl} met '{ref_label['nl']}' ({load_nl}): het aandeel binnen 60 s blijft bij alle "
+                              f"onderzochte duren binnen {SHARE_DROP * 100:.0f} procentpunt van de waarde zonder storing "
+                              f"({_pct(base_share)}; laagste: {_pct(worst)}).",
+                        "en": f"{t_en} with '{ref_label['en']}' ({load_en}): the share within 60 s stays within "
+                              f"{SHARE_DROP * 100:.0f} percentage points of its no-outage value ({_pct(base_share)}; "
+                              f"lowest: {_pct(worst)}) at every duration studied."})
+    # (f) load matters: the same outage on a normal night and at the heaviest load
+    others = [l for l in loads if l != heavy]
+    if others:
+        light = others[0]
+        first_target = next(iter(targets))
+        proc = next((p for p in procedures if p != reference), reference)
+        a = _summary(data, cell_key(light, first_target, longest, proc), share_kpi)
+        b = _summary(data, cell_key(heavy, first_target, longest, proc), share_kpi)
+        if a and b:
+            out.append({
+                "nl": f"Belasting telt: bij een {_duration_text(longest, 'nl')} {_label(targets[first_target], 'nl')} met "
+                      f"'{_label(procedures[proc], 'nl')}' wordt de 60 s-norm gehaald bij {_pm_pct(a)} "
+                      f"({_label(loads[light], 'nl').lower()}) tegen {_pm_pct(b)} ({load_nl}).",
+                "en": f"Load matters: in a {_duration_text(longest, 'en')} {_label(targets[first_target], 'en')} with "
+                      f"'{_label(procedures[proc], 'en')}' the 60 s norm is met for {_pm_pct(a)} "
+                      f"({_label(loads[light], 'en')}) against {_pm_pct(b)} ({load_en})."})
+    # (g) sensitivity: which fallback parameter matters most
+    for kpi, rows in tornado_rows(data).items():
+        if not rows:
+            continue
+        top = rows[0]
+        k_nl, k_en = words.kpi_label(kpi)
+        p_nl, p_en = parameter_label(top["parameter"])
+        second_nl = second_en = ""
+        if len(rows) > 1:
+            q_nl, q_en = parameter_label(rows[1]["parameter"])
+            second_nl = f"; daarna {q_nl} (bereik {value_text(kpi, rows[1]['range'])})"
+            second_en = f"; next {q_en} (range {value_text(kpi, rows[1]['range'], lang='en')})"
+        out.append({
+            "nl": f"Gevoeligheid ({k_nl}): {p_nl} heeft de meeste invloed: van {top['low_value']} naar "
+                  f"{top['high_value']} gaat {k_nl} van {value_text(kpi, top['low'])} naar "
+                  f"{value_text(kpi, top['high'])} (basis {value_text(kpi, top['base'])}){second_nl}.",
+            "en": f"Sensitivity ({k_en}): {p_en} matters most: from {top['low_value']} to "
+                  f"{top['high_value']}, {k_en} goes from {value_text(kpi, top['low'], lang='en')} to "
+                  f"{value_text(kpi, top['high'], lang='en')} (base {value_text(kpi, top['base'], lang='en')})"
+                  f"{second_en}."})
+    return out
+
+
+def parameter_label(path: str) -> tuple[str, str]:
+    nl, en = PARAMETERS_NL.get(path, (path, path))
+    return (f"{nl} [{path}]", f"{en} [{path}]") if path in PARAMETERS_NL else (nl, en)
+
+
+def tornado_rows(data: dict) -> dict[str, list[dict]]:
+    """Per sensitivity KPI: parameters with the KPI at low and high, sorted by the size of the swing."""
+    sens = data["matrix"].get("sensitivity")
+    if not sens:
+        return {}
+    base_key = cell_key(sens["load"], sens["target"], sens["duration_min"], sens["procedure"])
+    by_param: dict[str, dict] = {}
+    for key, cell in data["cells"].items():
+        if cell["kind"] == "sensitivity":
+            by_param.setdefault(cell["parameter"], {})[cell["level"]] = (key, cell["value"])
+    out = {}
+    for kpi in sens["kpis"]:
+        base = _mean(data, base_key, kpi)
+        rows = []
+        for param, levels in by_param.items():
+            if "low" not in levels or "high" not in levels:
+                continue
+            low, high = _mean(data, levels["low"][0], kpi), _mean(data, levels["high"][0], kpi)
+            swing = abs(high - low) if finite(low) and finite(high) else math.nan
+            rows.append({"parameter": param, "low_key": levels["low"][0], "high_key": levels["high"][0],
+                         "low_value": _value_words(levels["low"][1]), "high_value": _value_words(levels["high"][1]),
+                         "low": low, "high": high, "base": base, "base_key": base_key, "range": swing})
+        rows.sort(key=lambda r: (-(r["range"] if finite(r["range"]) else -1), r["parameter"]))
+        out[kpi] = rows
+    return out
+
+
+def _value_words(value) -> str:
+    if isinstance(value, dict):
+        nl, _en = words.dist_text(value)
+        return nl
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+# --- rendering -----------------------------------------------------------------------------
+REPORT_CSS = """
+.finding { margin: 6px 0; }
+.finding .en { display: block; }
+table.results td, table.results th { font-size: 8.5pt; }
+.question { font-size: 13pt; font-weight: 600; }
+.md table td, .md table th { font-size: 8.5pt; }
+.md h1 { font-size: 13pt; } .md h2 { font-size: 12pt; border: none; } .md h3 { font-size: 11pt; }
+.md ul li { font-size: 9pt; }
+.toc a { margin-right: 12px; }
+"""
+
+PROC_COLOURS = ("#b3261e", "#0b5cad", "#1a7f37", "#9a6700", "#6f42c1", "#57606a")
+
+
+def _markdown(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return f"<p class='muted'>{esc(path.name)} not found next to the package; see the repository.</p>"
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark").enable("table").render(text)
+    # images and external resources never load from the page (no network): drop <img>
+    rendered = re.sub(r"<img[^>]*>", "", rendered)
+    return f'<div class="md">{rendered}</div>'
+
+
+def _t(nl: str, en: str) -> str:
+    return f'{esc(nl)}<br><span class="en">{esc(en)}</span>'
+
+
+def _cell_td(data: dict, key: str, kpi: str) -> str:
+    s = _summary(data, key, kpi)
+    mean = s.get("mean")
+    attrs = f'data-cell="{esc(key)}" data-kpi="{esc(kpi)}" data-mean="{json.dumps(mean)}"'
+    return f'<td class="num" {attrs}>{esc(mean_pm(kpi, s))}</td>'
+
+
+def _results_table(data: dict, target: str, load: str, kpis: list[str]) -> str:
+    matrix = data["matrix"]
+    head = "".join(f'<th class="num">{_t(*words.kpi_label(k))}<br><span class="muted small">'
+                   f'{esc(unit_label(k))}</span></th>' for k in kpis)
+    rows = [f"<tr><th>{_t('Procedure', 'Procedure')}</th><th class='num'>{_t('Duur (min)', 'Duration (min)')}</th>"
+            f"{head}</tr>"]
+    base_key = f"{load}__baseline"
+    rows.append(f"<tr><td><em>{_t('geen storing', 'no outage')}</em></td><td class='num'>0</td>"
+                + "".join(_cell_td(data, base_key, k) for k in kpis) + "</tr>")
+    for p_name, proc in matrix["procedures"].items():
+        for duration in matrix["durations_min"]:
+            key = cell_key(load, target, duration, p_name)
+            rows.append(f"<tr><td>{_t(_label(proc, 'nl'), _label(proc, 'en'))}</td><td class='num'>{duration:g}</td>"
+                        + "".join(_cell_td(data, key, k) for k in kpis) + "</tr>")
+    return '<table class="results">' + "\n".join(rows) + "</table>"
+
+
+def _duration_figure(data: dict, target: str):
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    matrix = data["matrix"]
+    loads = list(matrix["loads"])
+    kpis = matrix["figure_kpis"]
+    titles = []
+    for k in kpis:
+        for l in loads:
+            titles.append(f"{words.kpi_label(k)[0]} ({unit_label(k)}) · {_label(matrix['loads'][l], 'nl')}")
+    fig = make_subplots(rows=len(kpis), cols=len(loads), subplot_titles=titles, vertical_spacing=0.06,
+                        horizontal_spacing=0.08)
+    durations = matrix["durations_min"]
+    for p_i, (p_name, proc) in enumerate(matrix["procedures"].items()):
+        colour = PROC_COLOURS[p_i % len(PROC_COLOURS)]
+        for r, kpi in enumerate(kpis, start=1):
+            scale = 100 if metric_of(kpi).unit == "share" else 1
+            for c, load in enumerate(loads, start=1):
+                ys, es = [], []
+                for d in durations:
+                    s = _summary(data, cell_key(load, target, d, p_name), kpi)
+                    m, hw = s.get("mean"), half_width(s)
+                    ys.append(round(m * scale, 6) if finite(m) else None)
+                    es.append(round(hw * scale, 6) if finite(hw) else None)
+                fig.add_trace(go.Scatter(x=durations, y=ys, error_y={"type": "data", "array": es, "visible": True,
+                                                                     "thickness": 1, "width": 3},
+                                         mode="lines+markers", name=f"{proc['label']}", legendgroup=p_name,
+                                         showlegend=(r == 1 and c == 1), line={"color": colour, "width": 2}),
+                              row=r, col=c)
+    for r, kpi in enumerate(kpis, start=1):
+        scale = 100 if metric_of(kpi).unit == "share" else 1
+        for c, load in enumerate(loads, start=1):
+            m = _mean(data, f"{load}__baseline", kpi)
+            if finite(m):
+                fig.add_trace(go.Scatter(x=[durations[0], durations[-1]], y=[round(m * scale, 6)] * 2, mode="lines",
+                                         name="geen storing / no outage", legendgroup="baseline",
+                                         showlegend=(r == 1 and c == 1),
+                                         line={"color": "#8c959f", "dash": "dash", "width": 1}), row=r, col=c)
+            fig.update_xaxes(title_text="duur storing (min)" if r == len(kpis) else None, tickvals=durations,
+                             row=r, col=c)
+    fig.update_annotations(font_size=10)
+    fig.update_layout(template="simple_white", margin={"l": 50, "r": 10, "t": 40, "b": 40},
+                      legend={"orientation": "h", "y": 1.04, "x": 0, "yanchor": "bottom"}, font={"size": 10})
+    return fig
+
+
+def _tornado_figure(kpi: str, rows: list[dict]):
+    import plotly.graph_objects as go
+
+    scale = 100 if metric_of(kpi).unit == "share" else 1
+    ordered = list(reversed(rows))  # biggest swing on top
+    names = [PARAMETERS_NL.get(r["parameter"], (r["parameter"],))[0] for r in ordered]
+    base = rows[0]["base"] * scale if rows and finite(rows[0]["base"]) else 0
+    fig = go.Figure()
+    for level, colour in (("low", "#0b5cad"), ("high", "#b3261e")):
+        fig.add_trace(go.Bar(
+            y=names, x=[round((r[level] * scale - base), 6) if finite(r[level]) else 0 for r in ordered], base=base,
+            orientation="h", name=f"{'laag' if level == 'low' else 'hoog'} / {level}", marker_color=colour,
+            text=[r[f"{level}_value"] for r in ordered], textposition="auto"))
+    fig.add_vline(x=base, line={"color": "#1b1f23", "width": 1})
+    k_nl, _ = words.kpi_label(kpi)
+    fig.update_layout(barmode="group", template="simple_white", height=140 + 55 * len(rows),
+                      margin={"l": 220, "r": 10, "t": 30, "b": 40}, xaxis_title=f"{k_nl} ({unit_label(kpi)})",
+                      legend={"orientation": "h", "y": 1.1}, font={"size": 10})
+    return fig
+
+
+def _design_section(data: dict) -> str:
+    matrix = data["matrix"]
+    cells = data["cells"]
+    parts = []
+    rows = []
+    for l_name, load in matrix["loads"].items():
+        base = cells.get(f"{l_name}__baseline", {})
+        horizon = base.get("horizon") or {}
+        incidents = _summary(data, f"{l_name}__baseline", "incidents")
+        rows.append(f"<tr><td>{_t(load['label'], load.get('label_en') or load['label'])}</td><td>{esc(load['base'])}</td>"
+                    f"<td>{esc(str(horizon.get('start', '')))} + {number(horizon.get('duration_min'), 0)} min "
+                    f"(warm-up {number(horizon.get('warmup_min'), 0)})</td>"
+                    f"<td class='num'>{esc(mean_pm('incidents', incidents))}</td></tr>")
+    parts.append(f"<h3>{_t('Belastingsniveaus', 'Load levels')}</h3><table><tr><th>{_t('Niveau', 'Level')}</th>"
+                 f"<th>{_t('Basisscenario', 'Base scenario')}</th><th>{_t('Horizon', 'Horizon')}</th>"
+                 f"<th class='num'>{_t('Incidenten (geen storing)', 'Incidents (no outage)')}</th></tr>"
+                 + "".join(rows) + "</table>")
+    rows = []
+    for t_name, target in matrix["targets"].items():
+        r_nl, r_en = words.regions_text(target.get("regions"))
+        tn, te = words.target(target["target"])
+        rows.append(f"<tr><td>{_t(target['label'], target.get('label_en') or target['label'])}</td>"
+                    f"<td>{_t(tn, te)}</td><td>{_t(r_nl, r_en)}</td><td class='num'>"
+                    f"{target.get('capacity_factor', 0) * 100:.0f} %</td></tr>")
+    start = matrix["outage_start"]
+    parts.append(f"<h3>{_t('Storingen', 'Outages')}</h3><p>{_t(f'Start: {start} (t.o.v. het begin van de horizon); duren: ', f'Start: {start} (relative to the horizon start); durations: ')}"
+                 f"{esc(', '.join(f'{d:g}' for d in matrix['durations_min']))} min.</p>"
+                 f"<table><tr><th>{_t('Soort', 'Kind')}</th><th>{_t('Doel', 'Target')}</th>"
+                 f"<th>{_t('Regio', 'Regions')}</th><th class='num'>{_t('Restcapaciteit', 'Capacity left')}</th></tr>"
+                 + "".join(rows) + "</table>")
+    rows = []
+    for p_name, proc in matrix["procedures"].items():
+        texts = []
+        for t_name in matrix["targets"]:
+            key = cell_key(next(iter(matrix["loads"])), t_name, matrix["durations_min"][0], p_name)
+            cell = cells.get(key)
+            if not cell:
+                continue
+            nl, en = words.procedure_text(cell["procedure_spec"], cell["channels"])
+            texts.append(f"<p><strong>{esc(matrix['targets'][t_name]['label'])}:</strong> {_t(nl, en)}</p>")
+        rows.append(f"<tr><td>{_t(proc['label'], proc.get('label_en') or proc['label'])}</td><td>{''.join(texts)}</td></tr>")
+    parts.append(f"<h3>{_t('Terugvalprocedures', 'Fallback procedures')}</h3><table><tr><th>"
+                 f"{_t('Procedure', 'Procedure')}</th><th>{_t('In woorden (uit de scenario-manifesten)', 'In words (from the scenario manifests)')}</th></tr>"
+                 + "".join(rows) + "</table>")
+    return "\n".join(parts)
+
+
+def _versions_table(data: dict) -> str:
+    rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(str(v))}</td></tr>" for k, v in data["versions"].items())
+    load = data.get("load_average_at_start")
+    load_text = ", ".join(f"{x:.2f}" for x in load) if load else "–"
+    n_cells = len(data["cells"])
+    return (f"<table class='small'><tr><th>{_t('Eigenschap', 'Property')}</th><th>{_t('Waarde', 'Value')}</th></tr>"
+            f"<tr><td>matrix</td><td>{esc(data['matrix_file'])}</td></tr>"
+            f"<tr><td>{_t('resultaatmap', 'result directory')}</td><td>{esc(data['run_dir'])}</td></tr>"
+            f"<tr><td>seed</td><td>{data['seed']}</td></tr>"
+            f"<tr><td>{_t('replicaties per cel', 'replications per cell')}</td><td>{data['replications']}</td></tr>"
+            f"<tr><td>{_t('cellen (scenario’s)', 'cells (scenarios)')}</td><td>{n_cells}</td></tr>"
+            f"<tr><td>{_t('processen', 'processes')}</td><td>{data['jobs']} (cpu's: {data.get('cpu_count')})</td></tr>"
+            f"<tr><td>{_t('rekentijd (één pool)', 'run time (one pool)')}</td><td>{number(data['wall_time_s'])} s; "
+            f"load average {esc(load_text)}</td></tr>"
+            f"<tr><td>SimPy events</td><td>{data.get('simpy_events')}</td></tr>"
+            f"<tr><td>{_t('gestart / klaar', 'started / finished')}</td><td>{esc(data['started'])} / {esc(data['finished'])}</td></tr>"
+            f"<tr><td>git commit</td><td>{esc(str(data['git_commit']))}</td></tr>"
+            f"<tr><td>platform</td><td>{esc(str(data.get('platform')))}</td></tr>{rows}</table>")
+
+
+MODEL_SUMMARY_NL = (
+    "meldsim is een discrete-event-simulatie (SimPy) van de brandweer/multi-tafel van Meldkamer Oost-Nederland "
+    "(MKBM). Incidenten komen binnen als niet-homogeen Poissonproces per uur van de dag (normale nacht of "
+    "oudejaarsnacht), verdeeld over vijf regio's en zes incidentsoorten; elk incident brengt een eerste 112-melding "
+    "en herhaalmeldingen. Centralisten (volgens rooster) nemen aan, geven uit en voeren radioverkeer; P2000 "
+    "alarmeert, eenheden rukken uit, rijden, zijn ter plaatse en melden status. Elk kanaal (eOCS, statusknoppen, "
+    "P2000, portofoons in de meldkamer, telefoon, SMS-alarmering, ...) is een pool met een capaciteit die in de tijd "
+    "verandert: een storing zet de capaciteit van kanalen die het doel niet overleven op nul, een terugvalprocedure "
+    "(detectie, besluit CaCo, terugvalkanalen op volgorde, escalaties) zet kanalen aan. Een bericht dat geen kanaal "
+    "vindt wacht; na het geduld van 15 min telt het als niet afgeleverd.")
+MODEL_SUMMARY_EN = (
+    "meldsim is a discrete-event simulation (SimPy) of the fire/multi desk of Meldkamer Oost-Nederland (MKBM). "
+    "Incidents arrive as a non-homogeneous Poisson process by hour of day (normal night or New Year's Eve), split "
+    "over five regions and six incident types; each brings a first 112 call and duplicate calls. Centralists (on a "
+    "roster) take calls, dispatch and handle radio traffic; P2000 alarms, units turn out, drive, work on the scene "
+    "and report statuses. Every channel (eOCS, status buttons, P2000, sets in the room, telephone, SMS alarming, ...) "
+    "is a pool whose capacity changes over time: an outage sets the capacity of channels that do not survive its "
+    "target to zero, a fallback procedure (detection, CaCo decision, fallback channels in order, escalations) "
+    "switches channels on. A message that finds no channel waits; after the 15 min patience it counts as "
+    "undelivered.")
+
+
+def render(data: dict) -> str:
+    """The report page from ``collect``'s data (plus the findings built from it)."""
+    matrix = data["matrix"]
+    figures = Figures()
+    found = findings(data)
+    title_nl = matrix.get("title") or f"Onderzoeksrapport {matrix['name']}"
+    sections = []
+    sections.append(f"<h1>{esc(title_nl)}</h1><p class='muted'>{esc(matrix.get('description') or '')}</p>"
+                    f"<p class='noprint toc small'>" + "".join(
+                        f"<a href='#{i}'>{esc(n)}</a>" for i, n in (
+                            ("vraag", "Vraag"), ("bevindingen", "Bevindingen"), ("methode", "Methode"),
+                            ("resultaten", "Resultaten"), ("gevoeligheid", "Gevoeligheid"),
+                            ("aannames", "Aannames"), ("stress-des", "STRESS-DES"), ("gegevens", "Gegevens"))) + "</p>")
+    sections.append(
+        f"<section id='vraag'><h2>{_t('1. Onderzoeksvraag', '1. Research question')}</h2>"
+        f"<p class='question'>{esc(QUESTION_NL)}</p><p class='en'>{esc(QUESTION_EN)}</p>"
+        f"<p>{_t('De Inspectie JenV kijkt naar continuïteitsplannen, hoe terugvalopties werken als ze gebruikt worden, besluitvorming en coördinatie tijdens de storing, en hoe medewerkers zijn voorbereid. Dit rapport beantwoordt het kwantitatieve deel: hoe verslechteren de prestaties van de meldkamer en de communicatie met eenheden met de duur van een storing, per terugvalprocedure en belasting, en welke parameters van de terugval het meest uitmaken.', 'The Inspectorate looks at continuity plans, how fallback options work when used, decision making and coordination during the outage, and how staff are prepared. This report answers the quantitative part: how the room and its communication with units degrade with the duration of an outage, per fallback procedure and load, and which fallback parameters matter most.')}</p></section>")
+    items = "".join(f"<li class='finding' data-finding='{i}'>{esc(f['nl'])}<span class='en'>{esc(f['en'])}</span></li>"
+                    for i, f in enumerate(found))
+    sections.append(f"<section id='bevindingen'><h2>{_t('2. Bevindingen', '2. Findings')}</h2>"
+                    f"<p class='small muted'>{_t('Gegenereerd uit de getallen van deze run (gemiddelde ± halve breedte van het 95%-betrouwbaarheidsinterval over replicaties).', 'Generated from the numbers of this run (mean ± half-width of the 95 % confidence interval over replications).')}</p>"
+                    f"<ul>{items}</ul></section>")
+    reps, seed = data["replications"], data["seed"]
+    experiment_nl = (f"Elke cel van de matrix (belasting × storing × duur × procedure, plus een run zonder storing per "
+                     f"belasting en de gevoeligheidspunten) draait {reps} replicaties met seed {seed}: replicatie i "
+                     f"gebruikt in elke cel dezelfde toevalsstromen (common random numbers), zodat verschillen tussen "
+                     f"procedures gepaard worden geschat. Alle cellen draaien in één procespool.")
+    experiment_en = (f"Every cell of the matrix (load × outage × duration × procedure, plus a no-outage run per load "
+                     f"and the sensitivity points) runs {reps} replications with seed {seed}: replication i uses the "
+                     f"same random streams in every cell (common random numbers), so differences between procedures "
+                     f"are estimated paired. All cells run in one process pool.")
+    sections.append(
+        f"<section id='methode'><h2>{_t('3. Methode', '3. Method')}</h2>"
+        f"<h3>{_t('Model', 'Model')}</h3><p>{esc(MODEL_SUMMARY_NL)}</p><p class='en'>{esc(MODEL_SUMMARY_EN)}</p>"
+        f"<h3>{_t('Experiment', 'Experiment')}</h3>"
+        f"<p>{_t(experiment_nl, experiment_en)}</p>"
+        + _design_section(data) + f"<h3>{_t('Versies en rekentijd', 'Versions and run time')}</h3>" + _versions_table(data)
+        + "</section>")
+    results = [f"<section id='resultaten'><h2>{_t('4. Resultaten per storingssoort', '4. Results per outage type')}</h2>"
+               f"<p class='small'>{_t('Figuren: KPI tegen de duur van de storing, per procedure (lijnen, foutbalken = halve breedte 95%-BI) en belasting (kolommen); gestreept: zonder storing. Tabellen: gemiddelde ± halve breedte 95%-BI.', 'Figures: KPI against outage duration, per procedure (lines, error bars = 95 % CI half-width) and load (columns); dashed: no outage. Tables: mean ± 95 % CI half-width.')}</p>"]
+    for t_i, (t_name, target) in enumerate(matrix["targets"].items()):
+        results.append(f"<h3 id='target-{esc(t_name)}'>{_t(target['label'], target.get('label_en') or target['label'])}</h3>")
+        fig = _duration_figure(data, t_name)
+        results.append(figures.html(fig, f"fig-duration-{t_name}", width=760,
+                                    height=230 * len(matrix["figure_kpis"]) + 80))
+        for l_name, load in matrix["loads"].items():
+            results.append(f"<h4>{_t(load['label'] + ': meldkamer', (load.get('label_en') or load['label']) + ': the room')}</h4>")
+            results.append(_results_table(data, t_name, l_name, matrix["room_kpis"]))
+            results.append(f"<h4>{_t(load['label'] + ': communicatie', (load.get('label_en') or load['label']) + ': communication')}</h4>")
+            results.append(_results_table(data, t_name, l_name, matrix["communication_kpis"]))
+    results.append("</section>")
+    sections.append("\n".join(results))
+    sens = matrix.get("sensitivity")
+    sens_html = [f"<section id='gevoeligheid'><h2>{_t('5. Welke terugvalparameters tellen het meest', '5. Which fallback parameters matter most')}</h2>"]
+    if sens:
+        base_key = cell_key(sens["load"], sens["target"], sens["duration_min"], sens["procedure"])
+        sens_html.append(
+            f"<p>{_t(f'Eén-voor-één-gevoeligheid (tornado) rond de cel {base_key}: elke parameter op een lage en een hoge waarde, de rest op de basis; dezelfde seeds.', f'One-at-a-time sensitivity (tornado) around cell {base_key}: each parameter at a low and a high value, the rest at base; the same seeds.')}</p>")
+        for kpi, rows in tornado_rows(data).items():
+            k_nl, k_en = words.kpi_label(kpi)
+            sens_html.append(f"<h3>{_t(k_nl, k_en)}</h3>")
+            if rows:
+                sens_html.append(figures.html(_tornado_figure(kpi, rows), f"fig-tornado-{kpi}", width=760))
+            table = [f"<table class='results'><tr><th>{_t('Parameter', 'Parameter')}</th><th>{_t('laag', 'low')}</th>"
+                     f"<th class='num'>{esc(k_nl)} ({_t('laag', 'low')})</th><th>{_t('hoog', 'high')}</th>"
+                     f"<th class='num'>{esc(k_nl)} ({_t('hoog', 'high')})</th><th class='num'>{_t('bereik', 'range')}</th>"
+                     f"<th class='num'>{_t('gepaard hoog − laag [95%-BI]', 'paired high − low [95 % CI]')}</th></tr>"]
+            oat = {r["param"]: r for r in (data.get("oat") or {}).get(kpi, [])}
+            for r in rows:
+                d = oat.get(r["parameter"])
+                paired = (f"{value_text(kpi, d['diff_mean'], unit=False)} [{value_text(kpi, d['diff_ci95_low'], unit=False)}"
+                          f", {value_text(kpi, d['diff_ci95_high'], unit=False)}]") if d else "–"
+                table.append(f"<tr><td>{_t(*parameter_label(r['parameter']))}</td><td>{esc(r['low_value'])}</td>"
+                             f"{_cell_td(data, r['low_key'], kpi)}<td>{esc(r['high_value'])}</td>"
+                             f"{_cell_td(data, r['high_key'], kpi)}<td class='num'>{esc(value_text(kpi, r['range']))}</td>"
+                             f"<td class='num'>{esc(paired)}</td></tr>")
+            table.append(f"<tr><td><em>{_t('basis', 'base')}</em></td><td></td>{_cell_td(data, base_key, kpi)}"
+                         f"<td></td><td></td><td></td><td></td></tr></table>")
+            sens_html.append("".join(table))
+    else:
+        sens_html.append(f"<p>{_t('Deze matrix heeft geen gevoeligheidsanalyse.', 'This matrix has no sensitivity analysis.')}</p>")
+    sens_html.append("</section>")
+    sections.append("\n".join(sens_html))
+    sections.append(f"<section id='aannames'><h2>{_t('6. Aannames en bronnen', '6. Assumptions and sources')}</h2>"
+                    f"<p class='small'>{_t('Letterlijk uit docs/assumptions.md (E = schatting; domain §n = shared/domain.md met bronnen).', 'Verbatim from docs/assumptions.md (E = estimate; domain §n = shared/domain.md with sources).')}</p>"
+                    + _markdown(ASSUMPTIONS) + "</section>")
+    sections.append(f"<section id='stress-des'><h2>{_t('7. STRESS-DES-checklist', '7. STRESS-DES checklist')}</h2>"
+                    + _stress_run_table(data) + _markdown(STRESS_DES) + "</section>")
+    blob = json.dumps(_clean({**data, "findings": found}), sort_keys=True, allow_nan=False).replace("</", "<\\/")
+    sections.append(
+        f"<section id='gegevens'><h2>{_t('8. Gegevens en reproductie', '8. Data and reproduction')}</h2>"
+        f"<p>{_t('Alle getallen komen uit de resultaatmap hieronder (summary.json per cel) en staan ook als JSON in deze pagina (script#meldsim-data). Opnieuw maken:', 'Every number comes from the result directory below (summary.json per cell) and is also embedded as JSON in this page (script#meldsim-data). To rebuild:')}</p>"
+        f"<pre class='small'>meldsim report {esc(data['matrix_file'])} --seed {data['seed']} --replications {data['replications']} --out report.html\n"
+        f"meldsim report {esc(data['matrix_file'])} --from-run {esc(data['run_dir'])} --out report.html</pre>"
+        f"<script type='application/json' id='meldsim-data'>{blob}</script></section>")
+    return document(title_nl, "\n".join(sections), lang="nl", css=REPORT_CSS)
+
+
+def _stress_run_table(data: dict) -> str:
+    """The checklist items whose answers depend on this run."""
+    matrix = data["matrix"]
+    horizons = {l: (data["cells"].get(f"{l}__baseline") or {}).get("horizon") or {} for l in matrix["loads"]}
+    init = "; ".join(f"{matrix['loads'][l]['label']}: warm-up {number(h.get('warmup_min'), 0)} min, "
+                     f"horizon {number(h.get('duration_min'), 0)} min from {h.get('start')}" for l, h in horizons.items())
+    rows = [
+        ("1.3", "Experimentation aims", f"Scenario matrix {matrix['name']}: {len(matrix['loads'])} load levels × "
+         f"{len(matrix['targets'])} outage targets × {len(matrix['durations_min'])} durations × "
+         f"{len(matrix['procedures'])} procedures; one-at-a-time sensitivity on "
+         f"{len((matrix.get('sensitivity') or {}).get('parameters') or {})} fallback parameters."),
+        ("4.1", "Initialisation", f"Terminating (one night). Empty and idle at the start. {init}."),
+        ("4.2", "Run length", "; ".join(f"{matrix['loads'][l]['label']}: {number(h.get('duration_min'), 0)} min"
+                                        for l, h in horizons.items())),
+        ("4.3", "Estimation approach", f"{data['replications']} independent replications per cell, seed "
+         f"{data['seed']}; mean and t-based 95 % CI; procedures compared by paired differences (CRN)."),
+        ("5.1", "Software", ", ".join(f"{k} {v}" for k, v in data["versions"].items()) + f"; {data.get('platform')}"),
+        ("5.4", "System specification", f"{data['jobs']} worker processes on {data.get('cpu_count')} CPUs; "
+         f"{number(data['wall_time_s'])} s for the matrix; load average at start "
+         f"{', '.join(f'{x:.2f}' for x in (data.get('load_average_at_start') or []))} (shared machine)."),
+    ]
+    body = "".join(f"<tr><td>{esc(n)}</td><td>{esc(t)}</td><td>{esc(a)}</td></tr>" for n, t, a in rows)
+    return (f"<h3>{_t('Deze run', 'This run')}</h3><table class='small'><tr><th>Item</th><th>Onderdeel / item</th>"
+            f"<th>{_t('Antwoord voor deze run', 'Answer for this run')}</th></tr>{body}</table>"
+            f"<h3>{_t('Checklist voor het model (docs/stress_des.md)', 'Checklist for the model (docs/stress_des.md)')}</h3>")
+
+
+def _clean(value):
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (np.floating, np.integer)):
+        return _clean(value.item())
+    return value
+
+
+def build_report(run_dir: Path, html_path: Path) -> Path:
+    """Render the report of a finished matrix run to ``html_path`` (written atomically)."""
+    html_text = render(collect(run_dir))
+    html_path = Path(html_path)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = html_path.parent / f".{html_path.name}.tmp-{os.getpid()}"
+    tmp.write_text(html_text, encoding="utf-8")
+    os.replace(tmp, html_path)
+    return html_path
+
+
+# --- command line --------------------------------------------------------------------------
+def add_report_command(subparsers) -> argparse.ArgumentParser:
+    """Register ``meldsim report`` on the sub-command set of sim/cli.py's parser."""
+    p = subparsers.add_parser("report", help="run a scenario matrix and write the research-question report (one "
+                                             "self-contained HTML file)")
+    p.add_argument("matrix", metavar="MATRIX.yaml", help="e.g. scenarios/matrix/inspectie.yaml")
+    p.add_argument("--out", type=Path, required=True, metavar="REPORT.html")
+    p.add_argument("--replications", "-n", type=_positive_int, help="override the matrix's replications")
+    p.add_argument("--seed", type=_non_negative_int, help="override the matrix's seed")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=runner.default_jobs())
+    p.add_argument("--results", type=Path, default=Path("results"),
+                   help="root for the result directory (default results/, under reports/<matrix name>/)")
+    p.add_argument("--run-dir", type=Path, help="result directory for the matrix run (must not exist)")
+    p.add_argument("--from-run", type=Path, metavar="RUN", help="do not run: rebuild the report from a finished "
+                                                                "matrix result directory")
+    p.add_argument("--quiet", "-q", action="store_true")
+    p.set_defaults(handler=cmd_report)
+    return p
+
+
+def cmd_report(args) -> int:
+    clock = time.perf_counter()
+    if args.from_run is not None:
+        if not (args.from_run / "matrix.json").is_file():
+            print(f"--from-run: {args.from_run} is not a matrix result directory (no matrix.json)", file=sys.stderr)
+            return 2
+        run_dir = args.from_run
+    else:
+        matrix = load_matrix(args.matrix)
+        build_cells(matrix, args.matrix)  # every problem before anything runs
+        if args.run_dir is not None and args.run_dir.exists():
+            print(f"--run-dir: {args.run_dir} already exists; choose a new directory", file=sys.stderr)
+            return 2
+        options = Options(replications=args.replications or matrix.replications,
+                          seed=matrix.seed if args.seed is None else args.seed, jobs=args.jobs, keep_records=0)
+        progress = None if args.quiet else _progress_printer()
+        run_dir = run_matrix(args.matrix, options, out=args.run_dir, results_root=args.results, progress=progress,
+                             matrix=matrix)
+        if progress:
+            print(file=sys.stderr)
+    path = build_report(run_dir, args.out)
+    print(f"report built in {time.perf_counter() - clock:.1f} s; results in {run_dir}", file=sys.stderr)
+    print(path)
+    return 0
+
+
+def _progress_printer():
+    state = {"last": -1.0, "start": time.perf_counter()}
+
+    def update(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done == total or now - state["last"] >= 2:
+            state["last"] = now
+            elapsed = now - state["start"]
+            eta = elapsed / done * (total - done) if done else math.nan
+            print(f"\rreport: {done}/{total} replications, {elapsed:.0f} s, ETA {eta:.0f} s   ", end="",
+                  file=sys.stderr, flush=True)
+
+    return update
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
