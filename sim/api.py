@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import runner
-from .kpis import METRICS, metric_of
+from .metrics import METRICS, metric_of
 from .loading import Problem, ScenarioError, load_scenario, resolve_file, scenario_from_dict
 from .results import (RunWriter, default_run_dir, discard, git_commit, publish_dir, scenario_json,
                       scenario_sha256, staging_dir, versions, write_json)
@@ -244,7 +244,7 @@ def set_path(data: dict, path: str, value) -> dict:
     node = data
     for i, key in enumerate(parents):
         if isinstance(node, list):
-            node = node[_index(key, path)]
+            node = node[_index(key, path, node)]
             continue
         if not isinstance(node, dict) or key not in node or node[key] is None:
             if isinstance(node, dict):
@@ -253,17 +253,22 @@ def set_path(data: dict, path: str, value) -> dict:
                 raise KeyError(f"{'.'.join(parents[:i + 1])} is not a mapping")
         node = node[key]
     if isinstance(node, list):
-        node[_index(leaf, path)] = value
-    else:
+        node[_index(leaf, path, node)] = value
+    elif isinstance(node, dict):
         node[leaf] = value
+    else:
+        raise KeyError(f"{path}: {'.'.join(parents)} is not a mapping")
     return data
 
 
-def _index(key: str, path: str) -> int:
+def _index(key: str, path: str, items: list) -> int:
     try:
-        return int(key)
+        index = int(key)
     except ValueError:
         raise KeyError(f"{path}: '{key}' is not a list index") from None
+    if not 0 <= index < len(items):
+        raise KeyError(f"{path}: no item {index} (the list has {len(items)})")
+    return index
 
 
 def variants(base: str | Path, settings: dict[str, list], file: str | None = None) -> list[tuple[dict, Scenario]]:

@@ -18,7 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import api, runner
-from .kpis import METRICS
+from .metrics import METRICS
+from dashboard.cli import add_dashboard_command
+
 from .exercise import add_exercise_command
 from .loading import ScenarioError, load_scenario
 from .report import add_report_command
@@ -90,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=cmd_show)
     add_exercise_command(commands)
     add_report_command(commands)
+    add_dashboard_command(commands)
     return parser
 
 

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import runner
 from .api import Options, _run_group, set_path
-from .kpis import METRICS, metric_of
+from .metrics import METRICS, metric_of
 from .loading import Problem, ScenarioError, resolve_file, scenario_from_dict, validation_problems
 from .report_parts import words
 from .report_parts.html import Figures, document, esc, finite, half_width, mean_pm, number, unit_label, value_text

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import __version__
+from .metrics import METRICS
 from .records import to_arrow
 from .scenario import Scenario
 from .stats import summarise
@@ -64,9 +65,17 @@ def staging_dir(target: Path) -> Path:
 
 
 def publish_dir(staging: Path, target: Path) -> Path:
-    """Make a finished directory visible in one step."""
-    os.rename(staging, target)
-    return Path(target)
+    """Make a finished directory visible in one step (beside, if another run took the name meanwhile)."""
+    target = Path(target)
+    for n in range(1, 100):
+        candidate = target if n == 1 else target.with_name(f"{target.name}-{n}")
+        try:
+            os.rename(staging, candidate)  # fails if candidate exists and is not empty
+            return candidate
+        except OSError:
+            if not candidate.exists():
+                raise
+    raise FileExistsError(f"{target}: no free name")
 
 
 def discard(staging: Path) -> None:
@@ -116,8 +125,6 @@ class RunWriter:
 
 
 def _kpi_order(name: str):
-    from .kpis import METRICS
-
     base = name.split("[", 1)[0]
     order = list(METRICS)
     return (order.index(base) if base in order else len(order), name)

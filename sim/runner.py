@@ -114,7 +114,10 @@ def _dask(work, seed: int, jobs: int, scheduler: str | None):
     client = Client(scheduler or cluster)
     try:
         # one copy of each scenario per worker, not one per batch
-        shared = {id(task.scenario): client.scatter(task.scenario, broadcast=True) for task, _ in work}
+        shared = {}
+        for task, _ in work:
+            if id(task.scenario) not in shared:
+                shared[id(task.scenario)] = client.scatter(task.scenario, broadcast=True)
         futures = [(task, client.submit(run_batch, shared[id(task.scenario)], seed, chunk, task.keep_records,
                                         pure=False)) for task, chunk in work]
         for task, future in futures:

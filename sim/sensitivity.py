@@ -38,7 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .api import Options, Progress, _run_group, set_path
-from .kpis import METRICS
+from .metrics import METRICS
 from .loading import Problem, ScenarioError, resolve_file, scenario_from_dict
 from .results import default_run_dir, discard, publish_dir, staging_dir, versions, write_json
 from .stats import paired_difference, summarise
@@ -163,7 +163,8 @@ def sensitivity(base: str | Path, params: dict[str, tuple[float, float]], kpi: s
 
 
 # --- points --------------------------------------------------------------------------------
-def check_params(resolved: dict, params: dict[str, tuple[float, float]], file: str) -> tuple[list[Param], list[Problem]]:
+def check_params(resolved: dict, params: dict[str, tuple[float, float]],
+                 file: str) -> tuple[list[Param], list[Problem]]:
     """Every parameter's path looked up in the validated base scenario, its bounds checked."""
     if not params:
         raise ScenarioError([Problem(file, "--param", "give at least one parameter path=low:high")])

@@ -18,7 +18,7 @@ import math
 import os
 from pathlib import Path
 
-from .kpis import METRICS, metric_of
+from .metrics import METRICS, metric_of
 from .report_parts import words
 from .report_parts.html import document, esc, finite, value_text
 from .report_parts.svg import bar_chart

@@ -1,0 +1,305 @@
+"""Labels in Dutch (the default) and English.
+
+Control-room words stay as the room says them in both languages: centralist, CaCo,
+opkomsttijd, uitwijk. KPI names come from ``sim.metrics.METRICS``; a KPI without a label here
+shows its registry name, so a new metric never breaks the dashboard.
+"""
+
+from __future__ import annotations
+
+import math
+from types import MappingProxyType
+
+LANGUAGES = ("nl", "en")
+DEFAULT = "nl"
+
+TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
+    # shell
+    "app.title": ("meldsim — Meldkamer Oost-Nederland, brandweer", "meldsim — Meldkamer Oost-Nederland, fire desk"),
+    "app.subtitle": ("Storingen van C2000, eOCS en P2000 en de terugvalprocedures, in getallen",
+                     "C2000, eOCS and P2000 outages and the fallback procedures, in numbers"),
+    "nav.compare": ("Vergelijken", "Compare"),
+    "nav.run": ("Simuleren", "Run"),
+    "nav.timeline": ("Tijdlijn", "Timeline"),
+    "nav.scenarios": ("Scenario's", "Scenarios"),
+    # shared
+    "download.png": ("PNG", "PNG"),
+    "download.html": ("HTML", "HTML"),
+    "download.csv": ("CSV", "CSV"),
+    "download.png.title": ("Figuur downloaden als PNG", "Download the figure as PNG"),
+    "download.html.title": ("Interactieve figuur downloaden als HTML (werkt offline)",
+                            "Download the interactive figure as HTML (works offline)"),
+    "download.csv.title": ("Tabel downloaden als CSV", "Download the table as CSV"),
+    "run.unreadable": ("onleesbaar", "unreadable"),
+    "run.replications": ("replicaties", "replications"),
+    "empty.choose_runs": ("Kies hierboven één of meer runs.", "Choose one or more runs above."),
+    "empty.no_data": ("Geen gegevens", "No data"),
+    "empty.no_records": ("Geen records in deze run (gedraaid met --keep-records 0)",
+                         "No records in this run (run with --keep-records 0)"),
+    "error.run": ("Run {run} kan niet gelezen worden: {error}", "Run {run} cannot be read: {error}"),
+    "error.file": ("{file} in {run} ontbreekt of is onleesbaar: {error}",
+                   "{file} in {run} is missing or unreadable: {error}"),
+    "broken.title": ("Onleesbare resultaatmappen", "Unreadable result directories"),
+    # compare page
+    "cmp.title": ("Vergelijken", "Compare"),
+    "cmp.intro": ("Kies twee of meer runs. De eerste is de referentie: elke andere run krijgt het verschil "
+                  "met de referentie, gepaard per replicatie (zelfde seed = zelfde incidenten en meldingen).",
+                  "Choose two or more runs. The first is the reference: every other run gets its difference "
+                  "from the reference, paired per replication (same seed = same incidents and calls)."),
+    "cmp.runs": ("Runs", "Runs"),
+    "cmp.runs.placeholder": ("Kies runs…", "Choose runs…"),
+    "cmp.table.title": ("Kerncijfers: gemiddelde en 95%-betrouwbaarheidsinterval",
+                        "KPIs: mean and 95 % confidence interval"),
+    "cmp.table.kpi": ("Kerncijfer", "KPI"),
+    "cmp.table.unit": ("Eenheid", "Unit"),
+    "cmp.table.diff": ("Δ {run} − {ref}", "Δ {run} − {ref}"),
+    "cmp.table.unpaired": ("ongepaard (andere seed)", "unpaired (different seed)"),
+    "cmp.legend.better": ("verschil significant, beter", "difference significant, better"),
+    "cmp.legend.worse": ("verschil significant, slechter", "difference significant, worse"),
+    "cmp.legend.neutral": ("verschil significant (geen richting)", "difference significant (no direction)"),
+    "cmp.legend.norm": ("norm niet gehaald", "norm not met"),
+    "cmp.legend.ci": ("Significant = het 95%-interval van het verschil bevat geen 0.",
+                      "Significant = the 95 % interval of the difference excludes 0."),
+    "cmp.norms": ("Normen", "Norms"),
+    "cmp.ts.title": ("Verloop over de nacht (gemiddelde over de replicaties met records)",
+                     "Over the night (mean over the replications with records)"),
+    "cmp.ecdf.title": ("Verdelingen (ECDF) met de norm", "Distributions (ECDF) with the norm"),
+    "cmp.regions.title": ("Per regio", "Per region"),
+    "cmp.regions.kpi": ("Kerncijfer", "KPI"),
+    # figures
+    "fig.time": ("Tijd", "Time"),
+    "fig.calls_waiting": ("Wachtende 112-meldingen", "112 calls waiting"),
+    "fig.centralists_busy": ("Bezette centralisten", "Centralists busy"),
+    "fig.centralists_on_duty": ("centralisten in dienst", "centralists on duty"),
+    "fig.messages_waiting": ("Wachtende spraakberichten", "Radio messages waiting"),
+    "fig.units_unreachable": ("Onbereikbare eenheden", "Units unreachable"),
+    "fig.outage": ("storing", "outage"),
+    "fig.fallback": ("terugval", "fallback"),
+    "fig.share_within": ("Aandeel incidenten", "Share of incidents"),
+    "fig.processing": ("Verwerkingstijd (eerste melding → alarmering)", "Processing time (first call → alarm)"),
+    "fig.processing.x": ("Verwerkingstijd (s)", "Processing time (s)"),
+    "fig.opkomst": ("Opkomsttijd (eerste melding → eerste eenheid ter plaatse)",
+                    "Opkomsttijd (first call → first unit on scene)"),
+    "fig.opkomst.x": ("Opkomsttijd (min)", "Opkomsttijd (min)"),
+    "fig.norm": ("norm {value}", "norm {value}"),
+    "fig.norm_share": ("{value} binnen norm", "{value} within norm"),
+    "fig.ecdf.note": ("Een curve die onder 100 % eindigt: incidenten die voor het einde niet gealarmeerd of "
+                      "bereikt waren.", "A curve ending below 100 %: incidents not alarmed or reached "
+                      "before the end."),
+    "fig.region": ("Regio", "Region"),
+    "fig.per_hour": ("per uur", "per hour"),
+    "fig.incident_rate": ("Incidenten per uur", "Incidents per hour"),
+    "fig.call_rate": ("112-meldingen per uur", "112 calls per hour"),
+    "gantt.outage": ("Storing: {subject}", "Outage: {subject}"),
+    "gantt.detection": ("Opmerken", "Detection"),
+    "gantt.decision": ("Besluit CaCo", "CaCo decision"),
+    "gantt.activation": ("Opstarten: {subject}", "Starting: {subject}"),
+    "gantt.fallback": ("Terugval: {subject}", "Fallback: {subject}"),
+    "gantt.relocating": ("Uitwijk: verhuizen", "Uitwijk: moving"),
+    "gantt.relocated": ("Uitwijk: in uitwijkmeldkamer", "Uitwijk: in the backup room"),
+    "gantt.call_in": ("Extra centralisten oproepen", "Calling in centralists"),
+    "gantt.generator_failed": ("Noodstroom faalt", "Generator fails"),
+    "gantt.none": ("Geen storingen of procedurestappen in deze replicatie",
+                   "No outages or procedure steps in this replication"),
+    # timeline page
+    "tl.title": ("Tijdlijn van één replicatie", "Timeline of one replication"),
+    "tl.intro": ("Storingen, opmerken, besluit van de CaCo en elk terugvalkanaal, met daaronder het aantal "
+                 "incidenten en 112-meldingen per uur.", "Outages, detection, the CaCo's decision and every "
+                 "fallback channel, with the incident and 112 call rate under it."),
+    "tl.run": ("Run", "Run"),
+    "tl.replication": ("Replicatie", "Replication"),
+    "tl.run.placeholder": ("Kies een run…", "Choose a run…"),
+    # run page
+    "run.title": ("Scenario's simuleren", "Run scenarios"),
+    "run.intro": ("Kies één of meer scenario's. Meerdere scenario's draaien met dezelfde seeds, zodat ze gepaard "
+                  "te vergelijken zijn. De run loopt op de achtergrond; de pagina blijft bruikbaar.",
+                  "Choose one or more scenarios. Several scenarios run with the same seeds so they can be compared "
+                  "pairwise. The run goes on in the background; the page stays usable."),
+    "run.scenarios": ("Scenario's", "Scenarios"),
+    "run.scenarios.placeholder": ("Kies scenario's…", "Choose scenarios…"),
+    "run.replications.label": ("Replicaties", "Replications"),
+    "run.seed": ("Seed", "Seed"),
+    "run.jobs": ("Processen", "Processes"),
+    "run.start": ("Start", "Start"),
+    "run.cancel": ("Annuleren", "Cancel"),
+    "run.progress": ("{done} van {total} replicaties", "{done} of {total} replications"),
+    "run.done": ("Klaar: {paths}", "Done: {paths}"),
+    "run.open_compare": ("Open in Vergelijken", "Open in Compare"),
+    "run.none_chosen": ("Kies eerst een scenario.", "Choose a scenario first."),
+    "run.bad_number": ("{field}: geef een geheel getal van {low} tot {high}.",
+                       "{field}: give a whole number from {low} to {high}."),
+    "run.failed": ("De run is mislukt: {error}", "The run failed: {error}"),
+    "run.list.title": ("Runs in de resultatenmap", "Runs in the results directory"),
+    "run.cancelled": ("Geannuleerd: er is geen resultaatmap geschreven.", "Cancelled: no result directory was written."),
+    "run.list.refresh": ("Vernieuwen", "Refresh"),
+    "col.run": ("Run (map)", "Run (directory)"),
+    "col.scenario": ("Scenario", "Scenario"),
+    "col.finished": ("Klaar", "Finished"),
+    "col.replications": ("Replicaties", "Replications"),
+    "col.seed": ("Seed", "Seed"),
+    "col.status": ("Status", "Status"),
+    "status.ok": ("in orde", "ok"),
+    # scenarios page
+    "sc.title": ("Scenario's", "Scenarios"),
+    "sc.intro": ("De scenariobestanden, gecontroleerd zoals meldsim validate dat doet. Open er een om alle "
+                 "parameters te zien, of maak hieronder een variant.",
+                 "The scenario files, checked as meldsim validate does. Open one to see every parameter, or make "
+                 "a variant below."),
+    "sc.col.file": ("Bestand", "File"),
+    "sc.col.name": ("Naam", "Name"),
+    "sc.col.base": ("Basis", "Base"),
+    "sc.col.status": ("Status", "Status"),
+    "sc.col.description": ("Omschrijving", "Description"),
+    "sc.valid": ("geldig", "valid"),
+    "sc.invalid": ("ongeldig ({n})", "invalid ({n})"),
+    "sc.view": ("Scenario bekijken", "View a scenario"),
+    "sc.view.placeholder": ("Kies een scenario…", "Choose a scenario…"),
+    "sc.params": ("Parameters na het toepassen van base:", "Parameters with base: applied"),
+    "sc.col.path": ("Parameter", "Parameter"),
+    "sc.col.value": ("Waarde", "Value"),
+    "sc.problems": ("Problemen", "Problems"),
+    "sc.form.title": ("Nieuw scenario op basis van een bestaand scenario",
+                      "New scenario based on an existing one"),
+    "sc.form.intro": ("Wijzig de parameters die het vaakst veranderen. Een leeg veld neemt de waarde van de "
+                      "basis over; een kansverdeling schrijf je als {dist: triangular, low: 2, mode: 5, high: 15}. "
+                      "Het nieuwe bestand bevat alleen base: en wat verschilt, en wordt eerst gecontroleerd.",
+                      "Change the parameters people change most. An empty field keeps the base's value; write a "
+                      "distribution as {dist: triangular, low: 2, mode: 5, high: 15}. The new file holds only "
+                      "base: and what differs, and is checked first."),
+    "sc.form.base": ("Basis-scenario", "Base scenario"),
+    "sc.form.filename": ("Nieuwe bestandsnaam", "New file name"),
+    "sc.form.description": ("Omschrijving", "Description"),
+    "sc.form.outage": ("Storing", "Outage"),
+    "sc.form.outage_target": ("Wat valt uit", "What fails"),
+    "sc.form.outage_start": ("Begin (JJJJ-MM-DD UU:MM)", "Start (YYYY-MM-DD HH:MM)"),
+    "sc.form.outage_duration": ("Duur (min)", "Duration (min)"),
+    "sc.form.procedure": ("Terugvalprocedure", "Fallback procedure"),
+    "sc.form.detection": ("Tijd tot opmerken (min)", "Time to detection (min)"),
+    "sc.form.decision": ("Tijd tot besluit CaCo (min)", "Time to the CaCo's decision (min)"),
+    "sc.form.capacity": ("Capaciteit terugvalkanalen (gelijktijdig; null = onbeperkt)",
+                         "Fallback channel capacity (simultaneous; null = unlimited)"),
+    "sc.form.roster": ("Centralisten in dienst", "Centralists on duty"),
+    "sc.form.load": ("Belasting", "Load"),
+    "sc.form.load_factor": ("Belastingsfactor (× het uurprofiel)", "Load factor (× the hourly profile)"),
+    "sc.form.save": ("Controleren en opslaan", "Check and save"),
+    "sc.form.no_outage": ("(geen storing in de basis; vul begin en duur in om er een toe te voegen)",
+                          "(no outage in the base; fill in start and duration to add one)"),
+    "sc.form.no_procedure": ("(geen terugvalprocedure in de basis)", "(no fallback procedure in the base)"),
+    "sc.form.no_fallbacks": ("(geen terugvalkanalen in de basis)", "(no fallback channels in the base)"),
+    "sc.saved": ("Opgeslagen als {file}.", "Saved as {file}."),
+    "sc.not_saved": ("Niet opgeslagen: zie de meldingen bij de velden.", "Not saved: see the messages at the fields."),
+    "sc.err.choose_base": ("Kies een basis-scenario.", "Choose a base scenario."),
+    "sc.err.filename": ("Alleen letters, cijfers, - en _ (bijvoorbeeld nye_eocs_3h).",
+                        "Letters, digits, - and _ only (for example nye_eocs_3h)."),
+    "sc.err.exists": ("{file} bestaat al; kies een andere naam.", "{file} already exists; choose another name."),
+    "sc.err.yaml": ("geen geldige waarde: {error}", "not a valid value: {error}"),
+    "sc.err.datetime": ("geen datum en tijd als 2024-12-31 23:00", "not a date and time like 2024-12-31 23:00"),
+    "sc.err.incomplete_outage": ("geef begin én duur voor een nieuwe storing",
+                                 "give both start and duration for a new outage"),
+    "sc.err.nothing": ("Er is niets gewijzigd ten opzichte van de basis.", "Nothing differs from the base."),
+})
+
+KPI_LABELS: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
+    "incidents": ("Incidenten", "Incidents"),
+    "calls": ("112-meldingen", "112 calls"),
+    "answer_wait_mean_s": ("Wachttijd 112-melding, gemiddeld", "Answer wait, mean"),
+    "answer_wait_p90_s": ("Wachttijd 112-melding, P90", "Answer wait, P90"),
+    "abandoned_calls": ("Opgehangen 112-meldingen", "Abandoned 112 calls"),
+    "unreported_incidents": ("Incidenten zonder melding", "Unreported incidents"),
+    "processing_time_mean_s": ("Verwerkingstijd, gemiddeld", "Processing time, mean"),
+    "processing_time_p90_s": ("Verwerkingstijd, P90", "Processing time, P90"),
+    "processing_within_60s_share": ("Gealarmeerd binnen 60 s", "Alarmed within 60 s"),
+    "processing_within_120s_share": ("Gealarmeerd binnen 120 s", "Alarmed within 120 s"),
+    "opkomsttijd_mean_min": ("Opkomsttijd, gemiddeld", "Opkomsttijd, mean"),
+    "opkomsttijd_p90_min": ("Opkomsttijd, P90", "Opkomsttijd, P90"),
+    "opkomsttijd_within_norm_share": ("Opkomsttijd binnen de norm", "Opkomsttijd within the norm"),
+    "backlog_peak": ("Piek wachtende 112-meldingen", "Peak of 112 calls waiting"),
+    "centralist_utilisation": ("Bezetting centralisten", "Centralist utilisation"),
+    "radio_message_delay_mean_min": ("Wachttijd spraakbericht, gemiddeld", "Radio message wait, mean"),
+    "radio_message_delay_p90_min": ("Wachttijd spraakbericht, P90", "Radio message wait, P90"),
+    "undelivered_messages": ("Niet-afgeleverde spraakberichten", "Undelivered radio messages"),
+    "incidents_open_at_end": ("Incidenten open aan het eind", "Incidents open at the end"),
+    "outage_to_detection_min": ("Storing → opgemerkt", "Outage → detected"),
+    "outage_to_decision_min": ("Storing → besluit CaCo", "Outage → CaCo decision"),
+    "outage_to_first_fallback_min": ("Storing → eerste terugvalkanaal", "Outage → first fallback channel"),
+    "message_delay_in_outage_mean_min": ("Wachttijd bericht tijdens storing, gemiddeld",
+                                         "Message wait during an outage, mean"),
+    "message_delay_in_outage_p90_min": ("Wachttijd bericht tijdens storing, P90", "Message wait during an outage, P90"),
+    "spoken_statuses": ("Gesproken statussen", "Spoken statuses"),
+    "late_status_reports": ("Laat gemelde statussen", "Late status reports"),
+    "undelivered_scene_messages": ("Niet-afgeleverde berichten ter plaatse", "Undelivered on-scene messages"),
+    "unit_minutes_unreachable": ("Eenheid-minuten onbereikbaar", "Unit-minutes unreachable"),
+    "longest_unreachable_gap_min": ("Langste onbereikbaarheid", "Longest unreachable stretch"),
+    "incidents_gap_over_5min_share": ("Incidenten met > 5 min onbereikbaar", "Incidents with > 5 min unreachable"),
+    "alarms_via_fallback": ("Alarmeringen via terugval", "Alarms via fallback"),
+    "alarm_fallback_extra_delay_s": ("Extra alarmeringstijd via terugval", "Extra alarm time via fallback"),
+    "fallback_utilisation": ("Bezetting terugvalkanaal", "Fallback channel utilisation"),
+})
+
+UNITS: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
+    "share": ("%", "%"),
+    "count": ("aantal", "count"),
+    "calls": ("meldingen", "calls"),
+    "unit-min": ("eenheid-min", "unit-min"),
+})
+
+GROUP_WORDS: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
+    "region": ("regio", "region"), "priority": ("prioriteit", "priority"), "channel": ("kanaal", "channel")})
+
+
+def lang_of(lang: str | None) -> str:
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+def t(key: str, lang: str | None = DEFAULT, **values) -> str:
+    """The text for ``key`` in ``lang``, with ``{name}`` placeholders filled in."""
+    pair = TEXT.get(key)
+    text = key if pair is None else pair[LANGUAGES.index(lang_of(lang))]
+    return text.format(**values) if values else text
+
+
+def kpi_label(kpi: str, lang: str | None = DEFAULT) -> str:
+    """``opkomsttijd_mean_min[region=VNOG]`` -> ``Opkomsttijd, gemiddeld (regio VNOG)``."""
+    base, _, group = kpi.partition("[")
+    pair = KPI_LABELS.get(base)
+    label = base if pair is None else pair[LANGUAGES.index(lang_of(lang))]
+    if group:
+        key, _, value = group.rstrip("]").partition("=")
+        word = GROUP_WORDS.get(key, (key, key))[LANGUAGES.index(lang_of(lang))]
+        label = f"{label} ({word} {value})"
+    return label
+
+
+def unit_label(unit: str, lang: str | None = DEFAULT) -> str:
+    pair = UNITS.get(unit)
+    return unit if pair is None else pair[LANGUAGES.index(lang_of(lang))]
+
+
+def number(value, lang: str | None = DEFAULT, digits: int | None = None) -> str:
+    """A number for people: 3 significant-ish digits, a decimal comma in Dutch, '–' for none."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if digits is None:
+        size = abs(value)
+        digits = 2 if size < 10 else 1 if size < 100 else 0
+    text = f"{value:,.{digits}f}"
+    if lang_of(lang) == "nl":
+        text = text.replace(",", "\u2009").replace(".", ",")  # thin space groups thousands
+    else:
+        text = text.replace(",", "\u2009")
+    return text
+
+
+def value(value, unit: str, lang: str | None = DEFAULT, signed: bool = False) -> str:
+    """A KPI value in its unit: shares as percentages (differences in percentage points)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if unit == "share":
+        text = number(100 * value, lang, 1)
+    else:
+        text = number(value, lang)
+    if signed and value > 0:
+        text = "+" + text
+    if signed and value == 0:
+        text = "±" + text
+    return text

@@ -1,0 +1,139 @@
+"""Component ids, in one place so pages, callbacks and tests agree.
+
+Plain strings for components that appear once; dicts for pattern-matching families (every
+figure's download buttons, every table's CSV button, the fields the scenario form builds
+from its base scenario).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+# --- the shell (every page) -------------------------------------------------------------
+LANG = "lang-store"            # dcc.Store: "nl" or "en"; an input of the page router
+LANG_RADIO = "lang-radio"
+URL = "url"
+NAV = "nav"
+HEADER_TITLE = "header-title"
+HEADER_SUBTITLE = "header-subtitle"
+
+# --- Compare ----------------------------------------------------------------------------
+CMP_RUNS = "cmp-runs"
+CMP_BROKEN = "cmp-broken"
+CMP_MESSAGES = "cmp-messages"
+CMP_TABLE = "cmp-kpi-table"
+CMP_REGION_KPI = "cmp-region-kpi"
+
+# --- Run --------------------------------------------------------------------------------
+RUN_SCENARIOS = "run-scenarios"
+RUN_REPLICATIONS = "run-replications"
+RUN_SEED = "run-seed"
+RUN_JOBS = "run-jobs"
+RUN_START = "run-start"
+RUN_CANCEL = "run-cancel"
+RUN_PROGRESS = "run-progress"
+RUN_PROGRESS_TEXT = "run-progress-text"
+RUN_RESULT = "run-result"
+RUN_DONE = "run-done"          # dcc.Store: the last finished run (refreshes the list)
+RUN_NONCE = "run-nonce"        # dcc.Store: unique per page load, so two users never share a job
+RUN_LIST = "run-list"
+RUN_REFRESH = "run-refresh"
+
+# --- Timeline ---------------------------------------------------------------------------
+TL_RUN = "tl-run"
+TL_REPLICATION = "tl-replication"
+TL_MESSAGES = "tl-messages"
+TL_BROKEN = "tl-broken"
+TL_WANTED = "tl-wanted"      # dcc.Store: the replication asked for in the URL
+
+# --- Scenarios --------------------------------------------------------------------------
+SC_LIST = "sc-list"
+SC_VIEW = "sc-view"
+SC_DETAILS = "sc-details"
+SC_SAVED = "sc-saved"          # dcc.Store: the last saved file (refreshes the list)
+SC_BASE = "sc-base"
+SC_FILENAME = "sc-filename"
+SC_FILENAME_ERR = "sc-filename-err"
+SC_DESCRIPTION = "sc-description"
+SC_FIELDS = "sc-fields"        # the form fields built from the base scenario
+SC_SAVE = "sc-save"
+SC_RESULT = "sc-result"
+
+#: single fields of the form: key -> dotted scenario path they edit (for error mapping)
+SC_FIELD_PATHS = MappingProxyType({
+    "outage_target": "outages.0.target",
+    "outage_start": "outages.0.start",
+    "outage_duration": "outages.0.duration_min",
+    "detection": "procedure.detection_min",
+    "decision": "procedure.decision_min",
+    "load_factor": "load.load_factor",
+})
+
+
+def sc_field(key: str) -> dict:
+    return {"type": "sc-field", "key": key}
+
+
+def sc_error(key: str) -> dict:
+    return {"type": "sc-error", "key": key}
+
+
+def sc_capacity(channel: str) -> dict:
+    return {"type": "sc-capacity", "channel": channel}
+
+
+def sc_capacity_error(channel: str) -> dict:
+    return {"type": "sc-capacity-error", "channel": channel}
+
+
+def sc_roster(index: int) -> dict:
+    return {"type": "sc-roster", "index": index}
+
+
+def sc_roster_error(index: int) -> dict:
+    return {"type": "sc-roster-error", "index": index}
+
+
+# --- figures and tables (pattern-matching, shared by all pages) --------------------------
+FIG_TIMESERIES = "timeseries"
+FIG_ECDF_PROCESSING = "ecdf-processing"
+FIG_ECDF_OPKOMST = "ecdf-opkomsttijd"
+FIG_REGIONS = "regions"
+FIG_GANTT = "gantt"
+
+TABLE_KPIS = "kpis"
+TABLE_RUNS = "runs"
+TABLE_SCENARIOS = "scenarios"
+TABLE_PARAMETERS = "parameters"
+
+
+def fig(name: str) -> dict:
+    return {"type": "fig", "fig": name}
+
+
+def fig_png(name: str) -> dict:
+    return {"type": "fig-png", "fig": name}
+
+
+def fig_png_done(name: str) -> dict:
+    return {"type": "fig-png-done", "fig": name}
+
+
+def fig_html(name: str) -> dict:
+    return {"type": "fig-html", "fig": name}
+
+
+def fig_html_download(name: str) -> dict:
+    return {"type": "fig-html-download", "fig": name}
+
+
+def csv_button(name: str) -> dict:
+    return {"type": "csv-button", "table": name}
+
+
+def csv_download(name: str) -> dict:
+    return {"type": "csv-download", "table": name}
+
+
+def csv_data(name: str) -> dict:
+    return {"type": "csv-data", "table": name}

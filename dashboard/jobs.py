@@ -1,0 +1,96 @@
+"""Starting runs from the dashboard: scenario files by name, a result directory that no other
+run can claim, and :func:`sim.api.run` / :func:`sim.api.compare` with a progress callback.
+
+Nothing here keeps state between calls, so any number of users (each run in its own
+background process) can start runs at the same time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Callable
+
+from sim import api
+from sim.loading import Problem, ScenarioError, load_scenario
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+MAX_REPLICATIONS = 100_000
+
+
+def scenario_files(scenarios_dir: Path) -> list[Path]:
+    directory = Path(scenarios_dir)
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+
+
+def scenario_path(scenarios_dir: Path, name: str) -> Path:
+    """The file ``name`` in ``scenarios_dir``; names come from browsers, so nothing else."""
+    directory = Path(scenarios_dir).resolve()
+    path = (directory / str(name)).resolve()
+    if path.parent != directory or path.suffix not in SCENARIO_SUFFIXES or not path.is_file():
+        raise ScenarioError([Problem(str(name), "", "no such scenario file in the scenarios directory")])
+    return path
+
+
+def unique_run_dir(root: Path, name: str, group: str | None = None) -> Path:
+    """``root/[group/]<name>/<timestamp>-<random>``: like ``sim.results.default_run_dir``, with a
+    random suffix so two runs started in the same second never aim at the same directory."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:80]
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / group if group else Path(root)
+    return base / safe / f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def check_number(value, low: int, high: int) -> int | None:
+    """``value`` as a whole number in [low, high], or None."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        return None
+    try:
+        number = int(str(value).strip()) if isinstance(value, str) else int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if low <= number <= high else None
+
+
+def start_runs(results_root: Path, scenarios_dir: Path, files: list[str], replications: int, seed: int, jobs: int,
+               keep_records: int = api.DEFAULT_KEEP_RECORDS,
+               progress: Callable[[int, int], None] | None = None) -> list[str]:
+    """Run ``files`` (one: :func:`sim.api.run`; several: :func:`sim.api.compare`, same seeds) and
+    return the keys (paths relative to ``results_root``) of the new run directories."""
+    root = Path(results_root)
+    paths = [scenario_path(scenarios_dir, f) for f in files]
+    scenarios = [load_scenario(p) for p in paths]  # every problem before anything runs
+    options = api.Options(replications=replications, seed=seed, jobs=jobs, keep_records=keep_records)
+    if len(paths) == 1:
+        out = unique_run_dir(root, scenarios[0].name)
+        done = api.run(paths[0], options, out=out, results_root=root, progress=progress)
+        return [Path(done).relative_to(root).as_posix()]
+    out = unique_run_dir(root, "-vs-".join(s.name for s in scenarios), group="comparisons")
+    done = Path(api.compare(paths, options, out=out, results_root=root, progress=progress))
+    try:
+        order = json.loads((done / "comparison.json").read_text(encoding="utf-8"))["scenarios"]
+    except (OSError, ValueError, KeyError):
+        order = sorted(p.name for p in (done / "runs").iterdir())
+    return [(done / "runs" / name).relative_to(root).as_posix() for name in order]
+
+
+def throttled(report: Callable[[int, int], None], steps: int = 100) -> Callable[[int, int], None]:
+    """A progress callback that passes on at most ``steps`` updates (and always the last)."""
+    last = [-1]
+
+    def progress(done: int, total: int) -> None:
+        step = done * steps // max(total, 1)
+        if step != last[0] or done >= total:
+            last[0] = step
+            report(done, total)
+
+    return progress
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))

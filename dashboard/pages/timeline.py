@@ -1,0 +1,87 @@
+"""Timeline: one replication of one run as a Gantt of outages and procedure steps, with the
+incident and 112 call rate under it."""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, dcc, html
+
+from .. import data, figures, i18n, ids
+from ..components import Config, broken_runs, current_config, field, figure_card, message, run_options
+from ..i18n import t
+
+PATH = "/tijdlijn"
+
+
+def layout(lang: str = "nl", run: str | None = None, replication: str | None = None, **_query) -> html.Div:
+    """The page for the app serving this request; ``?run=KEY&replication=N`` preselects."""
+    return build_layout(current_config(), lang, run, replication)
+
+
+def build_layout(cfg: Config, lang: str = "nl", run: str | None = None, replication: str | None = None) -> html.Div:
+    lang = i18n.lang_of(lang)
+    entries = data.list_run_entries(cfg.results_root)
+    readable = [e for e in entries if not e.error]
+    with_records = [e.key for e in readable if (e.records or 0) > 0]
+    preset = run if run in {e.key for e in readable} else None
+    try:
+        rep = int(replication) if replication is not None else None
+    except ValueError:
+        rep = None
+    return html.Div(className="page", children=[
+        html.H2(t("tl.title", lang)),
+        html.P(t("tl.intro", lang), className="intro"),
+        html.Div(className="grid-2 controls", children=[
+            field(t("tl.run", lang), dcc.Dropdown(id=ids.TL_RUN, value=preset or (with_records or [None])[0],
+                                                  options=run_options(entries, lang), clearable=False,
+                                                  placeholder=t("tl.run.placeholder", lang),
+                                                  persistence=preset is None, persistence_type="session")),
+            field(t("tl.replication", lang), dcc.Dropdown(id=ids.TL_REPLICATION, options=[], clearable=False)),
+        ]),
+        html.Div(broken_runs(entries, lang), id=ids.TL_BROKEN),
+        html.Div(id=ids.TL_MESSAGES),
+        dcc.Store(id=ids.TL_WANTED, data=rep),
+        figure_card(ids.FIG_GANTT, t("tl.title", lang), lang),
+    ])
+
+
+def replication_choices_view(cfg: Config, key, current, lang: str):
+    """(replication options, value, messages) for run ``key``."""
+    lang = i18n.lang_of(lang)
+    if not key:
+        return [], None, None
+    try:
+        run = data.load_run(cfg.results_root, key)
+        kept = data.replications_with_records(run)
+    except data.DataError as exc:
+        return [], None, message(t("error.run", lang, run=key, error=exc), "error")
+    if not kept:
+        return [], None, message(t("empty.no_records", lang), "warning")
+    value = current if current in kept else kept[0]
+    return [{"label": str(r), "value": r} for r in kept], value, None
+
+
+def gantt_view(cfg: Config, key, replication, lang: str):
+    lang = i18n.lang_of(lang)
+    if not key or replication is None:
+        return figures.empty_figure(t("tl.run.placeholder", lang))
+    try:
+        run = data.load_run(cfg.results_root, key)
+        windows = data.replication_windows(run, int(replication))
+        rates = data.arrival_rates(run, int(replication))
+    except data.DataError as exc:
+        return figures.empty_figure(str(exc))
+    title = f"{run.scenario} · {t('tl.replication', lang).lower()} {replication}"
+    return figures.gantt_figure(windows, run.start, run.duration, rates, lang, title)
+
+
+def register(app, cfg: Config) -> None:
+    @app.callback(Output(ids.TL_REPLICATION, "options"), Output(ids.TL_REPLICATION, "value"),
+                  Output(ids.TL_MESSAGES, "children"), Input(ids.TL_RUN, "value"), State(ids.LANG, "data"),
+                  State(ids.TL_REPLICATION, "value"), State(ids.TL_WANTED, "data"))
+    def _replications(key, lang, current, wanted):
+        return replication_choices_view(cfg, key, current if current is not None else wanted, lang)
+
+    @app.callback(Output(ids.fig(ids.FIG_GANTT), "figure"), Input(ids.TL_RUN, "value"),
+                  Input(ids.TL_REPLICATION, "value"), State(ids.LANG, "data"))
+    def _gantt(key, replication, lang):
+        return gantt_view(cfg, key, replication, lang)
