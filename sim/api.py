@@ -26,7 +26,7 @@ from .loading import Problem, ScenarioError, load_scenario, resolve_file, scenar
 from .results import (RunWriter, default_run_dir, discard, git_commit, publish_dir, scenario_json,
                       scenario_sha256, staging_dir, versions, write_json)
 from .scenario import Scenario
-from .stats import paired_difference, relative_half_width, summarise, unpaired_difference
+from .stats import paired_difference, relative_half_width, summarise
 
 Progress = Callable[[int, int], None]
 DEFAULT_KEEP_RECORDS = 20

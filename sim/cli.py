@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
 from . import api, runner
 from .metrics import METRICS
 from dashboard.cli import add_dashboard_command
@@ -113,23 +114,6 @@ def _replication_options(p: argparse.ArgumentParser) -> None:
                    help="add replications until the 95%% CI half-width is within GAMMA of the mean of --kpi")
     p.add_argument("--kpi", help="the KPI --precision applies to")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
-
-
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
 
 
 def _share(text: str) -> float:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
 from . import __version__, runner
 from .kpis import METRICS, metric_of, minute_series, unreachable_intervals
 from .loading import Problem, ScenarioError, load_scenario
@@ -717,18 +718,3 @@ def cmd_exercise(args) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value

@@ -55,23 +55,7 @@ def resolve_file(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     if real in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, real))
         raise ScenarioError([Problem(shown, "base", f"base cycle: {cycle}")])
-    try:
-        text = real.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(shown, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(shown, "", f"cannot read file: {exc}")]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([Problem(shown, "", f"YAML syntax error: {where}{reason}")]) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(shown, "", "a scenario file must be a mapping of fields")])
+    data = read_yaml_mapping(real, shown, "a scenario file")
     data = _stringify_keys(data)
     trace = data.get("load", {}).get("trace_file") if isinstance(data.get("load"), dict) else None
     if isinstance(trace, str) and not Path(trace).is_absolute():
@@ -89,6 +73,28 @@ def resolve_file(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError([Problem(shown, "base", f"base file not found: {base}")])
     parent = resolve_file(base_path, (*_chain, real))
     return deep_merge(parent, data)
+
+
+def read_yaml_mapping(path: Path, shown: str, what: str) -> dict:
+    """A YAML file's top-level mapping (``yaml.safe_load``); every failure as a Problem."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(shown, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(shown, "", f"cannot read file: {exc}")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([Problem(shown, "", f"YAML syntax error: {where}{reason}")]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(shown, "", f"{what} must be a mapping of fields")])
+    return data
 
 
 def _stringify_keys(value: Any) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import simpy
 
 
@@ -78,8 +79,6 @@ def integral(level: Level, grid) -> "np.ndarray":
 
 
 def step_integral(times, values, grid) -> "np.ndarray":
-    import numpy as np
-
     times = np.asarray(times, dtype=float)
     values = np.asarray(values, dtype=float)
     # several changes at one instant: the last one holds
@@ -100,8 +99,6 @@ def time_average(level: Level, start: float, end: float) -> float:
 
 def peak(level: Level, start: float, end: float) -> float:
     """Highest value held at any time in [start, end]."""
-    import numpy as np
-
     times = np.asarray(level.times)
     values = np.asarray(level.values, dtype=float)
     before = np.searchsorted(times, start, side="right") - 1

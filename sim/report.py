@@ -31,13 +31,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
 from . import runner
 from .api import Options, _run_group, set_path
 from .metrics import METRICS, metric_of
-from .loading import Problem, ScenarioError, resolve_file, scenario_from_dict, validation_problems
+from .loading import Problem, ScenarioError, read_yaml_mapping, resolve_file, scenario_from_dict, validation_problems
 from .report_parts import words
 from .report_parts.html import Figures, document, esc, finite, half_width, mean_pm, number, unit_label, value_text
 from .results import default_run_dir, git_commit, publish_dir, staging_dir, versions, write_json
@@ -208,20 +208,7 @@ class Matrix(_Strict):
 def load_matrix(path: str | Path) -> Matrix:
     """Read and validate a matrix file; every problem as ``FILE: field.path: message``."""
     shown = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(shown, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(shown, "", f"cannot read file: {exc}")]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ScenarioError([Problem(shown, "", f"YAML syntax error: {where}{getattr(exc, 'problem', exc)}")]) from None
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(shown, "", "a matrix file must be a mapping of fields")])
+    data = read_yaml_mapping(Path(path), shown, "a matrix file")
     try:
         return Matrix.model_validate(data)
     except ValidationError as exc:
@@ -1148,18 +1135,3 @@ def _progress_printer():
     return update
 
 
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
