@@ -8,6 +8,9 @@ stays free of sampling bookkeeping.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,62 +97,118 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
         kinds = [types[i] for i in streams["incident_type"].choice(
             len(types), size=n, p=_normalised(t.share for t in load.incident_types.values()))]
 
-    samplers = _TypeSamplers(scenario, streams)
-    offset = load.duplicate_call_delay_min.sampler(streams["call_offsets"])
-    patience = room.caller_patience_min.sampler(streams["caller_patience"])
-    handling = room.duplicate_call_min.sampler(streams["duplicate_handling"])
-    timing = streams["message_timing"].random
+    # every draw of a stream in one numpy call, in incident order: the same numbers as the
+    # scalar samplers drew one by one (numpy draws array arguments element by element)
+    specs = [load.incident_types[k] for k in kinds]
+    n = len(specs)
+    n_calls = [1 + x for x in _counts([s.duplicate_calls for s in specs], streams["duplicate_calls"])]
+    n_messages = _counts([s.radio_messages for s in specs], streams["radio_messages"])
+    units = _counts([s.units_needed for s in specs], streams["units_needed"])
+    on_scene = draw_many([s.on_scene_min for s in specs], streams["on_scene"])
+    intake = draw_many([s.intake_min or room.intake_min for s in specs], streams["intake"])
+    dispatch = draw_many([room.dispatch_min] * n, streams["dispatch"])
+    total_calls, total_messages = sum(n_calls), sum(n_messages)
+    offsets = draw_many([load.duplicate_call_delay_min] * (total_calls - n), streams["call_offsets"])
+    patience = draw_many([room.caller_patience_min] * total_calls, streams["caller_patience"])
+    handling = draw_many([room.duplicate_call_min] * total_calls, streams["duplicate_handling"])
+    timing = streams["message_timing"].random(total_messages).tolist()
+    radio = draw_many([room.radio_message_min] * total_messages, streams["radio_message_time"])
+    n_scene = _counts([s.scene_messages for s in specs], streams["scene_messages"])
+    # fractions and durations of scene messages share one stream, interleaved per incident:
+    # drawn one by one as before
     scene_timing = streams["scene_message_time"].random
+    scene_radio = room.radio_message_min.sampler(streams["scene_message_time"])
+
     incidents = []
-    for i, (minute, region, kind) in enumerate(zip(minutes, regions, kinds)):
-        spec = load.incident_types[kind]
-        s = samplers[kind]
-        n_calls = 1 + s.duplicates()
-        n_messages = s.messages()
-        n_scene = s.scene()
+    o = c = m = 0
+    for i, (minute, region, kind, spec) in enumerate(zip(minutes, regions, kinds, specs)):
+        k, j = n_calls[i], n_messages[i]
         incidents.append(Incident(
             id=i, minute=minute, region=region, type=kind, priority=spec.priority, norm_min=spec.norm_min,
-            units_needed=max(1, s.units()), on_scene_min=s.on_scene(), intake_min=s.intake(),
-            dispatch_min=samplers.dispatch(),
-            call_offsets_min=[0.0] + sorted(offset() for _ in range(n_calls - 1)),
-            call_patience_min=[patience() for _ in range(n_calls)],
-            call_handling_min=[handling() for _ in range(n_calls)],
-            message_fractions=sorted(timing() for _ in range(n_messages)),
-            message_durations_min=[samplers.radio() for _ in range(n_messages)],
-            scene_fractions=sorted(scene_timing() for _ in range(n_scene)),
-            scene_durations_min=[samplers.scene_radio() for _ in range(n_scene)],
+            units_needed=max(1, units[i]), on_scene_min=on_scene[i], intake_min=intake[i],
+            dispatch_min=dispatch[i],
+            call_offsets_min=[0.0] + sorted(offsets[o:o + k - 1]),
+            call_patience_min=patience[c:c + k],
+            call_handling_min=handling[c:c + k],
+            message_fractions=sorted(timing[m:m + j]),
+            message_durations_min=radio[m:m + j],
+            scene_fractions=sorted(scene_timing() for _ in range(n_scene[i])),
+            scene_durations_min=[scene_radio() for _ in range(n_scene[i])],
         ))
+        o, c, m = o + k - 1, c + k, m + j
     return incidents
 
 
-class _TypeSamplers(dict):
-    """Per incident type, bound samplers on the shared per-element streams."""
+def _plan(d) -> tuple:
+    """How ``d.sampler(rng)`` draws: (numpy method, parameters), or (None, fixed value)
+    when it draws nothing. Mirrors :meth:`Dist.sampler` exactly."""
+    f = d.dist
+    if f == "constant":
+        return None, d.value
+    if f == "exponential":
+        return ("exponential", (d.mean,)) if d.mean > 0 else (None, 0.0)
+    if f == "poisson":
+        return "poisson", (d.mean,)
+    if f == "lognormal":
+        if d.sd == 0:
+            return None, d.mean
+        s2 = math.log1p((d.sd / d.mean) ** 2)
+        return "lognormal", (math.log(d.mean) - s2 / 2, math.sqrt(s2))
+    if f == "gamma":
+        shape = (d.mean / d.sd) ** 2
+        return "gamma", (shape, d.mean / shape)
+    if f == "triangular":
+        return (None, d.low) if d.low == d.high else ("triangular", (d.low, d.mode, d.high))
+    if f == "uniform":
+        return "uniform", (d.low, d.high)
+    weights = d.weights or (1.0,) * len(d.values)
+    cumulative = list(itertools.accumulate(w / sum(weights) for w in weights))
+    return "empirical", (list(d.values), cumulative)
 
-    def __init__(self, scenario: Scenario, streams):
-        super().__init__()
-        room = scenario.room
-        self.dispatch = room.dispatch_min.sampler(streams["dispatch"])
-        self.radio = room.radio_message_min.sampler(streams["radio_message_time"])
-        self.scene_radio = room.radio_message_min.sampler(streams["scene_message_time"])
-        for name, spec in scenario.load.incident_types.items():
-            self[name] = _Bound(
-                duplicates=spec.duplicate_calls.count_sampler(streams["duplicate_calls"]),
-                messages=spec.radio_messages.count_sampler(streams["radio_messages"]),
-                scene=spec.scene_messages.count_sampler(streams["scene_messages"]),
-                units=spec.units_needed.count_sampler(streams["units_needed"]),
-                on_scene=spec.on_scene_min.sampler(streams["on_scene"]),
-                intake=(spec.intake_min or room.intake_min).sampler(streams["intake"]),
-            )
+
+def draw_many(dists: list, rng: np.random.Generator) -> list:
+    """One draw per entry of ``dists``, in order: the numbers ``[d.sampler(rng)() for d in dists]``
+    gives, from one numpy call when every drawing entry is of the same family."""
+    plans = {}
+    for d in dists:
+        if id(d) not in plans:
+            plans[id(d)] = _plan(d)
+    if len(plans) == 1:  # one distribution for every entry: the common case
+        method, params = next(iter(plans.values()))
+        if method is None:
+            return [params] * len(dists)
+        if method != "empirical":
+            return getattr(rng, method)(*params, size=len(dists)).tolist() if dists else []
+    out = [None] * len(dists)
+    live = []
+    for i, d in enumerate(dists):
+        method, params = plans[id(d)]
+        if method is None:
+            out[i] = params
+        else:
+            live.append(i)
+    if not live:
+        return out
+    methods = {plans[id(dists[i])][0] for i in live}
+    if len(methods) > 1:  # families that use the stream differently: draw one by one
+        for i in live:
+            out[i] = dists[i].sampler(rng)()
+        return out
+    method = methods.pop()
+    if method == "empirical":
+        for i, u in zip(live, rng.random(len(live)).tolist()):
+            values, cumulative = plans[id(dists[i])][1]
+            out[i] = values[min(bisect.bisect_right(cumulative, u), len(values) - 1)]
+        return out
+    columns = zip(*(plans[id(dists[i])][1] for i in live))
+    for i, x in zip(live, getattr(rng, method)(*(np.array(col) for col in columns)).tolist()):
+        out[i] = x
+    return out
 
 
-@dataclass(frozen=True, slots=True)
-class _Bound:
-    duplicates: object
-    messages: object
-    scene: object
-    units: object
-    on_scene: object
-    intake: object
+def _counts(dists: list, rng: np.random.Generator) -> list[int]:
+    """Like :func:`draw_many` for :meth:`Dist.count_sampler`."""
+    return [max(0, int(round(x))) for x in draw_many(dists, rng)]
 
 
 def _normalised(values) -> np.ndarray:

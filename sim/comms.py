@@ -118,6 +118,7 @@ class Comms:
 
     # --- derived state ---
     def refresh(self) -> None:
+        self._candidates = {}
         effects = self.in_force()
         self.gms_factor = math.prod(e.factor for e in effects if e.target in ("gms", "power") and e.regions is None)
         for state in self.channels.values():
@@ -159,7 +160,12 @@ class Comms:
 
     # --- choosing a channel ---
     def candidates(self, purpose: str, region: str, at_staffed_station: bool) -> list[ChannelState]:
-        return [s for s in self.by_purpose.get(purpose, ()) if s.reaches(region, at_staffed_station)]
+        key = (purpose, region, at_staffed_station)
+        found = self._candidates.get(key)
+        if found is None:  # reach changes only in refresh(), which clears the cache
+            found = self._candidates[key] = [s for s in self.by_purpose.get(purpose, ())
+                                             if s.reaches(region, at_staffed_station)]
+        return found
 
     def choose(self, purpose: str, region: str, at_staffed_station: bool = False) -> ChannelState | None:
         """The first channel (in declared order) with a free slot, else the first that reaches."""

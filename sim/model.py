@@ -285,7 +285,9 @@ class ControlRoom:
             inc.t_alarm = now
         for row in rows:
             row[4], row[5] = now, channel
+        for row in rows[1:]:
             self.env.process(self.respond(inc, row, extra))
+        yield from self.respond(inc, rows[0], extra)  # the first unit goes on in this process
 
     def unit_free(self, unit: int) -> None:
         self.available[self.unit_station[unit]].append(unit)

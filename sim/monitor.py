@@ -7,7 +7,9 @@ two list appends.
 
 from __future__ import annotations
 
+import bisect
 import math
+import operator
 
 import numpy as np
 import simpy
@@ -30,7 +32,21 @@ class Level:
         self.values.append(value)
 
     def add(self, delta: float) -> None:
-        self.set(self.value + delta)
+        self.value = value = self.value + delta
+        self.times.append(self.env._now)
+        self.values.append(value)
+
+
+class _SortedQueue(list):
+    """simpy's SortedQueue, inserting in place instead of re-sorting on every append (same order)."""
+
+    maxlen = None
+
+    def append(self, item) -> None:
+        bisect.insort_right(self, item, key=_KEY)
+
+
+_KEY = operator.attrgetter("key")
 
 
 class Pool(simpy.PriorityResource):
@@ -42,6 +58,8 @@ class Pool(simpy.PriorityResource):
     the roster of centralists and every communication channel: an outage or a fallback
     coming up is a call to :meth:`set_capacity`.
     """
+
+    PutQueue = _SortedQueue
 
     def __init__(self, env: simpy.Environment, capacity: float | None):
         super().__init__(env, 1)
@@ -62,6 +80,25 @@ class Pool(simpy.PriorityResource):
             self.busy.set(len(self.users))
             return True  # keep granting: a capacity rise may admit several at once
         return False
+
+    def release(self, request):
+        """Free the slot now; grant waiting requests when the returned event is processed.
+
+        What simpy's Release does, without the Get machinery (get queue, _trigger_get,
+        _do_get): the same event is scheduled at the same point, so same-instant events
+        keep their order and results stay identical.
+        """
+        try:
+            self.users.remove(request)
+        except ValueError:
+            pass
+        else:
+            self.busy.set(len(self.users))
+        event = simpy.Event(self._env)
+        event._ok, event._value = True, None
+        event.callbacks.append(self._trigger_put)
+        self._env.schedule(event)
+        return event
 
     def _do_get(self, event):
         try:

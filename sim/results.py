@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from . import __version__
 from .metrics import METRICS
-from .records import to_arrow
+from .records import float_array, to_arrow
 from .scenario import Scenario
 from .stats import summarise
 
@@ -111,7 +111,7 @@ class RunWriter:
         self._writers = {}
         names = self.kpi_names()
         pq.write_table(pa.table({"replication": pa.array([r["replication"] for r in self.kpi_rows], pa.int32()),
-                                 **{k: pa.array(self.column(k), pa.float64(), from_pandas=True) for k in names}}),
+                                 **{k: float_array(self.column(k)) for k in names}}),
                        self.directory / "replications.parquet")
         write_json(self.directory / "summary.json", {k: summarise(self.column(k)) for k in names})
         write_json(self.directory / "manifest.json", manifest)
