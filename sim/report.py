@@ -1065,13 +1065,9 @@ def _clean(value):
 
 def build_report(run_dir: Path, html_path: Path) -> Path:
     """Render the report of a finished matrix run to ``html_path`` (written atomically)."""
-    html_text = render(collect(run_dir))
-    html_path = Path(html_path)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = html_path.parent / f".{html_path.name}.tmp-{os.getpid()}"
-    tmp.write_text(html_text, encoding="utf-8")
-    os.replace(tmp, html_path)
-    return html_path
+    from .results import write_text_atomic
+
+    return write_text_atomic(html_path, render(collect(run_dir)))
 
 
 # --- command line --------------------------------------------------------------------------

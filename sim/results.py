@@ -78,6 +78,16 @@ def publish_dir(staging: Path, target: Path) -> Path:
     raise FileExistsError(f"{target}: no free name")
 
 
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write a single file so a reader never sees half of it (temporary sibling, then replace)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 from .metrics import METRICS, metric_of
@@ -171,13 +170,9 @@ def sheet_html(comparison_dir: Path) -> str:
 
 def write_sheet(comparison_dir: Path, html_path: Path) -> Path:
     """Write the one-page comparison sheet of a finished ``compare`` result directory."""
-    text = sheet_html(comparison_dir)
-    html_path = Path(html_path)
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = html_path.parent / f".{html_path.name}.tmp-{os.getpid()}"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, html_path)
-    return html_path
+    from .results import write_text_atomic
+
+    return write_text_atomic(html_path, sheet_html(comparison_dir))
 
 
 def add_html_option(compare_parser) -> None:
