@@ -39,7 +39,7 @@ class ChannelState:
         self.regions = frozenset(spec.regions or regions)
         self.factor = 1.0
         self.region_factor: dict[str, float] = {}
-        self.transmissions: set = set()
+        self.transmissions: dict = {}  # used as an ordered set: review order must not depend on ids
 
     @property
     def capacity(self) -> float:

@@ -11,6 +11,8 @@ gives up after the patience. Records are plain rows; KPIs are computed elsewhere
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -33,6 +35,8 @@ PRIORITY_OFFSETS = {"calls_first": (0, 3), "radio_first": (3, 0), "incident_prio
 STATUSES = ("uitgerukt", "ter_plaatse", "beschikbaar")
 LATE = "_late"  # suffix of a status reported after it went undelivered
 LATE_PRIORITY = 9  # below every incident priority (1-3)
+# why a transmission's wait or conversation is interrupted
+CHANNEL_LOST, LOOK_AGAIN, PATIENCE = "channel lost", "look again", "patience"
 
 # row layouts of the records (sim/records.py turns them into tables)
 CALL_COLUMNS = ("call", "incident", "caller", "attempt", "t_arrival", "t_answered", "t_end", "handled_as", "state")
@@ -63,7 +67,7 @@ class Transmission:
     """One message, status or alarm on its way; lets an outage find and move it."""
 
     __slots__ = ("process", "purpose", "region", "staffed", "priority", "room_priority", "base_min", "row",
-                 "progress", "channel", "slot", "person", "talking", "started", "attempts")
+                 "progress", "channel", "slot", "person", "talking", "started", "attempts", "pinned", "deadline")
 
     def __init__(self, purpose, region, staffed, priority, room_priority, base_min, row=None):
         self.purpose, self.region, self.staffed = purpose, region, staffed
@@ -74,6 +78,8 @@ class Transmission:
         self.talking = False
         self.started = 0.0
         self.attempts = 0
+        self.pinned: ChannelState | None = None  # resume: the channel the conversation waits for
+        self.deadline: float | None = None
 
 
 class ControlRoom:
@@ -88,6 +94,7 @@ class ControlRoom:
         self.comms = Comms(env, scenario)
         self.comms.on_review = self.review
         self.timeline = Timeline(env)
+        self.patience = PatienceClock(env)
         self.dynamic = bool(scenario.outages or scenario.random_outages)
         self.procedure = Procedure(env, scenario, self.comms, self.timeline, self, streams) if scenario.procedure else None
         if self.dynamic:
@@ -108,7 +115,7 @@ class ControlRoom:
         self.extra_turnout = {name: ch.volunteer_extra_turnout_min.sampler(streams["turnout"])
                               for name, ch in scenario.channels.items()}
         self.policy = resilience.interrupted_policy
-        self.patience = room.message_patience_min
+        self.message_patience = room.message_patience_min
         self.calls: list[list] = []
         self.messages: list[list] = []
         self.dispatches: list[list] = []
@@ -201,7 +208,11 @@ class ControlRoom:
         centralists = self.centralists
         req = centralists.request(priority=self.call_rank + inc.priority)
         if not req.triggered:
-            yield req | env.timeout(patience)
+            self.patience.watch(env.active_process, req, env.now + patience)
+            try:
+                yield req
+            except simpy.Interrupt:
+                pass
         self.calls_waiting.add(-1)
         if not req.triggered:
             req.cancel()
@@ -350,7 +361,7 @@ class ControlRoom:
         self.messages.append(row)
         self.messages_waiting.add(1)
         tx = Transmission(purpose, inc.region, False, inc.priority, self.radio_rank + inc.priority, base_min, row)
-        channel = yield from self.transmit(tx, env.now + self.patience)
+        channel = yield from self.transmit(tx, env.now + self.message_patience)
         row[9] = tx.attempts
         if channel is None:
             if row[5] != row[5]:
@@ -377,105 +388,104 @@ class ControlRoom:
         """Get ``tx`` through on a channel that reaches its unit; the channel's name, or None.
 
         Waits while no channel reaches the unit, queues where one does, retries a failed
-        or turned-away attempt after ``retry_min``, and gives up at ``deadline``. A
-        conversation whose channel drops is handled by the interrupted policy.
+        or turned-away attempt after ``retry_min``, and gives up at ``deadline``. Every
+        wait is a plain ``yield``: the patience clock and a change of channels end it early
+        by an interrupt, after which the transmission lets go of what it holds and looks
+        again. A conversation whose channel drops is handled by the interrupted policy.
         """
-        env, comms = self.env, self.comms
-        tx.process = env.active_process
-        pinned = None  # resume: the channel the conversation waits for
+        env = self.env
+        tx.process, tx.deadline = env.active_process, deadline
         while True:
             if deadline is not None and env.now >= deadline:
                 return None
-            channel = comms.choose(tx.purpose, tx.region, tx.staffed)
-            if pinned is not None:
-                channel = pinned if pinned.reaches(tx.region, tx.staffed) else None
-            if channel is None:
-                comms.note_failure()
-                if tx.purpose == "voice" and not tx.attempts and not comms.detected:
-                    yield from self.failed_attempt(tx, deadline)
-                    continue
-                yield from self._wait(comms.changed, deadline)
-                continue
-            if not channel.spec.waiting_room and not channel.has_room():
-                tx.attempts += 1
-                comms.note_failure()
-                yield from self._wait(env.timeout(self.retry()), deadline)
-                continue
-            slot = channel.pool.request(priority=tx.priority)
-            if not slot.triggered:
-                waits = [slot, comms.changed] if self.dynamic else [slot]
-                if deadline is not None:
-                    waits.append(env.timeout(deadline - env.now))
-                yield env.any_of(waits)
-                if not slot.triggered:
-                    slot.cancel()
-                    continue
-            tx.channel, tx.slot = channel, slot
-            channel.transmissions.add(tx)
             try:
-                if tx.channel.spec.needs_centralist:
-                    tx.person = person = self.centralists.request(priority=tx.room_priority)
-                    if not person.triggered:
-                        if deadline is None:
-                            yield person
-                        else:
-                            yield person | env.timeout(deadline - env.now)
-                        if not person.triggered:
-                            self._release(tx)
-                            return None
-                tx.talking, tx.started = True, env.now
-                if tx.row is not None:
-                    if tx.row[5] != tx.row[5]:
-                        self.messages_waiting.add(-1)
-                    tx.row[5] = env.now
-                yield env.timeout((1 - tx.progress) * tx.base_min * tx.channel.spec.time_factor)
-            except simpy.Interrupt:
-                lost = tx.channel
+                channel = yield from self._attempt(tx)
+            except simpy.Interrupt as interrupt:
                 if tx.talking:
+                    lost = tx.channel
                     done = (env.now - tx.started) / (tx.base_min * lost.spec.time_factor) if tx.base_min else 1
                     tx.progress = 0.0 if self.policy == "restart" else min(1.0, tx.progress + done)
-                pinned = lost if self.policy == "resume" else None
+                if interrupt.cause == CHANNEL_LOST and self.policy == "resume":
+                    tx.pinned = tx.channel
                 self._release(tx)
                 continue
-            channel = tx.channel
-            self._release(tx)
+            if channel is not None:
+                return channel.name
+
+    def _attempt(self, tx: Transmission):
+        """One try: the channel that carried ``tx``, or None to look again."""
+        env, comms = self.env, self.comms
+        channel = comms.choose(tx.purpose, tx.region, tx.staffed)
+        if tx.pinned is not None:
+            channel = tx.pinned if tx.pinned.reaches(tx.region, tx.staffed) else None
+        if channel is None:
+            comms.note_failure()
+            if tx.purpose == "voice" and not tx.attempts and not comms.detected:
+                yield from self.failed_attempt(tx)
+            else:
+                yield self._patient(tx, comms.changed)
+            return None
+        if not channel.spec.waiting_room and not channel.has_room():
             tx.attempts += 1
-            success = channel.success_probability(tx.region)
-            if success < 1 and self.fail_rng.random() >= success:
-                tx.progress = 0.0
-                comms.note_failure()
-                yield from self._wait(env.timeout(self.retry()), deadline)
-                continue
-            return channel.name
+            comms.note_failure()
+            yield self._patient(tx, env.timeout(self.retry()))
+            return None
+        tx.channel, tx.slot = channel, channel.pool.request(priority=tx.priority)
+        channel.transmissions[tx] = None  # queued or holding: a change of channels reviews it
+        if not tx.slot.triggered:
+            yield self._patient(tx, tx.slot)
+        if channel.spec.needs_centralist:
+            tx.person = self.centralists.request(priority=tx.room_priority)
+            if not tx.person.triggered:
+                yield self._patient(tx, tx.person)
+        tx.talking, tx.started = True, env.now
+        if tx.row is not None:
+            if tx.row[5] != tx.row[5]:
+                self.messages_waiting.add(-1)
+            tx.row[5] = env.now
+        yield env.timeout((1 - tx.progress) * tx.base_min * tx.channel.spec.time_factor)
+        channel = tx.channel  # a move to a fallback may have changed it
+        self._release(tx)
+        tx.attempts += 1
+        success = channel.success_probability(tx.region)
+        if success < 1 and self.fail_rng.random() >= success:
+            tx.progress = 0.0
+            comms.note_failure()
+            if tx.deadline is None or tx.deadline > env.now:  # else it gives up when it looks again
+                yield self._patient(tx, env.timeout(self.retry()))
+            return None
+        return channel
 
-    def failed_attempt(self, tx: Transmission, deadline: float | None):
+    def failed_attempt(self, tx: Transmission):
         """Before the room has recognised the outage, a centralist tries the dead channel once."""
-        env = self.env
         tx.attempts = 1
-        person = self.centralists.request(priority=tx.room_priority)
-        yield from self._wait(person, deadline)
-        if not person.triggered:
-            person.cancel()
-            return
+        tx.person = self.centralists.request(priority=tx.room_priority)
+        if not tx.person.triggered:
+            yield self._patient(tx, tx.person)
         if self.comms.choose(tx.purpose, tx.region, tx.staffed) is None:  # still dead when it came to it
-            yield env.timeout(self.failed_attempt_time())
-        self.centralists.release(person)
+            yield self.env.timeout(self.failed_attempt_time())
+        self._release(tx)
 
-    def _wait(self, event, deadline):
-        if deadline is None:
-            yield event
-        elif deadline > self.env.now:
-            yield event | self.env.timeout(deadline - self.env.now)
+    def _patient(self, tx: Transmission, event):
+        """``event``, to be waited for until the transmission's deadline at most."""
+        if tx.deadline is not None:
+            self.patience.watch(tx.process, event, tx.deadline)
+        return event
 
     def _release(self, tx: Transmission) -> None:
-        person = tx.person
+        """Let go of the centralist and the slot, held or still asked for."""
+        person, slot = tx.person, tx.slot
         if person is not None:
             if person.triggered:
                 self.centralists.release(person)
             else:
                 person.cancel()
-        tx.channel.pool.release(tx.slot)
-        tx.channel.transmissions.discard(tx)
+        if slot is not None:
+            if slot.triggered:
+                tx.channel.pool.release(slot)
+            else:
+                slot.cancel()
+            tx.channel.transmissions.pop(tx, None)
         tx.person = tx.slot = None
         tx.talking = False
 
@@ -484,11 +494,17 @@ class ControlRoom:
 
         Under ``move_to_fallback`` a conversation moves without a break to a free channel
         that works (at the new channel's pace); otherwise, or with no free channel, it is
-        interrupted and the policy decides how it goes on.
+        interrupted and the policy decides how it goes on. A message still queued for a
+        channel that works looks again when another channel now has room for it.
         """
         for channel in self.comms.channels.values():
             for tx in list(channel.transmissions):
-                if channel.reaches(tx.region, tx.staffed):
+                reaches = channel.reaches(tx.region, tx.staffed)
+                if not tx.slot.triggered:  # still queued for this channel
+                    if not reaches or (tx.pinned is None and self._better_than(channel, tx)):
+                        self._interrupt(tx, LOOK_AGAIN)
+                    continue
+                if reaches:
                     continue
                 target = None
                 if self.policy == "move_to_fallback":
@@ -497,12 +513,61 @@ class ControlRoom:
                                   None)
                 if target is not None and (not tx.talking or target.spec.time_factor == channel.spec.time_factor):
                     channel.pool.release(tx.slot)
-                    channel.transmissions.discard(tx)
+                    channel.transmissions.pop(tx, None)
                     tx.channel, tx.slot = target, target.pool.request(priority=tx.priority)
-                    target.transmissions.add(tx)
-                elif tx.process is not None and tx.process.is_alive:
-                    channel.transmissions.discard(tx)
-                    tx.process.interrupt("channel lost")
+                    target.transmissions[tx] = None
+                else:
+                    self._interrupt(tx, CHANNEL_LOST)
+
+    def _better_than(self, channel: ChannelState, tx: Transmission) -> bool:
+        best = self.comms.choose(tx.purpose, tx.region, tx.staffed)
+        return best is not channel and best.has_room()
+
+    def _interrupt(self, tx: Transmission, cause: str) -> None:
+        tx.channel.transmissions.pop(tx, None)  # once: the process lets go of the rest itself
+        if tx.process.is_alive:
+            tx.process.interrupt(cause)
+
+
+class PatienceClock:
+    """Interrupts a process still waiting for an event at its deadline, with one timer in all.
+
+    A Timeout and a Condition per waiting message or caller made an outage night, when
+    most of them wait, far slower than a normal one. Here a wait costs a heap push; only
+    the earliest deadline of a wait still going on is armed, and a wait that ended is
+    recognised by its process now waiting for something else.
+    """
+
+    def __init__(self, env: simpy.Environment):
+        self.env = env
+        self.waits: list[tuple[float, int, simpy.Process, simpy.Event]] = []
+        self.alarms: set[float] = set()
+        self.order = itertools.count()
+
+    def watch(self, process: simpy.Process, event: simpy.Event, deadline: float) -> None:
+        heapq.heappush(self.waits, (deadline, next(self.order), process, event))
+        self._arm()
+
+    def _arm(self) -> None:
+        if self.waits:
+            first = self.waits[0][0]
+            if first < min(self.alarms, default=math.inf):
+                self.alarms.add(first)
+                self.env.timeout(first - self.env.now).callbacks.append(self._ring)
+
+    def _ring(self, _event) -> None:
+        now = self.env.now
+        self.alarms.discard(now)
+        waits = self.waits
+        while waits:
+            deadline, _, process, event = waits[0]
+            waiting = process.target is event
+            if waiting and deadline > now:
+                break
+            heapq.heappop(waits)
+            if waiting:
+                process.interrupt(PATIENCE)
+        self._arm()
 
 
 def roster_changes(scenario: Scenario) -> list[tuple[float, int]]:

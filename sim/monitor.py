@@ -13,6 +13,7 @@ import operator
 
 import numpy as np
 import simpy
+from simpy.resources.resource import PriorityRequest
 
 
 class Level:
@@ -67,6 +68,26 @@ class Pool(simpy.PriorityResource):
         self.busy = Level(env, 0)
         self.limit = Level(env, self._capacity)
 
+    def request(self, priority: int = 0) -> PriorityRequest:
+        """A slot; granted on the spot, with no event and no queue, when one is free.
+
+        Most requests find a free slot. Building one through simpy's Put machinery
+        (queue insert, trigger loop, grant) made requests the model's largest cost; the
+        result here is the same: a PriorityRequest already granted and processed.
+        """
+        if self.put_queue or len(self.users) >= self._capacity:
+            return PriorityRequest(self, priority)
+        env = self._env
+        request = PriorityRequest.__new__(PriorityRequest)
+        request.env, request.resource, request.proc = env, self, env._active_proc
+        request.priority, request.preempt, request.time = priority, True, env._now
+        request.key = (priority, env._now, False)
+        request._ok, request._value, request.callbacks = True, None, None
+        request.usage_since = env._now
+        self.users.append(request)
+        self.busy.set(len(self.users))
+        return request
+
     def set_capacity(self, capacity: float | None) -> None:
         self._capacity = math.inf if capacity is None else capacity
         self.limit.set(self._capacity)
@@ -81,33 +102,21 @@ class Pool(simpy.PriorityResource):
             return True  # keep granting: a capacity rise may admit several at once
         return False
 
-    def release(self, request):
-        """Free the slot now; grant waiting requests when the returned event is processed.
+    def release(self, request) -> None:
+        """Free the slot and hand it to the first waiting request at once.
 
-        What simpy's Release does, without the Get machinery (get queue, _trigger_get,
-        _do_get): the same event is scheduled at the same point, so same-instant events
-        keep their order and results stay identical.
+        simpy grants waiting requests only when a Release event is processed later in the
+        same instant, so a request made in between can take the slot ahead of the queue,
+        and every release costs an event. Handing it over here keeps the queue's priority
+        order and saves the event. Nothing waits for a release, so none is returned.
         """
         try:
             self.users.remove(request)
         except ValueError:
-            pass
-        else:
-            self.busy.set(len(self.users))
-        event = simpy.Event(self._env)
-        event._ok, event._value = True, None
-        event.callbacks.append(self._trigger_put)
-        self._env.schedule(event)
-        return event
-
-    def _do_get(self, event):
-        try:
-            self.users.remove(event.request)
-        except ValueError:
-            pass
-        else:
-            self.busy.set(len(self.users))
-        event.succeed()
+            return
+        self.busy.set(len(self.users))
+        if self.put_queue:
+            self._trigger_put(None)
 
 
 def integral(level: Level, grid) -> "np.ndarray":

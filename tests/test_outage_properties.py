@@ -101,8 +101,10 @@ def test_longer_outages_never_improve_processing_or_delivery():
 
 
 def test_slower_detection_never_improves_processing_or_delivery():
+    """Steps of 20 min: 1 against 10 min moves processing by 0.06 +- 0.03 s (120 replications),
+    less than 30 replications can resolve, so such a pair passes or fails by chance."""
     results = [_means(nye(**SHORT_NYE, outages=EOCS_2H, procedure={**TODAY, "detection_min": d}))
-               for d in (1, 10, 40)]
+               for d in (1, 20, 40)]
     for (p1, u1), (p2, u2) in zip(results, results[1:]):
         assert p2 >= p1 and u2 >= u1, results
 

@@ -1,0 +1,114 @@
+#!/usr/bin/env python
+"""meldsim benchmark: how much slower is a run with an outage than the same run without?
+
+    python bench/bench_outage.py [--replications N] [--rounds R] [SCENARIO ...]
+
+For each outage scenario (default: every scenario file with outages) the "same scenario
+without one" is the scenario with ``outages`` and ``random_outages`` emptied (its procedure,
+channels and horizon unchanged). Both run ``sim.model.simulate`` for replications 0..N-1 of
+seed 1, replication by replication in alternating order, timed in process CPU time
+(``time.process_time``: less sensitive to other load than wall time) and wall time.
+Reported per scenario: median over rounds of the time per replication, SimPy events per
+replication and the ratios with outage / without (median of the per-round ratios). Issue 3's target: a ratio of at most 1.5 (CPU time). The
+script prints PASS/FAIL lines, writes bench/out/outage-<timestamp>.json and always exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sim.loading import load_scenario  # noqa: E402
+from sim.model import simulate  # noqa: E402
+from sim.runner import run_replication  # noqa: E402
+
+OUT_DIR = ROOT / "bench" / "out"
+TARGET_RATIO = 1.5
+STAGES = ("model", "replication")
+
+
+def outage_scenarios() -> list[Path]:
+    return [p for p in sorted((ROOT / "scenarios").glob("*.yaml"))
+            if (s := load_scenario(p)).outages or s.random_outages]
+
+
+def time_one(scenario, seed: int, rep: int, stage: str) -> tuple[float, float, int]:
+    """(CPU s, wall s, SimPy events) of one replication."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    if stage == "model":
+        events = simulate(scenario, seed, rep).events
+    else:
+        events = run_replication(scenario, seed, rep, keep_records=False).events
+    return time.process_time() - cpu, time.perf_counter() - wall, events
+
+
+def measure(path: Path, replications: int, rounds: int, seed: int, stage: str) -> dict:
+    """Per round, replication by replication, with and without in alternating order.
+
+    The CPU of a shared machine changes speed within seconds; pairing each replication with
+    its twin keeps both sides of a ratio under the same conditions.
+    """
+    with_outage = load_scenario(path)
+    without = with_outage.model_copy(update={"outages": [], "random_outages": []})
+    totals = {"with": [], "without": []}  # per round: [cpu, wall, events] summed over replications
+    for r in range(rounds):
+        sums = {"with": [0.0, 0.0, 0], "without": [0.0, 0.0, 0]}
+        for rep in range(replications):
+            pair = (("with", with_outage), ("without", without))
+            for label, scenario in (pair if (r + rep) % 2 == 0 else pair[::-1]):
+                for i, value in enumerate(time_one(scenario, seed, rep, stage)):
+                    sums[label][i] += value
+        for label in totals:
+            totals[label].append(sums[label])
+    result = {"scenario": path.name, "stage": stage, "replications_per_round": replications, "rounds": rounds}
+    for label, rows in totals.items():
+        result[label] = {"cpu_ms": 1000 * statistics.median(row[0] for row in rows) / replications,
+                         "wall_ms": 1000 * statistics.median(row[1] for row in rows) / replications,
+                         "events": rows[0][2] // replications}
+    result["cpu_ratio"] = statistics.median(w[0] / wo[0] for w, wo in zip(totals["with"], totals["without"]))
+    result["wall_ratio"] = statistics.median(w[1] / wo[1] for w, wo in zip(totals["with"], totals["without"]))
+    result["events_ratio"] = result["with"]["events"] / result["without"]["events"]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenarios", nargs="*", type=Path, help="default: every scenario file with outages")
+    parser.add_argument("--replications", "-n", type=int, default=8, help="replications per round (default 8)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--stage", choices=STAGES, action="append",
+                        help="model: simulate() only; replication: simulate() + KPIs, what `meldsim run` "
+                             "does per replication (default: both)")
+    parser.add_argument("--no-json", action="store_true")
+    args = parser.parse_args()
+    paths = args.scenarios or outage_scenarios()
+    results = []
+    print(f"{'scenario':38} {'stage':11} {'cpu ms with':>11} {'without':>8} {'ratio':>6} {'wall':>6} {'events':>7}")
+    for path in paths:
+        for stage in args.stage or STAGES:
+            r = measure(path, args.replications, args.rounds, args.seed, stage)
+            results.append(r)
+            print(f"{r['scenario']:38} {stage:11} {r['with']['cpu_ms']:11.1f} {r['without']['cpu_ms']:8.1f} "
+                  f"{r['cpu_ratio']:6.2f} {r['wall_ratio']:6.2f} {r['events_ratio']:7.2f}", flush=True)
+    for r in results:
+        verdict = "PASS" if r["cpu_ratio"] <= TARGET_RATIO else "FAIL"
+        print(f"{verdict}  {r['scenario']} ({r['stage']}): with outage {r['cpu_ratio']:.2f}x the run without "
+              f"(target <= {TARGET_RATIO})")
+    if not args.no_json:
+        OUT_DIR.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        (OUT_DIR / f"outage-{stamp}.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
