@@ -541,33 +541,33 @@ class PatienceClock:
     def __init__(self, env: simpy.Environment):
         self.env = env
         self.waits: list[tuple[float, int, simpy.Process, simpy.Event]] = []
-        self.alarms: set[float] = set()
+        self.armed_at = math.inf  # the earliest alarm still to ring
         self.order = itertools.count()
 
     def watch(self, process: simpy.Process, event: simpy.Event, deadline: float) -> None:
         heapq.heappush(self.waits, (deadline, next(self.order), process, event))
-        self._arm()
+        if deadline < self.armed_at:
+            self._arm(deadline)
 
-    def _arm(self) -> None:
-        if self.waits:
-            first = self.waits[0][0]
-            if first < min(self.alarms, default=math.inf):
-                self.alarms.add(first)
-                self.env.timeout(first - self.env.now).callbacks.append(self._ring)
+    def _arm(self, at: float) -> None:
+        self.armed_at = at
+        self.env.timeout(at - self.env._now).callbacks.append(self._ring)
 
     def _ring(self, _event) -> None:
-        now = self.env.now
-        self.alarms.discard(now)
+        now = self.env._now
+        if now == self.armed_at:
+            self.armed_at = math.inf  # (an alarm superseded by an earlier one rings too, harmlessly)
         waits = self.waits
         while waits:
             deadline, _, process, event = waits[0]
-            waiting = process.target is event
+            waiting = process._target is event
             if waiting and deadline > now:
-                break
+                if deadline < self.armed_at:
+                    self._arm(deadline)
+                return
             heapq.heappop(waits)
             if waiting:
                 process.interrupt(PATIENCE)
-        self._arm()
 
 
 def roster_changes(scenario: Scenario) -> list[tuple[float, int]]:

@@ -69,38 +69,43 @@ class Pool(simpy.PriorityResource):
         self.limit = Level(env, self._capacity)
 
     def request(self, priority: int = 0) -> PriorityRequest:
-        """A slot; granted on the spot, with no event and no queue, when one is free.
+        """A slot: granted on the spot, with no event, when one is free, else queued.
 
-        Most requests find a free slot. Building one through simpy's Put machinery
-        (queue insert, trigger loop, grant) made requests the model's largest cost; the
-        result here is the same: a PriorityRequest already granted and processed.
+        The same PriorityRequest simpy builds, without its Put machinery (a trigger loop
+        that can only fail for a request that has to queue, and an event for one that is
+        granted at once, which nothing waits for). Requests were the model's largest cost.
         """
-        if self.put_queue or len(self.users) >= self._capacity:
-            return PriorityRequest(self, priority)
         env = self._env
         request = PriorityRequest.__new__(PriorityRequest)
         request.env, request.resource, request.proc = env, self, env._active_proc
         request.priority, request.preempt, request.time = priority, True, env._now
         request.key = (priority, env._now, False)
-        request._ok, request._value, request.callbacks = True, None, None
-        request.usage_since = env._now
-        self.users.append(request)
-        self.busy.set(len(self.users))
+        if self.put_queue or len(self.users) >= self._capacity:
+            request.callbacks = []  # pending until a release or a capacity rise grants it
+            self.put_queue.append(request)
+        else:
+            request._ok, request._value, request.callbacks = True, None, None
+            request.usage_since = env._now
+            self.users.append(request)
+            self.busy.set(len(self.users))
         return request
 
     def set_capacity(self, capacity: float | None) -> None:
         self._capacity = math.inf if capacity is None else capacity
         self.limit.set(self._capacity)
-        self._trigger_put(None)
+        self._trigger_put()
 
-    def _do_put(self, event):
-        if len(self.users) < self._capacity:
-            self.users.append(event)
-            event.usage_since = self._env._now
-            event.succeed()
-            self.busy.set(len(self.users))
-            return True  # keep granting: a capacity rise may admit several at once
-        return False
+    def _trigger_put(self, _event=None) -> None:
+        """Grant waiting requests in priority order while there is room."""
+        queue, users = self.put_queue, self.users
+        if not queue or len(users) >= self._capacity:
+            return
+        while queue and len(users) < self._capacity:
+            request = queue.pop(0)
+            users.append(request)
+            request.usage_since = self._env._now
+            request.succeed()
+        self.busy.set(len(users))
 
     def release(self, request) -> None:
         """Free the slot and hand it to the first waiting request at once.
@@ -115,8 +120,7 @@ class Pool(simpy.PriorityResource):
         except ValueError:
             return
         self.busy.set(len(self.users))
-        if self.put_queue:
-            self._trigger_put(None)
+        self._trigger_put()
 
 
 def integral(level: Level, grid) -> "np.ndarray":
