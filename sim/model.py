@@ -36,7 +36,8 @@ STATUSES = ("uitgerukt", "ter_plaatse", "beschikbaar")
 LATE = "_late"  # suffix of a status reported after it went undelivered
 LATE_PRIORITY = 9  # below every incident priority (1-3)
 # why a transmission's wait or conversation is interrupted
-CHANNEL_LOST, LOOK_AGAIN, PATIENCE = "channel lost", "look again", "patience"
+CHANNEL_LOST, LOOK_AGAIN = "channel lost", "look again"
+GAVE_UP = "gave up"  # what a wait returns when the patience clock ends it
 
 # row layouts of the records (sim/records.py turns them into tables)
 CALL_COLUMNS = ("call", "incident", "caller", "attempt", "t_arrival", "t_answered", "t_end", "handled_as", "state")
@@ -209,10 +210,7 @@ class ControlRoom:
         req = centralists.request(priority=self.call_rank + inc.priority)
         if not req.triggered:
             self.patience.watch(env.active_process, req, env.now + patience)
-            try:
-                yield req
-            except simpy.Interrupt:
-                pass
+            yield req  # or GAVE_UP at the caller's patience
         self.calls_waiting.add(-1)
         if not req.triggered:
             req.cancel()
@@ -369,7 +367,7 @@ class ControlRoom:
             row[6], row[8] = env.now, "undelivered"
             if kind in STATUSES:
                 # the unit carries on by itself and reports the status once something reaches it
-                env.process(self.late_report(inc, unit, kind + LATE))
+                yield from self.late_report(inc, unit, kind + LATE)
         else:
             row[6], row[7], row[8] = env.now, channel, "delivered"
 
@@ -389,17 +387,60 @@ class ControlRoom:
 
         Waits while no channel reaches the unit, queues where one does, retries a failed
         or turned-away attempt after ``retry_min``, and gives up at ``deadline``. Every
-        wait is a plain ``yield``: the patience clock and a change of channels end it early
-        by an interrupt, after which the transmission lets go of what it holds and looks
-        again. A conversation whose channel drops is handled by the interrupted policy.
+        wait is a plain ``yield``: the patience clock ends it with GAVE_UP, a change of
+        channels with an interrupt; either way the transmission lets go of what it holds
+        and looks again. A conversation whose channel drops follows the interrupted policy.
         """
-        env = self.env
+        env, comms = self.env, self.comms
         tx.process, tx.deadline = env.active_process, deadline
         while True:
             if deadline is not None and env.now >= deadline:
+                self._release(tx)
                 return None
             try:
-                channel = yield from self._attempt(tx)
+                channel = comms.choose(tx.purpose, tx.region, tx.staffed)
+                if tx.pinned is not None:
+                    channel = tx.pinned if tx.pinned.reaches(tx.region, tx.staffed) else None
+                if channel is None:
+                    comms.note_failure()
+                    if tx.purpose == "voice" and not tx.attempts and not comms.detected:
+                        yield from self.failed_attempt(tx)
+                    else:
+                        yield self._patient(tx, comms.changed)
+                    continue
+                if not channel.spec.waiting_room and not channel.has_room():
+                    tx.attempts += 1
+                    comms.note_failure()
+                    yield self._patient(tx, env.timeout(self.retry()))
+                    continue
+                tx.channel, tx.slot = channel, channel.pool.request(tx.priority)
+                channel.transmissions[tx] = None  # queued or holding: a change of channels reviews it
+                if not tx.slot.triggered:
+                    if (yield self._patient(tx, tx.slot)) is GAVE_UP:
+                        continue
+                if channel.spec.needs_centralist:
+                    tx.person = self.centralists.request(tx.room_priority)
+                    if not tx.person.triggered:
+                        if (yield self._patient(tx, tx.person)) is GAVE_UP:
+                            continue
+                tx.talking, tx.started = True, env.now
+                row = tx.row
+                if row is not None:
+                    if row[5] != row[5]:
+                        self.messages_waiting.add(-1)
+                    row[5] = env.now
+                yield env.timeout((1 - tx.progress) * tx.base_min * tx.channel.spec.time_factor)
+                channel = tx.channel  # a move to a fallback may have changed it
+                self._release(tx)
+                tx.attempts += 1
+                success = channel.success_probability(tx.region)
+                if success < 1 and self.fail_rng.random() >= success:
+                    tx.progress = 0.0
+                    comms.note_failure()
+                    if deadline is None or deadline > env.now:  # else it gives up when it looks again
+                        yield self._patient(tx, env.timeout(self.retry()))
+                    continue
+                return channel.name
             except simpy.Interrupt as interrupt:
                 if tx.talking:
                     lost = tx.channel
@@ -408,60 +449,14 @@ class ControlRoom:
                 if interrupt.cause == CHANNEL_LOST and self.policy == "resume":
                     tx.pinned = tx.channel
                 self._release(tx)
-                continue
-            if channel is not None:
-                return channel.name
-
-    def _attempt(self, tx: Transmission):
-        """One try: the channel that carried ``tx``, or None to look again."""
-        env, comms = self.env, self.comms
-        channel = comms.choose(tx.purpose, tx.region, tx.staffed)
-        if tx.pinned is not None:
-            channel = tx.pinned if tx.pinned.reaches(tx.region, tx.staffed) else None
-        if channel is None:
-            comms.note_failure()
-            if tx.purpose == "voice" and not tx.attempts and not comms.detected:
-                yield from self.failed_attempt(tx)
-            else:
-                yield self._patient(tx, comms.changed)
-            return None
-        if not channel.spec.waiting_room and not channel.has_room():
-            tx.attempts += 1
-            comms.note_failure()
-            yield self._patient(tx, env.timeout(self.retry()))
-            return None
-        tx.channel, tx.slot = channel, channel.pool.request(priority=tx.priority)
-        channel.transmissions[tx] = None  # queued or holding: a change of channels reviews it
-        if not tx.slot.triggered:
-            yield self._patient(tx, tx.slot)
-        if channel.spec.needs_centralist:
-            tx.person = self.centralists.request(priority=tx.room_priority)
-            if not tx.person.triggered:
-                yield self._patient(tx, tx.person)
-        tx.talking, tx.started = True, env.now
-        if tx.row is not None:
-            if tx.row[5] != tx.row[5]:
-                self.messages_waiting.add(-1)
-            tx.row[5] = env.now
-        yield env.timeout((1 - tx.progress) * tx.base_min * tx.channel.spec.time_factor)
-        channel = tx.channel  # a move to a fallback may have changed it
-        self._release(tx)
-        tx.attempts += 1
-        success = channel.success_probability(tx.region)
-        if success < 1 and self.fail_rng.random() >= success:
-            tx.progress = 0.0
-            comms.note_failure()
-            if tx.deadline is None or tx.deadline > env.now:  # else it gives up when it looks again
-                yield self._patient(tx, env.timeout(self.retry()))
-            return None
-        return channel
 
     def failed_attempt(self, tx: Transmission):
         """Before the room has recognised the outage, a centralist tries the dead channel once."""
         tx.attempts = 1
         tx.person = self.centralists.request(priority=tx.room_priority)
         if not tx.person.triggered:
-            yield self._patient(tx, tx.person)
+            if (yield self._patient(tx, tx.person)) is GAVE_UP:
+                return
         if self.comms.choose(tx.purpose, tx.region, tx.staffed) is None:  # still dead when it came to it
             yield self.env.timeout(self.failed_attempt_time())
         self._release(tx)
@@ -530,18 +525,21 @@ class ControlRoom:
 
 
 class PatienceClock:
-    """Interrupts a process still waiting for an event at its deadline, with one timer in all.
+    """Ends a wait still going on at its deadline (the wait returns GAVE_UP); one timer in all.
 
-    A Timeout and a Condition per waiting message or caller made an outage night, when
-    most of them wait, far slower than a normal one. Here a wait costs a heap push; only
-    the earliest deadline of a wait still going on is armed, and a wait that ended is
-    recognised by its process now waiting for something else.
+    A Timeout and a Condition per waiting message or caller, and an Interrupt for each
+    that gave up, made an outage night, when most of them wait, far slower than a normal
+    one. Here a wait costs a heap push; only the earliest deadline of a wait still going
+    on is armed, and a wait that ended is recognised by its process now waiting for
+    something else.
     """
 
     def __init__(self, env: simpy.Environment):
         self.env = env
         self.waits: list[tuple[float, int, simpy.Process, simpy.Event]] = []
         self.armed_at = math.inf  # the earliest alarm still to ring
+        self.gave_up = simpy.Event(env)  # processed, never scheduled: resumes a wait with GAVE_UP
+        self.gave_up._ok, self.gave_up._value, self.gave_up.callbacks = True, GAVE_UP, None
         self.order = itertools.count()
 
     def watch(self, process: simpy.Process, event: simpy.Event, deadline: float) -> None:
@@ -566,8 +564,9 @@ class PatienceClock:
                     self._arm(deadline)
                 return
             heapq.heappop(waits)
-            if waiting:
-                process.interrupt(PATIENCE)
+            if waiting:  # what simpy's interrupt does, with a value instead of an exception
+                event.callbacks.remove(process._resume)
+                process._resume(self.gave_up)
 
 
 def roster_changes(scenario: Scenario) -> list[tuple[float, int]]:
