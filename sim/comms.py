@@ -81,7 +81,7 @@ class Comms:
         self.detected = False
         self.unprepared = scenario.procedure is None
         self.gms_factor = 1.0
-        self.changed = env.event()
+        self._waiting: list[simpy.Event] = []  # one event per wait for the next change
         self.failure = env.event()  # fires at the first failed or impossible transmission
         self.reachable = {r: Level(env, 1) for r in regions}
         self.on_review = None  # set by the model: moves or interrupts transmissions that lost their channel
@@ -139,13 +139,22 @@ class Comms:
             ok = any(s.reaches(region, False) for s in self.by_purpose.get("voice", ()))
             if ok != level.value:
                 level.set(int(ok))
-        old, self.changed = self.changed, self.env.event()
-        old.succeed()
+        waiting, self._waiting = self._waiting, []
+        for event in waiting:
+            if event.callbacks:  # a wait that gave up has left
+                event.succeed()
         if not self._review_pending and any(s.transmissions for s in self.channels.values()):
             # after every same-instant change (a zero-delay fallback comes up in the same
             # instant), so a conversation can move to it without a break
             self._review_pending = True
             self.env.timeout(0).callbacks.append(self._review)
+
+    def next_change(self) -> simpy.Event:
+        """Fires at the next change. One event per wait, not one shared by all, so a wait
+        that gives up leaves in constant time (hundreds wait during an outage)."""
+        event = self.env.event()
+        self._waiting.append(event)
+        return event
 
     def _review(self, _event) -> None:
         self._review_pending = False

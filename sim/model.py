@@ -11,6 +11,7 @@ gives up after the patience. Records are plain rows; KPIs are computed elsewhere
 
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 import math
@@ -406,7 +407,7 @@ class ControlRoom:
                     if tx.purpose == "voice" and not tx.attempts and not comms.detected:
                         yield from self.failed_attempt(tx)
                     else:
-                        yield self._patient(tx, comms.changed)
+                        yield self._patient(tx, comms.next_change())
                     continue
                 if not channel.spec.waiting_room and not channel.has_room():
                     tx.attempts += 1
@@ -585,6 +586,15 @@ def roster_changes(scenario: Scenario) -> list[tuple[float, int]]:
 
 
 def simulate(scenario: Scenario, seed: int, replication: int) -> Outcome:
+    """One replication. Python's cycle collector pauses while it runs: every wait and event
+    it scanned cost up to a tenth of an outage night's time, and a night leaves about 1 MB
+    of cyclic garbage (measured on power_48h), collected as usual afterwards."""
     streams = make_streams(seed, replication)
     incidents = generate_incidents(scenario, streams)
-    return ControlRoom(scenario, streams).run(incidents)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return ControlRoom(scenario, streams).run(incidents)
+    finally:
+        if collecting:
+            gc.enable()
