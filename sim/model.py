@@ -65,6 +65,17 @@ class Outcome:
     extra: dict = field(default_factory=dict)
 
 
+class Environment(simpy.Environment):
+    """simpy's Environment without the event of a process that ended well and that nothing
+    waits for: one event in five on a night, and processing it did nothing."""
+
+    def schedule(self, event, priority=simpy.core.NORMAL, delay=0) -> None:
+        if event.__class__ is simpy.Process and event._ok and not event.callbacks:
+            event.callbacks = None  # processed
+            return
+        heapq.heappush(self._queue, (self._now + delay, priority, next(self._eid), event))
+
+
 class Transmission:
     """One message, status or alarm on its way; lets an outage find and move it."""
 
@@ -87,7 +98,7 @@ class Transmission:
 class ControlRoom:
     def __init__(self, scenario: Scenario, streams: dict):
         self.scenario = scenario
-        self.env = env = simpy.Environment()
+        self.env = env = Environment()
         room, resilience = scenario.room, scenario.resilience
         self.centralists = Pool(env, 0)
         self.roster_count = self.extra_centralists = 0
