@@ -106,11 +106,16 @@ def _pool(work, seed: int, jobs: int):
 
 def _dask(work, seed: int, jobs: int, scheduler: str | None):
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - the dev extra installs it
         raise RuntimeError("--executor dask needs dask.distributed: pip install 'meldsim[cluster]'") from None
-    cluster = None if scheduler else LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                                  dashboard_address=None)
+    cluster = None
+    if not scheduler:
+        # the workers' statistical profiler walks the deep SimPy stacks every 10 ms and takes
+        # the GIL from the replication: 10 % of the throughput on 2 cores (bench_executors.py)
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
     client = Client(scheduler or cluster)
     try:
         # one copy of each scenario per worker, not one per batch
