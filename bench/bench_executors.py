@@ -30,7 +30,6 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -39,8 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT_DIR = ROOT / "bench" / "out"
+from benchlib import OUT_DIR, ROOT, loadavg, machine, read, write_json
 
 TARGET_SPEEDUP = 1.7     # --jobs 2 over --jobs 1, on 2 cores
 TARGET_DASK_RATIO = 0.8  # Dask LocalCluster (2 workers) throughput over the process pool's
@@ -52,21 +50,9 @@ CONFIGS = {
 }
 
 
-def _read(path: str) -> str | None:
-    try:
-        return Path(path).read_text()
-    except OSError:
-        return None
-
-
-def _loadavg() -> str | None:
-    text = _read("/proc/loadavg")
-    return " ".join(text.split()[:3]) if text else None
-
-
 def _cpu_busy() -> float | None:
     """Seconds of CPU the whole machine has been busy (user+nice+system+irq+softirq)."""
-    text = _read("/proc/stat") or ""
+    text = read("/proc/stat") or ""
     if not text.startswith("cpu "):
         return None
     f = [int(x) for x in text.splitlines()[0].split()[1:]]
@@ -84,7 +70,7 @@ def one_run(key: str, scenario: str, replications: int, seed: int, scratch: Path
     command = [*meldsim_command(), "run", scenario, "--replications", str(replications), "--seed", str(seed),
                "--out", str(out), "--quiet", *extra]
     code_sha = _code_sha()
-    load_before, busy0 = _loadavg(), _cpu_busy()
+    load_before, busy0 = loadavg(), _cpu_busy()
     usage0 = os.times()
     start = time.perf_counter()
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
@@ -94,7 +80,7 @@ def one_run(key: str, scenario: str, replications: int, seed: int, scratch: Path
     own_cpu = (usage1.children_user - usage0.children_user) + (usage1.children_system - usage0.children_system)
     row = {"config": key, "label": label, "command": " ".join(command), "returncode": proc.returncode,
            "wall_s": wall, "replications": replications, "replications_per_s": replications / wall,
-           "loadavg_before": load_before, "loadavg_after": _loadavg(), "cpu_s": own_cpu}
+           "loadavg_before": load_before, "loadavg_after": loadavg(), "cpu_s": own_cpu}
     if busy0 is not None and busy1 is not None:
         # CPUs' worth of time the rest of the machine was busy meanwhile. Dask's worker
         # processes are not our waited-for children until they exit, so for Dask this also
@@ -192,17 +178,6 @@ def report(data: dict) -> None:
         print(f"  {'PASS' if t['pass'] else 'FAIL'}  {t['name']}: {t['measured']}")
 
 
-def environment() -> dict:
-    cpu = None
-    for line in (_read("/proc/cpuinfo") or "").splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
-            "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "loadavg_start": _loadavg()}
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", "-n", type=int, default=1000)
@@ -218,7 +193,7 @@ def main(argv=None) -> int:
         parser.error(f"--only: unknown configuration(s) {', '.join(unknown)}; choose from {', '.join(CONFIGS)}")
 
     started = dt.datetime.now().astimezone()
-    data = {"started": started.isoformat(timespec="seconds"), "env": environment(), "args": vars(args), "runs": []}
+    data = {"started": started.isoformat(timespec="seconds"), "env": machine(), "args": vars(args), "runs": []}
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="executors-", dir=OUT_DIR))
     try:
@@ -234,16 +209,12 @@ def main(argv=None) -> int:
                       file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    data["env"]["loadavg_end"] = _loadavg()
+    data["env"]["loadavg_end"] = loadavg()
     data["summary"] = {k: medians([r for r in data["runs"] if r["config"] == k]) for k in keys}
     data["targets"] = targets(data["summary"], args.replications)
     report(data)
     if not args.no_json:
-        text = json.dumps(data, indent=2, default=str) + "\n"
-        path = OUT_DIR / f"executors-{started:%Y%m%d-%H%M%S}.json"
-        path.write_text(text)
-        (OUT_DIR / "executors-latest.json").write_text(text)
-        print(f"\nJSON: {path.relative_to(ROOT)}")
+        write_json(data, f"executors-{started:%Y%m%d-%H%M%S}", latest="executors-latest")
     return 0  # a benchmark, not a test: targets are reported, never enforced
 
 

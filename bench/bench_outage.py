@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import statistics
 import sys
 import time
@@ -30,8 +29,8 @@ if str(ROOT) not in sys.path:
 from sim.loading import load_scenario  # noqa: E402
 from sim.model import simulate  # noqa: E402
 from sim.runner import run_replication  # noqa: E402
+from benchlib import machine, write_json  # noqa: E402
 
-OUT_DIR = ROOT / "bench" / "out"
 TARGET_RATIO = 1.5
 STAGES = ("model", "replication")
 
@@ -105,9 +104,7 @@ def main() -> None:
         print(f"{verdict}  {r['scenario']} ({r['stage']}): with outage {r['cpu_ratio']:.2f}x the run without "
               f"(target <= {TARGET_RATIO})")
     if not args.no_json:
-        OUT_DIR.mkdir(parents=True, exist_ok=True)
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        (OUT_DIR / f"outage-{stamp}.json").write_text(json.dumps(results, indent=2))
+        write_json({"env": machine(), "results": results}, f"outage-{dt.datetime.now():%Y%m%d-%H%M%S}")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import gc
 import json
 import math
 import os
-import platform
 import random
 import re
 import resource
@@ -53,7 +52,7 @@ from sim.loading import load_scenario  # noqa: E402
 from sim.model import ControlRoom, simulate  # noqa: E402
 from sim.streams import make_streams  # noqa: E402
 
-OUT_DIR = ROOT / "bench" / "out"
+from benchlib import OUT_DIR, loadavg, machine, read, write_json  # noqa: E402
 GIB = 1024 ** 3
 MIB = 1024 ** 2
 
@@ -84,7 +83,7 @@ class LoadMeter:
 
     @staticmethod
     def _stat():
-        text = _read("/proc/stat") or ""
+        text = read("/proc/stat") or ""
         f = [int(x) for x in text.splitlines()[0].split()[1:]] if text.startswith("cpu ") else []
         if len(f) < 8:
             return None
@@ -324,21 +323,13 @@ def engine_comparison(scenario_path: Path, seed: int, replications: int, rounds:
 # the full job (subprocess)
 # --------------------------------------------------------------------------------------
 
-def _read(path: str) -> str | None:
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return None
-
-
 def process_table() -> dict[int, tuple[int, str]]:
     """pid -> (ppid, comm) for every visible process."""
     table = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        stat = _read(f"/proc/{entry}/stat")
+        stat = read(f"/proc/{entry}/stat")
         if not stat:
             continue
         head, _, tail = stat.rpartition(")")
@@ -392,12 +383,12 @@ class TreeSampler(threading.Thread):
         for pid in tree:
             if pid == self.root_pid and self.skip_root:
                 continue
-            r = _kib_field(_read(f"/proc/{pid}/status"), "VmRSS")
+            r = _kib_field(read(f"/proc/{pid}/status"), "VmRSS")
             if not r:
                 continue  # gone, or a zombie
             count += 1
             self.seen.setdefault(pid, table.get(pid, (0, "?")))
-            p = _kib_field(_read(f"/proc/{pid}/smaps_rollup"), "Pss") or r
+            p = _kib_field(read(f"/proc/{pid}/smaps_rollup"), "Pss") or r
             rss += r
             pss += p
             self.peak_rss_one_process = max(self.peak_rss_one_process, r)
@@ -446,7 +437,7 @@ def full_run(scenario: str, replications: int, jobs: int, keep_output: bool) -> 
     time_file = work / "time-v.txt"
     full_cmd = (["/usr/bin/time", "-v", "-o", str(time_file)] if time_v else []) + cmd
     stdout, stderr = open(work / "stdout.txt", "w+"), open(work / "stderr.txt", "w+")
-    load_before, stat0 = _loadavg(), LoadMeter._stat()
+    load_before, stat0 = loadavg(), LoadMeter._stat()
     t0 = time.perf_counter()
     # the meldsim of this tree, not whatever the editable install points at
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))}
@@ -469,7 +460,7 @@ def full_run(scenario: str, replications: int, jobs: int, keep_output: bool) -> 
               "tree_peak_rss_sum_bytes": sampler.peak_rss, "tree_peak_pss_sum_bytes": sampler.peak_pss,
               "peak_rss_one_process_bytes": sampler.peak_rss_one_process, "samples": sampler.samples,
               "max_processes_at_once": sampler.peak_count, "loadavg_before": load_before,
-              "loadavg_after": _loadavg()}
+              "loadavg_after": loadavg()}
     if time_v and time_file.exists():
         result["time_v"] = parse_time_v(time_file.read_text())
     elif rusage is not None:
@@ -638,20 +629,7 @@ def environment() -> dict:
         commit += "-dirty" if dirty else ""
     except (OSError, subprocess.SubprocessError):
         commit = None
-    cpu = None
-    for line in (_read("/proc/cpuinfo") or "").splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {"python": platform.python_version(), "simpy": simpy.__version__, "numpy": np.__version__,
-            "platform": platform.platform(), "cpu": cpu,
-            "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "git_commit": commit, "loadavg_start": _loadavg()}
-
-
-def _loadavg() -> str | None:
-    text = _read("/proc/loadavg")
-    return " ".join(text.split()[:3]) if text else None
+    return {**machine(), "simpy": simpy.__version__, "numpy": np.__version__, "git_commit": commit}
 
 
 def main(argv=None) -> int:
@@ -677,16 +655,11 @@ def main(argv=None) -> int:
         for jobs in (int(j) for j in args.full_jobs.split(",")):
             print(f"full job: {args.full_replications} replications --jobs {jobs} ...", file=sys.stderr)
             data["full"].append(full_run(args.scenario, args.full_replications, jobs, args.keep_output))
-    data["env"]["loadavg_end"] = _loadavg()
+    data["env"]["loadavg_end"] = loadavg()
     data["targets"] = targets(data, args.full_replications)
     report(data)
     if not args.no_json:
-        OUT_DIR.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(data, indent=2, default=str) + "\n"
-        path = OUT_DIR / f"bench-{started:%Y%m%d-%H%M%S}{'-full' if args.full else ''}.json"
-        path.write_text(text)
-        (OUT_DIR / "latest.json").write_text(text)
-        print(f"\nJSON: {path.relative_to(ROOT)}")
+        write_json(data, f"bench-{started:%Y%m%d-%H%M%S}{'-full' if args.full else ''}", latest="latest")
     return 0  # a benchmark, not a test: targets are reported, never enforced
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import yaml
 
 from sim.loading import deep_merge, resolve_file, scenario_from_dict
@@ -120,3 +122,23 @@ def write_yaml(path: Path, scenario_obj: Scenario) -> Path:
     """A scenario object as a YAML file the CLI can load."""
     path.write_text(yaml.safe_dump(scenario_obj.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
     return path
+
+
+def same_table(a: pa.Table, b: pa.Table) -> bool:
+    """``Table.equals``, except that NaN equals NaN: result tables store unobserved KPIs and
+    unlimited capacities as NaN, and Arrow's equality, like IEEE, says NaN != NaN. Nulls must
+    still sit in the same places."""
+    if a.equals(b):
+        return True
+    if a.schema != b.schema or a.num_rows != b.num_rows:
+        return False
+    for name in a.schema.names:
+        x, y = a.column(name), b.column(name)
+        if not x.is_null().equals(y.is_null()):
+            return False
+        if pa.types.is_floating(x.type):
+            if not np.array_equal(x.to_numpy(zero_copy_only=False), y.to_numpy(zero_copy_only=False), equal_nan=True):
+                return False
+        elif not x.equals(y):
+            return False
+    return True

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from helpers import SCENARIOS, scenario_file
+from helpers import SCENARIOS, same_table, scenario_file
 from sim import cli, runner
 
 HOUR = {"start": "2024-12-31T22:50:00", "duration_min": 60, "warmup_min": 5}
@@ -25,25 +23,6 @@ VOLATILE = ("started", "finished", "wall_time_s", "jobs", "executor", "git_commi
 
 def hour(tmp_path, name="today", base="nye_eocs_outage.yaml"):
     return scenario_file(tmp_path / f"{name}.yaml", base=SCENARIOS / base, name=name, horizon=HOUR)
-
-
-def same_table(a: pa.Table, b: pa.Table) -> bool:
-    """``Table.equals``; where that fails only because NaN != NaN (unobserved KPIs, unlimited
-    capacities are stored as NaN), compare floats with NaN equal to NaN, nulls in the same places."""
-    if a.equals(b):
-        return True
-    if a.schema != b.schema or a.num_rows != b.num_rows:
-        return False
-    for name in a.schema.names:
-        x, y = a.column(name), b.column(name)
-        if not x.is_null().equals(y.is_null()):
-            return False
-        if pa.types.is_floating(x.type):
-            if not np.array_equal(x.to_numpy(zero_copy_only=False), y.to_numpy(zero_copy_only=False), equal_nan=True):
-                return False
-        elif not x.equals(y):
-            return False
-    return True
 
 
 def assert_identical(result, reference) -> None:

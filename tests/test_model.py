@@ -386,8 +386,8 @@ def test_horizon_shorter_than_warmup_is_rejected():
 
 # --- the roster: capacity changes take effect at once -----------------------------------------
 def test_pool_capacity_raise_grants_every_waiting_request():
-    """Regression: Pool._do_put returned None, so simpy's _trigger_put stopped after one
-    grant and a roster step-up left the extra centralists idle until later events."""
+    """Regression: the grant loop stopped after one grant, and a roster step-up left the
+    extra centralists idle until later events."""
     env = simpy.Environment()
     pool = Pool(env, 0)
     requests = [pool.request(priority=1) for _ in range(3)]

@@ -6,12 +6,11 @@ import json
 import math
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 import sim.runner
-from helpers import scenario_file
+from helpers import same_table, scenario_file
 from sim import cli, records
 from sim.records import to_arrow
 from sim.kpis import METRICS, metric_of
@@ -43,26 +42,6 @@ def hidden(directory):
 
 def leftovers(directory) -> list[str]:
     return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
-
-
-def same_table(a, b) -> bool:
-    """Table.equals, except that NaN equals NaN: replications.parquet stores unobserved KPIs
-    and timeseries.parquet unlimited capacities as NaN, and Arrow's equality, like IEEE,
-    says NaN != NaN. Nulls must still sit in the same places."""
-    if a.equals(b):
-        return True
-    if a.schema != b.schema or a.num_rows != b.num_rows:
-        return False
-    for name in a.schema.names:
-        x, y = a.column(name), b.column(name)
-        if x.null_count != y.null_count or not x.is_null().equals(y.is_null()):
-            return False
-        if x.type in (pa.float32(), pa.float64()):
-            if not np.array_equal(x.to_numpy(), y.to_numpy(), equal_nan=True):
-                return False
-        elif not x.equals(y):
-            return False
-    return True
 
 
 def tables(run_dir) -> dict:
