@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .metrics import GAP_THRESHOLD_MIN, GROUPED, METRICS, Metric, metric_of  # noqa: F401 (re-exported)
-from .model import LATE, STATUSES, Outcome
+from .model import LATE, Outcome
 from .monitor import integral, peak, step_integral, time_average
 
 
@@ -105,12 +105,16 @@ def compute(outcome: Outcome) -> dict[str, float]:
     room = [m for m in messages if m[3] != "scene" and m[7] not in instant]
     # a late status report waits on purpose (for any channel, at low priority): counted apart
     fresh = [m for m in room if not m[3].endswith(LATE)]
-    delays = np.array([m[5] - m[4] for m in fresh if m[8] == "delivered"], dtype=float)
+    delivered = [m for m in fresh if m[8] == "delivered"]
+    created = np.array([m[4] for m in delivered], dtype=float)
+    delays = np.array([m[5] for m in delivered], dtype=float) - created
     kpi["radio_message_delay_mean_min"] = _mean(delays)
     kpi["radio_message_delay_p90_min"] = _p90(delays)
     kpi["undelivered_messages"] = float(sum(m[8] == "undelivered" for m in room))
+    kpi["spoken_statuses"] = float(sum(m[3] != "voice" for m in room))
+    kpi["late_status_reports"] = float(len(room) - len(fresh))
     kpi["incidents_open_at_end"] = float(sum(i.state == "open" for i in inc))
-    kpi.update(outage_kpis(outcome, fresh, room, messages, inc))
+    kpi.update(outage_kpis(outcome, created, delays, messages, inc))
     return kpi
 
 
@@ -181,24 +185,24 @@ def unreachable_intervals(outcome: Outcome) -> list[tuple[int, float, float]]:
     return found
 
 
-def outage_kpis(outcome: Outcome, fresh: list, room: list, messages: list, incidents: list) -> dict[str, float]:
+def outage_kpis(outcome: Outcome, created: np.ndarray, delays: np.ndarray, messages: list,
+                incidents: list) -> dict[str, float]:
+    """``created`` and ``delays``: of the fresh room messages that were delivered."""
     scenario = outcome.scenario
     warmup, end = scenario.horizon.warmup_min, scenario.horizon.duration_min
     kpi: dict[str, float] = {}
-    delays = _response_delays(outcome.timeline)
-    kpi["outage_to_detection_min"] = _mean(np.array(delays["detected"]))
-    kpi["outage_to_decision_min"] = _mean(np.array(delays["decided"]))
-    kpi["outage_to_first_fallback_min"] = _mean(np.array(delays["activated"]))
+    response = _response_delays(outcome.timeline)
+    kpi["outage_to_detection_min"] = _mean(np.array(response["detected"]))
+    kpi["outage_to_decision_min"] = _mean(np.array(response["decided"]))
+    kpi["outage_to_first_fallback_min"] = _mean(np.array(response["activated"]))
 
     windows = outage_windows(outcome)
-    in_outage = np.array([m[5] - m[4] for m in fresh if m[8] == "delivered"
-                          and any(a <= m[4] < b for a, b in windows)], dtype=float)
+    inside = np.zeros(created.size, dtype=bool)
+    for a, b in windows:
+        inside |= (created >= a) & (created < b)
+    in_outage = delays[inside]
     kpi["message_delay_in_outage_mean_min"] = _mean(in_outage) if windows else np.nan
     kpi["message_delay_in_outage_p90_min"] = _p90(in_outage) if windows else np.nan
-    instant = _instant(scenario)  # once, not once per message
-    kpi["spoken_statuses"] = float(sum(m[3].removesuffix(LATE) in STATUSES and m[7] not in instant
-                                       for m in room))
-    kpi["late_status_reports"] = float(sum(m[3].endswith(LATE) for m in room))
     kpi["undelivered_scene_messages"] = float(sum(m[3] == "scene" and m[8] == "undelivered" for m in messages))
 
     gaps = [(i, max(a, warmup), b) for i, a, b in unreachable_intervals(outcome) if b > warmup]
