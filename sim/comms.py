@@ -178,8 +178,11 @@ class Comms:
 
     def choose(self, purpose: str, region: str, at_staffed_station: bool = False) -> ChannelState | None:
         """The first channel (in declared order) with a free slot, else the first that reaches."""
-        usable = self.candidates(purpose, region, at_staffed_station)
+        usable = self._candidates.get((purpose, region, at_staffed_station))
+        if usable is None:
+            usable = self.candidates(purpose, region, at_staffed_station)
         for state in usable:
-            if state.has_room():
+            pool = state.pool  # has_room(), inlined: every message and status asks, often twice
+            if len(pool.users) < pool._capacity:
                 return state
         return usable[0] if usable else None

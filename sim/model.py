@@ -19,10 +19,11 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import simpy
+from simpy.events import PENDING
 
 from .arrivals import Incident, generate_incidents
 from .comms import ChannelState, Comms
-from .monitor import Level, Pool
+from .monitor import Level, Pool, WatchedLevel
 from .procedure import Outages, Procedure, Timeline
 from .scenario import Scenario
 from .streams import make_streams
@@ -66,8 +67,39 @@ class Outcome:
 
 
 class Environment(simpy.Environment):
-    """simpy's Environment without the event of a process that ended well and that nothing
-    waits for: one event in five on a night, and processing it did nothing."""
+    """simpy's Environment, with processes that start at once and without the event of a
+    process that ended well and that nothing waits for (one event in five on a night, and
+    processing it did nothing)."""
+
+    def __init__(self, initial_time: float = 0):
+        super().__init__(initial_time)
+        self._started = simpy.Event(self)  # processed, never scheduled: what a process starts from
+        self._started._ok, self._started._value, self._started.callbacks = True, None, None
+
+    def start(self, generator) -> simpy.Process:
+        """A process whose first step runs now, inside the caller's, up to its first yield.
+
+        simpy's ``process()`` starts a generator from an Initialize event later in the same
+        instant: an event per call, alarm, unit and message, a third of a night's events.
+        Same instant, same order among the started processes; what changes is only that a
+        process started by another runs before that other one goes on.
+        """
+        process = simpy.Process.__new__(simpy.Process)
+        process.env, process.callbacks, process._generator, process._target = self, [], generator, None
+        caller = self._active_proc
+        process._resume(self._started)
+        self._active_proc = caller
+        return process
+
+    def timeout(self, delay: float, value=None) -> simpy.Timeout:
+        """simpy's Timeout, built here: ``env.timeout`` makes a bound class, a Timeout
+        frame and a schedule frame for every wait, and most events are timeouts."""
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        timeout = simpy.Timeout.__new__(simpy.Timeout)
+        timeout.env, timeout.callbacks, timeout._value, timeout._delay, timeout._ok = self, [], value, delay, True
+        heapq.heappush(self._queue, (self._now + delay, simpy.core.NORMAL, next(self._eid), timeout))
+        return timeout
 
     def schedule(self, event, priority=simpy.core.NORMAL, delay=0) -> None:
         if event.__class__ is simpy.Process and event._ok and not event.callbacks:
@@ -112,7 +144,7 @@ class ControlRoom:
         self.procedure = Procedure(env, scenario, self.comms, self.timeline, self, streams) if scenario.procedure else None
         if self.dynamic:
             Outages(env, scenario, self.comms, self.timeline, self.procedure, streams)
-        self.calls_waiting = Level(env)
+        self.calls_waiting = WatchedLevel(env)
         self.messages_waiting = Level(env)
         self.units_busy = Level(env)
         self.call_rank, self.radio_rank = PRIORITY_OFFSETS[room.priority_rule]
@@ -132,6 +164,7 @@ class ControlRoom:
         self.calls: list[list] = []
         self.messages: list[list] = []
         self.dispatches: list[list] = []
+        self.late_reports: dict[int, list] = {}  # unit -> its late status report, until delivered
         self._build_units(scenario, streams)
 
     # --- units and who goes first ------------------------------------------------------
@@ -164,8 +197,8 @@ class ControlRoom:
     # --- the run -----------------------------------------------------------------------
     def run(self, incidents: list[Incident]) -> Outcome:
         env = self.env
-        env.process(self.roster())
-        env.process(self.incoming(incidents))
+        env.start(self.roster())
+        env.start(self.incoming(incidents))
         env.run(until=self.scenario.horizon.duration_min)
         levels = {
             "calls_waiting": self.calls_waiting,
@@ -210,7 +243,7 @@ class ControlRoom:
             if minute > env.now:
                 yield env.timeout(minute - env.now)
             inc = incidents[i]
-            env.process(self.call(inc, k, 1, inc.call_patience_min[k]))
+            env.start(self.call(inc, k, 1, inc.call_patience_min[k]))
 
     # --- 112 calls ---------------------------------------------------------------------
     def call(self, inc: Incident, caller: int, attempt: int, patience: float):
@@ -228,7 +261,7 @@ class ControlRoom:
             req.cancel()
             row[6], row[8] = env.now, "abandoned"
             if self.redial_rng.random() < self.scenario.room.redial_probability:
-                env.process(self.redial(inc, caller, attempt + 1))
+                env.start(self.redial(inc, caller, attempt + 1))
             else:
                 self._call_done(inc)
             return
@@ -293,7 +326,7 @@ class ControlRoom:
             self.dispatches.append(row)
             by_station.setdefault(self.unit_station[unit], []).append(row)
         for s, rows in by_station.items():
-            self.env.process(self.alarm(inc, s, rows))
+            self.env.start(self.alarm(inc, s, rows))
 
     def alarm(self, inc: Incident, s: int, rows: list[list]):
         station = self.stations[s]
@@ -307,7 +340,7 @@ class ControlRoom:
         for row in rows:
             row[4], row[5] = now, channel
         for row in rows[1:]:
-            self.env.process(self.respond(inc, row, extra))
+            self.env.start(self.respond(inc, row, extra))
         yield from self.respond(inc, rows[0], extra)  # the first unit goes on in this process
 
     def unit_free(self, unit: int) -> None:
@@ -338,9 +371,9 @@ class ControlRoom:
         if inc.t_on_scene is None:
             inc.t_on_scene, inc.commander = env.now, unit
             for fraction, base in zip(inc.message_fractions, inc.message_durations_min):
-                env.process(self.message(inc, unit, "voice", fraction * inc.on_scene_min, base))
+                env.start(self.message(inc, unit, "voice", fraction * inc.on_scene_min, base))
             for fraction, base in zip(inc.scene_fractions, inc.scene_durations_min):
-                env.process(self.message(inc, unit, "scene", fraction * inc.on_scene_min, base, purpose="scene"))
+                env.start(self.message(inc, unit, "scene", fraction * inc.on_scene_min, base, purpose="scene"))
         yield env.timeout(inc.on_scene_min)
         row[8] = env.now
         self.status(inc, unit, 2, inc.region)
@@ -360,7 +393,7 @@ class ControlRoom:
             self.messages.append([len(self.messages), inc.id, unit, STATUSES[which], now, now, now,
                                   channel.name, "delivered", 1])
         else:
-            self.env.process(self.message(inc, unit, STATUSES[which], 0.0, self.spoken_status()))
+            self.env.start(self.message(inc, unit, STATUSES[which], 0.0, self.spoken_status()))
 
     def message(self, inc: Incident, unit: int, kind: str, delay: float, base_min: float, purpose: str = "voice"):
         """Traffic between the room (or, on the scene, another unit) and a unit."""
@@ -384,15 +417,28 @@ class ControlRoom:
             row[6], row[7], row[8] = env.now, channel, "delivered"
 
     def late_report(self, inc: Incident, unit: int, kind: str):
+        """A unit reports where it stands once something reaches it: its latest status, once.
+
+        A status that went undelivered while the unit's previous late report still waits
+        replaces that report's content: back in contact, a crew says "beschikbaar", not the
+        three statuses it went through.
+        """
         env = self.env
+        waiting = self.late_reports.get(unit)
+        if waiting is not None and waiting[5] != waiting[5]:
+            waiting[1], waiting[3] = inc.id, kind
+            return
         row = [len(self.messages), inc.id, unit, kind, env.now, NAN, NAN, "", "open", 0]
         self.messages.append(row)
         self.messages_waiting.add(1)
+        self.late_reports[unit] = row
         # after fresh traffic: a late report is news for the room's picture, not an emergency
         tx = Transmission("voice", inc.region, False, LATE_PRIORITY, self.radio_rank + LATE_PRIORITY,
                           self.spoken_status(), row)
         channel = yield from self.transmit(tx, None)
         row[6], row[7], row[8], row[9] = env.now, channel, "delivered", tx.attempts
+        if self.late_reports.get(unit) is row:
+            del self.late_reports[unit]
 
     def transmit(self, tx: Transmission, deadline: float | None):
         """Get ``tx`` through on a channel that reaches its unit; the channel's name, or None.
@@ -404,15 +450,17 @@ class ControlRoom:
         and looks again. A conversation whose channel drops follows the interrupted policy.
         """
         env, comms = self.env, self.comms
-        tx.process, tx.deadline = env.active_process, deadline
+        tx.process, tx.deadline = env._active_proc, deadline
         while True:
-            if deadline is not None and env.now >= deadline:
+            if deadline is not None and env._now >= deadline:
                 self._release(tx)
                 return None
             try:
-                channel = comms.choose(tx.purpose, tx.region, tx.staffed)
-                if tx.pinned is not None:
-                    channel = tx.pinned if tx.pinned.reaches(tx.region, tx.staffed) else None
+                pinned = tx.pinned
+                if pinned is None:
+                    channel = comms.choose(tx.purpose, tx.region, tx.staffed)
+                else:
+                    channel = pinned if pinned.reaches(tx.region, tx.staffed) else None
                 if channel is None:
                     comms.note_failure()
                     if tx.purpose == "voice" and not tx.attempts and not comms.detected:
@@ -420,27 +468,27 @@ class ControlRoom:
                     else:
                         yield self._patient(tx, comms.next_change())
                     continue
-                if not channel.spec.waiting_room and not channel.has_room():
+                spec = channel.spec
+                if not spec.waiting_room and not channel.has_room():
                     tx.attempts += 1
                     comms.note_failure()
                     yield self._patient(tx, env.timeout(self.retry()))
                     continue
-                tx.channel, tx.slot = channel, channel.pool.request(tx.priority)
+                slot = channel.pool.request(tx.priority)
+                tx.channel, tx.slot = channel, slot
                 channel.transmissions[tx] = None  # queued or holding: a change of channels reviews it
-                if not tx.slot.triggered:
-                    if (yield self._patient(tx, tx.slot)) is GAVE_UP:
+                if slot._value is PENDING and (yield self._patient(tx, slot)) is GAVE_UP:
+                    continue
+                if spec.needs_centralist:
+                    tx.person = person = self.centralists.request(tx.room_priority)
+                    if person._value is PENDING and (yield self._patient(tx, person)) is GAVE_UP:
                         continue
-                if channel.spec.needs_centralist:
-                    tx.person = self.centralists.request(tx.room_priority)
-                    if not tx.person.triggered:
-                        if (yield self._patient(tx, tx.person)) is GAVE_UP:
-                            continue
-                tx.talking, tx.started = True, env.now
+                tx.talking, tx.started = True, env._now
                 row = tx.row
                 if row is not None:
                     if row[5] != row[5]:
                         self.messages_waiting.add(-1)
-                    row[5] = env.now
+                    row[5] = env._now
                 yield env.timeout((1 - tx.progress) * tx.base_min * tx.channel.spec.time_factor)
                 channel = tx.channel  # a move to a fallback may have changed it
                 self._release(tx)
@@ -449,14 +497,14 @@ class ControlRoom:
                 if success < 1 and self.fail_rng.random() >= success:
                     tx.progress = 0.0
                     comms.note_failure()
-                    if deadline is None or deadline > env.now:  # else it gives up when it looks again
+                    if deadline is None or deadline > env._now:  # else it gives up when it looks again
                         yield self._patient(tx, env.timeout(self.retry()))
                     continue
                 return channel.name
             except simpy.Interrupt as interrupt:
                 if tx.talking:
                     lost = tx.channel
-                    done = (env.now - tx.started) / (tx.base_min * lost.spec.time_factor) if tx.base_min else 1
+                    done = (env._now - tx.started) / (tx.base_min * lost.spec.time_factor) if tx.base_min else 1
                     tx.progress = 0.0 if self.policy == "restart" else min(1.0, tx.progress + done)
                 if interrupt.cause == CHANNEL_LOST and self.policy == "resume":
                     tx.pinned = tx.channel
@@ -465,10 +513,9 @@ class ControlRoom:
     def failed_attempt(self, tx: Transmission):
         """Before the room has recognised the outage, a centralist tries the dead channel once."""
         tx.attempts = 1
-        tx.person = self.centralists.request(priority=tx.room_priority)
-        if not tx.person.triggered:
-            if (yield self._patient(tx, tx.person)) is GAVE_UP:
-                return
+        tx.person = person = self.centralists.request(priority=tx.room_priority)
+        if person._value is PENDING and (yield self._patient(tx, person)) is GAVE_UP:
+            return
         if self.comms.choose(tx.purpose, tx.region, tx.staffed) is None:  # still dead when it came to it
             yield self.env.timeout(self.failed_attempt_time())
         self._release(tx)
@@ -481,19 +528,14 @@ class ControlRoom:
 
     def _release(self, tx: Transmission) -> None:
         """Let go of the centralist and the slot, held or still asked for."""
-        person, slot = tx.person, tx.slot
-        if person is not None:
-            if person.triggered:
-                self.centralists.release(person)
-            else:
-                person.cancel()
-        if slot is not None:
-            if slot.triggered:
-                tx.channel.pool.release(slot)
-            else:
-                slot.cancel()
-            tx.channel.transmissions.pop(tx, None)
-        tx.person = tx.slot = None
+        if tx.person is not None:
+            self.centralists.withdraw(tx.person)
+            tx.person = None
+        if tx.slot is not None:
+            channel = tx.channel
+            channel.pool.withdraw(tx.slot)
+            channel.transmissions.pop(tx, None)
+            tx.slot = None
         tx.talking = False
 
     def review(self) -> None:

@@ -13,6 +13,7 @@ import operator
 
 import numpy as np
 import simpy
+from simpy.events import PENDING
 from simpy.resources.resource import PriorityRequest
 
 
@@ -36,6 +37,33 @@ class Level:
         self.value = value = self.value + delta
         self.times.append(self.env._now)
         self.values.append(value)
+
+
+class WatchedLevel(Level):
+    """A Level that wakes whoever waits for it to rise above a threshold (the backlog escalation)."""
+
+    __slots__ = ("watches",)
+
+    def __init__(self, env: simpy.Environment, value: float = 0):
+        super().__init__(env, value)
+        self.watches: list[tuple[float, simpy.Event]] = []
+
+    def add(self, delta: float) -> None:
+        Level.add(self, delta)
+        if self.watches and delta > 0:
+            value = self.value
+            for watch in [w for w in self.watches if value > w[0]]:
+                self.watches.remove(watch)
+                watch[1].succeed()
+
+    def above(self, threshold: float) -> simpy.Event:
+        """An event that succeeds once the value is above ``threshold`` (at once if it is)."""
+        event = simpy.Event(self.env)
+        if self.value > threshold:
+            event.succeed()
+        else:
+            self.watches.append((threshold, event))
+        return event
 
 
 class _SortedQueue(list):
@@ -71,24 +99,24 @@ class Pool(simpy.PriorityResource):
     def request(self, priority: int = 0) -> PriorityRequest:
         """A slot: granted on the spot, with no event, when one is free, else queued.
 
-        The same PriorityRequest simpy builds, without its Put machinery (a trigger loop
-        that can only fail for a request that has to queue, and an event for one that is
-        granted at once, which nothing waits for). That machinery was about a sixth of an
-        outage night's time in the profile.
+        A PriorityRequest with what this resource uses of it (its process and, in the
+        queue, its sort key), without simpy's Put machinery (a trigger loop that can only
+        fail for a request that has to queue, and an event for one that is granted at
+        once, which nothing waits for). That machinery was about a sixth of an outage
+        night's time in the profile.
         """
         env = self._env
         request = PriorityRequest.__new__(PriorityRequest)
         request.env, request.resource, request.proc = env, self, env._active_proc
-        request.priority, request.preempt, request.time = priority, True, env._now
-        request.key = (priority, env._now, False)
-        if self.put_queue or len(self.users) >= self._capacity:
-            request.callbacks = []  # pending until a release or a capacity rise grants it
+        users = self.users
+        if self.put_queue or len(users) >= self._capacity:
+            # pending until a release or a capacity rise grants it
+            request.key, request.callbacks = (priority, env._now, False), []
             self.put_queue.append(request)
         else:
             request._ok, request._value, request.callbacks = True, None, None
-            request.usage_since = env._now
-            self.users.append(request)
-            self.busy.set(len(self.users))
+            users.append(request)
+            self.busy.set(len(users))
         return request
 
     def set_capacity(self, capacity: float | None) -> None:
@@ -96,7 +124,7 @@ class Pool(simpy.PriorityResource):
         self.limit.set(self._capacity)
         self._trigger_put()
 
-    def _trigger_put(self, _event=None) -> None:
+    def _trigger_put(self, _event=None, at_once: bool = False) -> None:
         """Grant waiting requests in priority order while there is room."""
         queue, users = self.put_queue, self.users
         if not queue or len(users) >= self._capacity:
@@ -104,9 +132,34 @@ class Pool(simpy.PriorityResource):
         while queue and len(users) < self._capacity:
             request = queue.pop(0)
             users.append(request)
-            request.usage_since = self._env._now
-            request.succeed()
+            process = request.proc
+            if at_once and process is not None and request.callbacks == [process._resume]:
+                self._go_on(request, process)
+            else:
+                request.succeed()
         self.busy.set(len(users))
+
+    def _go_on(self, request, process: simpy.Process) -> None:
+        """Resume the process waiting for ``request`` now, inside the releasing one.
+
+        simpy would schedule the grant as an event that resumes the waiter later in the
+        same instant: an event for every queued caller and message, most of an outage
+        night's extra events. The waiter goes on up to its next yield (usually its
+        conversation's timeout), then the releaser goes on; a waiter never changes the
+        channels, so the releaser finds them as it left them.
+        """
+        env = self._env
+        request._ok, request._value, request.callbacks = True, None, None
+        caller = env._active_proc
+        process._resume(request)
+        env._active_proc = caller
+
+    def withdraw(self, request) -> None:
+        """Let go of ``request``: free its slot if it was granted, else leave the queue."""
+        if request._value is PENDING:
+            self.put_queue.remove(request)
+        else:
+            self.release(request)
 
     def release(self, request) -> None:
         """Free the slot and hand it to the first waiting request at once.
@@ -114,14 +167,17 @@ class Pool(simpy.PriorityResource):
         simpy grants waiting requests only when a Release event is processed later in the
         same instant, so a request made in between can take the slot ahead of the queue,
         and every release costs an event. Handing it over here keeps the queue's priority
-        order and saves the event. Nothing waits for a release, so none is returned.
+        order and saves the event; the waiter goes on at once (:meth:`_go_on`). Nothing
+        waits for a release, so none is returned.
         """
+        users = self.users
         try:
-            self.users.remove(request)
+            users.remove(request)
         except ValueError:
             return
-        self.busy.set(len(self.users))
-        self._trigger_put()
+        self.busy.set(len(users))
+        if self.put_queue:
+            self._trigger_put(at_once=True)
 
 
 def integral(level: Level, grid) -> "np.ndarray":

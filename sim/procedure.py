@@ -119,6 +119,7 @@ class Procedure:
         self.activated: list[str] = []
         self.revert_process = None
         self.escalated: set[int] = set()
+        self.watching: dict[int, int] = {}  # backlog escalation -> generation of its watcher
 
     # --- called by the outages ---
     def outage_started(self, effect: Effect) -> None:
@@ -134,7 +135,7 @@ class Procedure:
                 continue
             if esc.when_outage_longer_than_min is not None and (esc.targets is None or effect.target in esc.targets):
                 self._run(self.after_long_outage(i, effect, esc.when_outage_longer_than_min))
-            if esc.when_calls_waiting_above is not None:
+            if esc.when_calls_waiting_above is not None and self.watching.get(i) != self.generation:
                 self._run(self.watch_backlog(i, esc.when_calls_waiting_above))
 
     def all_recovered(self) -> None:
@@ -202,13 +203,20 @@ class Procedure:
             yield from self.escalate(i)
 
     def watch_backlog(self, i: int, threshold: int):
+        """Escalate the moment more than ``threshold`` calls wait while something is down.
+
+        Woken by the backlog itself, not by polling: a 48-hour outage polled once a minute
+        was most of its run's events. A backlog that rises between recovery and stand-down
+        ends the watch; the next outage of the response starts a new one.
+        """
         generation = self.generation
-        while self._current(generation) and i not in self.escalated:
-            if self.room.calls_waiting.value > threshold:
-                self.escalated.add(i)
-                yield from self.escalate(i)
-                return
-            yield self.env.timeout(1.0)
+        self.watching[i] = generation
+        yield self.room.calls_waiting.above(threshold)
+        if self.watching.get(i) == generation:
+            del self.watching[i]
+        if self._current(generation) and i not in self.escalated:
+            self.escalated.add(i)
+            yield from self.escalate(i)
 
     def escalate(self, i: int):
         esc = self.spec.escalations[i]

@@ -1,8 +1,10 @@
 """The engine pieces the model leans on for speed, tested like simpy tests its own resources.
 
-Pool grants on the spot and hands a released slot to its queue; the patience clock ends
-waits at their deadlines with one timer; the Environment drops the end event of a process
-nothing waits for. Each must behave exactly as the slower simpy construct it replaced.
+Pool grants on the spot and hands a released slot to its queue, whose first waiter goes on
+at once; the patience clock ends waits at their deadlines with one timer; the Environment
+starts processes at once, builds timeouts itself and drops the end event of a process
+nothing waits for. Each must behave as the slower simpy construct it replaced, up to the
+order of things within one instant where a test says so.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from sim.model import GAVE_UP, Environment, PatienceClock
-from sim.monitor import Pool
+from sim.monitor import Pool, WatchedLevel
 
 
 def test_a_free_slot_is_granted_on_the_spot_without_an_event():
@@ -130,3 +132,118 @@ def test_environment_still_crashes_on_a_failed_process_and_wakes_its_waiters():
     env.process(broken())
     with pytest.raises(ValueError, match="boom"):
         env.run()
+
+
+def test_a_started_process_runs_to_its_first_yield_inside_its_starter():
+    env = Environment()
+    seen = []
+
+    def child():
+        seen.append(("child began", env.now, env.active_process))
+        yield env.timeout(2)
+        seen.append(("child ended", env.now))
+
+    def parent():
+        yield env.timeout(1)
+        started = env.start(child())
+        seen.append(("parent goes on", env.now, env.active_process))
+        yield started
+        seen.append(("parent joined", env.now))
+        return started
+
+    me = env.process(parent())
+    env.run()
+    started = me.value
+    assert seen == [("child began", 1, started), ("parent goes on", 1, me),
+                    ("child ended", 3), ("parent joined", 3)]
+    assert started is not me and not env._queue
+
+
+def test_started_processes_begin_in_the_order_they_were_started_without_an_event():
+    env = Environment()
+    order = []
+
+    def child(k):
+        order.append(k)
+        yield env.timeout(0)
+
+    before = next(env._eid)
+    for k in range(3):
+        env.start(child(k))
+    assert order == [0, 1, 2]
+    assert next(env._eid) == before + 4  # the three zero timeouts only (and this call)
+
+
+def test_timeout_is_simpys_timeout():
+    env = Environment()
+    got = []
+
+    def wait():
+        got.append((yield env.timeout(2.5, value="v")))
+        got.append(env.now)
+
+    env.process(wait())
+    env.run()
+    assert got == ["v", 2.5]
+    with pytest.raises(ValueError, match="negative delay"):
+        env.timeout(-1)
+
+
+def test_a_released_slot_lets_its_waiter_go_on_before_the_releaser_does():
+    env = Environment()
+    pool = Pool(env, 1)
+    log = []
+
+    def holder():
+        request = pool.request()
+        yield env.timeout(1)
+        pool.release(request)
+        log.append(("holder released", env.now))
+
+    def waiter():
+        yield env.timeout(0.5)
+        request = pool.request()
+        yield request
+        log.append(("waiter served", env.now))
+        yield env.timeout(1)
+        pool.release(request)
+
+    env.process(holder())
+    env.process(waiter())
+    env.run()
+    assert log == [("waiter served", 1), ("holder released", 1)]
+    assert pool.busy.value == 0 and list(zip(pool.busy.times, pool.busy.values)) == [
+        (0, 0), (0, 1), (1, 0), (1, 1), (2, 0)]
+
+
+def test_withdraw_releases_a_granted_request_and_dequeues_a_waiting_one():
+    env = Environment()
+    pool = Pool(env, 1)
+    held, queued = pool.request(), pool.request()
+    pool.withdraw(queued)
+    assert not pool.put_queue and pool.users == [held]
+    pool.withdraw(held)
+    assert not pool.users and pool.busy.value == 0
+
+
+def test_watched_level_wakes_its_watchers_when_it_rises_above_their_thresholds():
+    env = Environment()
+    level = WatchedLevel(env)
+    woke = []
+
+    def watch(threshold):
+        yield level.above(threshold)
+        woke.append((threshold, env.now, level.value))
+
+    def change():
+        for delta in (1, 1, -1, 1, 1):
+            yield env.timeout(1)
+            level.add(delta)
+
+    for threshold in (1, 2, 0):
+        env.process(watch(threshold))
+    env.process(change())
+    env.run()
+    assert woke == [(0, 1, 1), (1, 2, 2), (2, 5, 3)]
+    level.add(-3)
+    assert level.above(-1).triggered  # already above: at once

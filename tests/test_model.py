@@ -188,11 +188,11 @@ def check_conservation(outcome) -> Counter:
             assert not nan(free) and free <= taken + EPS
 
     # messages: one terminal state each; one status message per status a unit reached; an
-    # undelivered status is reported late exactly once
+    # undelivered status is reported late, by a report of its unit still waiting then
     patience = sc.room.message_patience_min
     instant = {name for name, ch in sc.channels.items() if ch.purpose == "status"}
-    statuses, late = Counter(), Counter()
-    undelivered_statuses = Counter()
+    statuses = Counter()
+    late_reports, undelivered_statuses = defaultdict(list), defaultdict(list)  # per unit, in row order
     for row in outcome.messages:
         state, kind = row[M["state"]], row[M["kind"]]
         assert state in MESSAGE_STATES
@@ -202,7 +202,7 @@ def check_conservation(outcome) -> Counter:
         if kind in STATUSES:
             statuses[key] += 1
         elif kind.endswith(LATE):
-            late[key] += 1
+            late_reports[row[M["unit"]]].append(row)
         if row[M["channel"]] in instant:  # a button press
             assert kind in STATUSES and state == "delivered"
             assert t_created == t_start == t_end
@@ -216,7 +216,7 @@ def check_conservation(outcome) -> Counter:
             assert not kind.endswith(LATE), "a late report has no deadline"
             assert t_end == pytest.approx(t_created + patience, abs=1e-7)
             if kind in STATUSES:
-                undelivered_statuses[key] += 1
+                undelivered_statuses[row[M["unit"]]].append(row)
         else:
             assert nan(t_end)
     reached = Counter()
@@ -224,7 +224,18 @@ def check_conservation(outcome) -> Counter:
         reached[row[D["incident"]], row[D["unit"]]] += sum(
             not nan(row[D[k]]) for k in ("t_departed", "t_on_scene", "t_clear"))
     assert statuses == +reached
-    assert late == undelivered_statuses
+    assert set(late_reports) == set(undelivered_statuses)
+    for unit, reports in late_reports.items():
+        covered = defaultdict(list)  # late report -> the undelivered statuses it carries
+        for status in sorted(undelivered_statuses[unit], key=lambda r: r[M["t_end"]]):
+            gave_up = status[M["t_end"]]
+            report = [r for r in reports if r[M["t_created"]] <= gave_up][-1]  # the newest by then
+            assert nan(report[M["t_start"]]) or report[M["t_start"]] >= gave_up - EPS, "it was still waiting"
+            covered[report[M["message"]]].append(status)
+        for report in reports:
+            last = covered[report[M["message"]]][-1]  # every report carries at least one status
+            assert report[M["kind"]] == last[M["kind"]] + LATE, "the latest status is the one reported"
+            assert report[M["incident"]] == last[M["incident"]]
 
     # the monitored levels agree with the rows at the end and never go negative
     levels = outcome.levels
