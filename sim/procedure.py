@@ -2,8 +2,9 @@
 
 An outage process switches an :class:`~sim.comms.Effect` on and off; the procedure runs
 detection → CaCo decision → fallback steps in order, escalates, and stands the fallbacks
-down after recovery. Zero delays do not yield, so an instant fallback comes up in the same
-instant as the outage (the equivalence test relies on that).
+down after recovery. Zero delays do not yield and each step starts at once
+(``Environment.start``), so an instant fallback comes up in the same instant as the outage,
+before anything else happens in it (the equivalence test relies on that).
 """
 
 from __future__ import annotations
@@ -129,27 +130,19 @@ class Procedure:
         self.revert_process = None
         if not self.responding:
             self.responding = True
-            self._run(self.respond(self.generation))
+            self.env.start(self.respond(self.generation))
         for i, esc in enumerate(self.spec.escalations):
             if i in self.escalated:
                 continue
             if esc.when_outage_longer_than_min is not None and (esc.targets is None or effect.target in esc.targets):
-                self._run(self.after_long_outage(i, effect, esc.when_outage_longer_than_min))
+                self.env.start(self.after_long_outage(i, effect, esc.when_outage_longer_than_min))
             if esc.when_calls_waiting_above is not None and self.watching.get(i) != self.generation:
-                self._run(self.watch_backlog(i, esc.when_calls_waiting_above))
+                self.env.start(self.watch_backlog(i, esc.when_calls_waiting_above))
 
     def all_recovered(self) -> None:
         self.under_outage = False
         if self.responding:
             self.revert_process = self.env.process(self.stand_down())
-
-    def _run(self, generator) -> None:
-        """Run the zero-delay prefix of a step now; the rest as a process."""
-        try:
-            first = next(generator)
-        except StopIteration:
-            return
-        self.env.process(_resume(first, generator))
 
     def _current(self, generation: int) -> bool:
         """Whether a response should go on: still its own, and something is still down."""
@@ -241,15 +234,3 @@ class Procedure:
         self.activated = []
         self.responding = False
         self.escalated = set()
-
-
-def _resume(first, generator):
-    """Continue a generator inside a process after its first yielded event."""
-    value = yield first
-    while True:
-        try:
-            event = generator.send(value)
-        except StopIteration:
-            return
-        value = yield event
-
