@@ -131,18 +131,24 @@ def test_trace_scenario_file_round_trip(tmp_path):
     assert load_scenario(write_yaml(tmp_path / "s.yaml", sc)) == sc
 
 
-def test_backlog_escalation_calls_in_centralists_the_moment_the_backlog_passes_its_threshold(tmp_path):
-    """Three centralists on duty (23:00-07:00), six OMS calls 0.2 min apart from minute 110, each
-    taking 10 min: the fourth, fifth and sixth wait, and the sixth makes three waiting > 2."""
+def backlog(tmp_path, first_call_min: float):
+    """Six OMS calls 0.2 min apart from ``first_call_min``, 10 min each, three centralists on
+    duty (23:00-07:00), an eOCS outage at minutes 100-160, and 2 more centralists called in
+    (5 min) once more than 2 calls wait."""
     trace = tmp_path / "calls.csv"
-    trace.write_text("time,region,type\n" + "".join(f"{110 + 0.2 * k:g},IJsselland,oms\n" for k in range(6)))
+    trace.write_text("time,region,type\n" + "".join(f"{first_call_min + 0.2 * k:g},IJsselland,oms\n"
+                                                    for k in range(6)))
     escalation = {"when_calls_waiting_above": 2, "action": "call_in_centralists", "centralists": 2,
                   "call_in_min": 5}
-    sc = scenario(load={"trace_file": str(trace)},
-                  room={"intake_min": 10, "dispatch_min": 0, "caller_patience_min": 100},
-                  outages=[{"target": "eocs", "start_min": 100, "duration_min": 60}],
-                  procedure=procedure(steps=[], escalations=[escalation]))
-    out = simulate(sc, 1, 0)
+    return scenario(load={"trace_file": str(trace)},
+                    room={"intake_min": 10, "dispatch_min": 0, "caller_patience_min": 100},
+                    outages=[{"target": "eocs", "start_min": 100, "duration_min": 60}],
+                    procedure=procedure(steps=[], escalations=[escalation]))
+
+
+def test_backlog_escalation_calls_in_centralists_the_moment_the_backlog_passes_its_threshold(tmp_path):
+    """The fourth, fifth and sixth call wait; the sixth makes three waiting > 2."""
+    out = simulate(backlog(tmp_path, 110), 1, 0)
     assert [(round(t, 6), e) for t, e, *_ in out.timeline] == [
         (100, "outage_start"), (105, "detected"), (108, "decided"),
         (111, "call_in_requested"), (116, "centralists_arrived"), (160, "outage_end")]
@@ -153,12 +159,5 @@ def test_backlog_escalation_calls_in_centralists_the_moment_the_backlog_passes_i
 
 
 def test_a_backlog_outside_every_outage_escalates_nothing(tmp_path):
-    trace = tmp_path / "calls.csv"
-    trace.write_text("time,region,type\n" + "".join(f"{200 + 0.2 * k:g},IJsselland,oms\n" for k in range(6)))
-    escalation = {"when_calls_waiting_above": 2, "action": "call_in_centralists", "centralists": 2,
-                  "call_in_min": 5}
-    sc = scenario(load={"trace_file": str(trace)},
-                  room={"intake_min": 10, "dispatch_min": 0, "caller_patience_min": 100},
-                  outages=[{"target": "eocs", "start_min": 100, "duration_min": 60}],
-                  procedure=procedure(steps=[], escalations=[escalation]))
-    assert [e for _, e, *_ in simulate(sc, 1, 0).timeline] == ["outage_start", "detected", "decided", "outage_end"]
+    events = [e for _, e, *_ in simulate(backlog(tmp_path, 200), 1, 0).timeline]
+    assert events == ["outage_start", "detected", "decided", "outage_end"]
