@@ -23,7 +23,7 @@ from simpy.events import PENDING
 
 from .arrivals import Incident, generate_incidents
 from .comms import ChannelState, Comms
-from .monitor import Level, Pool, WatchedLevel
+from .monitor import Level, Pool, WatchedLevel, resume_now
 from .procedure import Outages, Procedure, Timeline
 from .scenario import Scenario
 from .streams import make_streams
@@ -86,9 +86,7 @@ class Environment(simpy.Environment):
         """
         process = simpy.Process.__new__(simpy.Process)
         process.env, process.callbacks, process._generator, process._target = self, [], generator, None
-        caller = self._active_proc
-        process._resume(self._started)
-        self._active_proc = caller
+        resume_now(process, self._started)
         return process
 
     def timeout(self, delay: float, value=None) -> simpy.Timeout:

@@ -39,6 +39,15 @@ class Level:
         self.values.append(value)
 
 
+def resume_now(process: simpy.Process, event: simpy.Event) -> None:
+    """Run ``process`` on from the processed ``event`` up to its next yield, inside the
+    process running now, which then goes on as the active one (simpy would schedule it)."""
+    env = process.env
+    caller = env._active_proc
+    process._resume(event)
+    env._active_proc = caller
+
+
 class WatchedLevel(Level):
     """A Level that wakes whoever waits for it to rise above a threshold (the backlog escalation)."""
 
@@ -148,11 +157,8 @@ class Pool(simpy.PriorityResource):
         conversation's timeout), then the releaser goes on; a waiter never changes the
         channels, so the releaser finds them as it left them.
         """
-        env = self._env
         request._ok, request._value, request.callbacks = True, None, None
-        caller = env._active_proc
-        process._resume(request)
-        env._active_proc = caller
+        resume_now(process, request)
 
     def withdraw(self, request) -> None:
         """Let go of ``request``: free its slot if it was granted, else leave the queue."""

@@ -198,8 +198,8 @@ class Procedure:
     def watch_backlog(self, i: int, threshold: int):
         """Escalate the moment more than ``threshold`` calls wait while something is down.
 
-        Woken by the backlog itself, not by polling: a 48-hour outage polled once a minute
-        was most of its run's events. A backlog that rises between recovery and stand-down
+        Woken by the backlog itself, not by polling: polling once a minute per outage was
+        two fifths of a 48-hour outage's events. A backlog that rises between recovery and stand-down
         ends the watch; the next outage of the response starts a new one.
         """
         generation = self.generation
