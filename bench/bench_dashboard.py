@@ -5,7 +5,7 @@
 
 Makes (or reuses) two result directories under ``bench/out/dashboard/results``:
 ``scenarios/nye_eocs_outage.yaml`` and ``scenarios/nye_eocs_outage_better_fallback.yaml``,
-both run with :func:`sim.api.run`, seed 1 (so paired), ``--keep-records`` 20. Then it times
+both run with :func:`sim.experiments.api.run`, seed 1 (so paired), ``--keep-records`` 20. Then it times
 what the Compare page does when both runs are chosen: building the page (which lists the
 runs) and each callback (KPI table, time series, ECDFs, per-region bars), as the median of
 ``--repeat`` calls, and measures the JSON the browser receives (the callbacks' outputs and
@@ -35,7 +35,7 @@ from dashboard import data  # noqa: E402
 from dashboard.app import _warm_up  # noqa: E402
 from dashboard.components import Config  # noqa: E402
 from dashboard.pages import compare  # noqa: E402
-from sim import api  # noqa: E402
+from sim.experiments import api  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 SCENARIOS = ("nye_eocs_outage.yaml", "nye_eocs_outage_better_fallback.yaml")

@@ -6,7 +6,7 @@
 
 For each outage scenario (default: every scenario file with outages) the "same scenario
 without one" is the scenario with ``outages`` and ``random_outages`` emptied (its procedure,
-channels and horizon unchanged). Both run ``sim.model.simulate`` for replications 0..N-1 of
+channels and horizon unchanged). Both run ``sim.model.room.simulate`` for replications 0..N-1 of
 seed 1, replication by replication in alternating order, timed in process CPU time
 (``time.process_time``: less sensitive to other load than wall time) and wall time.
 Reported per scenario: median over rounds of the time per replication, SimPy events per
@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim.loading import load_scenario  # noqa: E402
-from sim.model import simulate  # noqa: E402
-from sim.runner import run_replication  # noqa: E402
+from sim.model.loading import load_scenario  # noqa: E402
+from sim.model.room import simulate  # noqa: E402
+from sim.experiments.runner import run_replication  # noqa: E402
 from benchlib import machine, write_json  # noqa: E402
 from bench_run import full_run  # noqa: E402
 

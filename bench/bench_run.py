@@ -3,7 +3,7 @@
 
     python bench/bench_run.py [--replications N] [--rounds R] [--full]
 
-Quick mode (default) times ``sim.model.simulate`` on ``scenarios/nye.yaml`` for N
+Quick mode (default) times ``sim.model.room.simulate`` on ``scenarios/nye.yaml`` for N
 replications per round and, in the same process and interleaved round by round, a plain
 SimPy M/M/c loop (Poisson arrivals, exponential service, one ``simpy.Resource``) sized to
 schedule about as many SimPy events per run as one NYE replication. It prints both
@@ -46,11 +46,11 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import simpy  # noqa: E402
 
-from sim import kpis, records  # noqa: E402
-from sim.arrivals import generate_incidents  # noqa: E402
-from sim.loading import load_scenario  # noqa: E402
-from sim.model import ControlRoom, simulate  # noqa: E402
-from sim.streams import make_streams  # noqa: E402
+from sim.experiments import kpis, records  # noqa: E402
+from sim.model.arrivals import generate_incidents  # noqa: E402
+from sim.model.loading import load_scenario  # noqa: E402
+from sim.model.room import ControlRoom, simulate  # noqa: E402
+from sim.model.streams import make_streams  # noqa: E402
 
 from benchlib import OUT_DIR, loadavg, machine, read, write_json  # noqa: E402
 GIB = 1024 ** 3
@@ -108,8 +108,8 @@ class LoadMeter:
 def meldsim_round(scenario, seed: int, replications: range) -> dict:
     """One round of NYE replications, every phase of a replication timed separately.
 
-    The phases are exactly those of ``sim.model.simulate`` (streams, incidents, building the
-    room, ``env.run``), followed by what ``sim.runner.run_replication`` does with the outcome.
+    The phases are exactly those of ``sim.model.room.simulate`` (streams, incidents, building the
+    room, ``env.run``), followed by what ``sim.experiments.runner.run_replication`` does with the outcome.
     """
     clock, cpu = time.perf_counter, time.process_time
     rows = []
@@ -229,7 +229,7 @@ def engine_comparison(scenario_path: Path, seed: int, replications: int, rounds:
     # the phased timing must be simulate() itself
     check = simulate(scenario, seed, 0)
     phased = meldsim_round(scenario, seed, range(0, 1))
-    assert phased["events"] == check.events, "phased replication differs from sim.model.simulate"
+    assert phased["events"] == check.events, "phased replication differs from sim.model.room.simulate"
 
     reps = range(replications)
     # warm-up round (imports, caches, allocator) and the size of a replication in events

@@ -4,7 +4,7 @@
     python bench/instructions_outage.py [-n 3] [SCENARIO ...]
 
 For each scenario (default: every scenario file with outages) valgrind's cachegrind counts
-the instructions of a Python process that runs ``sim.model.simulate`` for replications
+the instructions of a Python process that runs ``sim.model.room.simulate`` for replications
 0..N-1 of seed 1, with the outages and without them (``outages`` and ``random_outages``
 emptied, as in bench_outage.py), and of one that runs 0 replications (imports, loading, one
 warm-up replication). The ratio (with − base) / (without − base) is the instruction cost of
@@ -33,8 +33,8 @@ from benchlib import machine, write_json  # noqa: E402
 DRIVER = """
 import sys
 sys.path.insert(0, {root!r})
-from sim.loading import load_scenario
-from sim.model import simulate
+from sim.model.loading import load_scenario
+from sim.model.room import simulate
 scenario = load_scenario({path!r})
 if {without}:
     scenario = scenario.model_copy(update={{"outages": [], "random_outages": []}})

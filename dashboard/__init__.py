@@ -1,1 +1,1 @@
-"""The meldsim dashboard: a Dash app over result directories and the experiment library (sim.api)."""
+"""The meldsim dashboard: a Dash app over result directories and the experiment library (sim.experiments.api)."""

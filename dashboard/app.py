@@ -6,7 +6,7 @@ Timeline and Scenario's. The language is a ``dcc.Store`` fed by the NL/EN switch
 input of the page router, so a page is rebuilt in the chosen language; the controls keep
 their values through Dash persistence.
 
-The app only reads result directories and calls :mod:`sim.api`; runs started from the Run
+The app only reads result directories and calls :mod:`sim.experiments.api`; runs started from the Run
 page go through a ``DiskcacheManager`` (one process per job), so the server stays
 responsive. Nothing is kept in module globals: settings live in the callbacks' closures.
 """
@@ -200,7 +200,7 @@ def _warm_up() -> None:
 
     from plotly.subplots import make_subplots
 
-    from sim.stats import paired_difference, unpaired_difference
+    from sim.experiments.stats import paired_difference, unpaired_difference
 
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True)
     figure.add_trace(go.Bar(x=["a"], y=np.array([1.0]), error_y={"array": np.array([0.1])}), row=1, col=1)

@@ -1,7 +1,7 @@
 """Result directories read into figure-ready arrays: pure functions, no Dash.
 
 Only files a run wrote are read (``manifest.json``, ``summary.json`` and the Parquet tables,
-see ``results/README.md``), and the listing comes from :func:`sim.api.list_runs`. A broken
+see ``results/README.md``), and the listing comes from :func:`sim.experiments.api.list_runs`. A broken
 run raises :class:`DataError` with a message for the user; a missing optional table returns
 ``None`` (runs with ``--keep-records 0`` have no record tables).
 """
@@ -19,9 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim import api
-from sim.metrics import METRICS, metric_of
-from sim.stats import paired_difference, summarise, unpaired_difference
+from sim.experiments import api
+from sim.experiments.metrics import METRICS, metric_of
+from sim.experiments.stats import paired_difference, summarise, unpaired_difference
 
 from .norms import norm_of
 
@@ -51,7 +51,7 @@ class RunEntry:
 def list_run_entries(root: Path) -> list[RunEntry]:
     """Every run under ``root``, newest first; unreadable ones carry ``error``.
 
-    :func:`sim.api.list_runs` finds directories with a ``manifest.json``; a directory that has
+    :func:`sim.experiments.api.list_runs` finds directories with a ``manifest.json``; a directory that has
     result files but no manifest (a copy cut short, say) is listed as an error too.
     """
     root = Path(root)

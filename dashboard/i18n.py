@@ -1,7 +1,7 @@
 """Labels in Dutch (the default) and English.
 
 Control-room words stay as the room says them in both languages: centralist, CaCo,
-opkomsttijd, uitwijk. KPI names come from ``sim.metrics.METRICS``; a KPI without a label here
+opkomsttijd, uitwijk. KPI names come from ``sim.experiments.metrics.METRICS``; a KPI without a label here
 shows its registry name, so a new metric never breaks the dashboard.
 """
 

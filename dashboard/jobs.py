@@ -1,5 +1,5 @@
 """Starting runs from the dashboard: scenario files by name, a result directory that no other
-run can claim, and :func:`sim.api.run` / :func:`sim.api.compare` with a progress callback.
+run can claim, and :func:`sim.experiments.api.run` / :func:`sim.experiments.api.compare` with a progress callback.
 
 Nothing here keeps state between calls, so any number of users (each run in its own
 background process) can start runs at the same time.
@@ -14,8 +14,8 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
-from sim import api
-from sim.loading import Problem, ScenarioError, load_scenario
+from sim.experiments import api
+from sim.model.loading import Problem, ScenarioError, load_scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 MAX_REPLICATIONS = 100_000
@@ -38,7 +38,7 @@ def scenario_path(scenarios_dir: Path, name: str) -> Path:
 
 
 def unique_run_dir(root: Path, name: str, group: str | None = None) -> Path:
-    """``root/[group/]<name>/<timestamp>-<random>``: like ``sim.results.default_run_dir``, with a
+    """``root/[group/]<name>/<timestamp>-<random>``: like ``sim.experiments.results.default_run_dir``, with a
     random suffix so two runs started in the same second never aim at the same directory."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:80]
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -60,7 +60,7 @@ def check_number(value, low: int, high: int) -> int | None:
 def start_runs(results_root: Path, scenarios_dir: Path, files: list[str], replications: int, seed: int, jobs: int,
                keep_records: int = api.DEFAULT_KEEP_RECORDS,
                progress: Callable[[int, int], None] | None = None) -> list[str]:
-    """Run ``files`` (one: :func:`sim.api.run`; several: :func:`sim.api.compare`, same seeds) and
+    """Run ``files`` (one: :func:`sim.experiments.api.run`; several: :func:`sim.experiments.api.compare`, same seeds) and
     return the keys (paths relative to ``results_root``) of the new run directories."""
     root = Path(results_root)
     paths = [scenario_path(scenarios_dir, f) for f in files]

@@ -4,7 +4,7 @@ and the form that saves a new ``base:`` overlay. Pure functions over files; no D
 The form shows the base scenario's current values as text (a number, or a distribution in
 YAML flow style such as ``{dist: triangular, low: 2, mode: 5, high: 15}``). A field whose
 text the user changed goes into the overlay; the merged scenario is validated with
-:func:`sim.loading.scenario_from_dict` before anything is written, and each problem is
+:func:`sim.model.loading.scenario_from_dict` before anything is written, and each problem is
 mapped back to the field it came from.
 """
 
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import yaml
 
-from sim.loading import ScenarioError, deep_merge, load_scenario, resolve_file, scenario_from_dict
-from sim.results import scenario_json
+from sim.model.loading import ScenarioError, deep_merge, load_scenario, resolve_file, scenario_from_dict
+from sim.experiments.results import scenario_json
 
 from .jobs import scenario_files, scenario_path
 
 FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
-#: outage targets (sim.scenario.OUTAGE_TARGETS), for the target choice of a new outage
+#: outage targets (sim.model.scenario.OUTAGE_TARGETS), for the target choice of a new outage
 OUTAGE_TARGETS = ("eocs", "c2000", "p2000", "gms", "telephone", "power")
 
 

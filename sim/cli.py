@@ -1,4 +1,4 @@
-"""The ``meldsim`` command line: thin wrappers around :mod:`sim.api`.
+"""The ``meldsim`` command line: thin wrappers around :mod:`sim.experiments.api`.
 
 Bad input ends with exit status 2 and one line per problem (``FILE: field.path: what is
 wrong``); a run that is interrupted or fails leaves no result directory behind.
@@ -18,15 +18,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
-from . import api, runner
-from .metrics import METRICS
+from sim.cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
+from sim.experiments import api, runner
+from sim.experiments.metrics import METRICS
 from dashboard.cli import add_dashboard_command
 
-from .exercise import add_exercise_command
-from .loading import ScenarioError, load_scenario
-from .report import add_report_command
-from .sheet import add_html_option, write_sheet
+from sim.outputs.exercise import add_exercise_command
+from sim.model.loading import ScenarioError, load_scenario
+from sim.outputs.report import add_report_command
+from sim.outputs.sheet import add_html_option, write_sheet
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -232,7 +232,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from .sensitivity import parse_range, plan, sensitivity
+    from sim.experiments.sensitivity import parse_range, plan, sensitivity
 
     params = {}
     for text in args.params:

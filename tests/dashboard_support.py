@@ -1,7 +1,7 @@
 """A small world for the dashboard tests: scenario files and result directories in a temp dir.
 
 ``make_world`` copies ``scenarios/`` and adds two two-hour variants of the New Year's Eve eOCS
-outage (today's fallback and the better one), runs them with ``sim.api.compare`` (3
+outage (today's fallback and the better one), runs them with ``sim.experiments.api.compare`` (3
 replications, same seed, so paired), runs the first again with ``--keep-records 0``, and adds
 a broken result directory, a half-written one and a hidden staging directory.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from dash.development.base_component import Component
 
-from sim import api
+from sim.experiments import api
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -14,8 +14,8 @@ import numpy as np
 import pyarrow as pa
 import yaml
 
-from sim.loading import deep_merge, resolve_file, scenario_from_dict
-from sim.scenario import Scenario
+from sim.model.loading import deep_merge, resolve_file, scenario_from_dict
+from sim.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from sim.distributions import PARAMETERS, AnyDist, Dist, NonNegDist
-from sim.loading import load_scenario
+from sim.model.distributions import PARAMETERS, AnyDist, Dist, NonNegDist
+from sim.model.loading import load_scenario
 
 N = 20_000
 ANY = TypeAdapter(AnyDist)

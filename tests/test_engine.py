@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.model import GAVE_UP, Environment, PatienceClock
-from sim.monitor import Pool, WatchedLevel
+from sim.model.room import GAVE_UP, Environment, PatienceClock
+from sim.model.engine import Pool, WatchedLevel
 
 
 def test_a_free_slot_is_granted_on_the_spot_without_an_event():

@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers import SCENARIOS, same_table, scenario_file
-from sim import cli, runner
+from sim import cli
+from sim.experiments import runner
 
 HOUR = {"start": "2024-12-31T22:50:00", "duration_min": 60, "warmup_min": 5}
 #: when and where a run happened, not what it computed

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 
 from helpers import nye, write_yaml
-from sim import runner
-from sim.exercise import (CATEGORIES, add_exercise_command, build_injects, make_exercise, pick_replication,
+from sim.experiments import runner
+from sim.outputs.exercise import (CATEGORIES, add_exercise_command, build_injects, make_exercise, pick_replication,
                           write_exercise)
-from sim.kpis import unreachable_intervals
-from sim.loading import ScenarioError
-from sim.model import simulate
+from sim.experiments.kpis import unreachable_intervals
+from sim.model.loading import ScenarioError
+from sim.model.room import simulate
 
 SEED = 5
 EXTERNAL = re.compile(r"<script[^>]+src\s*=\s*[\"']?https?:|<link[^>]+href\s*=\s*[\"']?https?:|@import|"

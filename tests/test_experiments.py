@@ -20,13 +20,14 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-import sim.runner
+import sim.experiments.runner
 from helpers import SCENARIOS, build, raw, scenario_file
-from sim import api, cli
-from sim.kpis import METRICS
-from sim.loading import ScenarioError
-from sim.sensitivity import parse_range, sensitivity
-from sim.stats import paired_difference, relative_half_width, summarise, unpaired_difference
+from sim.experiments import api
+from sim import cli
+from sim.experiments.kpis import METRICS
+from sim.model.loading import ScenarioError
+from sim.experiments.sensitivity import parse_range, sensitivity
+from sim.experiments.stats import paired_difference, relative_half_width, summarise, unpaired_difference
 
 OUTAGE = SCENARIOS / "nye_eocs_outage.yaml"
 BETTER = SCENARIOS / "nye_eocs_outage_better_fallback.yaml"
@@ -70,7 +71,7 @@ def never_runs(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("a replication ran although the input was bad")
 
-    monkeypatch.setattr(sim.runner, "run_replication", fail)
+    monkeypatch.setattr(sim.experiments.runner, "run_replication", fail)
 
 
 # --- compare ----------------------------------------------------------------------------------
@@ -355,7 +356,7 @@ def test_precision_on_compare_applies_to_every_scenario(tmp_path, capsys):
 # --- interruption -------------------------------------------------------------------------------
 @pytest.mark.parametrize("command", ["compare", "sweep", "sensitivity"])
 def test_interrupt_leaves_no_result_directory(tmp_path, capsys, monkeypatch, command):
-    real = sim.runner.run_replication
+    real = sim.experiments.runner.run_replication
     done = []
 
     def interrupted(scenario, seed, replication, keep_records):
@@ -364,7 +365,7 @@ def test_interrupt_leaves_no_result_directory(tmp_path, capsys, monkeypatch, com
         done.append(replication)
         return real(scenario, seed, replication, keep_records)
 
-    monkeypatch.setattr(sim.runner, "run_replication", interrupted)
+    monkeypatch.setattr(sim.experiments.runner, "run_replication", interrupted)
     base = hour(tmp_path)
     results = tmp_path / "results"
     args = {"compare": ["compare", base, hour(tmp_path, "b", base=BETTER)],

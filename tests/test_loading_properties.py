@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from sim.distributions import PARAMETERS
-from sim.loading import ScenarioError, resolve_file, scenario_from_dict
+from sim.model.distributions import PARAMETERS
+from sim.model.loading import ScenarioError, resolve_file, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted(p for p in ROOT.glob("scenarios/**/*.yaml")

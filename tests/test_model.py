@@ -1,6 +1,6 @@
 """Model behaviour: conservation of work, common random numbers, extremes, trace input.
 
-Row layouts are the model's own (``sim.model.CALL_COLUMNS`` and friends); the tests index
+Row layouts are the model's own (``sim.model.room.CALL_COLUMNS`` and friends); the tests index
 rows through those names so a reordered layout fails loudly rather than silently.
 """
 
@@ -15,13 +15,13 @@ import pytest
 import simpy
 
 from helpers import SCENARIOS, WEEKDAY, flat_roster, mmc_scenario, nye, scenario
-from sim import kpis
-from sim.arrivals import generate_incidents
-from sim.loading import ScenarioError, load_scenario
-import sim.model
-from sim.model import CALL_COLUMNS, DISPATCH_COLUMNS, MESSAGE_COLUMNS, STATUSES, simulate
-from sim.monitor import Pool
-from sim.streams import make_streams
+from sim.experiments import kpis
+from sim.model.arrivals import generate_incidents
+from sim.model.loading import ScenarioError, load_scenario
+import sim.model.room
+from sim.model.room import CALL_COLUMNS, DISPATCH_COLUMNS, MESSAGE_COLUMNS, STATUSES, simulate
+from sim.model.engine import Pool
+from sim.model.streams import make_streams
 
 C = {name: i for i, name in enumerate(CALL_COLUMNS)}
 M = {name: i for i, name in enumerate(MESSAGE_COLUMNS)}
@@ -32,7 +32,7 @@ CALL_STATES = {"completed", "abandoned", "open"}
 MESSAGE_STATES = {"delivered", "undelivered", "open"}
 DISPATCH_STATES = {"completed", "open"}
 EPS = 1e-9
-LATE = getattr(sim.model, "LATE", "_late")  # suffix of a status reported after it went undelivered
+LATE = getattr(sim.model.room, "LATE", "_late")  # suffix of a status reported after it went undelivered
 DISPATCH_TIMES = ("t_dispatched", "t_alarm", "t_departed", "t_on_scene", "t_clear", "t_available")
 
 

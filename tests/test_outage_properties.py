@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from sim.kpis import compute, outage_windows, unreachable_intervals
-from sim.model import simulate
-from sim.stats import summarise
+from sim.experiments.kpis import compute, outage_windows, unreachable_intervals
+from sim.model.room import simulate
+from sim.experiments.stats import summarise
 from helpers import NYE, build, nye, raw, scenario
 
 # a shorter New Year's Eve (22:00-04:00) keeps these tests quick while covering the peak

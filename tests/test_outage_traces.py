@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.model import simulate
+from sim.model.room import simulate
 from helpers import scenario, write_yaml
 
 QUIET = {"load": {"base_rate_per_hour": 0}}  # no incidents: the procedure alone
@@ -126,7 +126,7 @@ def test_first_failure_detection_and_phone_alarm_exact_times(tmp_path):
 def test_trace_scenario_file_round_trip(tmp_path):
     """The trace scenarios above are valid files too (the CLI would accept them)."""
     sc = scenario(**QUIET, outages=[{"target": "eocs", "start_min": 100, "duration_min": 60}], procedure=procedure())
-    from sim.loading import load_scenario
+    from sim.model.loading import load_scenario
 
     assert load_scenario(write_yaml(tmp_path / "s.yaml", sc)) == sc
 

@@ -25,9 +25,9 @@ import numpy as np
 import pytest
 
 from helpers import mmc_scenario
-from sim import kpis
-from sim.model import CALL_COLUMNS, simulate
-from sim.stats import summarise
+from sim.experiments import kpis
+from sim.model.room import CALL_COLUMNS, simulate
+from sim.experiments.stats import summarise
 
 T_ARRIVAL, T_ANSWERED = CALL_COLUMNS.index("t_arrival"), CALL_COLUMNS.index("t_answered")
 SEED = 1

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.api import Options
-from sim.loading import ScenarioError
-from sim.report import (STANDARD_MATRIX, add_report_command, build_cells, build_report, cell_key, collect, findings,
+from sim.experiments.api import Options
+from sim.model.loading import ScenarioError
+from sim.outputs.report import (STANDARD_MATRIX, add_report_command, build_cells, build_report, cell_key, collect, findings,
                         load_matrix, reference_procedure, run_matrix, tornado_rows)
-from sim.report_parts.html import mean_pm
+from sim.outputs.parts.html import mean_pm
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "matrix" / "tiny.yaml"
@@ -194,7 +194,7 @@ def test_bad_matrix_exits_2_through_the_cli(tmp_path, capsys):
 
 def test_shipped_matrices_load_and_build_their_cells():
     """The standard inspectie matrix (and any other in scenarios/matrix/) is a valid matrix."""
-    from sim.report import build_cells, load_matrix
+    from sim.outputs.report import build_cells, load_matrix
 
     files = sorted((Path(__file__).resolve().parents[1] / "scenarios" / "matrix").glob("*.yaml"))
     assert files

@@ -9,12 +9,13 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-import sim.runner
+import sim.experiments.runner
 from helpers import same_table, scenario_file
-from sim import cli, records
-from sim.records import to_arrow
-from sim.kpis import METRICS, metric_of
-from sim.results import RECORD_TABLES
+from sim import cli
+from sim.experiments import records
+from sim.experiments.records import to_arrow
+from sim.experiments.kpis import METRICS, metric_of
+from sim.experiments.results import RECORD_TABLES
 
 RECORDS = RECORD_TABLES  # incidents, calls, messages, dispatches, ..., timeseries
 FILES = {"manifest.json", "summary.json", "replications.parquet", *(f"{t}.parquet" for t in RECORDS)}
@@ -133,7 +134,7 @@ def _manifest_without_clock(run_dir) -> dict:
 def test_same_seed_same_results_whatever_the_jobs(tmp_path):
     file = small(tmp_path)
     # six replications with two jobs: six batches of one, so the pool really is used
-    assert len(sim.runner.batches(0, 6, 2)) > 1
+    assert len(sim.experiments.runner.batches(0, 6, 2)) > 1
     dirs = {}
     for label, jobs in (("a", 1), ("b", 1), ("pool", 2)):
         dirs[label] = tmp_path / label
@@ -159,8 +160,8 @@ def test_replication_results_do_not_depend_on_the_batching():
     from helpers import scenario
 
     sc = scenario(horizon={"duration_min": 360})
-    together = list(sim.runner.iterate(sc, 9, 4, jobs=1, keep_records=4))
-    alone = [next(sim.runner.iterate(sc, 9, 1, jobs=1, keep_records=4, first=r)) for r in range(4)]
+    together = list(sim.experiments.runner.iterate(sc, 9, 4, jobs=1, keep_records=4))
+    alone = [next(sim.experiments.runner.iterate(sc, 9, 1, jobs=1, keep_records=4, first=r)) for r in range(4)]
     for a, b in zip(together, alone):
         assert a.replication == b.replication
         assert a.events == b.events
@@ -182,7 +183,7 @@ def test_existing_out_directory_is_refused(tmp_path, capsys):
 
 
 def test_failure_mid_run_leaves_nothing(tmp_path, monkeypatch):
-    real = sim.runner.run_replication
+    real = sim.experiments.runner.run_replication
     calls = []
 
     def failing(scenario, seed, replication, keep_records):
@@ -191,7 +192,7 @@ def test_failure_mid_run_leaves_nothing(tmp_path, monkeypatch):
             raise RuntimeError("boom in replication %d" % replication)
         return real(scenario, seed, replication, keep_records)
 
-    monkeypatch.setattr(sim.runner, "run_replication", failing)
+    monkeypatch.setattr(sim.experiments.runner, "run_replication", failing)
     parent = tmp_path / "runs"
     out = parent / "failed"
     with pytest.raises(RuntimeError, match="boom"):
@@ -203,14 +204,14 @@ def test_failure_mid_run_leaves_nothing(tmp_path, monkeypatch):
 
 
 def test_interrupt_mid_run_leaves_nothing(tmp_path, monkeypatch, capsys):
-    real = sim.runner.run_replication
+    real = sim.experiments.runner.run_replication
 
     def interrupted(scenario, seed, replication, keep_records):
         if replication == 2:
             raise KeyboardInterrupt
         return real(scenario, seed, replication, keep_records)
 
-    monkeypatch.setattr(sim.runner, "run_replication", interrupted)
+    monkeypatch.setattr(sim.experiments.runner, "run_replication", interrupted)
     parent = tmp_path / "runs"
     assert run(small(tmp_path), "-n", 4, "--jobs", 1, "--out", parent / "stopped") == cli.EXIT_INTERRUPTED
     assert not (parent / "stopped").exists()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.loading import ScenarioError, deep_merge, load_scenario, read_trace, resolve_file
+from sim.model.loading import ScenarioError, deep_merge, load_scenario, read_trace, resolve_file
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEKDAY = ROOT / "scenarios" / "weekday.yaml"

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from helpers import nye
-from sim import api
-from sim.sheet import sheet_html, write_sheet
+from sim.experiments import api
+from sim.outputs.sheet import sheet_html, write_sheet
 
 EXTERNAL = re.compile(r"<script[^>]+src\s*=|<link[^>]+href\s*=\s*[\"']?(https?:)?//|@import|url\(\s*[\"']?(https?:)?//",
                       re.I)

@@ -1,4 +1,4 @@
-"""sim.stats.summarise: mean, sd and the t-based 95 % interval over replications."""
+"""sim.experiments.stats.summarise: mean, sd and the t-based 95 % interval over replications."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.stats import summarise
+from sim.experiments.stats import summarise
 
 KEYS = {"mean", "sd", "ci95_low", "ci95_high", "n"}
 

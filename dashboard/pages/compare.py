@@ -12,7 +12,7 @@ import json
 
 from dash import Input, Output, State, dcc, html
 
-from sim.metrics import GROUPED, metric_of
+from sim.experiments.metrics import GROUPED, metric_of
 
 from .. import data, figures, i18n, ids
 from ..components import (Config, broken_runs, csv_payload, current_config, field, figure_card, message, run_options,

@@ -11,7 +11,7 @@ import uuid
 
 from dash import Input, Output, State, dcc, html, no_update
 
-from sim.loading import ScenarioError
+from sim.model.loading import ScenarioError
 
 from .. import data, i18n, ids, jobs
 from ..components import Config, button, csv_payload, current_config, field, message, simple_table, table_card

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from sim.loading import ScenarioError
+from sim.model.loading import ScenarioError
 
 from .. import i18n, ids
 from ..components import Config, button, csv_payload, current_config, field, message, simple_table, table_card

@@ -2,8 +2,8 @@
 
 Processes are small generator methods, one per thing that takes time: a 112 call waiting
 for and taking a centralist, an alarm, a unit's response, a radio message. Centralists and
-channels are :class:`~sim.monitor.Pool`s whose capacity changes over time: the roster,
-outages and fallbacks all act through that one mechanism (:mod:`sim.comms`). Every
+channels are :class:`~sim.model.engine.Pool`s whose capacity changes over time: the roster,
+outages and fallbacks all act through that one mechanism (:mod:`sim.model.comms`). Every
 transmission (spoken message, spoken status, alarm, scene traffic) goes through
 :meth:`ControlRoom.transmit`, which picks a channel that reaches the unit, waits, retries and
 gives up after the patience. Records are plain rows; KPIs are computed elsewhere.
@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 import simpy
 from simpy.events import PENDING
 
-from .arrivals import Incident, generate_incidents
-from .comms import ChannelState, Comms
-from .monitor import Level, Pool, WatchedLevel, resume_now
-from .procedure import Outages, Procedure, Timeline
-from .scenario import Scenario
-from .streams import make_streams
+from sim.model.arrivals import Incident, generate_incidents
+from sim.model.comms import ChannelState, Comms
+from sim.model.engine import Level, Pool, WatchedLevel, resume_now
+from sim.model.procedure import Outages, Procedure, Timeline
+from sim.model.scenario import Scenario
+from sim.model.streams import make_streams
 
 NAN = math.nan
 

@@ -22,11 +22,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import __version__
-from .metrics import METRICS
-from .records import float_array, to_arrow
-from .scenario import Scenario
-from .stats import summarise
+from sim import __version__
+from sim.experiments.metrics import METRICS
+from sim.experiments.records import float_array, to_arrow
+from sim.model.scenario import Scenario
+from sim.experiments.stats import summarise
 
 RECORD_TABLES = ("incidents", "calls", "messages", "dispatches", "timeline", "timeseries")
 DEPENDENCIES = ("simpy", "numpy", "scipy", "pydantic", "pyarrow", "pyyaml")

@@ -1,7 +1,7 @@
 """Sensitivity of one KPI to scenario parameters: one-at-a-time swings and Sobol indices.
 
 ``sensitivity(base, {path: (low, high)}, kpi, options)`` writes one result directory (or
-nothing, like every command in :mod:`sim.api`):
+nothing, like every command in :mod:`sim.experiments.api`):
 
 * ``method="oat"``: the base scenario, then every parameter at its low and at its high
   value with the others at base (2k + 1 points, the same seeds at every point). The table
@@ -18,7 +18,7 @@ A parameter is a dotted path into the scenario (``channels.handhelds.capacity``,
 head count) the values are rounded; where it holds a distribution spec
 (``procedure.detection_min``) the number given replaces the spec by a constant. Every point
 is built and validated before anything runs; bad paths or values raise
-:class:`~sim.loading.ScenarioError` naming the path.
+:class:`~sim.model.loading.ScenarioError` naming the path.
 
 Files: ``sensitivity.json`` and ``sensitivity.parquet`` (the table), ``points.parquet`` (one
 row per point: parameter values and the KPI's mean and CI) and ``points/<point>/`` with each
@@ -37,11 +37,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .api import Options, Progress, _run_group, set_path
-from .metrics import METRICS
-from .loading import Problem, ScenarioError, resolve_file, scenario_from_dict
-from .results import default_run_dir, discard, publish_dir, staging_dir, versions, write_json
-from .stats import paired_difference, summarise
+from sim.experiments.api import Options, Progress, _run_group, set_path
+from sim.experiments.metrics import METRICS
+from sim.model.loading import Problem, ScenarioError, resolve_file, scenario_from_dict
+from sim.experiments.results import default_run_dir, discard, publish_dir, staging_dir, versions, write_json
+from sim.experiments.stats import paired_difference, summarise
 
 METHODS = ("oat", "sobol")
 _MISSING = object()

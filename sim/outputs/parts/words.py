@@ -6,8 +6,8 @@ new channel or incident type in a scenario never breaks a page, it just shows it
 
 from __future__ import annotations
 
-from ..distributions import Dist
-from ..kpis import METRICS
+from sim.model.distributions import Dist
+from sim.experiments.kpis import METRICS
 
 TARGETS = {
     "eocs": ("eOCS (radiobediensysteem)", "eOCS (radio console system)"),

@@ -1,6 +1,6 @@
 """KPIs from one replication's records, computed outside the model.
 
-Every value is registered once in :data:`sim.metrics.METRICS` with unit and description;
+Every value is registered once in :data:`sim.experiments.metrics.METRICS` with unit and description;
 grouped variants (``opkomsttijd_mean_min[region=VNOG]``) share their base metric's entry. Values
 that cannot be observed in a replication (no calls, say) are NaN, not zero.
 Only work that starts after the warm-up counts.
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import GAP_THRESHOLD_MIN, GROUPED, METRICS, Metric, metric_of  # noqa: F401 (re-exported)
-from .model import LATE, Outcome
-from .monitor import integral, peak, step_integral, time_average
+from sim.experiments.metrics import GAP_THRESHOLD_MIN, GROUPED, METRICS, Metric, metric_of  # noqa: F401 (re-exported)
+from sim.model.room import LATE, Outcome
+from sim.model.engine import integral, peak, step_integral, time_average
 
 
 def _mean(x: np.ndarray) -> float:

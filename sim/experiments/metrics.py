@@ -1,6 +1,6 @@
 """The KPI registry: name, unit, description and direction of every KPI.
 
-Kept apart from :mod:`sim.kpis` (which computes them from model records) so readers of
+Kept apart from :mod:`sim.experiments.kpis` (which computes them from model records) so readers of
 results, such as the dashboard, can label KPIs without importing the model.
 """
 

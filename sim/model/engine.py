@@ -1,7 +1,7 @@
 """Time-weighted monitoring: step functions recorded as they change.
 
 A :class:`Level` stores (time, value) at every change; per-minute series and
-time-weighted means are derived afterwards (:mod:`sim.kpis`), keeping the model's hot path to
+time-weighted means are derived afterwards (:mod:`sim.experiments.kpis`), keeping the model's hot path to
 two list appends.
 """
 

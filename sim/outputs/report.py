@@ -3,7 +3,7 @@
 ``meldsim report MATRIX.yaml --out report.html`` reads a matrix (outage target × duration ×
 fallback procedure × load level, plus an optional one-at-a-time sensitivity around one
 cell), builds and validates every cell's scenario before anything runs, runs all of them
-with the same seeds in ONE process pool (:func:`sim.api._run_group`), writes a result
+with the same seeds in ONE process pool (:func:`sim.experiments.api._run_group`), writes a result
 directory (``matrix.json`` + ``cells/<key>/`` run directories) and then renders the report
 from those files only (:func:`collect` → :func:`render`), so every number on the page is
 one that is on disk. The page is self-contained: plotly.js inlined once, no external
@@ -33,18 +33,18 @@ import numpy as np
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
-from . import runner
-from .api import Options, _run_group, set_path
-from .metrics import METRICS, metric_of
-from .loading import Problem, ScenarioError, read_yaml_mapping, resolve_file, scenario_from_dict, validation_problems
-from .report_parts import words
-from .report_parts.html import Figures, document, esc, finite, half_width, mean_pm, number, unit_label, value_text
-from .results import default_run_dir, git_commit, publish_dir, staging_dir, versions, write_json
-from .scenario import OutageTarget, Procedure
-from .stats import paired_difference
+from sim.cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
+from sim.experiments import runner
+from sim.experiments.api import Options, _run_group, set_path
+from sim.experiments.metrics import METRICS, metric_of
+from sim.model.loading import Problem, ScenarioError, read_yaml_mapping, resolve_file, scenario_from_dict, validation_problems
+from sim.outputs.parts import words
+from sim.outputs.parts.html import Figures, document, esc, finite, half_width, mean_pm, number, unit_label, value_text
+from sim.experiments.results import default_run_dir, git_commit, publish_dir, staging_dir, versions, write_json
+from sim.model.scenario import OutageTarget, Procedure
+from sim.experiments.stats import paired_difference
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ASSUMPTIONS = ROOT / "docs" / "assumptions.md"
 STRESS_DES = ROOT / "docs" / "stress_des.md"
 STANDARD_MATRIX = ROOT / "scenarios" / "matrix" / "inspectie.yaml"
@@ -199,7 +199,7 @@ class Matrix(_Strict):
         if bad:
             problems.append(("sensitivity.kpis", f"unknown KPI: {', '.join(bad)}"))
         if problems:
-            from .scenario import Problems
+            from sim.model.scenario import Problems
 
             raise Problems(problems)
         return self
@@ -420,7 +420,7 @@ def collect(run_dir: Path) -> dict:
 
 
 def _oat(matrix: dict, cells: dict, reps: dict) -> dict:
-    """Per sensitivity KPI: tornado rows with the paired difference high - low, by sim.sensitivity.oat_rows.
+    """Per sensitivity KPI: tornado rows with the paired difference high - low, by sim.experiments.sensitivity.oat_rows.
 
     The matrix's points ran in the report's one pool; only the table is computed by the
     sensitivity module (when it is there and the values are numbers; otherwise empty).
@@ -429,7 +429,7 @@ def _oat(matrix: dict, cells: dict, reps: dict) -> dict:
     if not sens:
         return {}
     try:
-        from .sensitivity import Param, oat_rows
+        from sim.experiments.sensitivity import Param, oat_rows
     except ImportError:
         return {}
     base_key = cell_key(sens["load"], sens["target"], sens["duration_min"], sens["procedure"])
@@ -1065,7 +1065,7 @@ def _clean(value):
 
 def build_report(run_dir: Path, html_path: Path) -> Path:
     """Render the report of a finished matrix run to ``html_path`` (written atomically)."""
-    from .results import write_text_atomic
+    from sim.experiments.results import write_text_atomic
 
     return write_text_atomic(html_path, render(collect(run_dir)))
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .scenario import Problems, Scenario
+from sim.model.scenario import Problems, Scenario
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import simpy
 
-from .monitor import Level, Pool
-from .scenario import Channel, Scenario
+from sim.model.engine import Level, Pool
+from sim.model.scenario import Channel, Scenario
 
 
 @dataclass(frozen=True, eq=False)

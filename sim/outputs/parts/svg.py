@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .html import esc, finite
+from sim.outputs.parts.html import esc, finite
 
 PALETTE = ("#57606a", "#0b5cad", "#1a7f37", "#b3261e", "#9a6700", "#6f42c1")
 

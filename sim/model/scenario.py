@@ -1,9 +1,9 @@
 """The scenario: every model parameter in one frozen, validated object.
 
 Units are in field names (``_min``, ``_per_hour``); durations and counts that vary are
-:class:`~sim.distributions.Dist` specs. Cross-field rules live in ``model_validator``s so a
+:class:`~sim.model.distributions.Dist` specs. Cross-field rules live in ``model_validator``s so a
 scenario that loads is one the model can run. Loading YAML (and ``base:`` overlays) is in
-:mod:`sim.loading`.
+:mod:`sim.model.loading`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from .distributions import Dist, NonNegDist
-from .profiles import PROFILES
+from sim.model.distributions import Dist, NonNegDist
+from sim.model.profiles import PROFILES
 
 CrewKind = Literal["professional", "volunteer", "pre_staffed"]
 PriorityRule = Literal["calls_first", "radio_first", "incident_priority"]

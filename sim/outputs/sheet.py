@@ -17,10 +17,10 @@ import json
 import math
 from pathlib import Path
 
-from .metrics import METRICS, metric_of
-from .report_parts import words
-from .report_parts.html import document, esc, finite, value_text
-from .report_parts.svg import bar_chart
+from sim.experiments.metrics import METRICS, metric_of
+from sim.outputs.parts import words
+from sim.outputs.parts.html import document, esc, finite, value_text
+from sim.outputs.parts.svg import bar_chart
 
 SHEET_KPIS = ("answer_wait_mean_s", "abandoned_calls", "processing_time_mean_s", "processing_within_60s_share",
               "opkomsttijd_mean_min", "opkomsttijd_within_norm_share", "backlog_peak", "centralist_utilisation",
@@ -170,7 +170,7 @@ def sheet_html(comparison_dir: Path) -> str:
 
 def write_sheet(comparison_dir: Path, html_path: Path) -> Path:
     """Write the one-page comparison sheet of a finished ``compare`` result directory."""
-    from .results import write_text_atomic
+    from sim.experiments.results import write_text_atomic
 
     return write_text_atomic(html_path, sheet_html(comparison_dir))
 

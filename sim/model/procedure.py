@@ -1,6 +1,6 @@
 """Outages as processes, and the fallback procedure that answers them.
 
-An outage process switches an :class:`~sim.comms.Effect` on and off; the procedure runs
+An outage process switches an :class:`~sim.model.comms.Effect` on and off; the procedure runs
 detection → CaCo decision → fallback steps in order, escalates, and stands the fallbacks
 down after recovery. Zero delays do not yield and each step starts at once
 (``Environment.start``), so an instant fallback comes up in the same instant as the outage,
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import simpy
 
-from .comms import Comms, Effect
-from .scenario import Outage, RandomOutages, Scenario
+from sim.model.comms import Comms, Effect
+from sim.model.scenario import Outage, RandomOutages, Scenario
 
 # timeline events, in the order a night goes
 OUTAGE_START, OUTAGE_END = "outage_start", "outage_end"

@@ -1,6 +1,6 @@
 """The experiment library: one function per command, for the CLI, the dashboard and notebooks.
 
-Every function writes a complete result directory or nothing (see :mod:`sim.results`), runs
+Every function writes a complete result directory or nothing (see :mod:`sim.experiments.results`), runs
 all scenarios with the same seeds (common random numbers) and takes a ``progress`` callback
 ``(done, total)`` instead of printing.
 """
@@ -20,13 +20,13 @@ from typing import Callable, Iterable, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import runner
-from .metrics import METRICS, metric_of
-from .loading import Problem, ScenarioError, load_scenario, resolve_file, scenario_from_dict
-from .results import (RunWriter, default_run_dir, discard, git_commit, publish_dir, scenario_json,
+from sim.experiments import runner
+from sim.experiments.metrics import METRICS, metric_of
+from sim.model.loading import Problem, ScenarioError, load_scenario, resolve_file, scenario_from_dict
+from sim.experiments.results import (RunWriter, default_run_dir, discard, git_commit, publish_dir, scenario_json,
                       scenario_sha256, staging_dir, versions, write_json)
-from .scenario import Scenario
-from .stats import paired_difference, relative_half_width, summarise
+from sim.model.scenario import Scenario
+from sim.experiments.stats import paired_difference, relative_half_width, summarise
 
 Progress = Callable[[int, int], None]
 DEFAULT_KEEP_RECORDS = 20

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import math
 
-from ..kpis import metric_of
+from sim.experiments.kpis import metric_of
 
 esc = html.escape
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from .kpis import minute_series
-from .model import Outcome  # row layouts: CALL_COLUMNS, MESSAGE_COLUMNS, DISPATCH_COLUMNS there
+from sim.experiments.kpis import minute_series
+from sim.model.room import Outcome  # row layouts: CALL_COLUMNS, MESSAGE_COLUMNS, DISPATCH_COLUMNS there
 
 _F, _I, _S = pa.float64(), pa.int32(), pa.string()
 

@@ -15,9 +15,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Hashable, Iterator, Sequence
 
-from . import kpis, records
-from .model import simulate
-from .scenario import Scenario
+from sim.experiments import kpis, records
+from sim.model.room import simulate
+from sim.model.scenario import Scenario
 
 EXECUTORS = ("process", "dask")
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .loading import read_trace
-from .scenario import Scenario
+from sim.model.loading import read_trace
+from sim.model.scenario import Scenario
 
 
 @dataclass(slots=True, eq=False)

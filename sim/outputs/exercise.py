@@ -29,16 +29,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
-from . import __version__, runner
-from .kpis import METRICS, metric_of, minute_series, unreachable_intervals
-from .loading import Problem, ScenarioError, load_scenario
-from .model import LATE, STATUSES, Outcome, simulate
-from .procedure import (ACTIVATED, CALL_IN, CALLED_IN, DECIDED, DETECTED, GENERATOR_FAILED, OUTAGE_END,
+from sim.cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
+from sim import __version__
+from sim.experiments import runner
+from sim.experiments.kpis import METRICS, metric_of, minute_series, unreachable_intervals
+from sim.model.loading import Problem, ScenarioError, load_scenario
+from sim.model.room import LATE, STATUSES, Outcome, simulate
+from sim.model.procedure import (ACTIVATED, CALL_IN, CALLED_IN, DECIDED, DETECTED, GENERATOR_FAILED, OUTAGE_END,
                         OUTAGE_START, RELOCATED, RELOCATION_START, STOOD_DOWN)
-from .report_parts import words
-from .report_parts.html import Figures, document, esc, value_text
-from .scenario import Scenario
+from sim.outputs.parts import words
+from sim.outputs.parts.html import Figures, document, esc, value_text
+from sim.model.scenario import Scenario
 
 DEFAULT_KPI = "processing_time_mean_s"
 DEFAULT_REPLICATIONS = 30
@@ -505,7 +506,7 @@ def make_exercise(source: str | Path | Scenario, seed: int, *, pick: str | int =
         except ValueError as exc:
             raise ScenarioError([Problem(name, "--kpi", f"{kpi}: {exc}")]) from None
     outcome = simulate(scenario, seed, replication)
-    from .kpis import compute
+    from sim.experiments.kpis import compute
 
     value = compute(outcome).get(kpi, math.nan)
     window = default_window(outcome)
@@ -588,7 +589,7 @@ def _timeline_figure(ex: Exercise):
 
 
 def _outage_spans(outcome: Outcome) -> list[tuple[float, float]]:
-    from .kpis import outage_windows
+    from sim.experiments.kpis import outage_windows
 
     return outage_windows(outcome)
 

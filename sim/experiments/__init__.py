@@ -1,0 +1,1 @@
+"""Many nights: records, KPIs, statistics over replications, runs, comparisons, result directories."""

@@ -1,0 +1,1 @@
+"""What happens in one night: the scenario, its random streams, the engine and the room's processes."""
