@@ -25,10 +25,12 @@ from dashboard.cli import add_dashboard_command
 
 from sim.outputs.exercise import add_exercise_command
 from sim.model.loading import ScenarioError, load_scenario
+from sim.model.room import ENGINES
 from sim.outputs.report import add_report_command
 from sim.outputs.sheet import add_html_option, write_sheet
 
 EXIT_BAD_INPUT = 2
+ENGINE_CHOICES = tuple(ENGINES)
 EXIT_INTERRUPTED = 130
 DEFAULT_KEEP_RECORDS = api.DEFAULT_KEEP_RECORDS
 HEADLINE_KPIS = ("processing_time_mean_s", "opkomsttijd_mean_min", "undelivered_messages", "unit_minutes_unreachable")
@@ -114,6 +116,8 @@ def _replication_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--precision", type=_share, metavar="GAMMA",
                    help="add replications until the 95%% CI half-width is within GAMMA of the mean of --kpi")
     p.add_argument("--kpi", help="the KPI --precision applies to")
+    p.add_argument("--engine", choices=ENGINE_CHOICES, default="fast",
+                   help="fast (default) or simpy: the plain-SimPy reference engine the fast one is checked against")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
 
 
@@ -144,7 +148,7 @@ def _options(args) -> api.Options | None:
         return None
     return api.Options(replications=args.replications, seed=args.seed, jobs=args.jobs,
                        keep_records=args.keep_records, executor=args.executor, scheduler=args.scheduler,
-                       precision=args.precision, precision_kpi=args.kpi)
+                       precision=args.precision, precision_kpi=args.kpi, engine=args.engine)
 
 
 @contextmanager

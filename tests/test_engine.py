@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from sim.model.room import GAVE_UP, Environment, PatienceClock
-from sim.model.engine import Pool, WatchedLevel
+from sim.model import engine as fast
+from sim.model import engine_simpy as reference
+from sim.model.engine import GAVE_UP, Environment, PatienceClock, Pool
+
+BOTH = pytest.mark.parametrize("engine", [fast, reference], ids=["fast", "simpy"])
 
 
 def test_a_free_slot_is_granted_on_the_spot_without_an_event():
@@ -50,9 +53,10 @@ def test_release_serves_the_queue_by_priority_then_arrival_even_against_a_newcom
     assert pool.busy.value == 1 and not pool.put_queue
 
 
-def test_a_cancelled_request_leaves_the_queue_and_a_lower_capacity_stops_grants():
-    env = Environment()
-    pool = Pool(env, 1)
+@BOTH
+def test_a_cancelled_request_leaves_the_queue_and_a_lower_capacity_stops_grants(engine):
+    env = engine.Environment()
+    pool = env.pool(1)
     holder = pool.request()
     waiting = pool.request()
     waiting.cancel()
@@ -65,14 +69,14 @@ def test_a_cancelled_request_leaves_the_queue_and_a_lower_capacity_stops_grants(
     assert later.triggered
 
 
-def test_patience_clock_ends_only_waits_still_going_on_at_their_deadline():
-    env = Environment()
-    clock = PatienceClock(env)
+@BOTH
+def test_patience_clock_ends_only_waits_still_going_on_at_their_deadline(engine):
+    env = engine.Environment()
+    clock = env.patience_clock()
     seen = {}
 
     def waiter(name, event, deadline, then=None):
-        clock.watch(env.active_process, event, deadline)
-        seen[name] = (yield event), env.now
+        seen[name] = (yield clock.wait(event, deadline)), env.now
         if then is not None:  # waits for something else past its old deadline: left alone
             seen[name + " then"] = (yield env.timeout(then)), env.now
 
@@ -92,16 +96,16 @@ def test_patience_clock_ends_only_waits_still_going_on_at_their_deadline():
                     "served": ("ok", 2.0), "served then": (None, 12.0)}
 
 
-def test_patience_clock_rearms_for_an_earlier_deadline_watched_later():
-    env = Environment()
-    clock = PatienceClock(env)
+@BOTH
+def test_patience_clock_rearms_for_an_earlier_deadline_watched_later(engine):
+    env = engine.Environment()
+    clock = env.patience_clock()
     ends = []
 
     def wait(start, patience):
         yield env.timeout(start)
         event = env.event()
-        clock.watch(env.active_process, event, env.now + patience)
-        value = yield event
+        value = yield clock.wait(event, env.now + patience)
         ends.append((env.now, value))
 
     env.process(wait(0, 10))
@@ -226,9 +230,10 @@ def test_withdraw_releases_a_granted_request_and_dequeues_a_waiting_one():
     assert not pool.users and pool.busy.value == 0
 
 
-def test_watched_level_wakes_its_watchers_when_it_rises_above_their_thresholds():
-    env = Environment()
-    level = WatchedLevel(env)
+@BOTH
+def test_watched_level_wakes_its_watchers_when_it_rises_above_their_thresholds(engine):
+    env = engine.Environment()
+    level = env.watched_level()
     woke = []
 
     def watch(threshold):

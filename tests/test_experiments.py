@@ -359,11 +359,11 @@ def test_interrupt_leaves_no_result_directory(tmp_path, capsys, monkeypatch, com
     real = sim.experiments.runner.run_replication
     done = []
 
-    def interrupted(scenario, seed, replication, keep_records):
+    def interrupted(scenario, seed, replication, keep_records, engine="fast"):
         if len(done) == 3:
             raise KeyboardInterrupt
         done.append(replication)
-        return real(scenario, seed, replication, keep_records)
+        return real(scenario, seed, replication, keep_records, engine)
 
     monkeypatch.setattr(sim.experiments.runner, "run_replication", interrupted)
     base = hour(tmp_path)

@@ -1,6 +1,6 @@
 """Model behaviour: conservation of work, common random numbers, extremes, trace input.
 
-Row layouts are the model's own (``sim.model.room.CALL_COLUMNS`` and friends); the tests index
+Row layouts are the model's own (``sim.model.rows.CALL_COLUMNS`` and friends); the tests index
 rows through those names so a reordered layout fails loudly rather than silently.
 """
 
@@ -19,7 +19,8 @@ from sim.experiments import kpis
 from sim.model.arrivals import generate_incidents
 from sim.model.loading import ScenarioError, load_scenario
 import sim.model.room
-from sim.model.room import CALL_COLUMNS, DISPATCH_COLUMNS, MESSAGE_COLUMNS, STATUSES, simulate
+from sim.model.room import STATUSES, simulate
+from sim.model.rows import CALL_COLUMNS, DISPATCH_COLUMNS, MESSAGE_COLUMNS
 from sim.model.engine import Pool
 from sim.model.streams import make_streams
 

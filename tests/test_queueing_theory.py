@@ -26,7 +26,8 @@ import pytest
 
 from helpers import mmc_scenario
 from sim.experiments import kpis
-from sim.model.room import CALL_COLUMNS, simulate
+from sim.model.room import simulate
+from sim.model.rows import CALL_COLUMNS
 from sim.experiments.stats import summarise
 
 T_ARRIVAL, T_ANSWERED = CALL_COLUMNS.index("t_arrival"), CALL_COLUMNS.index("t_answered")

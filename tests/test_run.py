@@ -186,11 +186,11 @@ def test_failure_mid_run_leaves_nothing(tmp_path, monkeypatch):
     real = sim.experiments.runner.run_replication
     calls = []
 
-    def failing(scenario, seed, replication, keep_records):
+    def failing(scenario, seed, replication, keep_records, engine="fast"):
         calls.append(replication)
         if replication >= 1:
             raise RuntimeError("boom in replication %d" % replication)
-        return real(scenario, seed, replication, keep_records)
+        return real(scenario, seed, replication, keep_records, engine)
 
     monkeypatch.setattr(sim.experiments.runner, "run_replication", failing)
     parent = tmp_path / "runs"
@@ -206,10 +206,10 @@ def test_failure_mid_run_leaves_nothing(tmp_path, monkeypatch):
 def test_interrupt_mid_run_leaves_nothing(tmp_path, monkeypatch, capsys):
     real = sim.experiments.runner.run_replication
 
-    def interrupted(scenario, seed, replication, keep_records):
+    def interrupted(scenario, seed, replication, keep_records, engine="fast"):
         if replication == 2:
             raise KeyboardInterrupt
-        return real(scenario, seed, replication, keep_records)
+        return real(scenario, seed, replication, keep_records, engine)
 
     monkeypatch.setattr(sim.experiments.runner, "run_replication", interrupted)
     parent = tmp_path / "runs"

@@ -44,6 +44,7 @@ class Options:
     scheduler: str | None = None
     precision: float | None = None  # relative CI half-width target; replications is then the maximum
     precision_kpi: str | None = None
+    engine: str = "fast"  # "simpy": the plain-SimPy reference engine (slower; same KPIs within their CIs)
 
 
 def as_scenario(source: str | Path | Scenario) -> Scenario:
@@ -87,6 +88,7 @@ class _Group:
             "records_kept_for": min(self.options.keep_records, self.replications),
             "jobs": self.options.jobs,
             "executor": self.options.executor,
+            "engine": self.options.engine,
             "precision": self.precision,
             "started": self.started.isoformat(timespec="seconds"),
             "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -139,7 +141,7 @@ def _replicate(scenarios, writers, options: Options, events, progress) -> tuple[
 
 
 def _batch(scenarios, writers, options: Options, first: int, count: int, events, progress, total) -> None:
-    tasks = [runner.Task(name, sc, count, first, options.keep_records) for name, sc in scenarios.items()]
+    tasks = [runner.Task(name, sc, count, first, options.keep_records, options.engine) for name, sc in scenarios.items()]
     done = first * len(scenarios)
     for name, result in runner.iterate_tasks(tasks, options.seed, jobs=options.jobs, executor=options.executor,
                                              scheduler=options.scheduler):

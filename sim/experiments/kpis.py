@@ -8,11 +8,16 @@ Only work that starts after the warm-up counts.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.experiments.metrics import GAP_THRESHOLD_MIN, GROUPED, METRICS, Metric, metric_of  # noqa: F401 (re-exported)
 from sim.model.room import LATE, Outcome
-from sim.model.engine import integral, peak, step_integral, time_average
+from sim.model.rows import CallRow as C
+from sim.model.rows import DispatchRow as D
+from sim.model.rows import MessageRow as M
+from sim.experiments.step_functions import integral, peak, step_integral, time_average
 
 
 def _mean(x: np.ndarray) -> float:
@@ -85,12 +90,12 @@ def compute(outcome: Outcome) -> dict[str, float]:
         response(priority == p, f"[priority={p}]")
 
     # --- calls ---
-    calls = [c for c in outcome.calls if c[4] >= warmup]
+    calls = [c for c in outcome.calls if c[C.T_ARRIVAL] >= warmup]
     kpi["calls"] = float(len(calls))
-    waits = np.array([c[5] - c[4] for c in calls if c[5] == c[5]], dtype=float) * 60
+    waits = np.array([c[C.T_ANSWERED] - c[C.T_ARRIVAL] for c in calls if not math.isnan(c[C.T_ANSWERED])], dtype=float) * 60
     kpi["answer_wait_mean_s"] = _mean(waits)
     kpi["answer_wait_p90_s"] = _p90(waits)
-    kpi["abandoned_calls"] = float(sum(c[8] == "abandoned" for c in calls))
+    kpi["abandoned_calls"] = float(sum(c[C.STATE] == "abandoned" for c in calls))
     kpi["unreported_incidents"] = float((~reported).sum())
 
     # --- the room ---
@@ -101,17 +106,17 @@ def compute(outcome: Outcome) -> dict[str, float]:
 
     # --- radio traffic between room and units (button statuses take no room time) ---
     instant = _instant(outcome.scenario)
-    messages = [m for m in outcome.messages if m[4] >= warmup]
-    room = [m for m in messages if m[3] != "scene" and m[7] not in instant]
+    messages = [m for m in outcome.messages if m[M.T_CREATED] >= warmup]
+    room = [m for m in messages if m[M.KIND] != "scene" and m[M.CHANNEL] not in instant]
     # a late status report waits on purpose (for any channel, at low priority): counted apart
-    fresh = [m for m in room if not m[3].endswith(LATE)]
-    delivered = [m for m in fresh if m[8] == "delivered"]
-    created = np.array([m[4] for m in delivered], dtype=float)
-    delays = np.array([m[5] for m in delivered], dtype=float) - created
+    fresh = [m for m in room if not m[M.KIND].endswith(LATE)]
+    delivered = [m for m in fresh if m[M.STATE] == "delivered"]
+    created = np.array([m[M.T_CREATED] for m in delivered], dtype=float)
+    delays = np.array([m[M.T_START] for m in delivered], dtype=float) - created
     kpi["radio_message_delay_mean_min"] = _mean(delays)
     kpi["radio_message_delay_p90_min"] = _p90(delays)
-    kpi["undelivered_messages"] = float(sum(m[8] == "undelivered" for m in room))
-    kpi["spoken_statuses"] = float(sum(m[3] != "voice" for m in room))
+    kpi["undelivered_messages"] = float(sum(m[M.STATE] == "undelivered" for m in room))
+    kpi["spoken_statuses"] = float(sum(m[M.KIND] != "voice" for m in room))
     kpi["late_status_reports"] = float(len(room) - len(fresh))
     kpi["incidents_open_at_end"] = float(sum(i.state == "open" for i in inc))
     kpi.update(outage_kpis(outcome, created, delays, messages, inc))
@@ -174,10 +179,10 @@ def unreachable_intervals(outcome: Outcome) -> list[tuple[int, float, float]]:
     incidents = outcome.incidents
     found = []
     for i, d in enumerate(outcome.dispatches):
-        gaps = gaps_by_region[incidents[d[0]].region]
-        if not gaps or d[4] != d[4]:  # no gaps, or not alarmed yet
+        gaps = gaps_by_region[incidents[d[D.INCIDENT]].region]
+        if not gaps or math.isnan(d[D.T_ALARM]):  # no gaps, or not alarmed yet
             continue
-        job_start, job_end = d[4], d[9] if d[9] == d[9] else end
+        job_start, job_end = d[D.T_ALARM], end if math.isnan(d[D.T_AVAILABLE]) else d[D.T_AVAILABLE]
         for a, b in gaps:
             lo, hi = max(a, job_start), min(b, job_end)
             if hi > lo:
@@ -203,21 +208,23 @@ def outage_kpis(outcome: Outcome, created: np.ndarray, delays: np.ndarray, messa
     in_outage = delays[inside]
     kpi["message_delay_in_outage_mean_min"] = _mean(in_outage) if windows else np.nan
     kpi["message_delay_in_outage_p90_min"] = _p90(in_outage) if windows else np.nan
-    kpi["undelivered_scene_messages"] = float(sum(m[3] == "scene" and m[8] == "undelivered" for m in messages))
+    kpi["undelivered_scene_messages"] = float(sum(m[M.KIND] == "scene" and m[M.STATE] == "undelivered" for m in messages))
 
     gaps = [(i, max(a, warmup), b) for i, a, b in unreachable_intervals(outcome) if b > warmup]
     kpi["unit_minutes_unreachable"] = float(sum(b - a for _, a, b in gaps))
     kpi["longest_unreachable_gap_min"] = max((b - a for _, a, b in gaps), default=0.0)
-    long_gap = {outcome.dispatches[i][0] for i, a, b in gaps if b - a > GAP_THRESHOLD_MIN}
+    long_gap = {outcome.dispatches[i][D.INCIDENT] for i, a, b in gaps if b - a > GAP_THRESHOLD_MIN}
     counted = [i for i in incidents if i.state != "abandoned"]
     kpi["incidents_gap_over_5min_share"] = (sum(i.id in long_gap for i in counted) / len(counted)
                                             if counted else np.nan)
 
     primary = [n for n, ch in scenario.channels.items() if ch.purpose == "alarm" and not ch.standby]
-    alarmed = [d for d in outcome.dispatches if d[3] >= warmup and d[4] == d[4]]
-    fallback = np.array([d[4] - d[3] for d in alarmed if d[5] not in primary], dtype=float) * 60
+    alarmed = [d for d in outcome.dispatches if d[D.T_DISPATCHED] >= warmup and not math.isnan(d[D.T_ALARM])]
+    fallback = np.array([d[D.T_ALARM] - d[D.T_DISPATCHED] for d in alarmed if d[D.ALARM_CHANNEL] not in primary],
+                        dtype=float) * 60
     baseline = scenario.room.alarm_min.expected * scenario.channels[primary[0]].time_factor * 60
-    kpi["alarms_via_fallback"] = float(len({(d[0], d[2], d[3]) for d in alarmed if d[5] not in primary}))
+    kpi["alarms_via_fallback"] = float(len({(d[D.INCIDENT], d[D.STATION], d[D.T_DISPATCHED]) for d in alarmed
+                                             if d[D.ALARM_CHANNEL] not in primary}))
     kpi["alarm_fallback_extra_delay_s"] = _mean(fallback) - baseline if fallback.size else np.nan
 
     for name, ch in scenario.channels.items():

@@ -6,11 +6,14 @@ schema is fixed here once so every run writes the same columns and types.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyarrow as pa
 
 from sim.experiments.kpis import minute_series
-from sim.model.room import Outcome  # row layouts: CALL_COLUMNS, MESSAGE_COLUMNS, DISPATCH_COLUMNS there
+from sim.model.room import Outcome
+from sim.model.rows import CallRow, DispatchRow, MessageRow
 
 _F, _I, _S = pa.float64(), pa.int32(), pa.string()
 
@@ -31,7 +34,7 @@ SCHEMAS: dict[str, pa.Schema] = {
 
 
 def _none(x):
-    return None if x is None or x != x else x
+    return None if x is None or math.isnan(x) else x
 
 
 def tables(outcome: Outcome, replication: int) -> dict[str, dict[str, list]]:
@@ -40,11 +43,14 @@ def tables(outcome: Outcome, replication: int) -> dict[str, dict[str, list]]:
     incidents = [(replication, i.id, i.minute, i.region, i.type, i.priority, i.norm_min, i.units_needed,
                   _none(i.t_answered), _none(i.t_alarm), _none(i.t_on_scene), _none(i.t_closed), i.state)
                  for i in outcome.incidents]
-    calls = [(replication, *row[:5], _none(row[5]), _none(row[6]), *row[7:]) for row in outcome.calls]
-    messages = [(replication, m[0], m[1], names[m[2]], m[3], m[4], _none(m[5]), _none(m[6]), m[7], m[8], m[9])
-                for m in outcome.messages]
-    dispatches = [(replication, d[0], names[d[1]], stations[d[2]], d[3], _none(d[4]), d[5], *map(_none, d[6:10]),
-                   d[10]) for d in outcome.dispatches]
+    C, M, D = CallRow, MessageRow, DispatchRow
+    calls = [(replication, *c[:C.T_ANSWERED], _none(c[C.T_ANSWERED]), _none(c[C.T_END]), *c[C.HANDLED_AS:])
+             for c in outcome.calls]
+    messages = [(replication, *m[:M.UNIT], names[m[M.UNIT]], *m[M.KIND:M.T_START], _none(m[M.T_START]),
+                 _none(m[M.T_END]), *m[M.CHANNEL:]) for m in outcome.messages]
+    dispatches = [(replication, d[D.INCIDENT], names[d[D.UNIT]], stations[d[D.STATION]], d[D.T_DISPATCHED],
+                   _none(d[D.T_ALARM]), d[D.ALARM_CHANNEL], *map(_none, d[D.T_DEPARTED:D.STATE]), d[D.STATE])
+                  for d in outcome.dispatches]
     timeline = [(replication, *row) for row in outcome.timeline]
     out = {}
     for name, rows in (("incidents", incidents), ("calls", calls), ("messages", messages), ("dispatches", dispatches),

@@ -39,16 +39,19 @@ class Task:
     count: int
     first: int = 0
     keep_records: int = 0
+    engine: str = "fast"  # or "simpy", the plain-SimPy reference engine
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int, keep_records: bool) -> ReplicationResult:
-    outcome = simulate(scenario, seed, replication)
+def run_replication(scenario: Scenario, seed: int, replication: int, keep_records: bool,
+                    engine: str = "fast") -> ReplicationResult:
+    outcome = simulate(scenario, seed, replication, engine)
     return ReplicationResult(replication, kpis.compute(outcome), outcome.events,
                              records.tables(outcome, replication) if keep_records else None)
 
 
-def run_batch(scenario: Scenario, seed: int, replications: range, keep_records: int) -> list[ReplicationResult]:
-    return [run_replication(scenario, seed, r, r < keep_records) for r in replications]
+def run_batch(scenario: Scenario, seed: int, replications: range, keep_records: int,
+              engine: str = "fast") -> list[ReplicationResult]:
+    return [run_replication(scenario, seed, r, r < keep_records, engine) for r in replications]
 
 
 def default_jobs() -> int:
@@ -62,9 +65,10 @@ def batches(first: int, count: int, jobs: int, max_batch: int = 25) -> list[rang
 
 
 def iterate(scenario: Scenario, seed: int, replications: int, *, jobs: int = 1, keep_records: int = 0,
-            first: int = 0, executor: str = "process", scheduler: str | None = None) -> Iterator[ReplicationResult]:
+            first: int = 0, executor: str = "process", scheduler: str | None = None,
+            engine: str = "fast") -> Iterator[ReplicationResult]:
     """Every replication's result of one scenario, in replication order."""
-    task = Task(None, scenario, replications, first, keep_records)
+    task = Task(None, scenario, replications, first, keep_records, engine)
     for _key, result in iterate_tasks([task], seed, jobs=jobs, executor=executor, scheduler=scheduler):
         yield result
 
@@ -77,7 +81,7 @@ def iterate_tasks(tasks: Sequence[Task], seed: int, *, jobs: int = 1, executor: 
         yield from _dask(work, seed, jobs, scheduler)
     elif jobs <= 1 or len(work) == 1:
         for task, chunk in work:
-            for result in run_batch(task.scenario, seed, chunk, task.keep_records):
+            for result in run_batch(task.scenario, seed, chunk, task.keep_records, task.engine):
                 yield task.key, result
     else:
         yield from _pool(work, seed, jobs)
@@ -91,7 +95,7 @@ def _ignore_sigint() -> None:
 def _pool(work, seed: int, jobs: int):
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
     try:
-        futures = [(task, pool.submit(run_batch, task.scenario, seed, chunk, task.keep_records))
+        futures = [(task, pool.submit(run_batch, task.scenario, seed, chunk, task.keep_records, task.engine))
                    for task, chunk in work]
         for task, future in futures:
             for result in future.result():
@@ -124,7 +128,7 @@ def _dask(work, seed: int, jobs: int, scheduler: str | None):
             if id(task.scenario) not in shared:
                 shared[id(task.scenario)] = client.scatter(task.scenario, broadcast=True)
         futures = [(task, client.submit(run_batch, shared[id(task.scenario)], seed, chunk, task.keep_records,
-                                        pure=False)) for task, chunk in work]
+                                        task.engine, pure=False)) for task, chunk in work]
         for task, future in futures:
             for result in future.result():
                 yield task.key, result

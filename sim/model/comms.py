@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import simpy
 
-from sim.model.engine import Level, Pool
 from sim.model.scenario import Channel, Scenario
 
 
@@ -35,7 +34,7 @@ class ChannelState:
     def __init__(self, env: simpy.Environment, name: str, spec: Channel, rank: int, regions: tuple[str, ...]):
         self.name, self.spec, self.rank = name, spec, rank
         self.active = not spec.standby
-        self.pool = Pool(env, spec.capacity if self.active else 0)
+        self.pool = env.pool(spec.capacity if self.active else 0)
         self.regions = frozenset(spec.regions or regions)
         self.factor = 1.0
         self.region_factor: dict[str, float] = {}
@@ -50,7 +49,7 @@ class ChannelState:
         return math.floor(self.spec.capacity * self.factor)
 
     def reaches(self, region: str, at_staffed_station: bool) -> bool:
-        if self.pool._capacity == 0 or region not in self.regions or self.region_factor.get(region, 1.0) == 0:
+        if self.pool.capacity == 0 or region not in self.regions or self.region_factor.get(region, 1.0) == 0:
             return False
         reach = self.spec.reach
         return reach == "anywhere" or reach == "on_scene" or (reach == "staffed_station" and at_staffed_station)
@@ -59,7 +58,7 @@ class ChannelState:
         return self.spec.reliability * self.region_factor.get(region, 1.0)
 
     def has_room(self) -> bool:
-        return len(self.pool.users) < self.pool._capacity
+        return len(self.pool.users) < self.pool.capacity
 
 
 class Comms:
@@ -83,7 +82,7 @@ class Comms:
         self.gms_factor = 1.0
         self._waiting: list[simpy.Event] = []  # one event per wait for the next change
         self.failure = env.event()  # fires at the first failed or impossible transmission
-        self.reachable = {r: Level(env, 1) for r in regions}
+        self.reachable = {r: env.level(1) for r in regions}
         self.on_review = None  # set by the model: moves or interrupts transmissions that lost their channel
         self._review_pending = False
         self.refresh()
@@ -133,7 +132,7 @@ class Comms:
                     for r in e.regions:
                         state.region_factor[r] = state.region_factor.get(r, 1.0) * e.factor
             capacity = state.capacity
-            if capacity != state.pool._capacity:
+            if capacity != state.pool.capacity:
                 state.pool.set_capacity(capacity)
         for region, level in self.reachable.items():
             ok = any(s.reaches(region, False) for s in self.by_purpose.get("voice", ()))
@@ -183,6 +182,6 @@ class Comms:
             usable = self.candidates(purpose, region, at_staffed_station)
         for state in usable:
             pool = state.pool  # has_room(), inlined: every message and status asks, often twice
-            if len(pool.users) < pool._capacity:
+            if len(pool.users) < pool.capacity:
                 return state
         return usable[0] if usable else None

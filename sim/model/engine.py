@@ -1,32 +1,61 @@
-"""Time-weighted monitoring: step functions recorded as they change.
+"""The fast engine: SimPy with the shortcuts that make an outage night cheap.
 
-A :class:`Level` stores (time, value) at every change; per-minute series and
-time-weighted means are derived afterwards (:mod:`sim.experiments.kpis`), keeping the model's hot path to
-two list appends.
+An outage night is mostly waiting, and SimPy spends an event on every start, grant and
+hand-over. Here a process starts at once, a free slot is granted without an event, a
+released one goes straight to the first waiter, and one patience clock ends every wait at
+its deadline. Those shortcuts use SimPy's private internals (``Process._resume``,
+``Environment._active_proc``, ``_queue``, ``_eid``, ``_now``, ``Event._value``/``_ok``); this
+module is the only one that touches them. The interface is the reference engine's
+(:mod:`sim.model.engine_simpy`, public API only), which ``tests/test_engines.py`` holds this
+one to, and :func:`check_simpy` refuses a SimPy whose internals differ from the tested ones.
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
+import heapq
+import itertools
 import math
 import operator
+from typing import Any
 
-import numpy as np
 import simpy
+from simpy.core import NORMAL
 from simpy.events import PENDING
 from simpy.resources.resource import PriorityRequest
 
+from sim.model import engine_simpy as reference
+from sim.model.engine_simpy import GAVE_UP
 
-class Level:
-    """A piecewise-constant quantity (calls waiting, centralists busy, ...)."""
+__all__ = ["GAVE_UP", "Environment", "Level", "PatienceClock", "Pool", "WatchedLevel", "check_simpy", "resume_now"]
 
-    __slots__ = ("env", "times", "values", "value")
+def check_simpy() -> None:
+    """Fail at import, naming the SimPy version, if the private internals used here are missing."""
+    env = simpy.Environment()
 
-    def __init__(self, env: simpy.Environment, value: float = 0):
-        self.env = env
-        self.times = [0.0]
-        self.values = [value]
-        self.value = value
+    def idle():
+        yield env.timeout(0)
+
+    wanted = ((env, ("_now", "_queue", "_eid", "_active_proc")),
+              (env.process(idle()), ("_resume", "_generator", "_target", "callbacks")),
+              (simpy.Event(env).succeed(), ("_ok", "_value")),
+              (simpy.PriorityResource(env, 1), ("_capacity", "put_queue", "users")))
+    missing = [f"{type(obj).__name__}.{name}" for obj, names in wanted for name in names if not hasattr(obj, name)]
+    if missing:
+        raise ImportError(
+            f"meldsim's fast engine does not work with SimPy {getattr(simpy, '__version__', '?')}: it relies on "
+            f"SimPy internals that this version lacks ({', '.join(missing)}). Install a tested SimPy "
+            f"(pip install 'simpy>=4.1,<4.2') or run with --engine simpy (the reference engine, public API only).")
+
+
+check_simpy()
+
+
+class Level(reference.Level):
+    """The reference Level, reading the clock directly (two appends per change on the hot path)."""
+
+    __slots__ = ()
 
     def set(self, value: float) -> None:
         self.value = value
@@ -39,6 +68,12 @@ class Level:
         self.values.append(value)
 
 
+class WatchedLevel(reference.WatchedLevel, Level):
+    """The reference WatchedLevel on the fast Level."""
+
+    __slots__ = ()
+
+
 def resume_now(process: simpy.Process, event: simpy.Event) -> None:
     """Run ``process`` on from the processed ``event`` up to its next yield, inside the
     process running now, which then goes on as the active one (simpy would schedule it)."""
@@ -46,33 +81,6 @@ def resume_now(process: simpy.Process, event: simpy.Event) -> None:
     caller = env._active_proc
     process._resume(event)
     env._active_proc = caller
-
-
-class WatchedLevel(Level):
-    """A Level that wakes whoever waits for it to rise above a threshold (the backlog escalation)."""
-
-    __slots__ = ("watches",)
-
-    def __init__(self, env: simpy.Environment, value: float = 0):
-        super().__init__(env, value)
-        self.watches: list[tuple[float, simpy.Event]] = []
-
-    def add(self, delta: float) -> None:
-        Level.add(self, delta)
-        if self.watches and delta > 0:
-            value = self.value
-            for watch in [w for w in self.watches if value > w[0]]:
-                self.watches.remove(watch)
-                watch[1].succeed()
-
-    def above(self, threshold: float) -> simpy.Event:
-        """An event that succeeds once the value is above ``threshold`` (at once if it is)."""
-        event = simpy.Event(self.env)
-        if self.value > threshold:
-            event.succeed()
-        else:
-            self.watches.append((threshold, event))
-        return event
 
 
 class _SortedQueue(list):
@@ -97,7 +105,7 @@ class Pool(simpy.PriorityResource):
     coming up is a call to :meth:`set_capacity`.
     """
 
-    PutQueue = _SortedQueue
+    PutQueue = _SortedQueue  # type: ignore[assignment]  # same order, sorted on insert
 
     def __init__(self, env: simpy.Environment, capacity: float | None):
         super().__init__(env, 1)
@@ -105,7 +113,7 @@ class Pool(simpy.PriorityResource):
         self.busy = Level(env, 0)
         self.limit = Level(env, self._capacity)
 
-    def request(self, priority: int = 0) -> PriorityRequest:
+    def request(self, priority: int = 0) -> PriorityRequest:  # type: ignore[override]  # no preemption
         """A slot: granted on the spot, with no event, when one is free, else queued.
 
         A PriorityRequest with what this resource uses of it (its process and, in the
@@ -123,7 +131,7 @@ class Pool(simpy.PriorityResource):
             request.key, request.callbacks = (priority, env._now, False), []
             self.put_queue.append(request)
         else:
-            request._ok, request._value, request.callbacks = True, None, None
+            request._ok, request._value, request.callbacks = True, None, None  # type: ignore[assignment]  # processed
             users.append(request)
             self.busy.set(len(users))
         return request
@@ -157,7 +165,7 @@ class Pool(simpy.PriorityResource):
         conversation's timeout), then the releaser goes on; a waiter never changes the
         channels, so the releaser finds them as it left them.
         """
-        request._ok, request._value, request.callbacks = True, None, None
+        request._ok, request._value, request.callbacks = True, None, None  # type: ignore[assignment]  # processed
         resume_now(process, request)
 
     def withdraw(self, request) -> None:
@@ -167,7 +175,7 @@ class Pool(simpy.PriorityResource):
         else:
             self.release(request)
 
-    def release(self, request) -> None:
+    def release(self, request) -> None:  # type: ignore[override]  # nothing waits for a release
         """Free the slot and hand it to the first waiting request at once.
 
         simpy grants waiting requests only when a Release event is processed later in the
@@ -186,34 +194,104 @@ class Pool(simpy.PriorityResource):
             self._trigger_put(at_once=True)
 
 
-def integral(level: Level, grid) -> "np.ndarray":
-    """∫ level dt from 0 to each grid time (the step function is right-continuous)."""
-    return step_integral(level.times, level.values, grid)
+class Environment(simpy.Environment):
+    """simpy's Environment, with processes that start at once and without the event of a
+    process that ended well and that nothing waits for (one event in five on a night, and
+    processing it did nothing)."""
+
+    def __init__(self, initial_time: float = 0):
+        super().__init__(initial_time)
+        self._started = simpy.Event(self)  # processed, never scheduled: what a process starts from
+        self._started._ok, self._started._value, self._started.callbacks = True, None, None  # type: ignore[assignment]  # processed
+
+    def start(self, generator) -> simpy.Process:
+        """A process whose first step runs now, inside the caller's, up to its first yield.
+
+        simpy's ``process()`` starts a generator from an Initialize event later in the same
+        instant: an event per call, alarm, unit and message, a third of a night's events.
+        Same instant, same order among the started processes; what changes is only that a
+        process started by another runs before that other one goes on.
+        """
+        process = simpy.Process.__new__(simpy.Process)
+        process.env, process.callbacks, process._generator, process._target = self, [], generator, None  # type: ignore[assignment]  # started, waiting for nothing
+        resume_now(process, self._started)
+        return process
+
+    def timeout(self, delay: float = 0, value: Any | None = None) -> simpy.Timeout:
+        """simpy's Timeout, built here: ``env.timeout`` makes a bound class, a Timeout
+        frame and a schedule frame for every wait, and most events are timeouts."""
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        timeout = simpy.Timeout.__new__(simpy.Timeout)
+        timeout.env, timeout.callbacks, timeout._value, timeout._delay, timeout._ok = self, [], value, delay, True
+        heapq.heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), timeout))
+        return timeout
+
+    def schedule(self, event, priority=NORMAL, delay=0) -> None:
+        if event.__class__ is simpy.Process and event._ok and not event.callbacks:
+            event.callbacks = None  # type: ignore[assignment]  # processed
+            return
+        heapq.heappush(self._queue, (self._now + delay, priority, next(self._eid), event))
+
+    def events_scheduled(self) -> int:
+        return next(copy.copy(self._eid))
+
+    def pool(self, capacity: float | None) -> Pool:
+        return Pool(self, capacity)
+
+    def level(self, value: float = 0) -> Level:
+        return Level(self, value)
+
+    def watched_level(self, value: float = 0) -> WatchedLevel:
+        return WatchedLevel(self, value)
+
+    def patience_clock(self) -> PatienceClock:
+        return PatienceClock(self)
 
 
-def step_integral(times, values, grid) -> "np.ndarray":
-    times = np.asarray(times, dtype=float)
-    values = np.asarray(values, dtype=float)
-    # several changes at one instant: the last one holds
-    keep = np.append(times[1:] != times[:-1], True)
-    times, values = times[keep], values[keep]
-    grid = np.asarray(grid, dtype=float)
-    with np.errstate(invalid="ignore", over="ignore"):
-        areas = np.concatenate(([0.0], np.cumsum(values[:-1] * np.diff(times))))
-        index = np.searchsorted(times, grid, side="right") - 1
-        index = np.clip(index, 0, None)
-        return areas[index] + values[index] * (grid - times[index])
+class PatienceClock:
+    """Ends a wait still going on at its deadline (the wait returns GAVE_UP); one timer in all.
 
+    A Timeout and a Condition per waiting message or caller, and an Interrupt for each
+    that gave up, made an outage night, when most of them wait, far slower than a normal
+    one. Here a wait costs a heap push; only the earliest deadline of a wait still going
+    on is armed, and a wait that ended is recognised by its process now waiting for
+    something else.
+    """
 
-def time_average(level: Level, start: float, end: float) -> float:
-    a, b = integral(level, [start, end])
-    return float((b - a) / (end - start)) if end > start else float("nan")
+    def __init__(self, env: simpy.Environment):
+        self.env = env
+        self.waits: list[tuple[float, int, Any, simpy.Event]] = []
+        self.armed_at = math.inf  # the earliest alarm still to ring
+        self.gave_up = simpy.Event(env)  # processed, never scheduled: resumes a wait with GAVE_UP
+        self.gave_up._ok, self.gave_up._value, self.gave_up.callbacks = True, GAVE_UP, None  # type: ignore[assignment]  # processed
+        self.order = itertools.count()
 
+    def wait(self, event: simpy.Event, deadline: float) -> simpy.Event:
+        """``event`` itself, for the running process to yield; the wait ends with GAVE_UP at
+        ``deadline`` if ``event`` has not come by then."""
+        heapq.heappush(self.waits, (deadline, next(self.order), self.env._active_proc, event))
+        if deadline < self.armed_at:
+            self._arm(deadline)
+        return event
 
-def peak(level: Level, start: float, end: float) -> float:
-    """Highest value held at any time in [start, end]."""
-    times = np.asarray(level.times)
-    values = np.asarray(level.values, dtype=float)
-    before = np.searchsorted(times, start, side="right") - 1
-    inside = values[max(before, 0):np.searchsorted(times, end, side="right")]
-    return float(inside.max()) if inside.size else float("nan")
+    def _arm(self, at: float) -> None:
+        self.armed_at = at
+        self.env.timeout(at - self.env._now).callbacks.append(self._ring)
+
+    def _ring(self, _event) -> None:
+        now = self.env._now
+        if now == self.armed_at:
+            self.armed_at = math.inf  # (an alarm superseded by an earlier one rings too, harmlessly)
+        waits = self.waits
+        while waits:
+            deadline, _, process, event = waits[0]
+            waiting = process._target is event
+            if waiting and deadline > now:
+                if deadline < self.armed_at:
+                    self._arm(deadline)
+                return
+            heapq.heappop(waits)
+            if waiting:  # what simpy's interrupt does, with a value instead of an exception
+                event.callbacks.remove(process._resume)
+                process._resume(self.gave_up)

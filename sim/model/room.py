@@ -12,19 +12,18 @@ gives up after the patience. Records are plain rows; KPIs are computed elsewhere
 from __future__ import annotations
 
 import gc
-import heapq
-import itertools
+import importlib
 import math
 from collections import deque
 from dataclasses import dataclass, field
 
 import simpy
-from simpy.events import PENDING
 
 from sim.model.arrivals import Incident, generate_incidents
 from sim.model.comms import ChannelState, Comms
-from sim.model.engine import Level, Pool, WatchedLevel, resume_now
+from sim.model.engine_simpy import GAVE_UP, Level
 from sim.model.procedure import Outages, Procedure, Timeline
+from sim.model.rows import CallRow, DispatchRow, MessageRow
 from sim.model.scenario import Scenario
 from sim.model.streams import make_streams
 
@@ -32,6 +31,9 @@ NAN = math.nan
 
 #: request-priority offsets per rule: (calls, radio); lower is served first, then by
 #: incident priority (1 before 3), then first come first served
+#: the engines a room can run on: the fast one, and the plain-SimPy reference it is checked against
+ENGINES = {"fast": "sim.model.engine", "simpy": "sim.model.engine_simpy"}
+
 PRIORITY_OFFSETS = {"calls_first": (0, 3), "radio_first": (3, 0), "incident_priority": (0, 0)}
 
 STATUSES = ("uitgerukt", "ter_plaatse", "beschikbaar")
@@ -39,14 +41,7 @@ LATE = "_late"  # suffix of a status reported after it went undelivered
 LATE_PRIORITY = 9  # below every incident priority (1-3)
 # why a transmission's wait or conversation is interrupted
 CHANNEL_LOST, LOOK_AGAIN = "channel lost", "look again"
-GAVE_UP = "gave up"  # what a wait returns when the patience clock ends it
 
-# row layouts of the records (sim/records.py turns them into tables)
-CALL_COLUMNS = ("call", "incident", "caller", "attempt", "t_arrival", "t_answered", "t_end", "handled_as", "state")
-MESSAGE_COLUMNS = ("message", "incident", "unit", "kind", "t_created", "t_start", "t_end", "channel", "state",
-                   "attempts")
-DISPATCH_COLUMNS = ("incident", "unit", "station", "t_dispatched", "t_alarm", "alarm_channel", "t_departed",
-                    "t_on_scene", "t_clear", "t_available", "state")
 
 
 @dataclass
@@ -64,46 +59,6 @@ class Outcome:
     unit_names: list[str]
     events: int = 0
     extra: dict = field(default_factory=dict)
-
-
-class Environment(simpy.Environment):
-    """simpy's Environment, with processes that start at once and without the event of a
-    process that ended well and that nothing waits for (one event in five on a night, and
-    processing it did nothing)."""
-
-    def __init__(self, initial_time: float = 0):
-        super().__init__(initial_time)
-        self._started = simpy.Event(self)  # processed, never scheduled: what a process starts from
-        self._started._ok, self._started._value, self._started.callbacks = True, None, None
-
-    def start(self, generator) -> simpy.Process:
-        """A process whose first step runs now, inside the caller's, up to its first yield.
-
-        simpy's ``process()`` starts a generator from an Initialize event later in the same
-        instant: an event per call, alarm, unit and message, a third of a night's events.
-        Same instant, same order among the started processes; what changes is only that a
-        process started by another runs before that other one goes on.
-        """
-        process = simpy.Process.__new__(simpy.Process)
-        process.env, process.callbacks, process._generator, process._target = self, [], generator, None
-        resume_now(process, self._started)
-        return process
-
-    def timeout(self, delay: float, value=None) -> simpy.Timeout:
-        """simpy's Timeout, built here: ``env.timeout`` makes a bound class, a Timeout
-        frame and a schedule frame for every wait, and most events are timeouts."""
-        if delay < 0:
-            raise ValueError(f"negative delay {delay}")
-        timeout = simpy.Timeout.__new__(simpy.Timeout)
-        timeout.env, timeout.callbacks, timeout._value, timeout._delay, timeout._ok = self, [], value, delay, True
-        heapq.heappush(self._queue, (self._now + delay, simpy.core.NORMAL, next(self._eid), timeout))
-        return timeout
-
-    def schedule(self, event, priority=simpy.core.NORMAL, delay=0) -> None:
-        if event.__class__ is simpy.Process and event._ok and not event.callbacks:
-            event.callbacks = None  # processed
-            return
-        heapq.heappush(self._queue, (self._now + delay, priority, next(self._eid), event))
 
 
 class Transmission:
@@ -126,25 +81,25 @@ class Transmission:
 
 
 class ControlRoom:
-    def __init__(self, scenario: Scenario, streams: dict):
+    def __init__(self, scenario: Scenario, streams: dict, engine: str = "fast"):
         self.scenario = scenario
-        self.env = env = Environment()
+        self.env = env = importlib.import_module(ENGINES[engine]).Environment()
         room, resilience = scenario.room, scenario.resilience
-        self.centralists = Pool(env, 0)
+        self.centralists = env.pool(0)
         self.roster_count = self.extra_centralists = 0
         self.room_factor = 1.0
         self.relocating = False
         self.comms = Comms(env, scenario)
         self.comms.on_review = self.review
         self.timeline = Timeline(env)
-        self.patience = PatienceClock(env)
+        self.patience = env.patience_clock()
         self.dynamic = bool(scenario.outages or scenario.random_outages)
         self.procedure = Procedure(env, scenario, self.comms, self.timeline, self, streams) if scenario.procedure else None
         if self.dynamic:
             Outages(env, scenario, self.comms, self.timeline, self.procedure, streams)
-        self.calls_waiting = WatchedLevel(env)
-        self.messages_waiting = Level(env)
-        self.units_busy = Level(env)
+        self.calls_waiting = env.watched_level()
+        self.messages_waiting = env.level()
+        self.units_busy = env.level()
         self.call_rank, self.radio_rank = PRIORITY_OFFSETS[room.priority_rule]
         self.redial_rng = streams["redial"]
         self.redial_delay = room.redial_delay_min.sampler(self.redial_rng)
@@ -209,7 +164,7 @@ class ControlRoom:
             levels[f"{name}_busy"] = state.pool.busy
             levels[f"{name}_capacity"] = state.pool.limit
         return Outcome(self.scenario, incidents, self.calls, self.messages, self.dispatches, self.timeline.rows,
-                       levels, self.comms.reachable, self.unit_names, events=next(env._eid))
+                       levels, self.comms.reachable, self.unit_names, events=env.events_scheduled())
 
     # --- the room's staffing: roster x room factor (relocation) + called in ----------------
     def roster(self):
@@ -252,29 +207,28 @@ class ControlRoom:
         centralists = self.centralists
         req = centralists.request(priority=self.call_rank + inc.priority)
         if not req.triggered:
-            self.patience.watch(env.active_process, req, env.now + patience)
-            yield req  # or GAVE_UP at the caller's patience
+            yield self.patience.wait(req, env.now + patience)  # or GAVE_UP at the caller's patience
         self.calls_waiting.add(-1)
         if not req.triggered:
             req.cancel()
-            row[6], row[8] = env.now, "abandoned"
+            row[CallRow.T_END], row[CallRow.STATE] = env.now, "abandoned"
             if self.redial_rng.random() < self.scenario.room.redial_probability:
                 env.start(self.redial(inc, caller, attempt + 1))
             else:
                 self._call_done(inc)
             return
-        row[5] = env.now
+        row[CallRow.T_ANSWERED] = env.now
         if inc.t_answered is None:
             inc.t_answered = env.now
-            row[7] = "intake"
+            row[CallRow.HANDLED_AS] = "intake"
             yield env.timeout(self.intake_and_dispatch(inc))
             centralists.release(req)
             self.dispatch(inc)
         else:
-            row[7] = "duplicate"
+            row[CallRow.HANDLED_AS] = "duplicate"
             yield env.timeout(inc.call_handling_min[caller])
             centralists.release(req)
-        row[6], row[8] = env.now, "completed"
+        row[CallRow.T_END], row[CallRow.STATE] = env.now, "completed"
         self._call_done(inc)
 
     def intake_and_dispatch(self, inc: Incident) -> float:
@@ -336,7 +290,7 @@ class ControlRoom:
         if inc.t_alarm is None:
             inc.t_alarm = now
         for row in rows:
-            row[4], row[5] = now, channel
+            row[DispatchRow.T_ALARM], row[DispatchRow.ALARM_CHANNEL] = now, channel
         for row in rows[1:]:
             self.env.start(self.respond(inc, row, extra))
         yield from self.respond(inc, rows[0], extra)  # the first unit goes on in this process
@@ -345,26 +299,26 @@ class ControlRoom:
         self.available[self.unit_station[unit]].append(unit)
         self.units_busy.add(-1)
         while self.waiting_for_units:
-            waiting = self.waiting_for_units[0]
+            waiting = self.waiting_for_units[0]  # [incident, units still missing]
             inc, missing = waiting
             units = self.take_units(inc.region, missing)
             if not units:
                 return
-            waiting[1] -= len(units)
-            if waiting[1] == 0:
+            waiting[1] = missing = missing - len(units)
+            if missing == 0:
                 self.waiting_for_units.popleft()
             self.alarm_units(inc, units)
 
     # --- unit response -----------------------------------------------------------------
     def respond(self, inc: Incident, row: list, extra_turnout: float):
         env = self.env
-        unit = row[1]
-        station = self.stations[row[2]]
+        unit = row[DispatchRow.UNIT]
+        station = self.stations[row[DispatchRow.STATION]]
         yield env.timeout(self.turnout[station.crew]() + extra_turnout)
-        row[6] = env.now
+        row[DispatchRow.T_DEPARTED] = env.now
         self.status(inc, unit, 0, station.region)
         yield env.timeout(self.travel[station.region, inc.region]())
-        row[7] = env.now
+        row[DispatchRow.T_ON_SCENE] = env.now
         self.status(inc, unit, 1, inc.region)
         if inc.t_on_scene is None:
             inc.t_on_scene, inc.commander = env.now, unit
@@ -373,13 +327,13 @@ class ControlRoom:
             for fraction, base in zip(inc.scene_fractions, inc.scene_durations_min):
                 env.start(self.message(inc, unit, "scene", fraction * inc.on_scene_min, base, purpose="scene"))
         yield env.timeout(inc.on_scene_min)
-        row[8] = env.now
+        row[DispatchRow.T_CLEAR] = env.now
         self.status(inc, unit, 2, inc.region)
         inc.units_cleared += 1
         if inc.units_cleared == inc.units_needed:
             inc.state, inc.t_closed = "completed", env.now
         yield env.timeout(self.travel[station.region, inc.region]())
-        row[9], row[10] = env.now, "completed"
+        row[DispatchRow.T_AVAILABLE], row[DispatchRow.STATE] = env.now, "completed"
         self.unit_free(unit)
 
     # --- radio traffic -----------------------------------------------------------------
@@ -403,16 +357,16 @@ class ControlRoom:
         self.messages_waiting.add(1)
         tx = Transmission(purpose, inc.region, False, inc.priority, self.radio_rank + inc.priority, base_min, row)
         channel = yield from self.transmit(tx, env.now + self.message_patience)
-        row[9] = tx.attempts
+        row[MessageRow.ATTEMPTS] = tx.attempts
         if channel is None:
-            if row[5] != row[5]:
+            if math.isnan(row[MessageRow.T_START]):
                 self.messages_waiting.add(-1)
-            row[6], row[8] = env.now, "undelivered"
+            row[MessageRow.T_END], row[MessageRow.STATE] = env.now, "undelivered"
             if kind in STATUSES:
                 # the unit carries on by itself and reports the status once something reaches it
                 yield from self.late_report(inc, unit, kind + LATE)
         else:
-            row[6], row[7], row[8] = env.now, channel, "delivered"
+            row[MessageRow.T_END], row[MessageRow.CHANNEL], row[MessageRow.STATE] = env.now, channel, "delivered"
 
     def late_report(self, inc: Incident, unit: int, kind: str):
         """A unit reports where it stands once something reaches it: its latest status, once.
@@ -423,8 +377,8 @@ class ControlRoom:
         """
         env = self.env
         waiting = self.late_reports.get(unit)
-        if waiting is not None and waiting[5] != waiting[5]:
-            waiting[1], waiting[3] = inc.id, kind
+        if waiting is not None and math.isnan(waiting[MessageRow.T_START]):
+            waiting[MessageRow.INCIDENT], waiting[MessageRow.KIND] = inc.id, kind
             return
         row = [len(self.messages), inc.id, unit, kind, env.now, NAN, NAN, "", "open", 0]
         self.messages.append(row)
@@ -434,7 +388,8 @@ class ControlRoom:
         tx = Transmission("voice", inc.region, False, LATE_PRIORITY, self.radio_rank + LATE_PRIORITY,
                           self.spoken_status(), row)
         channel = yield from self.transmit(tx, None)
-        row[6], row[7], row[8], row[9] = env.now, channel, "delivered", tx.attempts
+        row[MessageRow.T_END], row[MessageRow.CHANNEL], row[MessageRow.STATE] = env.now, channel, "delivered"
+        row[MessageRow.ATTEMPTS] = tx.attempts
         if self.late_reports.get(unit) is row:
             del self.late_reports[unit]
 
@@ -448,9 +403,9 @@ class ControlRoom:
         and looks again. A conversation whose channel drops follows the interrupted policy.
         """
         env, comms = self.env, self.comms
-        tx.process, tx.deadline = env._active_proc, deadline
+        tx.process, tx.deadline = env.active_process, deadline
         while True:
-            if deadline is not None and env._now >= deadline:
+            if deadline is not None and env.now >= deadline:
                 self._release(tx)
                 return None
             try:
@@ -475,18 +430,18 @@ class ControlRoom:
                 slot = channel.pool.request(tx.priority)
                 tx.channel, tx.slot = channel, slot
                 channel.transmissions[tx] = None  # queued or holding: a change of channels reviews it
-                if slot._value is PENDING and (yield self._patient(tx, slot)) is GAVE_UP:
+                if not slot.triggered and (yield self._patient(tx, slot)) is GAVE_UP:
                     continue
                 if spec.needs_centralist:
                     tx.person = person = self.centralists.request(tx.room_priority)
-                    if person._value is PENDING and (yield self._patient(tx, person)) is GAVE_UP:
+                    if not person.triggered and (yield self._patient(tx, person)) is GAVE_UP:
                         continue
-                tx.talking, tx.started = True, env._now
+                tx.talking, tx.started = True, env.now
                 row = tx.row
                 if row is not None:
-                    if row[5] != row[5]:
+                    if math.isnan(row[MessageRow.T_START]):
                         self.messages_waiting.add(-1)
-                    row[5] = env._now
+                    row[MessageRow.T_START] = env.now
                 yield env.timeout((1 - tx.progress) * tx.base_min * tx.channel.spec.time_factor)
                 channel = tx.channel  # a move to a fallback may have changed it
                 self._release(tx)
@@ -495,14 +450,14 @@ class ControlRoom:
                 if success < 1 and self.fail_rng.random() >= success:
                     tx.progress = 0.0
                     comms.note_failure()
-                    if deadline is None or deadline > env._now:  # else it gives up when it looks again
+                    if deadline is None or deadline > env.now:  # else it gives up when it looks again
                         yield self._patient(tx, env.timeout(self.retry()))
                     continue
                 return channel.name
             except simpy.Interrupt as interrupt:
                 if tx.talking:
                     lost = tx.channel
-                    done = (env._now - tx.started) / (tx.base_min * lost.spec.time_factor) if tx.base_min else 1
+                    done = (env.now - tx.started) / (tx.base_min * lost.spec.time_factor) if tx.base_min else 1
                     tx.progress = 0.0 if self.policy == "restart" else min(1.0, tx.progress + done)
                 if interrupt.cause == CHANNEL_LOST and self.policy == "resume":
                     tx.pinned = tx.channel
@@ -512,7 +467,7 @@ class ControlRoom:
         """Before the room has recognised the outage, a centralist tries the dead channel once."""
         tx.attempts = 1
         tx.person = person = self.centralists.request(priority=tx.room_priority)
-        if person._value is PENDING and (yield self._patient(tx, person)) is GAVE_UP:
+        if not person.triggered and (yield self._patient(tx, person)) is GAVE_UP:
             return
         if self.comms.choose(tx.purpose, tx.region, tx.staffed) is None:  # still dead when it came to it
             yield self.env.timeout(self.failed_attempt_time())
@@ -520,9 +475,7 @@ class ControlRoom:
 
     def _patient(self, tx: Transmission, event):
         """``event``, to be waited for until the transmission's deadline at most."""
-        if tx.deadline is not None:
-            self.patience.watch(tx.process, event, tx.deadline)
-        return event
+        return event if tx.deadline is None else self.patience.wait(event, tx.deadline)
 
     def _release(self, tx: Transmission) -> None:
         """Let go of the centralist and the slot, held or still asked for."""
@@ -576,51 +529,6 @@ class ControlRoom:
             tx.process.interrupt(cause)
 
 
-class PatienceClock:
-    """Ends a wait still going on at its deadline (the wait returns GAVE_UP); one timer in all.
-
-    A Timeout and a Condition per waiting message or caller, and an Interrupt for each
-    that gave up, made an outage night, when most of them wait, far slower than a normal
-    one. Here a wait costs a heap push; only the earliest deadline of a wait still going
-    on is armed, and a wait that ended is recognised by its process now waiting for
-    something else.
-    """
-
-    def __init__(self, env: simpy.Environment):
-        self.env = env
-        self.waits: list[tuple[float, int, simpy.Process, simpy.Event]] = []
-        self.armed_at = math.inf  # the earliest alarm still to ring
-        self.gave_up = simpy.Event(env)  # processed, never scheduled: resumes a wait with GAVE_UP
-        self.gave_up._ok, self.gave_up._value, self.gave_up.callbacks = True, GAVE_UP, None
-        self.order = itertools.count()
-
-    def watch(self, process: simpy.Process, event: simpy.Event, deadline: float) -> None:
-        heapq.heappush(self.waits, (deadline, next(self.order), process, event))
-        if deadline < self.armed_at:
-            self._arm(deadline)
-
-    def _arm(self, at: float) -> None:
-        self.armed_at = at
-        self.env.timeout(at - self.env._now).callbacks.append(self._ring)
-
-    def _ring(self, _event) -> None:
-        now = self.env._now
-        if now == self.armed_at:
-            self.armed_at = math.inf  # (an alarm superseded by an earlier one rings too, harmlessly)
-        waits = self.waits
-        while waits:
-            deadline, _, process, event = waits[0]
-            waiting = process._target is event
-            if waiting and deadline > now:
-                if deadline < self.armed_at:
-                    self._arm(deadline)
-                return
-            heapq.heappop(waits)
-            if waiting:  # what simpy's interrupt does, with a value instead of an exception
-                event.callbacks.remove(process._resume)
-                process._resume(self.gave_up)
-
-
 def roster_changes(scenario: Scenario) -> list[tuple[float, int]]:
     """(minute, centralists on duty) at the horizon start and at every block boundary."""
     horizon = scenario.horizon
@@ -636,7 +544,7 @@ def roster_changes(scenario: Scenario) -> list[tuple[float, int]]:
     return sorted(changes)
 
 
-def simulate(scenario: Scenario, seed: int, replication: int) -> Outcome:
+def simulate(scenario: Scenario, seed: int, replication: int, engine: str = "fast") -> Outcome:
     """One replication. Python's cycle collector pauses while it runs: scanning the waiting
     processes and events was 9 % of the instructions of an outage night without fallback
     (cachegrind), and a night leaves about 1 MB of cyclic garbage (peak RSS on power_48h),
@@ -646,7 +554,7 @@ def simulate(scenario: Scenario, seed: int, replication: int) -> Outcome:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return ControlRoom(scenario, streams).run(incidents)
+        return ControlRoom(scenario, streams, engine).run(incidents)
     finally:
         if collecting:
             gc.enable()
