@@ -63,10 +63,14 @@ class WatchedLevel(Level):
     def add(self, delta: float) -> None:
         super().add(delta)
         if self.watches and delta > 0:
-            value = self.value
-            for watch in [w for w in self.watches if value > w[0]]:
-                self.watches.remove(watch)
-                watch[1].succeed()
+            self.wake()
+
+    def wake(self) -> None:
+        """Wake the watchers whose threshold the value is now above."""
+        value = self.value
+        for watch in [w for w in self.watches if value > w[0]]:
+            self.watches.remove(watch)
+            watch[1].succeed()
 
     def above(self, threshold: float) -> simpy.Event:
         """An event that succeeds once the value is above ``threshold`` (at once if it is)."""

@@ -441,7 +441,7 @@ class ControlRoom:
                 if row is not None:
                     if math.isnan(row[MessageRow.T_START]):
                         self.messages_waiting.add(-1)
-                    row[MessageRow.T_START] = env.now
+                    row[MessageRow.T_START] = tx.started
                 yield env.timeout((1 - tx.progress) * tx.base_min * tx.channel.spec.time_factor)
                 channel = tx.channel  # a move to a fallback may have changed it
                 self._release(tx)
