@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.cliargs import SCENARIO_HELP, non_negative_int as _non_negative_int, positive_int as _positive_int, scenario_path
+from sim.cliargs import (SCENARIO_HELP, non_negative_int as _non_negative_int, positive_int as _positive_int,
+                         scenario_path)
 from sim.experiments import api, runner
 from sim.experiments.metrics import METRICS
 from dashboard.cli import add_dashboard_command

@@ -29,7 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.cliargs import SCENARIO_HELP, non_negative_int as _non_negative_int, positive_int as _positive_int, scenario_path
+from sim.cliargs import (SCENARIO_HELP, non_negative_int as _non_negative_int, positive_int as _positive_int,
+                         scenario_path)
 from sim import __version__
 from sim.experiments import runner
 from sim.experiments.kpis import METRICS, metric_of, minute_series, unreachable_intervals
