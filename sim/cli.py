@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
+from sim.cliargs import (SCENARIO_HELP, non_negative_int as _non_negative_int, positive_int as _positive_int,
+                         scenario_path)
 from sim.experiments import api, runner
 from sim.experiments.metrics import METRICS
 from dashboard.cli import add_dashboard_command
@@ -54,30 +55,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meldsim", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
+    # every FILE or BASE below is a path or the name of a bundled scenario (sim.cliargs.scenario_path)
     validate = commands.add_parser("validate", help="check scenario files")
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("files", nargs="+", metavar="FILE", help=SCENARIO_HELP)
     validate.set_defaults(handler=cmd_validate)
 
     run = commands.add_parser("run", help="run replications of a scenario and write a result directory")
-    run.add_argument("file", metavar="FILE")
+    run.add_argument("file", metavar="FILE", help=SCENARIO_HELP)
     _replication_options(run)
     run.set_defaults(handler=cmd_run)
 
     compare = commands.add_parser("compare", help="run scenarios with the same seeds and compare them with the first")
-    compare.add_argument("files", nargs="+", metavar="FILE")
+    compare.add_argument("files", nargs="+", metavar="FILE", help=SCENARIO_HELP)
     _replication_options(compare)
     add_html_option(compare)
     compare.set_defaults(handler=cmd_compare)
 
     sweep = commands.add_parser("sweep", help="run a full grid of values of scenario fields")
-    sweep.add_argument("file", metavar="BASE")
+    sweep.add_argument("file", metavar="BASE", help=SCENARIO_HELP)
     sweep.add_argument("--set", dest="settings", action="append", required=True, metavar="PATH=V1,V2,...",
                        help="dotted field path and values (YAML), e.g. channels.handhelds.capacity=2,4,8")
     _replication_options(sweep)
     sweep.set_defaults(handler=cmd_sweep)
 
     sens = commands.add_parser("sensitivity", help="swings (tornado) or Sobol indices of one KPI over parameter ranges")
-    sens.add_argument("file", metavar="BASE")
+    sens.add_argument("file", metavar="BASE", help=SCENARIO_HELP)
     sens.add_argument("--param", dest="params", action="append", required=True, metavar="PATH=LOW:HIGH",
                       help="dotted field path and range, e.g. channels.handhelds.capacity=2:8")
     sens.add_argument("--method", choices=("oat", "sobol"), default="oat",
@@ -175,7 +177,7 @@ def cmd_validate(args) -> int:
     bad = False
     for file in args.files:
         try:
-            load_scenario(file)
+            load_scenario(scenario_path(file))
         except ScenarioError as exc:
             bad = True
             for problem in exc.problems:
@@ -186,12 +188,13 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args) -> int:
-    scenario = load_scenario(args.file)
+    file = scenario_path(args.file)
+    scenario = load_scenario(file)
     options = _options(args)
     if options is None:
         return EXIT_BAD_INPUT
     with _progress(args.quiet, scenario.name) as progress:
-        path = api.run(args.file, options, out=args.out, results_root=args.results, progress=progress)
+        path = api.run(file, options, out=args.out, results_root=args.results, progress=progress)
     if not args.quiet:
         print_summary(path, Console())
     print(path)
@@ -199,13 +202,14 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    for file in args.files:
+    files = [scenario_path(file) for file in args.files]
+    for file in files:
         load_scenario(file)  # every file's problems before anything runs
     options = _options(args)
     if options is None:
         return EXIT_BAD_INPUT
     with _progress(args.quiet, "compare") as progress:
-        path = api.compare(args.files, options, out=args.out, results_root=args.results, progress=progress)
+        path = api.compare(files, options, out=args.out, results_root=args.results, progress=progress)
     if args.html:
         write_sheet(path, args.html)
     if not args.quiet:
@@ -223,12 +227,13 @@ def cmd_sweep(args) -> int:
             print(f"--set: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         settings[path] = values
-    api.variants(args.file, settings)  # validate every point first
+    file = scenario_path(args.file)
+    api.variants(file, settings)  # validate every point first
     options = _options(args)
     if options is None:
         return EXIT_BAD_INPUT
     with _progress(args.quiet, "sweep") as progress:
-        path = api.sweep(args.file, settings, options, out=args.out, results_root=args.results, progress=progress)
+        path = api.sweep(file, settings, options, out=args.out, results_root=args.results, progress=progress)
     if not args.quiet:
         print_sweep(path, Console())
     print(path)
@@ -252,9 +257,10 @@ def cmd_sensitivity(args) -> int:
     options = _options(args)
     if options is None:
         return EXIT_BAD_INPUT
-    plan(args.file, params, args.kpi, method=args.method, samples=args.samples, seed=args.seed)  # validate first
+    file = scenario_path(args.file)
+    plan(file, params, args.kpi, method=args.method, samples=args.samples, seed=args.seed)  # validate first
     with _progress(args.quiet, f"sensitivity ({args.method})") as progress:
-        path = sensitivity(args.file, params, args.kpi, options, method=args.method, samples=args.samples,
+        path = sensitivity(file, params, args.kpi, options, method=args.method, samples=args.samples,
                            out=args.out, results_root=args.results, progress=progress)
     if not args.quiet:
         print_sensitivity(path, Console(width=max(160, Console().width)))

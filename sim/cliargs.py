@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from sim import bundled
+from sim.model.loading import Problem, ScenarioError
+
+SCENARIO_HELP = "a scenario file, or the name of a bundled scenario (e.g. weekday, nye_eocs_outage)"
 
 
 def positive_int(text: str) -> int:
@@ -20,3 +26,29 @@ def non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
     return value
+
+
+def scenario_path(text: str) -> Path:
+    """A scenario argument: an existing path as typed, else a bundled scenario by name.
+
+    After ``pip install meldsim`` there is no scenarios/ folder to point at, so
+    ``meldsim run weekday`` must work; a path always wins so a user's file is never shadowed.
+    """
+    return _path_or_bundled(text, bundled.bundled_scenarios(), "scenario")
+
+
+def matrix_path(text: str | None) -> Path:
+    """A report matrix argument: an existing path, a bundled matrix by name, or (None) the standard one."""
+    if text is None:
+        return bundled.standard_matrix()
+    return _path_or_bundled(text, bundled.bundled_matrices(), "matrix")
+
+
+def _path_or_bundled(text: str, named: dict[str, Path], what: str) -> Path:
+    path = Path(text)
+    if path.exists():
+        return path
+    if text in named:
+        return named[text]
+    raise ScenarioError([Problem(text, "", f"file not found, and not the name of a bundled {what} "
+                                           f"(bundled: {', '.join(named)})")])

@@ -6,10 +6,13 @@ import shutil
 
 import pytest
 
+# browser_gate: the browser tests skip off CI when Chromium is missing (and error on CI);
+# pytester runs browser_gate in small inner sessions (tests/test_browser_gate.py)
+pytest_plugins = ["browser_gate", "pytester"]
+
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "browser: dashboard tests in real headless Chromium (dash[testing], "
-                                       "Debian's chromium and chromium-driver)")
+    config.addinivalue_line("markers", "slow: takes tens of seconds (builds a wheel); still in the default run")
     # selenium 4.2 (pinned by dash[testing]) calls a urllib3 method deprecated since 2.0, once per command
     config.addinivalue_line("filterwarnings", "ignore:HTTPResponse.getheader:DeprecationWarning")
 

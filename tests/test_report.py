@@ -15,7 +15,8 @@ import yaml
 
 from sim.experiments.api import Options
 from sim.model.loading import ScenarioError
-from sim.outputs.report import (STANDARD_MATRIX, add_report_command, build_cells, build_report, cell_key, collect, findings,
+from sim.bundled import bundled_matrices, standard_matrix
+from sim.outputs.report import (add_report_command, build_cells, build_report, cell_key, collect, findings,
                         load_matrix, reference_procedure, run_matrix, tornado_rows)
 from sim.outputs.parts.html import mean_pm
 
@@ -144,8 +145,8 @@ def test_rebuild_from_a_run_gives_the_same_numbers(built, tmp_path):
 
 
 def test_the_standard_matrix_is_valid():
-    matrix = load_matrix(STANDARD_MATRIX)
-    cells = build_cells(matrix, STANDARD_MATRIX)
+    matrix = load_matrix(standard_matrix())
+    cells = build_cells(matrix, standard_matrix())
     kinds = [c.kind for c in cells]
     assert kinds.count("cell") == (len(matrix.loads) * len(matrix.targets) * len(matrix.durations_min)
                                    * len(matrix.procedures))
@@ -194,9 +195,7 @@ def test_bad_matrix_exits_2_through_the_cli(tmp_path, capsys):
 
 def test_shipped_matrices_load_and_build_their_cells():
     """The standard inspectie matrix (and any other in scenarios/matrix/) is a valid matrix."""
-    from sim.outputs.report import build_cells, load_matrix
-
-    files = sorted((Path(__file__).resolve().parents[1] / "scenarios" / "matrix").glob("*.yaml"))
-    assert files
+    files = sorted((ROOT / "scenarios" / "matrix").glob("*.yaml"))
+    assert files and [f.stem for f in files] == list(bundled_matrices())
     for file in files:
         assert build_cells(load_matrix(file), file)

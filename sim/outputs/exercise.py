@@ -29,7 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
+from sim.cliargs import (SCENARIO_HELP, non_negative_int as _non_negative_int, positive_int as _positive_int,
+                         scenario_path)
 from sim import __version__
 from sim.experiments import runner
 from sim.experiments.kpis import METRICS, metric_of, minute_series, unreachable_intervals
@@ -675,7 +676,7 @@ def add_exercise_command(subparsers) -> argparse.ArgumentParser:
     """Register ``meldsim exercise`` on the sub-command set of sim/cli.py's parser."""
     p = subparsers.add_parser("exercise", help="turn one replication into a minute-by-minute exercise script "
                                                "(CSV and printable HTML)")
-    p.add_argument("file", metavar="SCENARIO")
+    p.add_argument("file", metavar="SCENARIO", help=SCENARIO_HELP)
     p.add_argument("--seed", type=_non_negative_int, default=1)
     p.add_argument("--pick", type=parse_pick, default="median", metavar="median|worst|REP",
                    help="median: the replication closest to the median of --kpi; worst: the one at the "
@@ -699,7 +700,8 @@ def add_exercise_command(subparsers) -> argparse.ArgumentParser:
 def cmd_exercise(args) -> int:
     import sys
 
-    scenario = load_scenario(args.file)
+    file = scenario_path(args.file)
+    scenario = load_scenario(file)
     try:
         start = None if args.start is None else parse_time(args.start, scenario)
         end = None if args.end is None else parse_time(args.end, scenario)
@@ -708,7 +710,7 @@ def cmd_exercise(args) -> int:
     if scenario.procedure is None and not scenario.outages and not scenario.random_outages:
         print(f"{args.file}: note: no outage in this scenario; the script has incidents and surges only",
               file=sys.stderr)
-    exercise = make_exercise(args.file, args.seed, pick=args.pick, kpi=args.kpi, replications=args.replications,
+    exercise = make_exercise(file, args.seed, pick=args.pick, kpi=args.kpi, replications=args.replications,
                              jobs=args.jobs, lang=args.lang, surge_calls=args.surge, start=start, end=end)
     exercise.source = args.file
     csv_path, html_path = write_exercise(exercise, args.out)

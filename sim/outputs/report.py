@@ -1,8 +1,8 @@
 """The research-question report: a scenario matrix run in one pool, written as one HTML file.
 
-``meldsim report MATRIX.yaml --out report.html`` reads a matrix (outage target × duration ×
+``meldsim report [MATRIX] --out report.html`` reads a matrix (outage target × duration ×
 fallback procedure × load level, plus an optional one-at-a-time sensitivity around one
-cell), builds and validates every cell's scenario before anything runs, runs all of them
+cell; by default the bundled standard matrix ``inspectie``), builds and validates every cell's scenario before anything runs, runs all of them
 with the same seeds in ONE process pool (:func:`sim.experiments.api._run_group`), writes a result
 directory (``matrix.json`` + ``cells/<key>/`` run directories) and then renders the report
 from those files only (:func:`collect` → :func:`render`), so every number on the page is
@@ -33,7 +33,8 @@ import numpy as np
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
+from sim.bundled import doc_text
+from sim.cliargs import matrix_path, non_negative_int as _non_negative_int, positive_int as _positive_int
 from sim.experiments import runner
 from sim.experiments.api import Options, _run_group, set_path
 from sim.experiments.metrics import METRICS, metric_of
@@ -44,10 +45,6 @@ from sim.experiments.results import default_run_dir, git_commit, publish_dir, st
 from sim.model.scenario import OutageTarget, Procedure
 from sim.experiments.stats import paired_difference
 
-ROOT = Path(__file__).resolve().parents[2]
-ASSUMPTIONS = ROOT / "docs" / "assumptions.md"
-STRESS_DES = ROOT / "docs" / "stress_des.md"
-STANDARD_MATRIX = ROOT / "scenarios" / "matrix" / "inspectie.yaml"
 
 QUESTION_NL = ("Hoe wordt geborgd dat bij uitval van C2000 de communicatie tussen meldkamers en hulpdiensten "
                "blijft werken?")
@@ -728,11 +725,9 @@ table.results td, table.results th { font-size: 8.5pt; }
 PROC_COLOURS = ("#b3261e", "#0b5cad", "#1a7f37", "#9a6700", "#6f42c1", "#57606a")
 
 
-def _markdown(path: Path) -> str:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return f"<p class='muted'>{esc(path.name)} not found next to the package; see the repository.</p>"
+def _markdown(name: str) -> str:
+    """A bundled document (docs/NAME, shipped in the package) as HTML."""
+    text = doc_text(name)
     from markdown_it import MarkdownIt
 
     rendered = MarkdownIt("commonmark").enable("table").render(text)
@@ -1011,9 +1006,9 @@ def render(data: dict) -> str:
     sections.append("\n".join(sens_html))
     sections.append(f"<section id='aannames'><h2>{_t('6. Aannames en bronnen', '6. Assumptions and sources')}</h2>"
                     f"<p class='small'>{_t('Letterlijk uit docs/assumptions.md (E = schatting; domain §n = shared/domain.md met bronnen).', 'Verbatim from docs/assumptions.md (E = estimate; domain §n = shared/domain.md with sources).')}</p>"
-                    + _markdown(ASSUMPTIONS) + "</section>")
+                    + _markdown("assumptions.md") + "</section>")
     sections.append(f"<section id='stress-des'><h2>{_t('7. STRESS-DES-checklist', '7. STRESS-DES checklist')}</h2>"
-                    + _stress_run_table(data) + _markdown(STRESS_DES) + "</section>")
+                    + _stress_run_table(data) + _markdown("stress_des.md") + "</section>")
     blob = json.dumps(_clean({**data, "findings": found}), sort_keys=True, allow_nan=False).replace("</", "<\\/")
     sections.append(
         f"<section id='gegevens'><h2>{_t('8. Gegevens en reproductie', '8. Data and reproduction')}</h2>"
@@ -1075,7 +1070,8 @@ def add_report_command(subparsers) -> argparse.ArgumentParser:
     """Register ``meldsim report`` on the sub-command set of sim/cli.py's parser."""
     p = subparsers.add_parser("report", help="run a scenario matrix and write the research-question report (one "
                                              "self-contained HTML file)")
-    p.add_argument("matrix", metavar="MATRIX.yaml", help="e.g. scenarios/matrix/inspectie.yaml")
+    p.add_argument("matrix", nargs="?", metavar="MATRIX", help="a matrix file or the name of a bundled one "
+                                                             "(default: inspectie, the standard matrix)")
     p.add_argument("--out", type=Path, required=True, metavar="REPORT.html")
     p.add_argument("--replications", "-n", type=_positive_int, help="override the matrix's replications")
     p.add_argument("--seed", type=_non_negative_int, help="override the matrix's seed")
@@ -1098,15 +1094,16 @@ def cmd_report(args) -> int:
             return 2
         run_dir = args.from_run
     else:
-        matrix = load_matrix(args.matrix)
-        build_cells(matrix, args.matrix)  # every problem before anything runs
+        matrix_file = matrix_path(args.matrix)
+        matrix = load_matrix(matrix_file)
+        build_cells(matrix, matrix_file)  # every problem before anything runs
         if args.run_dir is not None and args.run_dir.exists():
             print(f"--run-dir: {args.run_dir} already exists; choose a new directory", file=sys.stderr)
             return 2
         options = Options(replications=args.replications or matrix.replications,
                           seed=matrix.seed if args.seed is None else args.seed, jobs=args.jobs, keep_records=0)
         progress = None if args.quiet else _progress_printer()
-        run_dir = run_matrix(args.matrix, options, out=args.run_dir, results_root=args.results, progress=progress,
+        run_dir = run_matrix(matrix_file, options, out=args.run_dir, results_root=args.results, progress=progress,
                              matrix=matrix)
         if progress:
             print(file=sys.stderr)
