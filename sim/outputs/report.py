@@ -3,7 +3,7 @@
 ``meldsim report MATRIX.yaml --out report.html`` reads a matrix (outage target × duration ×
 fallback procedure × load level, plus an optional one-at-a-time sensitivity around one
 cell), builds and validates every cell's scenario before anything runs, runs all of them
-with the same seeds in ONE process pool (:func:`sim.experiments.api._run_group`), writes a result
+with the same seeds in ONE process pool (:func:`sim.experiments.api.run_group`), writes a result
 directory (``matrix.json`` + ``cells/<key>/`` run directories) and then renders the report
 from those files only (:func:`collect` → :func:`render`), so every number on the page is
 one that is on disk. The page is self-contained: plotly.js inlined once, no external
@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
 from sim.experiments import runner
-from sim.experiments.api import Options, _run_group, set_path
+from sim.experiments.api import Options, run_group, set_path
 from sim.experiments.metrics import METRICS, metric_of
 from sim.model.loading import Problem, ScenarioError, read_yaml_mapping, resolve_file, scenario_from_dict, validation_problems
 from sim.outputs.parts import words
@@ -347,7 +347,7 @@ def run_matrix(matrix_file: str | Path, options: Options | None = None, *, out: 
     target = Path(out) if out else default_run_dir(Path(results_root) / "reports", matrix.name)
     staging = staging_dir(target)
     load_average = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    group = _run_group(scenarios, options, {c.key: staging / "cells" / c.key for c in cells}, staging, progress)
+    group = run_group(scenarios, options, {c.key: staging / "cells" / c.key for c in cells}, staging, progress)
     for cell in cells:
         group.writers[cell.key].finish(group.manifest(cell.key, f"{matrix_file}#{cell.key}"))
     write_json(staging / "matrix.json", {
