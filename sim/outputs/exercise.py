@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
-from sim import __version__
+from sim import __version__, labels
 from sim.experiments import runner
 from sim.experiments.kpis import METRICS, metric_of, minute_series, unreachable_intervals
 from sim.model.loading import Problem, ScenarioError, load_scenario
@@ -61,14 +61,8 @@ CATEGORIES = {
 }
 _ORDER = {code: i for i, code in enumerate(CATEGORIES)}
 
-#: model prediction columns: (series name, nl, en)
-PREDICTIONS = (
-    ("calls_waiting", "wachtende 112-meldingen", "calls waiting"),
-    ("units_unreachable", "onbereikbare eenheden", "units unreachable"),
-    ("messages_waiting", "wachtende berichten", "messages waiting"),
-    ("centralists_busy", "centralisten bezet", "centralists busy"),
-    ("centralists_on_duty", "centralisten op dienst", "centralists on duty"),
-)
+#: model prediction columns: per-minute series (named in sim.labels.SERIES)
+PREDICTIONS = ("calls_waiting", "units_unreachable", "messages_waiting", "centralists_busy", "centralists_on_duty")
 
 #: text columns: (key, nl, en); each has an _nl and an _en variant
 TEXT_COLUMNS = (
@@ -142,7 +136,8 @@ class Exercise:
                 cols.append((f"{key}_nl", nl if self.lang == "nl" else f"{nl} (NL)"))
             if self.lang in ("en", "nl+en"):
                 cols.append((f"{key}_en", en if self.lang == "en" else f"{en} (EN)"))
-        for name, nl, en in PREDICTIONS:
+        for name in PREDICTIONS:
+            nl, en = labels.series(name)
             cols.append((name, label(f"Model: {nl}", f"Model: {en}")))
         return cols
 
@@ -156,7 +151,7 @@ class Exercise:
             for key, _nl, _en in TEXT_COLUMNS:
                 row[f"{key}_nl"] = getattr(inj, f"{key}_nl")
                 row[f"{key}_en"] = getattr(inj, f"{key}_en")
-            for name, _nl, _en in PREDICTIONS:
+            for name in PREDICTIONS:
                 value = self.prediction(name, inj.minute)
                 row[name] = "" if math.isnan(value) else f"{value:.1f}"
             out.append(row)
@@ -244,9 +239,9 @@ class _Script:
 # --- the outage and the procedure's answer, exactly as the model logged them: one handler per timeline event ---
 def _outage_started(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
     info = dict(part.split("=", 1) for part in detail.split() if "=" in part)
-    t_nl, t_en = words.target(subject)
+    t_nl, t_en = labels.target(subject)
     regions = info.get("regions", "all")
-    r_nl, r_en = words.regions_text(None if regions == "all" else regions.split(","))
+    r_nl, r_en = labels.regions(None if regions == "all" else regions.split(","))
     factor = float(info.get("factor", 0))
     how_nl = "valt uit" if factor == 0 else f"werkt nog op {factor * 100:.0f} % capaciteit"
     how_en = "falls out" if factor == 0 else f"runs at {factor * 100:.0f} % capacity"
@@ -266,7 +261,7 @@ def _outage_started(s: _Script, minute: float, event: str, subject: str, detail:
 
 
 def _outage_ended(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
-    t_nl, t_en = words.target(subject)
+    t_nl, t_en = labels.target(subject)
     action = (("Herstel bevestigen; terugvalmiddelen afschalen na de terugschakeltijd",
                "Confirm recovery; stand fallbacks down after the revert time") if s.procedure else
               ("Herstel bevestigen", "Confirm recovery"))
@@ -278,21 +273,21 @@ def _outage_ended(s: _Script, minute: float, event: str, subject: str, detail: s
 
 def _decided(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
     steps = s.procedure.steps if s.procedure else []
-    steps_nl = [("uitwijk" if step == "relocate" else words.channel(step)[0]) for step in steps]
-    steps_en = [("relocation" if step == "relocate" else words.channel(step)[1]) for step in steps]
+    steps_nl = [labels.step(step)[0] for step in steps]
+    steps_en = [labels.step(step)[1] for step in steps]
     s.add(minute, "procedure", ("De CaCo kondigt de terugvalprocedure af", "The CaCo declares the fallback procedure"),
           ("Terugvalprocedure afkondigen: " + (", ".join(steps_nl) or "geen stappen"),
            "Declare the fallback procedure: " + (", ".join(steps_en) or "no steps")), source=event)
 
 
 def _activated(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
-    c_nl, c_en = words.channel(subject)
+    c_nl, c_en = labels.channel(subject)
     s.add(minute, "procedure", (f"Terugvalkanaal beschikbaar: {c_nl}", f"Fallback channel up: {c_en}"),
-          words.channel_action(subject), source=f"{event} {subject}")
+          labels.channel_action(subject), source=f"{event} {subject}")
 
 
 def _stood_down(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
-    c_nl, c_en = words.channel(subject)
+    c_nl, c_en = labels.channel(subject)
     s.add(minute, "procedure", (f"Terugvalkanaal afgeschaald: {c_nl}", f"Fallback channel stood down: {c_en}"),
           ("Terug naar de normale werkwijze", "Back to the normal way of working"), source=f"{event} {subject}")
 
@@ -347,7 +342,7 @@ def _incidents(s: _Script) -> None:
         if d[4] == d[4] and d[0] not in first_alarm:
             first_alarm[d[0]] = d[5]
     for inc in outcome.incidents:
-        ty_nl, ty_en = words.incident_type(inc.type)
+        ty_nl, ty_en = labels.incident_type(inc.type)
         n = inc.units_needed
         what = (f"Incident: {ty_nl} in {inc.region} (prio {inc.priority}, {n} {'eenheid' if n == 1 else 'eenheden'})",
                 f"Incident: {ty_en} in {inc.region} (priority {inc.priority}, {n} unit{'s' if n != 1 else ''})")
@@ -359,7 +354,7 @@ def _incidents(s: _Script) -> None:
             if via is None or via in primary:
                 action = ("Aannemen, uitgeven en alarmeren via P2000", "Take the call, dispatch and alarm via P2000")
             else:
-                c_nl, c_en = words.channel(via)
+                c_nl, c_en = labels.channel(via)
                 action = (f"Aannemen, uitgeven en alarmeren via {c_nl}", f"Take the call, dispatch and alarm via {c_en}")
             detail = _incident_outcome(inc)
         s.add(inc.minute, "incident", what, action, detail, source=f"incident {inc.id}")
@@ -404,8 +399,8 @@ def _unreachable(s: _Script) -> None:
     """Units that cannot reach the room, per minute the gaps start."""
     names = s.outcome.unit_names
     steps = _fallback_steps(s.scenario, "voice")
-    voice_nl = [words.channel(step)[0] for step in steps]
-    voice_en = [words.channel(step)[1] for step in steps]
+    voice_nl = [labels.channel(step)[0] for step in steps]
+    voice_en = [labels.channel(step)[1] for step in steps]
     reach_action = (("Eenheid bereiken via " + " of ".join(voice_nl), "Reach the unit via " + " or ".join(voice_en))
                     if voice_nl else ("Geen terugvalkanaal: eenheid handelt zelfstandig",
                                       "No fallback channel: the unit acts on its own"))
@@ -454,8 +449,8 @@ def _undelivered(s: _Script) -> None:
 def _failing_alarms(s: _Script) -> None:
     """Alarms that could not go out over P2000 (a fallback path, or waiting long), per minute."""
     steps = _fallback_steps(s.scenario, "alarm")
-    alarm_nl = [words.channel(step)[0] for step in steps]
-    alarm_en = [words.channel(step)[1] for step in steps]
+    alarm_nl = [labels.channel(step)[0] for step in steps]
+    alarm_en = [labels.channel(step)[1] for step in steps]
     alarm_action = (("Alarmeringsroute omzetten: " + ", ".join(alarm_nl), "Switch the alarm path: " + ", ".join(alarm_en))
                     if alarm_nl else ("Alarm opnieuw proberen; kazerne of bevelvoerder bellen",
                                       "Retry the alarm; phone the post or the bevelvoerder"))
@@ -478,7 +473,7 @@ def _failing_alarms(s: _Script) -> None:
             if d[4] != d[4]:
                 items.append(f"{stations[d[2]]}: niet verstuurd|{stations[d[2]]}: not sent")
             else:
-                c_nl, c_en = words.channel(d[5])
+                c_nl, c_en = labels.channel(d[5])
                 items.append(f"{stations[d[2]]}: via {c_nl} na {d[4] - d[3]:.1f} min|"
                              f"{stations[d[2]]}: via {c_en} after {d[4] - d[3]:.1f} min")
         nl_items = [x.split("|")[0] for x in items]
@@ -630,7 +625,8 @@ def _timeline_figure(ex: Exercise):
     x = [start + dt.timedelta(minutes=int(m)) for m in minutes[keep]]
     fig = go.Figure()
     colours = {"calls_waiting": "#b3261e", "units_unreachable": "#6f42c1", "messages_waiting": "#0b5cad"}
-    for name, nl, en in PREDICTIONS[:3]:
+    for name in PREDICTIONS[:3]:
+        nl, en = labels.series(name)
         label = {"nl": nl, "en": en}.get(ex.lang, f"{nl} / {en}")
         fig.add_trace(go.Scatter(x=x, y=np.round(ex.series[name][keep], 3), mode="lines", name=label,
                                  line={"width": 1.6, "color": colours[name]}))
@@ -672,7 +668,7 @@ def render_html(ex: Exercise) -> str:
         return f'{esc(nl)}<br><span class="en">{esc(en)}</span>' if en and en != nl else esc(nl)
 
     sc = ex.scenario
-    kpi_nl, kpi_en = words.kpi_label(ex.kpi)
+    kpi_nl, kpi_en = labels.kpi(ex.kpi)
     if ex.kpi_values:
         x = np.asarray(ex.kpi_values, dtype=float)
         x = x[~np.isnan(x)]
@@ -726,7 +722,7 @@ def render_html(ex: Exercise) -> str:
                  f'<td><span class="badge cat-{inj.category}">{esc(cat_nl if lang != "en" else cat_en)}</span></td>',
                  f"<td>{t(inj.what_nl, inj.what_en)}</td>", f"<td>{t(inj.action_nl, inj.action_en)}</td>",
                  f"<td>{t(inj.detail_nl, inj.detail_en)}</td>"]
-        for name, _nl, _en in PREDICTIONS[:4]:
+        for name in PREDICTIONS[:4]:
             value = ex.prediction(name, inj.minute)
             cells.append(f'<td class="num">{"" if math.isnan(value) else f"{value:.1f}"}</td>')
         body.append(f'<tr class="cat-{inj.category}" data-minute="{inj.minute:.1f}" data-source="{esc(inj.source)}">'

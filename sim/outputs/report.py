@@ -33,6 +33,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim import labels
 from sim.cliargs import non_negative_int as _non_negative_int, positive_int as _positive_int
 from sim.experiments import runner
 from sim.experiments.api import Options, run_group, set_path
@@ -631,7 +632,7 @@ def _best_procedure(f: _Focus, t_name: str) -> dict | None:
         return None
     ref_value = _mean(f.data, f.key(t_name, f.longest), kpi)
     value = _mean(f.data, key, kpi)
-    k_nl, k_en = words.kpi_label(kpi)
+    k_nl, k_en = labels.kpi(kpi)
     sig = finite(d.get("ci95_low")) and (d["ci95_low"] > 0 or d["ci95_high"] < 0)
     scale = 100 if metric_of(kpi).unit == "share" else 1
     ci = f"[{number(d.get('ci95_low', math.nan) * scale)}, {number(d.get('ci95_high', math.nan) * scale)}]"
@@ -729,7 +730,7 @@ def _sensitivity_finding(kpi: str, rows: list[dict]) -> dict | None:
     if not rows:
         return None
     top = rows[0]
-    k_nl, k_en = words.kpi_label(kpi)
+    k_nl, k_en = labels.kpi(kpi)
     p_nl, p_en = parameter_label(top["parameter"])
     second_nl = second_en = ""
     if len(rows) > 1:
@@ -841,7 +842,7 @@ def _cell_td(data: dict, key: str, kpi: str) -> str:
 
 def _results_table(data: dict, target: str, load: str, kpis: list[str]) -> str:
     matrix = data["matrix"]
-    head = "".join(f'<th class="num">{_t(*words.kpi_label(k))}<br><span class="muted small">'
+    head = "".join(f'<th class="num">{_t(*labels.kpi(k))}<br><span class="muted small">'
                    f'{esc(unit_label(k))}</span></th>' for k in kpis)
     rows = [f"<tr><th>{_t('Procedure', 'Procedure')}</th><th class='num'>{_t('Duur (min)', 'Duration (min)')}</th>"
             f"{head}</tr>"]
@@ -866,7 +867,7 @@ def _duration_figure(data: dict, target: str):
     titles = []
     for k in kpis:
         for l in loads:
-            titles.append(f"{words.kpi_label(k)[0]} ({unit_label(k)}) · {_label(matrix['loads'][l], 'nl')}")
+            titles.append(f"{labels.kpi(k)[0]} ({unit_label(k)}) · {_label(matrix['loads'][l], 'nl')}")
     fig = make_subplots(rows=len(kpis), cols=len(loads), subplot_titles=titles, vertical_spacing=0.06,
                         horizontal_spacing=0.08)
     durations = matrix["durations_min"]
@@ -917,7 +918,7 @@ def _tornado_figure(kpi: str, rows: list[dict]):
             orientation="h", name=f"{'laag' if level == 'low' else 'hoog'} / {level}", marker_color=colour,
             text=[r[f"{level}_value"] for r in ordered], textposition="auto"))
     fig.add_vline(x=base, line={"color": "#1b1f23", "width": 1})
-    k_nl, _ = words.kpi_label(kpi)
+    k_nl, _ = labels.kpi(kpi)
     fig.update_layout(barmode="group", template="simple_white", height=140 + 55 * len(rows),
                       margin={"l": 220, "r": 10, "t": 30, "b": 40}, xaxis_title=f"{k_nl} ({unit_label(kpi)})",
                       legend={"orientation": "h", "y": 1.1}, font={"size": 10})
@@ -943,8 +944,8 @@ def _design_section(data: dict) -> str:
                  + "".join(rows) + "</table>")
     rows = []
     for t_name, target in matrix["targets"].items():
-        r_nl, r_en = words.regions_text(target.get("regions"))
-        tn, te = words.target(target["target"])
+        r_nl, r_en = labels.regions(target.get("regions"))
+        tn, te = labels.target(target["target"])
         rows.append(f"<tr><td>{_t(target['label'], target.get('label_en') or target['label'])}</td>"
                     f"<td>{_t(tn, te)}</td><td>{_t(r_nl, r_en)}</td><td class='num'>"
                     f"{target.get('capacity_factor', 0) * 100:.0f} %</td></tr>")
@@ -1101,7 +1102,7 @@ def _sensitivity_section(data: dict, figures: Figures) -> str:
         sens_html.append(
             f"<p>{_t(f'Eén-voor-één-gevoeligheid (tornado) rond de cel {base_key}: elke parameter op een lage en een hoge waarde, de rest op de basis; dezelfde seeds.', f'One-at-a-time sensitivity (tornado) around cell {base_key}: each parameter at a low and a high value, the rest at base; the same seeds.')}</p>")
         for kpi, rows in tornado_rows(data).items():
-            k_nl, k_en = words.kpi_label(kpi)
+            k_nl, k_en = labels.kpi(kpi)
             sens_html.append(f"<h3>{_t(k_nl, k_en)}</h3>")
             if rows:
                 sens_html.append(figures.html(_tornado_figure(kpi, rows), f"fig-tornado-{kpi}", width=760))
@@ -1114,7 +1115,7 @@ def _sensitivity_section(data: dict, figures: Figures) -> str:
 
 def _tornado_table(data: dict, kpi: str, rows: list[dict], base_key: str) -> str:
     """Each parameter's low and high cell, its range and the paired difference high − low."""
-    k_nl, _ = words.kpi_label(kpi)
+    k_nl, _ = labels.kpi(kpi)
     table = [f"<table class='results'><tr><th>{_t('Parameter', 'Parameter')}</th><th>{_t('laag', 'low')}</th>"
              f"<th class='num'>{esc(k_nl)} ({_t('laag', 'low')})</th><th>{_t('hoog', 'high')}</th>"
              f"<th class='num'>{esc(k_nl)} ({_t('hoog', 'high')})</th><th class='num'>{_t('bereik', 'range')}</th>"
