@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 import plotly.utils  # noqa: E402
 
 from dashboard import data  # noqa: E402
-from dashboard.app import _warm_up  # noqa: E402
+from dashboard.app import warm_up  # noqa: E402
 from dashboard.components import Config  # noqa: E402
 from dashboard.pages import compare  # noqa: E402
 from sim.experiments import api  # noqa: E402
@@ -88,7 +88,7 @@ def main() -> int:
     results = OUT / "dashboard" / "results"
     keys = prepare(results, args.replications, args.jobs, args.fresh)
     cfg = Config(results, ROOT / "scenarios")
-    _warm_up()
+    warm_up()
     runs, _ = data.load_runs(results, keys)
     disk = {k: sum(p.stat().st_size for p in (results / k).iterdir()) for k in keys}
 

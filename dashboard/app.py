@@ -175,7 +175,7 @@ def create_app(results_root: str | Path = "results", scenarios_dir: str | Path =
         dash.register_page(f"meldsim.{module.__name__.rsplit('.', 1)[-1]}", path=path, name=t(key, "nl"),
                            title=f"meldsim · {t(key, 'nl')}", layout=module.layout)
     app.layout = shell
-    _warm_up()
+    warm_up()
     register_shell_callbacks(app)
     components.register_download_callbacks(app)
     for module, _, _ in PAGES:
@@ -183,7 +183,7 @@ def create_app(results_root: str | Path = "results", scenarios_dir: str | Path =
     return app
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Build and serialise one figure before serving: plotly imports optional modules (pandas,
     if installed) on first use, and two callback threads doing that at once can see a
     half-imported module. Importing pandas here (when installed; the dashboard does not need

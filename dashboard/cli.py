@@ -1,6 +1,7 @@
 """``meldsim dashboard``: start the web app on loopback (or the host given).
 
-Wired into :mod:`sim.cli` with ``add_dashboard_command(commands)``; Dash is imported only
+Registered as the ``dashboard`` entry point of group ``meldsim.commands`` (pyproject.toml),
+which :mod:`sim.cli` loads, so the simulator never imports the UI. Dash is imported only
 when the command runs, so other commands start as fast as before.
 """
 

@@ -13,6 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim import labels
+
 from . import i18n
 from .i18n import t
 
@@ -64,7 +66,8 @@ def timeseries_figure(series: list[dict], windows: list[dict], lang: str = "nl")
     """
     rows = ("calls_waiting", "centralists_busy", "messages_waiting", "units_unreachable")
     fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                        subplot_titles=[t(f"fig.{r}", lang) for r in rows])
+                        subplot_titles=[i18n.heading(i18n.pick(labels.series(r), lang)) for r in rows])
+    on_duty_label = i18n.pick(labels.series("centralists_on_duty"), lang)
     for run in series:
         for r, column in enumerate(rows, start=1):
             values = run["values"].get(column)
@@ -78,11 +81,11 @@ def timeseries_figure(series: list[dict], windows: list[dict], lang: str = "nl")
         on_duty = run["values"].get("centralists_on_duty")
         if on_duty is not None:
             fig.add_trace(go.Scatter(x=run["time"], y=np.round(on_duty, 3),
-                                     name=f"{run['label']}: {t('fig.centralists_on_duty', lang)}", mode="lines",
+                                     name=f"{run['label']}: {on_duty_label}", mode="lines",
                                      line={"color": run["colour"], "width": 1, "dash": "dot", "shape": "hv"},
                                      legendgroup=run["label"], showlegend=False,
                                      hovertemplate="%{x|%d-%m %H:%M}: %{y:.1f}<extra>"
-                                                   + t("fig.centralists_on_duty", lang) + "</extra>"),
+                                                   + on_duty_label + "</extra>"),
                           row=2, col=1)
     seen = set()
     runs = list(dict.fromkeys(w["label"] for w in windows if w["kind"] != "outage"))

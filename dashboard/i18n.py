@@ -1,14 +1,16 @@
-"""Labels in Dutch (the default) and English.
+"""The dashboard's own words (pages, buttons, messages) in Dutch (the default) and English.
 
-Control-room words stay as the room says them in both languages: centralist, CaCo,
-opkomsttijd, uitwijk. KPI names come from ``sim.experiments.metrics.METRICS``; a KPI without a label here
-shows its registry name, so a new metric never breaks the dashboard.
+Domain words (KPIs and their units, series, outage targets, channels) come from the one
+catalogue, :mod:`sim.labels`, so the dashboard says what the report says. Control-room
+words stay as the room says them in both languages: centralist, CaCo, opkomsttijd, uitwijk.
 """
 
 from __future__ import annotations
 
 import math
 from types import MappingProxyType
+
+from sim import labels
 
 LANGUAGES = ("nl", "en")
 DEFAULT = "nl"
@@ -68,11 +70,6 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
     "cmp.regions.kpi": ("Kerncijfer", "KPI"),
     # figures
     "fig.time": ("Tijd", "Time"),
-    "fig.calls_waiting": ("Wachtende 112-meldingen", "112 calls waiting"),
-    "fig.centralists_busy": ("Bezette centralisten", "Centralists busy"),
-    "fig.centralists_on_duty": ("centralisten in dienst", "centralists on duty"),
-    "fig.messages_waiting": ("Wachtende spraakberichten", "Radio messages waiting"),
-    "fig.units_unreachable": ("Onbereikbare eenheden", "Units unreachable"),
     "fig.outage": ("storing", "outage"),
     "fig.fallback": ("terugval", "fallback"),
     "fig.share_within": ("Aandeel incidenten", "Share of incidents"),
@@ -199,54 +196,6 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
     "sc.err.nothing": ("Er is niets gewijzigd ten opzichte van de basis.", "Nothing differs from the base."),
 })
 
-KPI_LABELS: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
-    "incidents": ("Incidenten", "Incidents"),
-    "calls": ("112-meldingen", "112 calls"),
-    "answer_wait_mean_s": ("Wachttijd 112-melding, gemiddeld", "Answer wait, mean"),
-    "answer_wait_p90_s": ("Wachttijd 112-melding, P90", "Answer wait, P90"),
-    "abandoned_calls": ("Opgehangen 112-meldingen", "Abandoned 112 calls"),
-    "unreported_incidents": ("Incidenten zonder melding", "Unreported incidents"),
-    "processing_time_mean_s": ("Verwerkingstijd, gemiddeld", "Processing time, mean"),
-    "processing_time_p90_s": ("Verwerkingstijd, P90", "Processing time, P90"),
-    "processing_within_60s_share": ("Gealarmeerd binnen 60 s", "Alarmed within 60 s"),
-    "processing_within_120s_share": ("Gealarmeerd binnen 120 s", "Alarmed within 120 s"),
-    "opkomsttijd_mean_min": ("Opkomsttijd, gemiddeld", "Opkomsttijd, mean"),
-    "opkomsttijd_p90_min": ("Opkomsttijd, P90", "Opkomsttijd, P90"),
-    "opkomsttijd_within_norm_share": ("Opkomsttijd binnen de norm", "Opkomsttijd within the norm"),
-    "backlog_peak": ("Piek wachtende 112-meldingen", "Peak of 112 calls waiting"),
-    "centralist_utilisation": ("Bezetting centralisten", "Centralist utilisation"),
-    "radio_message_delay_mean_min": ("Wachttijd spraakbericht, gemiddeld", "Radio message wait, mean"),
-    "radio_message_delay_p90_min": ("Wachttijd spraakbericht, P90", "Radio message wait, P90"),
-    "undelivered_messages": ("Niet-afgeleverde spraakberichten", "Undelivered radio messages"),
-    "incidents_open_at_end": ("Incidenten open aan het eind", "Incidents open at the end"),
-    "outage_to_detection_min": ("Storing → opgemerkt", "Outage → detected"),
-    "outage_to_decision_min": ("Storing → besluit CaCo", "Outage → CaCo decision"),
-    "outage_to_first_fallback_min": ("Storing → eerste terugvalkanaal", "Outage → first fallback channel"),
-    "message_delay_in_outage_mean_min": ("Wachttijd bericht tijdens storing, gemiddeld",
-                                         "Message wait during an outage, mean"),
-    "message_delay_in_outage_p90_min": ("Wachttijd bericht tijdens storing, P90", "Message wait during an outage, P90"),
-    "spoken_statuses": ("Gesproken statussen", "Spoken statuses"),
-    "late_status_reports": ("Laat gemelde statussen", "Late status reports"),
-    "undelivered_scene_messages": ("Niet-afgeleverde berichten ter plaatse", "Undelivered on-scene messages"),
-    "unit_minutes_unreachable": ("Eenheid-minuten onbereikbaar", "Unit-minutes unreachable"),
-    "longest_unreachable_gap_min": ("Langste onbereikbaarheid", "Longest unreachable stretch"),
-    "incidents_gap_over_5min_share": ("Incidenten met > 5 min onbereikbaar", "Incidents with > 5 min unreachable"),
-    "alarms_via_fallback": ("Alarmeringen via terugval", "Alarms via fallback"),
-    "alarm_fallback_extra_delay_s": ("Extra alarmeringstijd via terugval", "Extra alarm time via fallback"),
-    "fallback_utilisation": ("Bezetting terugvalkanaal", "Fallback channel utilisation"),
-})
-
-UNITS: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
-    "share": ("%", "%"),
-    "count": ("aantal", "count"),
-    "calls": ("meldingen", "calls"),
-    "unit-min": ("eenheid-min", "unit-min"),
-})
-
-GROUP_WORDS: MappingProxyType[str, tuple[str, str]] = MappingProxyType({
-    "region": ("regio", "region"), "priority": ("prioriteit", "priority"), "channel": ("kanaal", "channel")})
-
-
 def lang_of(lang: str | None) -> str:
     return lang if lang in LANGUAGES else DEFAULT
 
@@ -258,21 +207,25 @@ def t(key: str, lang: str | None = DEFAULT, **values) -> str:
     return text.format(**values) if values else text
 
 
+def pick(pair: tuple[str, str], lang: str | None = DEFAULT) -> str:
+    """The ``lang`` half of an ``(nl, en)`` pair from :mod:`sim.labels`."""
+    return pair[LANGUAGES.index(lang_of(lang))]
+
+
+def heading(label: str) -> str:
+    """A catalogue label (lower case, as used mid-sentence) as the start of a title or a table cell."""
+    return label[:1].upper() + label[1:]
+
+
 def kpi_label(kpi: str, lang: str | None = DEFAULT) -> str:
-    """``opkomsttijd_mean_min[region=VNOG]`` -> ``Opkomsttijd, gemiddeld (regio VNOG)``."""
-    base, _, group = kpi.partition("[")
-    pair = KPI_LABELS.get(base)
-    label = base if pair is None else pair[LANGUAGES.index(lang_of(lang))]
-    if group:
-        key, _, value = group.rstrip("]").partition("=")
-        word = GROUP_WORDS.get(key, (key, key))[LANGUAGES.index(lang_of(lang))]
-        label = f"{label} ({word} {value})"
-    return label
+    """``opkomsttijd_mean_min[region=VNOG]`` -> ``Opkomsttijd, gemiddeld (regio VNOG)``; a KPI
+    without a label keeps its code name exactly, so it can still be found in the results."""
+    label = pick(labels.kpi(kpi), lang)
+    return heading(label) if kpi.split("[", 1)[0] in labels.KPIS else label
 
 
 def unit_label(unit: str, lang: str | None = DEFAULT) -> str:
-    pair = UNITS.get(unit)
-    return unit if pair is None else pair[LANGUAGES.index(lang_of(lang))]
+    return pick(labels.unit(unit), lang)
 
 
 def number(value, lang: str | None = DEFAULT, digits: int | None = None) -> str:

@@ -19,13 +19,12 @@ from pathlib import Path
 import yaml
 
 from sim.model.loading import ScenarioError, deep_merge, load_scenario, resolve_file, scenario_from_dict
+from sim.model.scenario import OUTAGE_TARGETS
 from sim.experiments.results import scenario_json
 
 from .jobs import scenario_files, scenario_path
 
 FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
-#: outage targets (sim.model.scenario.OUTAGE_TARGETS), for the target choice of a new outage
-OUTAGE_TARGETS = ("eocs", "c2000", "p2000", "gms", "telephone", "power")
 
 
 # --- the list --------------------------------------------------------------------------------

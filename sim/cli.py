@@ -12,6 +12,7 @@ import math
 import os
 import sys
 from contextlib import contextmanager
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from rich.console import Console
@@ -22,8 +23,6 @@ from sim.cliargs import (SCENARIO_HELP, non_negative_int as _non_negative_int, p
                          scenario_path)
 from sim.experiments import api, runner
 from sim.experiments.metrics import METRICS
-from dashboard.cli import add_dashboard_command
-
 from sim.outputs.exercise import add_exercise_command
 from sim.model.loading import ScenarioError, load_scenario
 from sim.model.room import ENGINES
@@ -33,6 +32,7 @@ from sim.outputs.sheet import add_html_option, write_sheet
 EXIT_BAD_INPUT = 2
 ENGINE_CHOICES = tuple(ENGINES)
 EXIT_INTERRUPTED = 130
+PLUGIN_GROUP = "meldsim.commands"  # entry points: callables that add a sub-command to the subparsers
 DEFAULT_KEEP_RECORDS = api.DEFAULT_KEEP_RECORDS
 HEADLINE_KPIS = ("processing_time_mean_s", "opkomsttijd_mean_min", "undelivered_messages", "unit_minutes_unreachable")
 
@@ -98,8 +98,23 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=cmd_show)
     add_exercise_command(commands)
     add_report_command(commands)
-    add_dashboard_command(commands)
+    add_plugin_commands(commands)
     return parser
+
+
+def add_plugin_commands(commands) -> None:
+    """Commands of other packages (``meldsim dashboard``), found by entry point: the core never imports the UI.
+
+    A plugin that cannot be imported (its package half-installed) is skipped with one line
+    on stderr, so the simulator's own commands keep working.
+    """
+    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            add_command = entry.load()
+        except ImportError as exc:
+            print(f"meldsim: skipping the '{entry.name}' command ({entry.value}): {exc}", file=sys.stderr)
+            continue
+        add_command(commands)
 
 
 def _replication_options(p: argparse.ArgumentParser) -> None:

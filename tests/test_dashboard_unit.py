@@ -8,6 +8,7 @@ import ast
 import json
 import shutil
 import threading
+from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +19,11 @@ from dashboard_support import ROOT, make_world, texts, component_ids
 
 from dashboard import data, figures, i18n, ids, jobs, scenario_form
 from dashboard.app import create_app
-from dashboard.cli import add_dashboard_command
+from dashboard.cli import add_dashboard_command, cmd_dashboard
 from dashboard.components import Config, figure_html
 from dashboard.norms import NORMS
 from dashboard.pages import compare, run, scenarios, timeline
+from sim import cli
 from sim.experiments.kpis import METRICS
 from sim.model.loading import load_scenario
 from sim.experiments.stats import paired_difference
@@ -501,21 +503,46 @@ def test_dashboard_command_registers_with_loopback_defaults():
     assert (args.results, args.port, args.host) == (Path("x"), 9000, "0.0.0.0") and callable(args.handler)
 
 
+def test_meldsim_finds_the_dashboard_command_by_entry_point():
+    args = cli.build_parser().parse_args(["dashboard", "--port", "9000"])
+    assert args.port == 9000 and args.handler is cmd_dashboard
+
+
+def test_a_broken_plugin_command_is_skipped_with_one_line(monkeypatch, capsys):
+    broken = EntryPoint("broken", "no_such_package.cli:add_command", cli.PLUGIN_GROUP)
+    monkeypatch.setattr(cli, "entry_points", lambda group: [broken] if group == cli.PLUGIN_GROUP else [])
+    args = cli.build_parser().parse_args(["runs"])
+    assert args.handler is cli.cmd_runs
+    warning = capsys.readouterr().err
+    assert warning.count("\n") == 1 and "skipping the 'broken' command" in warning
+
+
 def test_dashboard_never_imports_model_internals():
     forbidden = {"simpy", "sim.model.room", "sim.model.engine", "sim.model.comms", "sim.model.procedure",
                  "sim.model.arrivals", "sim.experiments.runner"}
     for file in (ROOT / "dashboard").rglob("*.py"):
-        tree = ast.parse(file.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
-            assert not forbidden & set(names), f"{file.name} imports {forbidden & set(names)}"
+        names = _imports(file)
+        assert not forbidden & names, f"{file.name} imports {forbidden & names}"
+
+
+def test_sim_never_imports_dashboard():
+    for file in (ROOT / "sim").rglob("*.py"):
+        ui = {name for name in _imports(file) if name.split(".")[0] == "dashboard"}
+        assert not ui, f"{file.relative_to(ROOT)} imports {ui}"
 
 
 # --- helpers -----------------------------------------------------------------------------------------
+def _imports(file: Path) -> set[str]:
+    """Every module (and ``module.name``) a source file imports, wherever in the file."""
+    names = set()
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return names
+
+
 def _find(component, wanted):
     found = []
 

@@ -130,7 +130,7 @@ def test_units_unreachable_and_failed_alarms(exercise):
 def test_model_predictions_come_from_the_minute_series(exercise):
     rows = rows_of(exercise.to_csv())
     header = rows[0]
-    col = header.index("Model: wachtende 112-meldingen / Model: calls waiting")
+    col = header.index("Model: wachtende 112-meldingen / Model: 112 calls waiting")
     unreachable_col = header.index("Model: onbereikbare eenheden / Model: units unreachable")
     last = len(exercise.series["calls_waiting"]) - 1
     for r in rows[1:]:

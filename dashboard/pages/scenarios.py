@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
+from sim import labels
 from sim.model.loading import ScenarioError
+from sim.model.scenario import OUTAGE_TARGETS
 
 from .. import i18n, ids
 from ..components import Config, button, csv_payload, current_config, field, message, simple_table, table_card
 from ..i18n import t
-from ..scenario_form import (OUTAGE_TARGETS, FormDefaults, form_defaults, resolved_parameters, save_overlay,
-                             scenario_statuses)
+from ..scenario_form import FormDefaults, form_defaults, resolved_parameters, save_overlay, scenario_statuses
 
 PATH = "/scenarios"
 DEFAULT_BASE = "nye_eocs_outage.yaml"
@@ -72,7 +73,8 @@ def form_fields(defaults: FormDefaults | None, lang: str, problems: list[str] | 
         html.Div(className="grid-3", children=[
             field(t("sc.form.outage_target", lang),
                   dcc.Dropdown(id=ids.sc_field("outage_target"), value=defaults.outage_target, clearable=False,
-                               options=[{"label": x, "value": x} for x in OUTAGE_TARGETS]),
+                               options=[{"label": i18n.pick(labels.target(x), lang), "value": x}
+                                        for x in OUTAGE_TARGETS]),
                   error_id=ids.sc_error("outage_target")),
             text("outage_start", t("sc.form.outage_start", lang), defaults.outage_start),
             text("outage_duration", t("sc.form.outage_duration", lang), defaults.outage_duration),

@@ -59,13 +59,13 @@ def run(source: str | Path | Scenario, options: Options | None = None, *, out: P
     scenario = as_scenario(source)
     target = Path(out) if out else default_run_dir(Path(results_root), scenario.name)
     staging = staging_dir(target)
-    group = _run_group({scenario.name: scenario}, options, {scenario.name: staging}, staging, progress)
+    group = run_group({scenario.name: scenario}, options, {scenario.name: staging}, staging, progress)
     group.writers[scenario.name].finish(group.manifest(scenario.name, _source_name(source)))
     return publish_dir(staging, target)
 
 
 @dataclass
-class _Group:
+class RunGroup:
     """Several scenarios run side by side with the same seeds, each to its own writer."""
 
     writers: dict[str, RunWriter]
@@ -101,9 +101,14 @@ class _Group:
 
 
 
-def _run_group(scenarios: dict[str, Scenario], options: Options, directories: dict[str, Path], staging: Path,
-               progress: Progress | None) -> _Group:
-    """Run every scenario into its directory inside ``staging``; on any failure remove ``staging``."""
+def run_group(scenarios: dict[str, Scenario], options: Options, directories: dict[str, Path], staging: Path,
+              progress: Progress | None) -> RunGroup:
+    """Run every scenario into its directory inside ``staging``, all with the same seeds in one pool.
+
+    The one runner behind run, compare, sweep, the sensitivity points and the report matrix,
+    so paired comparisons always share their random streams. On any failure (Ctrl-C
+    included) ``staging`` is removed, so no half-written result directory is left behind.
+    """
     writers = {name: RunWriter(directories[name]) for name in scenarios}
     started = dt.datetime.now().astimezone()
     clock = time.perf_counter()
@@ -115,7 +120,7 @@ def _run_group(scenarios: dict[str, Scenario], options: Options, directories: di
             writer.abort()
         discard(staging)
         raise
-    return _Group(writers, scenarios, options, done, started, time.perf_counter() - clock, events, precision)
+    return RunGroup(writers, scenarios, options, done, started, time.perf_counter() - clock, events, precision)
 
 
 def _replicate(scenarios, writers, options: Options, events, progress) -> tuple[int, dict | None]:
@@ -172,7 +177,7 @@ def compare(sources: Sequence[str | Path | Scenario], options: Options | None = 
         scenarios[name] = scenario
     target = Path(out) if out else default_run_dir(Path(results_root) / "comparisons", "-vs-".join(scenarios)[:80])
     staging = staging_dir(target)
-    group = _run_group(scenarios, options, {name: staging / "runs" / name for name in scenarios}, staging, progress)
+    group = run_group(scenarios, options, {name: staging / "runs" / name for name in scenarios}, staging, progress)
     for name, source in zip(scenarios, sources):
         group.writers[name].finish(group.manifest(name, _source_name(source)))
     rows = comparison_rows({name: w.kpi_rows for name, w in group.writers.items()})
@@ -307,7 +312,7 @@ def sweep(base: str | Path, settings: dict[str, list], options: Options | None =
     name = points[0][1].name.split(" [")[0]
     target = Path(out) if out else default_run_dir(Path(results_root) / "sweeps", name)
     staging = staging_dir(target)
-    group = _run_group(scenarios, options, {name: staging / "points" / name for name in scenarios}, staging,
+    group = run_group(scenarios, options, {name: staging / "points" / name for name in scenarios}, staging,
                        progress)
     rows = []
     for (point, scenario), (key, writer) in zip(points, group.writers.items()):

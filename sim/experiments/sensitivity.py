@@ -37,7 +37,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.experiments.api import Options, Progress, _run_group, set_path
+from sim.experiments.api import Options, Progress, run_group, set_path
 from sim.experiments.metrics import METRICS
 from sim.model.loading import Problem, ScenarioError, resolve_file, scenario_from_dict
 from sim.experiments.results import default_run_dir, discard, publish_dir, staging_dir, versions, write_json
@@ -131,7 +131,7 @@ def sensitivity(base: str | Path, params: dict[str, tuple[float, float]], kpi: s
     target = Path(out) if out else default_run_dir(Path(results_root) / "sensitivity", name)
     started = dt.datetime.now().astimezone()
     staging = staging_dir(target)
-    group = _run_group(points.scenarios, options, {key: staging / "points" / key for key in keys}, staging, progress)
+    group = run_group(points.scenarios, options, {key: staging / "points" / key for key in keys}, staging, progress)
     try:
         columns = {}
         for key, writer in group.writers.items():

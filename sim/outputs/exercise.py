@@ -31,10 +31,13 @@ import numpy as np
 
 from sim.cliargs import (SCENARIO_HELP, non_negative_int as _non_negative_int, positive_int as _positive_int,
                          scenario_path)
-from sim import __version__
+from sim import __version__, labels
 from sim.experiments import runner
 from sim.experiments.kpis import METRICS, metric_of, minute_series, unreachable_intervals
 from sim.model.loading import Problem, ScenarioError, load_scenario
+from sim.model.rows import CallRow
+from sim.model.rows import DispatchRow as D
+from sim.model.rows import MessageRow as M
 from sim.model.room import LATE, STATUSES, Outcome, simulate
 from sim.model.procedure import (ACTIVATED, CALL_IN, CALLED_IN, DECIDED, DETECTED, GENERATOR_FAILED, OUTAGE_END,
                         OUTAGE_START, RELOCATED, RELOCATION_START, STOOD_DOWN)
@@ -62,14 +65,8 @@ CATEGORIES = {
 }
 _ORDER = {code: i for i, code in enumerate(CATEGORIES)}
 
-#: model prediction columns: (series name, nl, en)
-PREDICTIONS = (
-    ("calls_waiting", "wachtende 112-meldingen", "calls waiting"),
-    ("units_unreachable", "onbereikbare eenheden", "units unreachable"),
-    ("messages_waiting", "wachtende berichten", "messages waiting"),
-    ("centralists_busy", "centralisten bezet", "centralists busy"),
-    ("centralists_on_duty", "centralisten op dienst", "centralists on duty"),
-)
+#: model prediction columns: per-minute series (named in sim.labels.SERIES)
+PREDICTIONS = ("calls_waiting", "units_unreachable", "messages_waiting", "centralists_busy", "centralists_on_duty")
 
 #: text columns: (key, nl, en); each has an _nl and an _en variant
 TEXT_COLUMNS = (
@@ -143,7 +140,8 @@ class Exercise:
                 cols.append((f"{key}_nl", nl if self.lang == "nl" else f"{nl} (NL)"))
             if self.lang in ("en", "nl+en"):
                 cols.append((f"{key}_en", en if self.lang == "en" else f"{en} (EN)"))
-        for name, nl, en in PREDICTIONS:
+        for name in PREDICTIONS:
+            nl, en = labels.series(name)
             cols.append((name, label(f"Model: {nl}", f"Model: {en}")))
         return cols
 
@@ -157,7 +155,7 @@ class Exercise:
             for key, _nl, _en in TEXT_COLUMNS:
                 row[f"{key}_nl"] = getattr(inj, f"{key}_nl")
                 row[f"{key}_en"] = getattr(inj, f"{key}_en")
-            for name, _nl, _en in PREDICTIONS:
+            for name in PREDICTIONS:
                 value = self.prediction(name, inj.minute)
                 row[name] = "" if math.isnan(value) else f"{value:.1f}"
             out.append(row)
@@ -228,95 +226,127 @@ def _join(items: list[str], limit: int = 6) -> str:
     return ", ".join(shown) + (f" (+{more})" if more > 0 else "")
 
 
-def build_injects(outcome: Outcome, *, surge_calls: int = DEFAULT_SURGE_CALLS,
-                  window: tuple[float, float] | None = None) -> list[Inject]:
-    """Every inject of one replication, ordered by time (then category, then model order)."""
-    scenario = outcome.scenario
-    names = outcome.unit_names
-    injects: list[Inject] = []
+class _Script:
+    """The injects of one replication as they are added; ``seq`` keeps the model's order within a minute."""
 
-    def add(minute, category, what, action=("", ""), detail=("", ""), source=""):
-        injects.append(Inject(float(minute), _ORDER[category], len(injects), category, what[0], what[1],
-                              action[0], action[1], detail[0], detail[1], source))
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        self.scenario = outcome.scenario
+        self.procedure = outcome.scenario.procedure
+        self.injects: list[Inject] = []
 
-    # --- the outage and the procedure's answer, exactly as the model logged them ---
-    voice_steps = _fallback_steps(scenario, "voice")
-    alarm_steps = _fallback_steps(scenario, "alarm")
-    procedure = scenario.procedure
-    steps_nl = [("uitwijk" if s == "relocate" else words.channel(s)[0]) for s in (procedure.steps if procedure else [])]
-    steps_en = [("relocation" if s == "relocate" else words.channel(s)[1]) for s in (procedure.steps if procedure else [])]
-    for minute, event, subject, detail in outcome.timeline:
-        info = dict(part.split("=", 1) for part in detail.split() if "=" in part)
-        if event == OUTAGE_START:
-            t_nl, t_en = words.target(subject)
-            regions = info.get("regions", "all")
-            r_nl, r_en = words.regions_text(None if regions == "all" else regions.split(","))
-            factor = float(info.get("factor", 0))
-            how_nl = "valt uit" if factor == 0 else f"werkt nog op {factor * 100:.0f} % capaciteit"
-            how_en = "falls out" if factor == 0 else f"runs at {factor * 100:.0f} % capacity"
-            lasts = float(info["lasts_min"]) if "lasts_min" in info else math.nan
-            if procedure is None:
-                action = ("Geen terugvalprocedure: centralisten merken de storing en improviseren",
-                          "No fallback procedure: centralists notice the outage and improvise")
-            elif procedure.detection == "first_failure":
-                action = ("Herkennen bij de eerste mislukte uitzending en de CaCo waarschuwen",
-                          "Detect at the first failed transmission and alert the CaCo")
-            else:
-                action = ("Herkennen: uitzendingen komen niet aan; de CaCo waarschuwen",
-                          "Detect: transmissions do not get through; alert the CaCo")
-            add(minute, "outage", (f"{t_nl} {how_nl} ({r_nl})", f"{t_en} {how_en} ({r_en})"), action,
-                (f"duurt {lasts:.0f} min" if lasts == lasts else "", f"lasts {lasts:.0f} min" if lasts == lasts else ""),
-                event)
-        elif event == OUTAGE_END:
-            t_nl, t_en = words.target(subject)
-            action = (("Herstel bevestigen; terugvalmiddelen afschalen na de terugschakeltijd",
-                       "Confirm recovery; stand fallbacks down after the revert time") if procedure else
-                      ("Herstel bevestigen", "Confirm recovery"))
-            what = ((f"{t_nl} werkt weer", f"{t_en} is back") if subject != "power" else
-                    ("De meldkamer heeft weer stroom (noodstroomaggregaat of net)",
-                     "The room has power again (generator or mains)"))
-            add(minute, "outage", what, action, source=event)
-        elif event == GENERATOR_FAILED:
-            add(minute, "outage", ("Noodstroomaggregaat faalt: de meldkamer is zonder stroom",
-                                   "The generator fails: the room has no power"),
-                ("Uitwijk overwegen", "Consider relocating"), source=event)
-        elif event == DETECTED:
-            add(minute, "procedure", ("De meldkamer merkt de storing op", "The room notices the outage"),
-                ("Storing melden aan de CaCo", "Report the outage to the CaCo"), source=event)
-        elif event == DECIDED:
-            add(minute, "procedure", ("De CaCo kondigt de terugvalprocedure af", "The CaCo declares the fallback procedure"),
-                ("Terugvalprocedure afkondigen: " + (", ".join(steps_nl) or "geen stappen"),
-                 "Declare the fallback procedure: " + (", ".join(steps_en) or "no steps")), source=event)
-        elif event == ACTIVATED:
-            c_nl, c_en = words.channel(subject)
-            add(minute, "procedure", (f"Terugvalkanaal beschikbaar: {c_nl}", f"Fallback channel up: {c_en}"),
-                words.channel_action(subject), source=f"{event} {subject}")
-        elif event == STOOD_DOWN:
-            c_nl, c_en = words.channel(subject)
-            add(minute, "procedure", (f"Terugvalkanaal afgeschaald: {c_nl}", f"Fallback channel stood down: {c_en}"),
-                ("Terug naar de normale werkwijze", "Back to the normal way of working"), source=f"{event} {subject}")
-        elif event == RELOCATION_START:
-            add(minute, "procedure", ("Uitwijk naar de back-upmeldkamer begint", "Relocation to the backup room starts"),
-                ("Uitwijken: een deel van de centralisten verhuist, de rest werkt door",
-                 "Relocate (uitwijk): part of the centralists move, the rest keep working"), source=event)
-        elif event == RELOCATED:
-            add(minute, "procedure", ("De meldkamer werkt vanuit de uitwijklocatie", "The room works from the backup room"),
-                ("Werkplekken in de uitwijklocatie bemensen", "Staff the desks in the backup room"), source=event)
-        elif event == CALL_IN:
-            add(minute, "procedure", (f"Extra centralisten opgeroepen ({detail})", f"Extra centralists called in ({detail})"),
-                ("Centralisten oproepen", "Call in centralists"), source=event)
-        elif event == CALLED_IN:
-            add(minute, "procedure", (f"Extra centralisten aan het werk ({detail})", f"Extra centralists at their desks ({detail})"),
-                ("Extra centralisten werk toewijzen", "Give the extra centralists work"), source=event)
+    def add(self, minute, category, what, action=("", ""), detail=("", ""), source="") -> None:
+        self.injects.append(Inject(float(minute), _ORDER[category], len(self.injects), category, what[0], what[1],
+                                   action[0], action[1], detail[0], detail[1], source))
 
-    # --- incidents ---
-    primary = set(_primary_alarm(scenario))
+
+# --- the outage and the procedure's answer, exactly as the model logged them: one handler per timeline event ---
+def _outage_started(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    info = dict(part.split("=", 1) for part in detail.split() if "=" in part)
+    t_nl, t_en = labels.target(subject)
+    regions = info.get("regions", "all")
+    r_nl, r_en = labels.regions(None if regions == "all" else regions.split(","))
+    factor = float(info.get("factor", 0))
+    how_nl = "valt uit" if factor == 0 else f"werkt nog op {factor * 100:.0f} % capaciteit"
+    how_en = "falls out" if factor == 0 else f"runs at {factor * 100:.0f} % capacity"
+    lasts = float(info["lasts_min"]) if "lasts_min" in info else math.nan
+    if s.procedure is None:
+        action = ("Geen terugvalprocedure: centralisten merken de storing en improviseren",
+                  "No fallback procedure: centralists notice the outage and improvise")
+    elif s.procedure.detection == "first_failure":
+        action = ("Herkennen bij de eerste mislukte uitzending en de CaCo waarschuwen",
+                  "Detect at the first failed transmission and alert the CaCo")
+    else:
+        action = ("Herkennen: uitzendingen komen niet aan; de CaCo waarschuwen",
+                  "Detect: transmissions do not get through; alert the CaCo")
+    s.add(minute, "outage", (f"{t_nl} {how_nl} ({r_nl})", f"{t_en} {how_en} ({r_en})"), action,
+          (f"duurt {lasts:.0f} min" if lasts == lasts else "", f"lasts {lasts:.0f} min" if lasts == lasts else ""),
+          event)
+
+
+def _outage_ended(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    t_nl, t_en = labels.target(subject)
+    action = (("Herstel bevestigen; terugvalmiddelen afschalen na de terugschakeltijd",
+               "Confirm recovery; stand fallbacks down after the revert time") if s.procedure else
+              ("Herstel bevestigen", "Confirm recovery"))
+    what = ((f"{t_nl} werkt weer", f"{t_en} is back") if subject != "power" else
+            ("De meldkamer heeft weer stroom (noodstroomaggregaat of net)",
+             "The room has power again (generator or mains)"))
+    s.add(minute, "outage", what, action, source=event)
+
+
+def _decided(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    steps = s.procedure.steps if s.procedure else []
+    steps_nl = [labels.step(step)[0] for step in steps]
+    steps_en = [labels.step(step)[1] for step in steps]
+    s.add(minute, "procedure", ("De CaCo kondigt de terugvalprocedure af", "The CaCo declares the fallback procedure"),
+          ("Terugvalprocedure afkondigen: " + (", ".join(steps_nl) or "geen stappen"),
+           "Declare the fallback procedure: " + (", ".join(steps_en) or "no steps")), source=event)
+
+
+def _activated(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    c_nl, c_en = labels.channel(subject)
+    s.add(minute, "procedure", (f"Terugvalkanaal beschikbaar: {c_nl}", f"Fallback channel up: {c_en}"),
+          labels.channel_action(subject), source=f"{event} {subject}")
+
+
+def _stood_down(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    c_nl, c_en = labels.channel(subject)
+    s.add(minute, "procedure", (f"Terugvalkanaal afgeschaald: {c_nl}", f"Fallback channel stood down: {c_en}"),
+          ("Terug naar de normale werkwijze", "Back to the normal way of working"), source=f"{event} {subject}")
+
+
+def _call_in(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    s.add(minute, "procedure", (f"Extra centralisten opgeroepen ({detail})", f"Extra centralists called in ({detail})"),
+          ("Centralisten oproepen", "Call in centralists"), source=event)
+
+
+def _called_in(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    s.add(minute, "procedure", (f"Extra centralisten aan het werk ({detail})",
+                                f"Extra centralists at their desks ({detail})"),
+          ("Extra centralisten werk toewijzen", "Give the extra centralists work"), source=event)
+
+
+def _fixed(category: str, what: tuple[str, str], action: tuple[str, str]):
+    """A handler for an event whose inject never changes."""
+    def handler(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+        s.add(minute, category, what, action, source=event)
+    return handler
+
+
+TIMELINE_INJECTS = {
+    OUTAGE_START: _outage_started,
+    OUTAGE_END: _outage_ended,
+    GENERATOR_FAILED: _fixed("outage", ("Noodstroomaggregaat faalt: de meldkamer is zonder stroom",
+                                        "The generator fails: the room has no power"),
+                             ("Uitwijk overwegen", "Consider relocating")),
+    DETECTED: _fixed("procedure", ("De meldkamer merkt de storing op", "The room notices the outage"),
+                     ("Storing melden aan de CaCo", "Report the outage to the CaCo")),
+    DECIDED: _decided,
+    ACTIVATED: _activated,
+    STOOD_DOWN: _stood_down,
+    RELOCATION_START: _fixed("procedure", ("Uitwijk naar de back-upmeldkamer begint",
+                                           "Relocation to the backup room starts"),
+                             ("Uitwijken: een deel van de centralisten verhuist, de rest werkt door",
+                              "Relocate (uitwijk): part of the centralists move, the rest keep working")),
+    RELOCATED: _fixed("procedure", ("De meldkamer werkt vanuit de uitwijklocatie",
+                                    "The room works from the backup room"),
+                      ("Werkplekken in de uitwijklocatie bemensen", "Staff the desks in the backup room")),
+    CALL_IN: _call_in,
+    CALLED_IN: _called_in,
+}
+
+
+# --- what else the night brings: incidents, surges, units out of reach, alarms that fail ---
+def _incidents(s: _Script) -> None:
+    outcome = s.outcome
+    primary = set(_primary_alarm(s.scenario))
     first_alarm: dict[int, str] = {}
     for d in outcome.dispatches:
-        if d[4] == d[4] and d[0] not in first_alarm:
-            first_alarm[d[0]] = d[5]
+        if not math.isnan(d[D.T_ALARM]) and d[D.INCIDENT] not in first_alarm:
+            first_alarm[d[D.INCIDENT]] = d[D.ALARM_CHANNEL]
     for inc in outcome.incidents:
-        ty_nl, ty_en = words.incident_type(inc.type)
+        ty_nl, ty_en = labels.incident_type(inc.type)
         n = inc.units_needed
         what = (f"Incident: {ty_nl} in {inc.region} (prio {inc.priority}, {n} {'eenheid' if n == 1 else 'eenheden'})",
                 f"Incident: {ty_en} in {inc.region} (priority {inc.priority}, {n} unit{'s' if n != 1 else ''})")
@@ -328,26 +358,32 @@ def build_injects(outcome: Outcome, *, surge_calls: int = DEFAULT_SURGE_CALLS,
             if via is None or via in primary:
                 action = ("Aannemen, uitgeven en alarmeren via P2000", "Take the call, dispatch and alarm via P2000")
             else:
-                c_nl, c_en = words.channel(via)
+                c_nl, c_en = labels.channel(via)
                 action = (f"Aannemen, uitgeven en alarmeren via {c_nl}", f"Take the call, dispatch and alarm via {c_en}")
-            parts_nl, parts_en = [], []
-            if inc.t_answered is not None:
-                parts_nl.append(f"aangenomen na {inc.t_answered - inc.minute:.1f} min")
-                parts_en.append(f"answered after {inc.t_answered - inc.minute:.1f} min")
-            if inc.t_alarm is not None:
-                parts_nl.append(f"gealarmeerd na {inc.t_alarm - inc.minute:.1f} min")
-                parts_en.append(f"alarmed after {inc.t_alarm - inc.minute:.1f} min")
-            if inc.t_on_scene is not None:
-                late = inc.t_on_scene - inc.minute > inc.norm_min
-                parts_nl.append(f"ter plaatse na {inc.t_on_scene - inc.minute:.1f} min"
-                                + (f" (norm {inc.norm_min:g} overschreden)" if late else ""))
-                parts_en.append(f"on scene after {inc.t_on_scene - inc.minute:.1f} min"
-                                + (f" (norm {inc.norm_min:g} exceeded)" if late else ""))
-            detail = ("; ".join(parts_nl), "; ".join(parts_en))
-        add(inc.minute, "incident", what, action, detail, source=f"incident {inc.id}")
+            detail = _incident_outcome(inc)
+        s.add(inc.minute, "incident", what, action, detail, source=f"incident {inc.id}")
 
-    # --- surges of 112 calls: >= surge_calls arrivals within 5 minutes ---
-    arrivals = sorted(c[4] for c in outcome.calls)
+
+def _incident_outcome(inc) -> tuple[str, str]:
+    parts_nl, parts_en = [], []
+    if inc.t_answered is not None:
+        parts_nl.append(f"aangenomen na {inc.t_answered - inc.minute:.1f} min")
+        parts_en.append(f"answered after {inc.t_answered - inc.minute:.1f} min")
+    if inc.t_alarm is not None:
+        parts_nl.append(f"gealarmeerd na {inc.t_alarm - inc.minute:.1f} min")
+        parts_en.append(f"alarmed after {inc.t_alarm - inc.minute:.1f} min")
+    if inc.t_on_scene is not None:
+        late = inc.t_on_scene - inc.minute > inc.norm_min
+        parts_nl.append(f"ter plaatse na {inc.t_on_scene - inc.minute:.1f} min"
+                        + (f" (norm {inc.norm_min:g} overschreden)" if late else ""))
+        parts_en.append(f"on scene after {inc.t_on_scene - inc.minute:.1f} min"
+                        + (f" (norm {inc.norm_min:g} exceeded)" if late else ""))
+    return "; ".join(parts_nl), "; ".join(parts_en)
+
+
+def _surges(s: _Script, surge_calls: int) -> None:
+    """One inject when ``surge_calls`` or more 112 calls arrive within 5 minutes (again after it halves)."""
+    arrivals = sorted(c[CallRow.T_ARRIVAL] for c in s.outcome.calls)
     surging, lo = False, 0
     for i, t in enumerate(arrivals):
         while arrivals[lo] <= t - SURGE_WINDOW_MIN:
@@ -355,90 +391,119 @@ def build_injects(outcome: Outcome, *, surge_calls: int = DEFAULT_SURGE_CALLS,
         count = i - lo + 1
         if not surging and count >= surge_calls:
             surging = True
-            add(t, "surge", (f"Piek: {count} 112-meldingen binnen 5 minuten", f"Surge: {count} 112 calls within 5 minutes"),
-                ("Prioriteren; bij aanhoudende drukte extra centralisten overwegen",
-                 "Prioritise; consider extra centralists if it keeps up"), source="calls")
+            s.add(t, "surge", (f"Piek: {count} 112-meldingen binnen 5 minuten",
+                               f"Surge: {count} 112 calls within 5 minutes"),
+                  ("Prioriteren; bij aanhoudende drukte extra centralisten overwegen",
+                   "Prioritise; consider extra centralists if it keeps up"), source="calls")
         elif surging and count < surge_calls / 2:
             surging = False
 
-    # --- units that cannot reach the room ---
-    voice_nl = [words.channel(s)[0] for s in voice_steps]
-    voice_en = [words.channel(s)[1] for s in voice_steps]
+
+def _unreachable(s: _Script) -> None:
+    """Units that cannot reach the room, per minute the gaps start."""
+    names = s.outcome.unit_names
+    steps = _fallback_steps(s.scenario, "voice")
+    voice_nl = [labels.channel(step)[0] for step in steps]
+    voice_en = [labels.channel(step)[1] for step in steps]
     reach_action = (("Eenheid bereiken via " + " of ".join(voice_nl), "Reach the unit via " + " or ".join(voice_en))
                     if voice_nl else ("Geen terugvalkanaal: eenheid handelt zelfstandig",
                                       "No fallback channel: the unit acts on its own"))
     by_minute: dict[int, list[tuple[float, float, int]]] = {}
-    for i, a, b in unreachable_intervals(outcome):
+    for i, a, b in unreachable_intervals(s.outcome):
         by_minute.setdefault(int(math.floor(a)), []).append((a, b, i))
     for _minute, gaps in sorted(by_minute.items()):
         gaps.sort()
-        units = [f"{names[outcome.dispatches[i][1]]} ({b - a:.0f} min)" for a, b, i in gaps]
+        units = [f"{names[s.outcome.dispatches[i][D.UNIT]]} ({b - a:.0f} min)" for a, b, i in gaps]
         n = len(units)
-        add(gaps[0][0], "unreachable",
-            (f"{n} {'eenheid kan' if n == 1 else 'eenheden kunnen'} de meldkamer niet bereiken: {_join(units)}",
-             f"{n} unit{' cannot' if n == 1 else 's cannot'} reach the room: {_join(units)}"),
-            reach_action, source="unreachable")
-    undelivered: dict[int, list[list]] = {}
-    for m in outcome.messages:
-        if m[8] == "undelivered":
-            undelivered.setdefault(int(math.floor(m[6])), []).append(m)
-    for _minute, rows in sorted(undelivered.items()):
-        rows.sort(key=lambda m: (m[6], m[0]))
-        room = [m for m in rows if m[3] != "scene"]
-        scene = [m for m in rows if m[3] == "scene"]
-        if room:
-            items_nl = [f"{names[m[2]]} ({_kind(m[3])[0]})" for m in room]
-            items_en = [f"{names[m[2]]} ({_kind(m[3])[1]})" for m in room]
-            add(room[0][6], "unreachable",
-                (f"Bericht niet afgeleverd na {scenario.room.message_patience_min:g} min: {_join(items_nl)}",
-                 f"Message given up after {scenario.room.message_patience_min:g} min: {_join(items_en)}"),
-                (("Eenheid actief oproepen; status nagaan", "Call the unit actively; check its status")),
-                ("eenheid handelt zelfstandig", "the unit acts on its own"), source="undelivered")
-        if scene:
-            items = [names[m[2]] for m in scene]
-            add(scene[0][6], "unreachable",
-                (f"Verkeer ter plaatse komt niet door (DMO): {_join(items)}",
-                 f"Traffic on the scene does not get through (DMO): {_join(items)}"),
-                ("Bevelvoerder laat ploegen onderling afstemmen", "The bevelvoerder has the crews coordinate directly"),
-                source="undelivered scene")
+        s.add(gaps[0][0], "unreachable",
+              (f"{n} {'eenheid kan' if n == 1 else 'eenheden kunnen'} de meldkamer niet bereiken: {_join(units)}",
+               f"{n} unit{' cannot' if n == 1 else 's cannot'} reach the room: {_join(units)}"),
+              reach_action, source="unreachable")
 
-    # --- alarms that could not go out over P2000 (fallback path, or waiting long) ---
-    alarm_nl = [words.channel(s)[0] for s in alarm_steps]
-    alarm_en = [words.channel(s)[1] for s in alarm_steps]
+
+def _undelivered(s: _Script) -> None:
+    """Messages given up, per minute: those to the room, and unit-to-unit traffic on the scene."""
+    names = s.outcome.unit_names
+    undelivered: dict[int, list[list]] = {}
+    for m in s.outcome.messages:
+        if m[M.STATE] == "undelivered":
+            undelivered.setdefault(int(math.floor(m[M.T_END])), []).append(m)
+    for _minute, rows in sorted(undelivered.items()):
+        rows.sort(key=lambda m: (m[M.T_END], m[M.MESSAGE]))
+        room = [m for m in rows if m[M.KIND] != "scene"]
+        scene = [m for m in rows if m[M.KIND] == "scene"]
+        if room:
+            items_nl = [f"{names[m[M.UNIT]]} ({_kind(m[M.KIND])[0]})" for m in room]
+            items_en = [f"{names[m[M.UNIT]]} ({_kind(m[M.KIND])[1]})" for m in room]
+            patience = s.scenario.room.message_patience_min
+            s.add(room[0][M.T_END], "unreachable",
+                  (f"Bericht niet afgeleverd na {patience:g} min: {_join(items_nl)}",
+                   f"Message given up after {patience:g} min: {_join(items_en)}"),
+                  ("Eenheid actief oproepen; status nagaan", "Call the unit actively; check its status"),
+                  ("eenheid handelt zelfstandig", "the unit acts on its own"), source="undelivered")
+        if scene:
+            items = [names[m[M.UNIT]] for m in scene]
+            s.add(scene[0][M.T_END], "unreachable",
+                  (f"Verkeer ter plaatse komt niet door (DMO): {_join(items)}",
+                   f"Traffic on the scene does not get through (DMO): {_join(items)}"),
+                  ("Bevelvoerder laat ploegen onderling afstemmen",
+                   "The bevelvoerder has the crews coordinate directly"), source="undelivered scene")
+
+
+def _failing_alarms(s: _Script) -> None:
+    """Alarms that could not go out over P2000 (a fallback path, or waiting long), per minute."""
+    steps = _fallback_steps(s.scenario, "alarm")
+    alarm_nl = [labels.channel(step)[0] for step in steps]
+    alarm_en = [labels.channel(step)[1] for step in steps]
     alarm_action = (("Alarmeringsroute omzetten: " + ", ".join(alarm_nl), "Switch the alarm path: " + ", ".join(alarm_en))
                     if alarm_nl else ("Alarm opnieuw proberen; kazerne of bevelvoerder bellen",
                                       "Retry the alarm; phone the post or the bevelvoerder"))
-    stations = [s.name for s in scenario.units.stations]
+    primary = set(_primary_alarm(s.scenario))
+    stations = [station.name for station in s.scenario.units.stations]
     seen: set[tuple[int, int, float]] = set()
     failing: dict[int, list[list]] = {}
-    for d in outcome.dispatches:
-        key = (d[0], d[2], d[3])
+    for d in s.outcome.dispatches:
+        key = (d[D.INCIDENT], d[D.STATION], d[D.T_DISPATCHED])
         if key in seen:
             continue
         seen.add(key)
-        alarmed = d[4] == d[4]
-        if not alarmed or d[5] not in primary or d[4] - d[3] > ALARM_WAIT_MIN:
-            failing.setdefault(int(math.floor(d[3])), []).append(d)
+        alarmed = not math.isnan(d[D.T_ALARM])
+        if not alarmed or d[D.ALARM_CHANNEL] not in primary or d[D.T_ALARM] - d[D.T_DISPATCHED] > ALARM_WAIT_MIN:
+            failing.setdefault(int(math.floor(d[D.T_DISPATCHED])), []).append(d)
     for _minute, rows in sorted(failing.items()):
-        rows.sort(key=lambda d: (d[3], d[0], d[2]))
+        rows.sort(key=lambda d: (d[D.T_DISPATCHED], d[D.INCIDENT], d[D.STATION]))
         items = []
         for d in rows:
-            if d[4] != d[4]:
-                items.append(f"{stations[d[2]]}: niet verstuurd|{stations[d[2]]}: not sent")
+            if math.isnan(d[D.T_ALARM]):
+                items.append(f"{stations[d[D.STATION]]}: niet verstuurd|{stations[d[D.STATION]]}: not sent")
             else:
-                c_nl, c_en = words.channel(d[5])
-                items.append(f"{stations[d[2]]}: via {c_nl} na {d[4] - d[3]:.1f} min|"
-                             f"{stations[d[2]]}: via {c_en} after {d[4] - d[3]:.1f} min")
+                c_nl, c_en = labels.channel(d[D.ALARM_CHANNEL])
+                items.append(f"{stations[d[D.STATION]]}: via {c_nl} na {d[D.T_ALARM] - d[D.T_DISPATCHED]:.1f} min|"
+                             f"{stations[d[D.STATION]]}: via {c_en} after {d[D.T_ALARM] - d[D.T_DISPATCHED]:.1f} min")
         nl_items = [x.split("|")[0] for x in items]
         en_items = [x.split("|")[1] for x in items]
         n = len(rows)
-        add(rows[0][3], "alarm",
-            (f"P2000-alarmering lukt niet voor {n} {'post' if n == 1 else 'posten'}",
-             f"P2000 alarm fails for {n} post{'s' if n != 1 else ''}"),
-            alarm_action, ("; ".join(nl_items[:6]) + (f" (+{n - 6})" if n > 6 else ""),
-                           "; ".join(en_items[:6]) + (f" (+{n - 6})" if n > 6 else "")), source="alarm")
+        s.add(rows[0][D.T_DISPATCHED], "alarm",
+              (f"P2000-alarmering lukt niet voor {n} {'post' if n == 1 else 'posten'}",
+               f"P2000 alarm fails for {n} post{'s' if n != 1 else ''}"),
+              alarm_action, ("; ".join(nl_items[:6]) + (f" (+{n - 6})" if n > 6 else ""),
+                             "; ".join(en_items[:6]) + (f" (+{n - 6})" if n > 6 else "")), source="alarm")
 
-    injects.sort()
+
+def build_injects(outcome: Outcome, *, surge_calls: int = DEFAULT_SURGE_CALLS,
+                  window: tuple[float, float] | None = None) -> list[Inject]:
+    """Every inject of one replication, ordered by time (then category, then model order)."""
+    script = _Script(outcome)
+    for minute, event, subject, detail in outcome.timeline:
+        handler = TIMELINE_INJECTS.get(event)
+        if handler is not None:
+            handler(script, minute, event, subject, detail)
+    _incidents(script)
+    _surges(script, surge_calls)
+    _unreachable(script)
+    _undelivered(script)
+    _failing_alarms(script)
+    injects = sorted(script.injects)
     if window is not None:
         lo_w, hi_w = window
         injects = [i for i in injects if lo_w <= i.minute <= hi_w]
@@ -564,7 +629,8 @@ def _timeline_figure(ex: Exercise):
     x = [start + dt.timedelta(minutes=int(m)) for m in minutes[keep]]
     fig = go.Figure()
     colours = {"calls_waiting": "#b3261e", "units_unreachable": "#6f42c1", "messages_waiting": "#0b5cad"}
-    for name, nl, en in PREDICTIONS[:3]:
+    for name in PREDICTIONS[:3]:
+        nl, en = labels.series(name)
         label = {"nl": nl, "en": en}.get(ex.lang, f"{nl} / {en}")
         fig.add_trace(go.Scatter(x=x, y=np.round(ex.series[name][keep], 3), mode="lines", name=label,
                                  line={"width": 1.6, "color": colours[name]}))
@@ -606,7 +672,7 @@ def render_html(ex: Exercise) -> str:
         return f'{esc(nl)}<br><span class="en">{esc(en)}</span>' if en and en != nl else esc(nl)
 
     sc = ex.scenario
-    kpi_nl, kpi_en = words.kpi_label(ex.kpi)
+    kpi_nl, kpi_en = labels.kpi(ex.kpi)
     if ex.kpi_values:
         x = np.asarray(ex.kpi_values, dtype=float)
         x = x[~np.isnan(x)]
@@ -660,7 +726,7 @@ def render_html(ex: Exercise) -> str:
                  f'<td><span class="badge cat-{inj.category}">{esc(cat_nl if lang != "en" else cat_en)}</span></td>',
                  f"<td>{t(inj.what_nl, inj.what_en)}</td>", f"<td>{t(inj.action_nl, inj.action_en)}</td>",
                  f"<td>{t(inj.detail_nl, inj.detail_en)}</td>"]
-        for name, _nl, _en in PREDICTIONS[:4]:
+        for name in PREDICTIONS[:4]:
             value = ex.prediction(name, inj.minute)
             cells.append(f'<td class="num">{"" if math.isnan(value) else f"{value:.1f}"}</td>')
         body.append(f'<tr class="cat-{inj.category}" data-minute="{inj.minute:.1f}" data-source="{esc(inj.source)}">'

@@ -2,8 +2,9 @@
 
 ``meldsim report [MATRIX] --out report.html`` reads a matrix (outage target × duration ×
 fallback procedure × load level, plus an optional one-at-a-time sensitivity around one
-cell; by default the bundled standard matrix ``inspectie``), builds and validates every cell's scenario before anything runs, runs all of them
-with the same seeds in ONE process pool (:func:`sim.experiments.api._run_group`), writes a result
+cell; by default the bundled standard matrix ``inspectie``), builds and validates every cell's scenario
+before anything runs, runs all of them with the same seeds in ONE process pool
+(:func:`sim.experiments.api.run_group`), writes a result
 directory (``matrix.json`` + ``cells/<key>/`` run directories) and then renders the report
 from those files only (:func:`collect` → :func:`render`), so every number on the page is
 one that is on disk. The page is self-contained: plotly.js inlined once, no external
@@ -33,10 +34,11 @@ import numpy as np
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim import labels
 from sim.bundled import doc_text
 from sim.cliargs import matrix_path, non_negative_int as _non_negative_int, positive_int as _positive_int
 from sim.experiments import runner
-from sim.experiments.api import Options, _run_group, set_path
+from sim.experiments.api import Options, run_group, set_path
 from sim.experiments.metrics import METRICS, metric_of
 from sim.model.loading import Problem, ScenarioError, read_yaml_mapping, resolve_file, scenario_from_dict, validation_problems
 from sim.outputs.parts import words
@@ -305,20 +307,10 @@ def build_cells(matrix: Matrix, matrix_file: str | Path) -> list[Cell]:
                         problems.append(Problem(shown, f"procedures.{proc_name}.set", str(exc).strip("'\"")))
                         continue
                     cells.append(Cell(key, "cell", load_name, target_name, duration, proc_name, data))
-    sens = matrix.sensitivity
-    if sens is not None and not problems:
-        base_key = cell_key(sens.load, sens.target, sens.duration_min, sens.procedure)
-        base_cell = next(c for c in cells if c.key == base_key)
-        for j, (path, values) in enumerate(sens.parameters.items()):
-            for level, value in zip(("low", "high"), values):
-                try:
-                    data = set_path(base_cell.data, path, value)
-                except KeyError as exc:
-                    problems.append(Problem(shown, f"sensitivity.parameters.{path}", str(exc).strip("'\"")))
-                    continue
-                data["name"] = f"{base_cell.data['name']} [{path}={value}]"
-                cells.append(Cell(f"sens__{j:02d}__{level}", "sensitivity", sens.load, sens.target, sens.duration_min,
-                                  sens.procedure, data, parameter=path, level=level, value=value))
+    if matrix.sensitivity is not None and not problems:
+        points, point_problems = _sensitivity_cells(matrix.sensitivity, cells, shown)
+        cells += points
+        problems += point_problems
     for cell in cells:
         try:
             scenario_from_dict(cell.data, shown)
@@ -333,6 +325,24 @@ def build_cells(matrix: Matrix, matrix_file: str | Path) -> list[Cell]:
     return cells
 
 
+def _sensitivity_cells(sens: Sensitivity, cells: list[Cell], shown: str) -> tuple[list[Cell], list[Problem]]:
+    """The sensitivity points: the base cell with one parameter at its low or at its high value."""
+    base_key = cell_key(sens.load, sens.target, sens.duration_min, sens.procedure)
+    base_cell = next(c for c in cells if c.key == base_key)
+    points, problems = [], []
+    for j, (path, values) in enumerate(sens.parameters.items()):
+        for level, value in zip(("low", "high"), values):
+            try:
+                data = set_path(base_cell.data, path, value)
+            except KeyError as exc:
+                problems.append(Problem(shown, f"sensitivity.parameters.{path}", str(exc).strip("'\"")))
+                continue
+            data["name"] = f"{base_cell.data['name']} [{path}={value}]"
+            points.append(Cell(f"sens__{j:02d}__{level}", "sensitivity", sens.load, sens.target, sens.duration_min,
+                               sens.procedure, data, parameter=path, level=level, value=value))
+    return points, problems
+
+
 # --- running -------------------------------------------------------------------------------
 def run_matrix(matrix_file: str | Path, options: Options | None = None, *, out: Path | None = None,
                results_root: Path = Path("results"), progress=None, matrix: Matrix | None = None) -> Path:
@@ -344,7 +354,7 @@ def run_matrix(matrix_file: str | Path, options: Options | None = None, *, out: 
     target = Path(out) if out else default_run_dir(Path(results_root) / "reports", matrix.name)
     staging = staging_dir(target)
     load_average = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    group = _run_group(scenarios, options, {c.key: staging / "cells" / c.key for c in cells}, staging, progress)
+    group = run_group(scenarios, options, {c.key: staging / "cells" / c.key for c in cells}, staging, progress)
     for cell in cells:
         group.writers[cell.key].finish(group.manifest(cell.key, f"{matrix_file}#{cell.key}"))
     write_json(staging / "matrix.json", {
@@ -496,179 +506,258 @@ def heaviest_load(data: dict) -> str:
 
 
 # --- findings: generated from the numbers --------------------------------------------------
+SHARE_KPI = "processing_within_60s_share"
+
+
+@dataclass(frozen=True)
+class _Focus:
+    """What the findings look at: the heaviest load, the longest outage and the reference procedure."""
+
+    data: dict
+    heavy: str
+    longest: float
+    shortest: float
+    reference: str
+
+    @property
+    def procedures(self) -> dict:
+        return self.data["matrix"]["procedures"]
+
+    def load(self, lang: str) -> str:
+        label = _label(self.data["matrix"]["loads"][self.heavy], lang)
+        return label.lower() if lang == "nl" else label
+
+    def ref(self, lang: str) -> str:
+        return _label(self.procedures[self.reference], lang)
+
+    def target(self, t_name: str, lang: str) -> str:
+        return _label(self.data["matrix"]["targets"][t_name], lang)
+
+    def key(self, t_name: str, duration: float, p_name: str | None = None) -> str:
+        """The cell at the heaviest load (the reference procedure unless another is named)."""
+        return cell_key(self.heavy, t_name, duration, p_name or self.reference)
+
+    def baseline(self, kpi: str) -> dict:
+        return _summary(self.data, f"{self.heavy}__baseline", kpi)
+
+    def units_cut_off(self, t_name: str) -> bool:
+        """Without fallback, are units ever out of reach in this outage? Picks which findings follow."""
+        unreachable = _summary(self.data, self.key(t_name, self.longest), "unit_minutes_unreachable")
+        return finite(unreachable.get("mean")) and unreachable["mean"] > 0
+
+
+def _norm_per_procedure(f: _Focus, t_name: str) -> dict | None:
+    """The 60 s processing norm per procedure at the longest outage, heaviest load."""
+    parts_nl, parts_en = [], []
+    for p_name, proc in f.procedures.items():
+        s = _summary(f.data, f.key(t_name, f.longest, p_name), SHARE_KPI)
+        if not s:
+            continue
+        parts_nl.append(f"met '{_label(proc, 'nl')}' bij {_pm_pct(s)}")
+        parts_en.append(f"with '{_label(proc, 'en')}' for {_pm_pct(s)}")
+    if not parts_nl:
+        return None
+    base = f.baseline(SHARE_KPI)
+    return {
+        "nl": f"{f.target(t_name, 'nl')}, {_duration_text(f.longest, 'nl')} storing bij belasting '{f.load('nl')}': "
+              f"de 60-secondennorm voor verwerking wordt gehaald {', '.join(parts_nl)} van de incidenten "
+              f"(zonder storing: {_pm_pct(base)}).",
+        "en": f"{f.target(t_name, 'en')}, {_duration_text(f.longest, 'en')} outage at {f.load('en')} load: the "
+              f"60-second processing norm is met {', '.join(parts_en)} of incidents (without an outage: "
+              f"{_pm_pct(base)})."}
+
+
+def _units_out_of_reach(f: _Focus, t_name: str) -> dict | None:
+    """What no fallback means for reaching units, when the outage cuts them off."""
+    if not f.units_cut_off(t_name):
+        return None
+    ref_key = f.key(t_name, f.longest)
+    unreachable = _summary(f.data, ref_key, "unit_minutes_unreachable")
+    gap = _summary(f.data, ref_key, "longest_unreachable_gap_min")
+    over5 = _summary(f.data, ref_key, "incidents_gap_over_5min_share")
+    undelivered = _summary(f.data, ref_key, "undelivered_messages")
+    return {
+        "nl": f"{f.target(t_name, 'nl')}, {_duration_text(f.longest, 'nl')} storing, '{f.ref('nl')}' ({f.load('nl')}): "
+              f"eenheden zijn samen {mean_pm('unit_minutes_unreachable', unreachable)} onbereikbaar; de langste "
+              f"onderbreking voor één eenheid is {mean_pm('longest_unreachable_gap_min', gap)}; bij "
+              f"{_pm_pct(over5)} van de incidenten is een eenheid langer dan 5 min onbereikbaar; "
+              f"{mean_pm('undelivered_messages', undelivered)} berichten komen niet aan.",
+        "en": f"{f.target(t_name, 'en')}, {_duration_text(f.longest, 'en')} outage, '{f.ref('en')}' ({f.load('en')}): "
+              f"units are unreachable for {mean_pm('unit_minutes_unreachable', unreachable, 'en')} in total; the "
+              f"longest stretch one unit cannot be reached is {mean_pm('longest_unreachable_gap_min', gap)}; in "
+              f"{_pm_pct(over5)} of incidents a unit is unreachable for more than 5 min; "
+              f"{mean_pm('undelivered_messages', undelivered)} messages are never delivered."}
+
+
+def _response_when_reachable(f: _Focus, t_name: str) -> dict | None:
+    """What no fallback means for the response, when units stay reachable."""
+    if f.units_cut_off(t_name):
+        return None
+    ref_key = f.key(t_name, f.longest)
+    norm = _summary(f.data, ref_key, "opkomsttijd_within_norm_share")
+    if not norm:
+        return None
+    norm_base = f.baseline("opkomsttijd_within_norm_share")
+    processing = _summary(f.data, ref_key, "processing_time_mean_s")
+    return {
+        "nl": f"{f.target(t_name, 'nl')}, {_duration_text(f.longest, 'nl')} storing, '{f.ref('nl')}' ({f.load('nl')}): "
+              f"eenheden blijven bereikbaar, maar de opkomstnorm wordt gehaald bij {_pm_pct(norm)} van de incidenten "
+              f"(zonder storing {_pm_pct(norm_base)}); gemiddelde verwerkingstijd "
+              f"{mean_pm('processing_time_mean_s', processing)}.",
+        "en": f"{f.target(t_name, 'en')}, {_duration_text(f.longest, 'en')} outage, '{f.ref('en')}' ({f.load('en')}): "
+              f"units stay reachable, but the response-time norm is met for {_pm_pct(norm)} of incidents (without "
+              f"an outage {_pm_pct(norm_base)}); mean processing time "
+              f"{mean_pm('processing_time_mean_s', processing, 'en')}."}
+
+
+def _best_procedure(f: _Focus, t_name: str) -> dict | None:
+    """The procedure that does best on the KPI this outage hurts most, as a paired difference."""
+    cut_off = f.units_cut_off(t_name)
+    kpi = "unit_minutes_unreachable" if cut_off else "opkomsttijd_within_norm_share"
+    sign = 1 if metric_of(kpi).better == "lower" else -1
+    best, best_value = None, math.inf
+    for p_name in f.procedures:
+        if p_name == f.reference:
+            continue
+        value = _mean(f.data, f.key(t_name, f.longest, p_name), kpi)
+        if finite(value) and sign * value < best_value:
+            best, best_value = p_name, sign * value
+    if best is None:
+        return None
+    key = f.key(t_name, f.longest, best)
+    d = f.data["paired"].get(key, {}).get("kpis", {}).get(kpi)
+    if not (d and finite(d.get("mean"))):
+        return None
+    ref_value = _mean(f.data, f.key(t_name, f.longest), kpi)
+    value = _mean(f.data, key, kpi)
+    k_nl, k_en = labels.kpi(kpi)
+    sig = finite(d.get("ci95_low")) and (d["ci95_low"] > 0 or d["ci95_high"] < 0)
+    scale = 100 if metric_of(kpi).unit == "share" else 1
+    ci = f"[{number(d.get('ci95_low', math.nan) * scale)}, {number(d.get('ci95_high', math.nan) * scale)}]"
+    what_nl = "houdt eenheden het best bereikbaar" if cut_off else "haalt de opkomstnorm het vaakst"
+    what_en = "keeps units reachable best" if cut_off else "meets the response-time norm most often"
+    best_nl, best_en = _label(f.procedures[best], "nl"), _label(f.procedures[best], "en")
+    return {
+        "nl": f"{f.target(t_name, 'nl')}: '{best_nl}' {what_nl}: {k_nl} {value_text(kpi, value)} "
+              f"tegen {value_text(kpi, ref_value)} met '{f.ref('nl')}' (gepaard verschil "
+              f"{number(d['mean'] * scale)}{' procentpunt' if scale == 100 else ''}, 95%-BI {ci}; "
+              f"{'significant' if sig else 'niet significant'}).",
+        "en": f"{f.target(t_name, 'en')}: '{best_en}' {what_en}: {k_en} "
+              f"{value_text(kpi, value, lang='en')} against {value_text(kpi, ref_value, lang='en')} with "
+              f"'{f.ref('en')}' (paired difference {number(d['mean'] * scale)}"
+              f"{' percentage points' if scale == 100 else ''}, 95% CI {ci}; "
+              f"{'significant' if sig else 'not significant'})."}
+
+
+def _degradation_with_duration(f: _Focus, t_name: str) -> dict | None:
+    """Per procedure: mean processing time at the shortest and at the longest outage."""
+    if f.shortest == f.longest:
+        return None
+    parts_nl, parts_en = [], []
+    for p_name, proc in f.procedures.items():
+        a = _mean(f.data, f.key(t_name, f.shortest, p_name), "processing_time_mean_s")
+        b = _mean(f.data, f.key(t_name, f.longest, p_name), "processing_time_mean_s")
+        if finite(a) and finite(b):
+            parts_nl.append(f"'{_label(proc, 'nl')}' van {number(a)} naar {number(b)} s")
+            parts_en.append(f"'{_label(proc, 'en')}' from {number(a)} to {number(b)} s")
+    if not parts_nl:
+        return None
+    return {
+        "nl": f"{f.target(t_name, 'nl')} ({f.load('nl')}): van {f.shortest:g} naar {f.longest:g} min storing gaat de "
+              f"gemiddelde verwerkingstijd met {'; '.join(parts_nl)}.",
+        "en": f"{f.target(t_name, 'en')} ({f.load('en')}): from {f.shortest:g} to {f.longest:g} min of outage the "
+              f"mean processing time goes with {'; '.join(parts_en)}."}
+
+
+def _share_drop(f: _Focus, t_name: str) -> dict | None:
+    """Without fallback: from which duration on the 60 s share falls clearly below its no-outage value."""
+    base_share = f.baseline(SHARE_KPI).get("mean")
+    if not finite(base_share):
+        return None
+    durations = f.data["matrix"]["durations_min"]
+    shares = {d: _mean(f.data, f.key(t_name, d), SHARE_KPI) for d in durations}
+    below = [d for d in durations if shares[d] < base_share - SHARE_DROP]
+    drop = SHARE_DROP * 100
+    t_nl, t_en = f.target(t_name, "nl"), f.target(t_name, "en")
+    if below:
+        d0 = min(below)
+        return {
+            "nl": f"{t_nl} met '{f.ref('nl')}' ({f.load('nl')}): het aandeel binnen 60 s zakt meer dan {drop:.0f} "
+                  f"procentpunt onder de waarde zonder storing ({_pct(base_share)}) vanaf {d0:g} min storing "
+                  f"({_pct(shares[d0])}).",
+            "en": f"{t_en} with '{f.ref('en')}' ({f.load('en')}): the share within 60 s falls more than {drop:.0f} "
+                  f"percentage points below its no-outage value ({_pct(base_share)}) from {d0:g} min of outage on "
+                  f"({_pct(shares[d0])})."}
+    worst = min(shares.values(), default=math.nan)
+    if not finite(worst):
+        return None
+    return {
+        "nl": f"{t_nl} met '{f.ref('nl')}' ({f.load('nl')}): het aandeel binnen 60 s blijft bij alle onderzochte "
+              f"duren binnen {drop:.0f} procentpunt van de waarde zonder storing ({_pct(base_share)}; laagste: "
+              f"{_pct(worst)}).",
+        "en": f"{t_en} with '{f.ref('en')}' ({f.load('en')}): the share within 60 s stays within {drop:.0f} "
+              f"percentage points of its no-outage value ({_pct(base_share)}; lowest: {_pct(worst)}) at every "
+              f"duration studied."}
+
+
+def _load_matters(f: _Focus) -> dict | None:
+    """The same outage on a lighter night and at the heaviest load."""
+    matrix = f.data["matrix"]
+    loads, targets = matrix["loads"], matrix["targets"]
+    others = [l for l in loads if l != f.heavy]
+    if not others:
+        return None
+    light = others[0]
+    first_target = next(iter(targets))
+    proc = next((p for p in f.procedures if p != f.reference), f.reference)
+    a = _summary(f.data, cell_key(light, first_target, f.longest, proc), SHARE_KPI)
+    b = _summary(f.data, cell_key(f.heavy, first_target, f.longest, proc), SHARE_KPI)
+    if not (a and b):
+        return None
+    return {
+        "nl": f"Belasting telt: bij een {_duration_text(f.longest, 'nl')} {_label(targets[first_target], 'nl')} met "
+              f"'{_label(f.procedures[proc], 'nl')}' wordt de 60 s-norm gehaald bij {_pm_pct(a)} "
+              f"({_label(loads[light], 'nl').lower()}) tegen {_pm_pct(b)} ({f.load('nl')}).",
+        "en": f"Load matters: in a {_duration_text(f.longest, 'en')} {_label(targets[first_target], 'en')} with "
+              f"'{_label(f.procedures[proc], 'en')}' the 60 s norm is met for {_pm_pct(a)} "
+              f"({_label(loads[light], 'en')}) against {_pm_pct(b)} ({f.load('en')})."}
+
+
+def _sensitivity_finding(kpi: str, rows: list[dict]) -> dict | None:
+    """Which fallback parameter moves the KPI most (and which next)."""
+    if not rows:
+        return None
+    top = rows[0]
+    k_nl, k_en = labels.kpi(kpi)
+    p_nl, p_en = parameter_label(top["parameter"])
+    second_nl = second_en = ""
+    if len(rows) > 1:
+        q_nl, q_en = parameter_label(rows[1]["parameter"])
+        second_nl = f"; daarna {q_nl} (bereik {value_text(kpi, rows[1]['range'])})"
+        second_en = f"; next {q_en} (range {value_text(kpi, rows[1]['range'], lang='en')})"
+    return {
+        "nl": f"Gevoeligheid ({k_nl}): {p_nl} heeft de meeste invloed: van {top['low_value']} naar "
+              f"{top['high_value']} gaat {k_nl} van {value_text(kpi, top['low'])} naar "
+              f"{value_text(kpi, top['high'])} (basis {value_text(kpi, top['base'])}){second_nl}.",
+        "en": f"Sensitivity ({k_en}): {p_en} matters most: from {top['low_value']} to "
+              f"{top['high_value']}, {k_en} goes from {value_text(kpi, top['low'], lang='en')} to "
+              f"{value_text(kpi, top['high'], lang='en')} (base {value_text(kpi, top['base'], lang='en')})"
+              f"{second_en}."}
+
+
+#: one finding each per outage target, in the order they are listed
+TARGET_FINDINGS = (_norm_per_procedure, _units_out_of_reach, _response_when_reachable, _best_procedure,
+                   _degradation_with_duration, _share_drop)
+
+
 def findings(data: dict) -> list[dict[str, str]]:
     """Plain-language findings in Dutch and English, each built from numbers in ``data``."""
-    matrix = data["matrix"]
-    loads, targets, procedures = matrix["loads"], matrix["targets"], matrix["procedures"]
-    durations = matrix["durations_min"]
-    longest, shortest = max(durations), min(durations)
-    heavy = heaviest_load(data)
-    reference = reference_procedure(matrix)
-    ref_label = {lang: _label(procedures[reference], lang) for lang in ("nl", "en")}
-    load_nl, load_en = _label(loads[heavy], "nl").lower(), _label(loads[heavy], "en")
-    out: list[dict[str, str]] = []
-    share_kpi = "processing_within_60s_share"
-    for t_name, target in targets.items():
-        t_nl, t_en = _label(target, "nl"), _label(target, "en")
-        base = _summary(data, f"{heavy}__baseline", share_kpi)
-        # (a) the 60 s processing norm per procedure at the longest outage, heaviest load
-        parts_nl, parts_en = [], []
-        for p_name, proc in procedures.items():
-            s = _summary(data, cell_key(heavy, t_name, longest, p_name), share_kpi)
-            if not s:
-                continue
-            parts_nl.append(f"met '{_label(proc, 'nl')}' bij {_pm_pct(s)}")
-            parts_en.append(f"with '{_label(proc, 'en')}' for {_pm_pct(s)}")
-        if parts_nl:
-            out.append({
-                "nl": f"{t_nl}, {_duration_text(longest, 'nl')} storing bij belasting '{load_nl}': de 60-secondennorm "
-                      f"voor verwerking wordt gehaald {', '.join(parts_nl)} van de incidenten "
-                      f"(zonder storing: {_pm_pct(base)}).",
-                "en": f"{t_en}, {_duration_text(longest, 'en')} outage at {load_en} load: the 60-second processing "
-                      f"norm is met {', '.join(parts_en)} of incidents (without an outage: {_pm_pct(base)})."})
-        # (b) what no fallback means for reaching units (or, when units stay reachable, for the response)
-        ref_key = cell_key(heavy, t_name, longest, reference)
-        unreachable = _summary(data, ref_key, "unit_minutes_unreachable")
-        cut_off = finite(unreachable.get("mean")) and unreachable["mean"] > 0
-        if cut_off:
-            gap = _summary(data, ref_key, "longest_unreachable_gap_min")
-            over5 = _summary(data, ref_key, "incidents_gap_over_5min_share")
-            undelivered = _summary(data, ref_key, "undelivered_messages")
-            out.append({
-                "nl": f"{t_nl}, {_duration_text(longest, 'nl')} storing, '{ref_label['nl']}' ({load_nl}): eenheden zijn "
-                      f"samen {mean_pm('unit_minutes_unreachable', unreachable)} onbereikbaar; de langste "
-                      f"onderbreking voor één eenheid is {mean_pm('longest_unreachable_gap_min', gap)}; bij "
-                      f"{_pm_pct(over5)} van de incidenten is een eenheid langer dan 5 min onbereikbaar; "
-                      f"{mean_pm('undelivered_messages', undelivered)} berichten komen niet aan.",
-                "en": f"{t_en}, {_duration_text(longest, 'en')} outage, '{ref_label['en']}' ({load_en}): units are "
-                      f"unreachable for {mean_pm('unit_minutes_unreachable', unreachable, 'en')} in total; the longest "
-                      f"stretch one unit cannot be reached is {mean_pm('longest_unreachable_gap_min', gap)}; in "
-                      f"{_pm_pct(over5)} of incidents a unit is unreachable for more than 5 min; "
-                      f"{mean_pm('undelivered_messages', undelivered)} messages are never delivered."})
-        else:
-            norm = _summary(data, ref_key, "opkomsttijd_within_norm_share")
-            norm_base = _summary(data, f"{heavy}__baseline", "opkomsttijd_within_norm_share")
-            processing = _summary(data, ref_key, "processing_time_mean_s")
-            if norm:
-                out.append({
-                    "nl": f"{t_nl}, {_duration_text(longest, 'nl')} storing, '{ref_label['nl']}' ({load_nl}): eenheden "
-                          f"blijven bereikbaar, maar de opkomstnorm wordt gehaald bij {_pm_pct(norm)} van de incidenten "
-                          f"(zonder storing {_pm_pct(norm_base)}); gemiddelde verwerkingstijd "
-                          f"{mean_pm('processing_time_mean_s', processing)}.",
-                    "en": f"{t_en}, {_duration_text(longest, 'en')} outage, '{ref_label['en']}' ({load_en}): units stay "
-                          f"reachable, but the response-time norm is met for {_pm_pct(norm)} of incidents (without an "
-                          f"outage {_pm_pct(norm_base)}); mean processing time "
-                          f"{mean_pm('processing_time_mean_s', processing, 'en')}."})
-        # (c) the procedure that does best on the KPI this outage hurts most, as a paired difference
-        kpi_c = "unit_minutes_unreachable" if cut_off else "opkomsttijd_within_norm_share"
-        sign = 1 if metric_of(kpi_c).better == "lower" else -1
-        best, best_value = None, math.inf
-        for p_name in procedures:
-            if p_name == reference:
-                continue
-            value = _mean(data, cell_key(heavy, t_name, longest, p_name), kpi_c)
-            if finite(value) and sign * value < best_value:
-                best, best_value = p_name, sign * value
-        if best is not None:
-            key = cell_key(heavy, t_name, longest, best)
-            d = data["paired"].get(key, {}).get("kpis", {}).get(kpi_c)
-            ref_value = _mean(data, ref_key, kpi_c)
-            value = _mean(data, key, kpi_c)
-            k_nl, k_en = words.kpi_label(kpi_c)
-            if d and finite(d.get("mean")):
-                sig = finite(d.get("ci95_low")) and (d["ci95_low"] > 0 or d["ci95_high"] < 0)
-                scale = 100 if metric_of(kpi_c).unit == "share" else 1
-                ci = f"[{number(d.get('ci95_low', math.nan) * scale)}, {number(d.get('ci95_high', math.nan) * scale)}]"
-                what_nl = "houdt eenheden het best bereikbaar" if cut_off else "haalt de opkomstnorm het vaakst"
-                what_en = "keeps units reachable best" if cut_off else "meets the response-time norm most often"
-                out.append({
-                    "nl": f"{t_nl}: '{_label(procedures[best], 'nl')}' {what_nl}: {k_nl} {value_text(kpi_c, value)} "
-                          f"tegen {value_text(kpi_c, ref_value)} met '{ref_label['nl']}' (gepaard verschil "
-                          f"{number(d['mean'] * scale)}{' procentpunt' if scale == 100 else ''}, 95%-BI {ci}; "
-                          f"{'significant' if sig else 'niet significant'}).",
-                    "en": f"{t_en}: '{_label(procedures[best], 'en')}' {what_en}: {k_en} "
-                          f"{value_text(kpi_c, value, lang='en')} against {value_text(kpi_c, ref_value, lang='en')} with "
-                          f"'{ref_label['en']}' (paired difference {number(d['mean'] * scale)}"
-                          f"{' percentage points' if scale == 100 else ''}, 95% CI {ci}; "
-                          f"{'significant' if sig else 'not significant'})."})
-        # (d) degradation with duration, per procedure: mean processing time, shortest -> longest
-        if len(durations) > 1:
-            parts_nl, parts_en = [], []
-            for p_name, proc in procedures.items():
-                a = _mean(data, cell_key(heavy, t_name, shortest, p_name), "processing_time_mean_s")
-                b = _mean(data, cell_key(heavy, t_name, longest, p_name), "processing_time_mean_s")
-                if finite(a) and finite(b):
-                    parts_nl.append(f"'{_label(proc, 'nl')}' van {number(a)} naar {number(b)} s")
-                    parts_en.append(f"'{_label(proc, 'en')}' from {number(a)} to {number(b)} s")
-            if parts_nl:
-                out.append({
-                    "nl": f"{t_nl} ({load_nl}): van {shortest:g} naar {longest:g} min storing gaat de gemiddelde "
-                          f"verwerkingstijd met {'; '.join(parts_nl)}.",
-                    "en": f"{t_en} ({load_en}): from {shortest:g} to {longest:g} min of outage the mean processing "
-                          f"time goes with {'; '.join(parts_en)}."})
-        # (e) from which duration on the 60 s share falls clearly below the no-outage value, without fallback
-        base_share = base.get("mean")
-        if finite(base_share):
-            limit = base_share - SHARE_DROP
-            below = [d for d in durations if _mean(data, cell_key(heavy, t_name, d, reference), share_kpi) < limit]
-            if below:
-                d0 = min(below)
-                v0 = _mean(data, cell_key(heavy, t_name, d0, reference), share_kpi)
-                out.append({
-                    "nl": f"{t_nl} met '{ref_label['nl']}' ({load_nl}): het aandeel binnen 60 s zakt meer dan "
-                          f"{SHARE_DROP * 100:.0f} procentpunt onder de waarde zonder storing ({_pct(base_share)}) vanaf "
-                          f"{d0:g} min storing ({_pct(v0)}).",
-                    "en": f"{t_en} with '{ref_label['en']}' ({load_en}): the share within 60 s falls more than "
-                          f"{SHARE_DROP * 100:.0f} percentage points below its no-outage value ({_pct(base_share)}) from "
-                          f"{d0:g} min of outage on ({_pct(v0)})."})
-            else:
-                worst = min((_mean(data, cell_key(heavy, t_name, d, reference), share_kpi) for d in durations),
-                            default=math.nan)
-                if finite(worst):
-                    out.append({
-                        "nl": f"{t_nl} met '{ref_label['nl']}' ({load_nl}): het aandeel binnen 60 s blijft bij alle "
-                              f"onderzochte duren binnen {SHARE_DROP * 100:.0f} procentpunt van de waarde zonder storing "
-                              f"({_pct(base_share)}; laagste: {_pct(worst)}).",
-                        "en": f"{t_en} with '{ref_label['en']}' ({load_en}): the share within 60 s stays within "
-                              f"{SHARE_DROP * 100:.0f} percentage points of its no-outage value ({_pct(base_share)}; "
-                              f"lowest: {_pct(worst)}) at every duration studied."})
-    # (f) load matters: the same outage on a normal night and at the heaviest load
-    others = [l for l in loads if l != heavy]
-    if others:
-        light = others[0]
-        first_target = next(iter(targets))
-        proc = next((p for p in procedures if p != reference), reference)
-        a = _summary(data, cell_key(light, first_target, longest, proc), share_kpi)
-        b = _summary(data, cell_key(heavy, first_target, longest, proc), share_kpi)
-        if a and b:
-            out.append({
-                "nl": f"Belasting telt: bij een {_duration_text(longest, 'nl')} {_label(targets[first_target], 'nl')} met "
-                      f"'{_label(procedures[proc], 'nl')}' wordt de 60 s-norm gehaald bij {_pm_pct(a)} "
-                      f"({_label(loads[light], 'nl').lower()}) tegen {_pm_pct(b)} ({load_nl}).",
-                "en": f"Load matters: in a {_duration_text(longest, 'en')} {_label(targets[first_target], 'en')} with "
-                      f"'{_label(procedures[proc], 'en')}' the 60 s norm is met for {_pm_pct(a)} "
-                      f"({_label(loads[light], 'en')}) against {_pm_pct(b)} ({load_en})."})
-    # (g) sensitivity: which fallback parameter matters most
-    for kpi, rows in tornado_rows(data).items():
-        if not rows:
-            continue
-        top = rows[0]
-        k_nl, k_en = words.kpi_label(kpi)
-        p_nl, p_en = parameter_label(top["parameter"])
-        second_nl = second_en = ""
-        if len(rows) > 1:
-            q_nl, q_en = parameter_label(rows[1]["parameter"])
-            second_nl = f"; daarna {q_nl} (bereik {value_text(kpi, rows[1]['range'])})"
-            second_en = f"; next {q_en} (range {value_text(kpi, rows[1]['range'], lang='en')})"
-        out.append({
-            "nl": f"Gevoeligheid ({k_nl}): {p_nl} heeft de meeste invloed: van {top['low_value']} naar "
-                  f"{top['high_value']} gaat {k_nl} van {value_text(kpi, top['low'])} naar "
-                  f"{value_text(kpi, top['high'])} (basis {value_text(kpi, top['base'])}){second_nl}.",
-            "en": f"Sensitivity ({k_en}): {p_en} matters most: from {top['low_value']} to "
-                  f"{top['high_value']}, {k_en} goes from {value_text(kpi, top['low'], lang='en')} to "
-                  f"{value_text(kpi, top['high'], lang='en')} (base {value_text(kpi, top['base'], lang='en')})"
-                  f"{second_en}."})
-    return out
+    durations = data["matrix"]["durations_min"]
+    focus = _Focus(data, heaviest_load(data), max(durations), min(durations), reference_procedure(data["matrix"]))
+    found = [finding(focus, t_name) for t_name in data["matrix"]["targets"] for finding in TARGET_FINDINGS]
+    found.append(_load_matters(focus))
+    found += [_sensitivity_finding(kpi, rows) for kpi, rows in tornado_rows(data).items()]
+    return [f for f in found if f is not None]
 
 
 def parameter_label(path: str) -> tuple[str, str]:
@@ -749,7 +838,7 @@ def _cell_td(data: dict, key: str, kpi: str) -> str:
 
 def _results_table(data: dict, target: str, load: str, kpis: list[str]) -> str:
     matrix = data["matrix"]
-    head = "".join(f'<th class="num">{_t(*words.kpi_label(k))}<br><span class="muted small">'
+    head = "".join(f'<th class="num">{_t(*labels.kpi(k))}<br><span class="muted small">'
                    f'{esc(unit_label(k))}</span></th>' for k in kpis)
     rows = [f"<tr><th>{_t('Procedure', 'Procedure')}</th><th class='num'>{_t('Duur (min)', 'Duration (min)')}</th>"
             f"{head}</tr>"]
@@ -774,7 +863,7 @@ def _duration_figure(data: dict, target: str):
     titles = []
     for k in kpis:
         for l in loads:
-            titles.append(f"{words.kpi_label(k)[0]} ({unit_label(k)}) · {_label(matrix['loads'][l], 'nl')}")
+            titles.append(f"{labels.kpi(k)[0]} ({unit_label(k)}) · {_label(matrix['loads'][l], 'nl')}")
     fig = make_subplots(rows=len(kpis), cols=len(loads), subplot_titles=titles, vertical_spacing=0.06,
                         horizontal_spacing=0.08)
     durations = matrix["durations_min"]
@@ -825,7 +914,7 @@ def _tornado_figure(kpi: str, rows: list[dict]):
             orientation="h", name=f"{'laag' if level == 'low' else 'hoog'} / {level}", marker_color=colour,
             text=[r[f"{level}_value"] for r in ordered], textposition="auto"))
     fig.add_vline(x=base, line={"color": "#1b1f23", "width": 1})
-    k_nl, _ = words.kpi_label(kpi)
+    k_nl, _ = labels.kpi(kpi)
     fig.update_layout(barmode="group", template="simple_white", height=140 + 55 * len(rows),
                       margin={"l": 220, "r": 10, "t": 30, "b": 40}, xaxis_title=f"{k_nl} ({unit_label(kpi)})",
                       legend={"orientation": "h", "y": 1.1}, font={"size": 10})
@@ -851,8 +940,8 @@ def _design_section(data: dict) -> str:
                  + "".join(rows) + "</table>")
     rows = []
     for t_name, target in matrix["targets"].items():
-        r_nl, r_en = words.regions_text(target.get("regions"))
-        tn, te = words.target(target["target"])
+        r_nl, r_en = labels.regions(target.get("regions"))
+        tn, te = labels.target(target["target"])
         rows.append(f"<tr><td>{_t(target['label'], target.get('label_en') or target['label'])}</td>"
                     f"<td>{_t(tn, te)}</td><td>{_t(r_nl, r_en)}</td><td class='num'>"
                     f"{target.get('capacity_factor', 0) * 100:.0f} %</td></tr>")
@@ -943,67 +1032,9 @@ def render(data: dict) -> str:
     sections.append(f"<section id='bevindingen'><h2>{_t('2. Bevindingen', '2. Findings')}</h2>"
                     f"<p class='small muted'>{_t('Gegenereerd uit de getallen van deze run (gemiddelde ± halve breedte van het 95%-betrouwbaarheidsinterval over replicaties).', 'Generated from the numbers of this run (mean ± half-width of the 95 % confidence interval over replications).')}</p>"
                     f"<ul>{items}</ul></section>")
-    reps, seed = data["replications"], data["seed"]
-    experiment_nl = (f"Elke cel van de matrix (belasting × storing × duur × procedure, plus een run zonder storing per "
-                     f"belasting en de gevoeligheidspunten) draait {reps} replicaties met seed {seed}: replicatie i "
-                     f"gebruikt in elke cel dezelfde toevalsstromen (common random numbers), zodat verschillen tussen "
-                     f"procedures gepaard worden geschat. Alle cellen draaien in één procespool.")
-    experiment_en = (f"Every cell of the matrix (load × outage × duration × procedure, plus a no-outage run per load "
-                     f"and the sensitivity points) runs {reps} replications with seed {seed}: replication i uses the "
-                     f"same random streams in every cell (common random numbers), so differences between procedures "
-                     f"are estimated paired. All cells run in one process pool.")
-    sections.append(
-        f"<section id='methode'><h2>{_t('3. Methode', '3. Method')}</h2>"
-        f"<h3>{_t('Model', 'Model')}</h3><p>{esc(MODEL_SUMMARY_NL)}</p><p class='en'>{esc(MODEL_SUMMARY_EN)}</p>"
-        f"<h3>{_t('Experiment', 'Experiment')}</h3>"
-        f"<p>{_t(experiment_nl, experiment_en)}</p>"
-        + _design_section(data) + f"<h3>{_t('Versies en rekentijd', 'Versions and run time')}</h3>" + _versions_table(data)
-        + "</section>")
-    results = [f"<section id='resultaten'><h2>{_t('4. Resultaten per storingssoort', '4. Results per outage type')}</h2>"
-               f"<p class='small'>{_t('Figuren: KPI tegen de duur van de storing, per procedure (lijnen, foutbalken = halve breedte 95%-BI) en belasting (kolommen); gestreept: zonder storing. Tabellen: gemiddelde ± halve breedte 95%-BI.', 'Figures: KPI against outage duration, per procedure (lines, error bars = 95 % CI half-width) and load (columns); dashed: no outage. Tables: mean ± 95 % CI half-width.')}</p>"]
-    for t_i, (t_name, target) in enumerate(matrix["targets"].items()):
-        results.append(f"<h3 id='target-{esc(t_name)}'>{_t(target['label'], target.get('label_en') or target['label'])}</h3>")
-        fig = _duration_figure(data, t_name)
-        results.append(figures.html(fig, f"fig-duration-{t_name}", width=760,
-                                    height=230 * len(matrix["figure_kpis"]) + 80))
-        for l_name, load in matrix["loads"].items():
-            results.append(f"<h4>{_t(load['label'] + ': meldkamer', (load.get('label_en') or load['label']) + ': the room')}</h4>")
-            results.append(_results_table(data, t_name, l_name, matrix["room_kpis"]))
-            results.append(f"<h4>{_t(load['label'] + ': communicatie', (load.get('label_en') or load['label']) + ': communication')}</h4>")
-            results.append(_results_table(data, t_name, l_name, matrix["communication_kpis"]))
-    results.append("</section>")
-    sections.append("\n".join(results))
-    sens = matrix.get("sensitivity")
-    sens_html = [f"<section id='gevoeligheid'><h2>{_t('5. Welke terugvalparameters tellen het meest', '5. Which fallback parameters matter most')}</h2>"]
-    if sens:
-        base_key = cell_key(sens["load"], sens["target"], sens["duration_min"], sens["procedure"])
-        sens_html.append(
-            f"<p>{_t(f'Eén-voor-één-gevoeligheid (tornado) rond de cel {base_key}: elke parameter op een lage en een hoge waarde, de rest op de basis; dezelfde seeds.', f'One-at-a-time sensitivity (tornado) around cell {base_key}: each parameter at a low and a high value, the rest at base; the same seeds.')}</p>")
-        for kpi, rows in tornado_rows(data).items():
-            k_nl, k_en = words.kpi_label(kpi)
-            sens_html.append(f"<h3>{_t(k_nl, k_en)}</h3>")
-            if rows:
-                sens_html.append(figures.html(_tornado_figure(kpi, rows), f"fig-tornado-{kpi}", width=760))
-            table = [f"<table class='results'><tr><th>{_t('Parameter', 'Parameter')}</th><th>{_t('laag', 'low')}</th>"
-                     f"<th class='num'>{esc(k_nl)} ({_t('laag', 'low')})</th><th>{_t('hoog', 'high')}</th>"
-                     f"<th class='num'>{esc(k_nl)} ({_t('hoog', 'high')})</th><th class='num'>{_t('bereik', 'range')}</th>"
-                     f"<th class='num'>{_t('gepaard hoog − laag [95%-BI]', 'paired high − low [95 % CI]')}</th></tr>"]
-            oat = {r["param"]: r for r in (data.get("oat") or {}).get(kpi, [])}
-            for r in rows:
-                d = oat.get(r["parameter"])
-                paired = (f"{value_text(kpi, d['diff_mean'], unit=False)} [{value_text(kpi, d['diff_ci95_low'], unit=False)}"
-                          f", {value_text(kpi, d['diff_ci95_high'], unit=False)}]") if d else "–"
-                table.append(f"<tr><td>{_t(*parameter_label(r['parameter']))}</td><td>{esc(r['low_value'])}</td>"
-                             f"{_cell_td(data, r['low_key'], kpi)}<td>{esc(r['high_value'])}</td>"
-                             f"{_cell_td(data, r['high_key'], kpi)}<td class='num'>{esc(value_text(kpi, r['range']))}</td>"
-                             f"<td class='num'>{esc(paired)}</td></tr>")
-            table.append(f"<tr><td><em>{_t('basis', 'base')}</em></td><td></td>{_cell_td(data, base_key, kpi)}"
-                         f"<td></td><td></td><td></td><td></td></tr></table>")
-            sens_html.append("".join(table))
-    else:
-        sens_html.append(f"<p>{_t('Deze matrix heeft geen gevoeligheidsanalyse.', 'This matrix has no sensitivity analysis.')}</p>")
-    sens_html.append("</section>")
-    sections.append("\n".join(sens_html))
+    sections.append(_method_section(data))
+    sections.append(_results_section(data, figures))
+    sections.append(_sensitivity_section(data, figures))
     sections.append(f"<section id='aannames'><h2>{_t('6. Aannames en bronnen', '6. Assumptions and sources')}</h2>"
                     f"<p class='small'>{_t('Letterlijk uit docs/assumptions.md (E = schatting; domain §n = shared/domain.md met bronnen).', 'Verbatim from docs/assumptions.md (E = estimate; domain §n = shared/domain.md with sources).')}</p>"
                     + _markdown("assumptions.md") + "</section>")
@@ -1017,6 +1048,86 @@ def render(data: dict) -> str:
         f"meldsim report {esc(data['matrix_file'])} --from-run {esc(data['run_dir'])} --out report.html</pre>"
         f"<script type='application/json' id='meldsim-data'>{blob}</script></section>")
     return document(title_nl, "\n".join(sections), lang="nl", css=REPORT_CSS)
+
+
+def _method_section(data: dict) -> str:
+    """Section 3: the model, the experiment (cells, seeds, one pool), versions and run time."""
+    reps, seed = data["replications"], data["seed"]
+    experiment_nl = (f"Elke cel van de matrix (belasting × storing × duur × procedure, plus een run zonder storing per "
+                     f"belasting en de gevoeligheidspunten) draait {reps} replicaties met seed {seed}: replicatie i "
+                     f"gebruikt in elke cel dezelfde toevalsstromen (common random numbers), zodat verschillen tussen "
+                     f"procedures gepaard worden geschat. Alle cellen draaien in één procespool.")
+    experiment_en = (f"Every cell of the matrix (load × outage × duration × procedure, plus a no-outage run per load "
+                     f"and the sensitivity points) runs {reps} replications with seed {seed}: replication i uses the "
+                     f"same random streams in every cell (common random numbers), so differences between procedures "
+                     f"are estimated paired. All cells run in one process pool.")
+    return (
+        f"<section id='methode'><h2>{_t('3. Methode', '3. Method')}</h2>"
+        f"<h3>{_t('Model', 'Model')}</h3><p>{esc(MODEL_SUMMARY_NL)}</p><p class='en'>{esc(MODEL_SUMMARY_EN)}</p>"
+        f"<h3>{_t('Experiment', 'Experiment')}</h3>"
+        f"<p>{_t(experiment_nl, experiment_en)}</p>"
+        + _design_section(data) + f"<h3>{_t('Versies en rekentijd', 'Versions and run time')}</h3>" + _versions_table(data)
+        + "</section>")
+
+
+def _results_section(data: dict, figures: Figures) -> str:
+    """Section 4: per outage target, the KPIs against the duration and the tables per load."""
+    matrix = data["matrix"]
+    results = [f"<section id='resultaten'><h2>{_t('4. Resultaten per storingssoort', '4. Results per outage type')}</h2>"
+               f"<p class='small'>{_t('Figuren: KPI tegen de duur van de storing, per procedure (lijnen, foutbalken = halve breedte 95%-BI) en belasting (kolommen); gestreept: zonder storing. Tabellen: gemiddelde ± halve breedte 95%-BI.', 'Figures: KPI against outage duration, per procedure (lines, error bars = 95 % CI half-width) and load (columns); dashed: no outage. Tables: mean ± 95 % CI half-width.')}</p>"]
+    for t_name, target in matrix["targets"].items():
+        results.append(f"<h3 id='target-{esc(t_name)}'>{_t(target['label'], target.get('label_en') or target['label'])}</h3>")
+        fig = _duration_figure(data, t_name)
+        results.append(figures.html(fig, f"fig-duration-{t_name}", width=760,
+                                    height=230 * len(matrix["figure_kpis"]) + 80))
+        for l_name, load in matrix["loads"].items():
+            results.append(f"<h4>{_t(load['label'] + ': meldkamer', (load.get('label_en') or load['label']) + ': the room')}</h4>")
+            results.append(_results_table(data, t_name, l_name, matrix["room_kpis"]))
+            results.append(f"<h4>{_t(load['label'] + ': communicatie', (load.get('label_en') or load['label']) + ': communication')}</h4>")
+            results.append(_results_table(data, t_name, l_name, matrix["communication_kpis"]))
+    results.append("</section>")
+    return "\n".join(results)
+
+
+def _sensitivity_section(data: dict, figures: Figures) -> str:
+    """Section 5: a tornado figure and table per sensitivity KPI."""
+    sens = data["matrix"].get("sensitivity")
+    sens_html = [f"<section id='gevoeligheid'><h2>{_t('5. Welke terugvalparameters tellen het meest', '5. Which fallback parameters matter most')}</h2>"]
+    if sens:
+        base_key = cell_key(sens["load"], sens["target"], sens["duration_min"], sens["procedure"])
+        sens_html.append(
+            f"<p>{_t(f'Eén-voor-één-gevoeligheid (tornado) rond de cel {base_key}: elke parameter op een lage en een hoge waarde, de rest op de basis; dezelfde seeds.', f'One-at-a-time sensitivity (tornado) around cell {base_key}: each parameter at a low and a high value, the rest at base; the same seeds.')}</p>")
+        for kpi, rows in tornado_rows(data).items():
+            k_nl, k_en = labels.kpi(kpi)
+            sens_html.append(f"<h3>{_t(k_nl, k_en)}</h3>")
+            if rows:
+                sens_html.append(figures.html(_tornado_figure(kpi, rows), f"fig-tornado-{kpi}", width=760))
+            sens_html.append(_tornado_table(data, kpi, rows, base_key))
+    else:
+        sens_html.append(f"<p>{_t('Deze matrix heeft geen gevoeligheidsanalyse.', 'This matrix has no sensitivity analysis.')}</p>")
+    sens_html.append("</section>")
+    return "\n".join(sens_html)
+
+
+def _tornado_table(data: dict, kpi: str, rows: list[dict], base_key: str) -> str:
+    """Each parameter's low and high cell, its range and the paired difference high − low."""
+    k_nl, _ = labels.kpi(kpi)
+    table = [f"<table class='results'><tr><th>{_t('Parameter', 'Parameter')}</th><th>{_t('laag', 'low')}</th>"
+             f"<th class='num'>{esc(k_nl)} ({_t('laag', 'low')})</th><th>{_t('hoog', 'high')}</th>"
+             f"<th class='num'>{esc(k_nl)} ({_t('hoog', 'high')})</th><th class='num'>{_t('bereik', 'range')}</th>"
+             f"<th class='num'>{_t('gepaard hoog − laag [95%-BI]', 'paired high − low [95 % CI]')}</th></tr>"]
+    oat = {r["param"]: r for r in (data.get("oat") or {}).get(kpi, [])}
+    for r in rows:
+        d = oat.get(r["parameter"])
+        paired = (f"{value_text(kpi, d['diff_mean'], unit=False)} [{value_text(kpi, d['diff_ci95_low'], unit=False)}"
+                  f", {value_text(kpi, d['diff_ci95_high'], unit=False)}]") if d else "–"
+        table.append(f"<tr><td>{_t(*parameter_label(r['parameter']))}</td><td>{esc(r['low_value'])}</td>"
+                     f"{_cell_td(data, r['low_key'], kpi)}<td>{esc(r['high_value'])}</td>"
+                     f"{_cell_td(data, r['high_key'], kpi)}<td class='num'>{esc(value_text(kpi, r['range']))}</td>"
+                     f"<td class='num'>{esc(paired)}</td></tr>")
+    table.append(f"<tr><td><em>{_t('basis', 'base')}</em></td><td></td>{_cell_td(data, base_key, kpi)}"
+                 f"<td></td><td></td><td></td><td></td></tr></table>")
+    return "".join(table)
 
 
 def _stress_run_table(data: dict) -> str:

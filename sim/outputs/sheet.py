@@ -17,9 +17,10 @@ import json
 import math
 from pathlib import Path
 
+from sim import labels
 from sim.experiments.metrics import METRICS, metric_of
 from sim.outputs.parts import words
-from sim.outputs.parts.html import document, esc, finite, value_text
+from sim.outputs.parts.html import document, esc, finite, unit_label, value_text
 from sim.outputs.parts.svg import bar_chart
 
 SHEET_KPIS = ("answer_wait_mean_s", "abandoned_calls", "processing_time_mean_s", "processing_within_60s_share",
@@ -99,8 +100,8 @@ def sheet_html(comparison_dir: Path) -> str:
         def scaled(v):
             return v * scale if finite(v) else math.nan
 
-        nl, _en = words.kpi_label(kpi)
-        figs.append(bar_chart(f"{nl} ({'%' if scale == 100 else metric_of(kpi).unit})",
+        nl, _en = labels.kpi(kpi)
+        figs.append(bar_chart(f"{nl} ({unit_label(kpi)})",
                               [_letter(i) for i in range(len(names))],
                               [scaled((c or {}).get("mean")) for c in cells],
                               [scaled((c or {}).get("ci95_low")) for c in cells],
@@ -117,9 +118,9 @@ def sheet_html(comparison_dir: Path) -> str:
         cells = [rows.get((kpi, n)) for n in names]
         if not any(c and finite(c.get("mean")) for c in cells):
             continue
-        nl, en = words.kpi_label(kpi)
+        nl, en = labels.kpi(kpi)
         metric = METRICS[kpi]
-        tds = [f"<td>{esc(nl)} <span class='muted'>({esc('%' if metric.unit == 'share' else metric.unit)})</span> "
+        tds = [f"<td>{esc(nl)} <span class='muted'>({esc(unit_label(kpi))})</span> "
                f"<span class='en small'>{esc(en)}</span></td>"]
         for n, c in zip(names, cells):
             c = c or {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import math
 
+from sim import labels
 from sim.experiments.kpis import metric_of
 
 esc = html.escape
@@ -95,9 +96,9 @@ def value_text(kpi: str, value, *, unit: bool = True, lang: str = "nl") -> str:
         return "–"
     if metric.unit == "share":
         return f"{value * 100:.1f}" + (" %" if unit else "")
-    digits = 0 if metric.unit in ("count", "calls") and abs(value) >= 100 else 1
-    suffix = {"s": " s", "min": " min", "unit-min": " eenheid-min" if lang == "nl" else " unit-min", "count": "",
-              "calls": ""}.get(metric.unit, " " + metric.unit)
+    counted = metric.unit in ("count", "calls")
+    digits = 0 if counted and abs(value) >= 100 else 1
+    suffix = "" if counted else " " + labels.unit(metric.unit)[lang != "nl"]
     return number(value, digits) + (suffix if unit else "")
 
 
@@ -121,10 +122,6 @@ def mean_pm(kpi: str, summary: dict | None, lang: str = "nl") -> str:
     return f"{value_text(kpi, summary['mean'], unit=False)} ± {value_text(kpi, hw, lang=lang)}"
 
 
-UNIT_EN = {"unit-min": "unit-min", "s": "s", "min": "min", "share": "%", "count": "count", "calls": "calls"}
-UNIT_NL = {"unit-min": "eenheid-min", "s": "s", "min": "min", "share": "%", "count": "aantal", "calls": "meldingen"}
-
-
 def unit_label(kpi: str) -> str:
-    unit = metric_of(kpi).unit
-    return UNIT_NL.get(unit, unit)
+    """The KPI's unit in Dutch, the language of the printed pages."""
+    return labels.unit(metric_of(kpi).unit)[0]

@@ -1,130 +1,13 @@
-"""Dutch and English words for what the model knows by code name.
+"""Scenario parts in Dutch and English sentences: distributions, the procedure, the outages.
 
-Every function returns a ``(nl, en)`` pair. Unknown names fall back to the name itself, so a
-new channel or incident type in a scenario never breaks a page, it just shows its code name.
+Every function returns a ``(nl, en)`` pair. The words for single names (channels, targets,
+steps) come from :mod:`sim.labels`.
 """
 
 from __future__ import annotations
 
+from sim import labels
 from sim.model.distributions import Dist
-from sim.experiments.kpis import METRICS
-
-TARGETS = {
-    "eocs": ("eOCS (radiobediensysteem)", "eOCS (radio console system)"),
-    "c2000": ("C2000-netwerk", "C2000 network"),
-    "p2000": ("P2000 (alarmering)", "P2000 (paging)"),
-    "gms": ("GMS (meldkamersysteem)", "GMS (dispatch system)"),
-    "telephone": ("telefonie", "public telephone network"),
-    "power": ("stroomvoorziening", "power supply"),
-}
-
-#: channel -> (name nl, name en, action nl, action en)
-CHANNELS = {
-    "eocs": ("eOCS-console", "eOCS console", "", ""),
-    "c2000_status": ("statusknoppen C2000", "C2000 status buttons", "", ""),
-    "p2000": ("P2000", "P2000", "", ""),
-    "c2000_scene": ("C2000 gespreksgroep ter plaatse", "C2000 scene talkgroup", "", ""),
-    "dmo": ("DMO", "DMO", "", ""),
-    "handhelds": ("portofoons/mobilofoons in de meldkamer", "handheld/vehicle sets in the room",
-                  "Portofoons en mobilofoons uitdelen en op de gespreksgroepen afstemmen",
-                  "Hand out the handheld and vehicle sets and tune them to the talkgroups"),
-    "telephone": ("telefoon naar de bevelvoerder", "phone to the bevelvoerder",
-                  "Bevelvoerders mobiel bellen; telefoonlijst erbij pakken",
-                  "Phone the bevelvoerders' mobiles; get the number list out"),
-    "sms_alarm": ("SMS/ingesproken alarmering", "SMS / voice-call alarming",
-                  "Alarmeringsroute omzetten naar SMS/ingesproken bericht",
-                  "Switch the alarm path to SMS / automated voice call"),
-    "phone_station": ("telefoon naar bezette kazerne", "phone to a staffed post",
-                      "Alarmeringsroute omzetten: bezette kazernes bellen",
-                      "Switch the alarm path: phone the staffed posts"),
-    "phone_commander": ("telefoon naar bevelvoerder vrijwillige post", "phone to a volunteer post's bevelvoerder",
-                        "Alarmeringsroute omzetten: bevelvoerders van vrijwillige posten bellen",
-                        "Switch the alarm path: phone the volunteer posts' bevelvoerders"),
-    "ncv": ("NCV-noodcommunicatie", "NCV emergency network", "NCV-terminals opstarten en kazernes alarmeren",
-            "Start the NCV terminals and alarm the posts"),
-    "dares": ("DARES (radioamateurs)", "DARES (radio amateurs)", "DARES inzetten via de veiligheidsregio",
-              "Activate DARES through the safety region"),
-    "runner": ("koerier/liaison", "runner/liaison", "Koeriers/liaisons organiseren", "Organise runners/liaisons"),
-}
-
-INCIDENT_TYPES = {
-    "oms": ("OMS (automatische brandmelding)", "automatic fire alarm (OMS)"),
-    "buitenbrand": ("buitenbrand", "outdoor fire"),
-    "autobrand": ("autobrand", "car fire"),
-    "woningbrand": ("woningbrand", "house fire"),
-    "hulpverlening": ("hulpverlening", "technical rescue"),
-    "dienstverlening": ("dienstverlening", "assistance"),
-}
-
-KPI_LABELS = {
-    "incidents": ("incidenten", "incidents"),
-    "calls": ("112-meldingen", "112 calls"),
-    "answer_wait_mean_s": ("wachttijd 112-melding (gem.)", "112 answer wait (mean)"),
-    "answer_wait_p90_s": ("wachttijd 112-melding (p90)", "112 answer wait (p90)"),
-    "abandoned_calls": ("afgehaakte bellers", "abandoned calls"),
-    "unreported_incidents": ("nooit gemelde incidenten", "unreported incidents"),
-    "processing_time_mean_s": ("verwerkingstijd (gem.)", "processing time (mean)"),
-    "processing_time_p90_s": ("verwerkingstijd (p90)", "processing time (p90)"),
-    "processing_within_60s_share": ("verwerkt binnen 60 s", "processed within 60 s"),
-    "processing_within_120s_share": ("verwerkt binnen 120 s", "processed within 120 s"),
-    "opkomsttijd_mean_min": ("opkomsttijd (gem.)", "response time (mean)"),
-    "opkomsttijd_p90_min": ("opkomsttijd (p90)", "response time (p90)"),
-    "opkomsttijd_within_norm_share": ("opkomst binnen de norm", "response within the norm"),
-    "backlog_peak": ("max. wachtende meldingen", "peak calls waiting"),
-    "centralist_utilisation": ("bezetting centralisten", "centralist utilisation"),
-    "radio_message_delay_mean_min": ("wachttijd radiobericht (gem.)", "radio message delay (mean)"),
-    "radio_message_delay_p90_min": ("wachttijd radiobericht (p90)", "radio message delay (p90)"),
-    "undelivered_messages": ("niet-afgeleverde berichten", "undelivered messages"),
-    "incidents_open_at_end": ("incidenten open aan het eind", "incidents open at the end"),
-    "outage_to_detection_min": ("storing tot detectie", "outage to detection"),
-    "outage_to_decision_min": ("storing tot besluit CaCo", "outage to CaCo decision"),
-    "outage_to_first_fallback_min": ("storing tot eerste terugvalkanaal", "outage to first fallback"),
-    "message_delay_in_outage_mean_min": ("wachttijd bericht tijdens storing (gem.)", "message delay in outage (mean)"),
-    "message_delay_in_outage_p90_min": ("wachttijd bericht tijdens storing (p90)", "message delay in outage (p90)"),
-    "spoken_statuses": ("gesproken statussen", "spoken statuses"),
-    "late_status_reports": ("te late statusmeldingen", "late status reports"),
-    "undelivered_scene_messages": ("niet-afgeleverd verkeer ter plaatse", "undelivered scene messages"),
-    "unit_minutes_unreachable": ("eenheid-minuten onbereikbaar", "unit-minutes unreachable"),
-    "longest_unreachable_gap_min": ("langste onbereikbaarheid", "longest unreachable gap"),
-    "incidents_gap_over_5min_share": ("incidenten met eenheid > 5 min onbereikbaar",
-                                      "incidents with a unit unreachable > 5 min"),
-    "alarms_via_fallback": ("alarmeringen via terugvalroute", "alarms via a fallback path"),
-    "alarm_fallback_extra_delay_s": ("extra alarmeringstijd terugvalroute", "extra alarm delay on fallback"),
-    "fallback_utilisation": ("bezetting terugvalkanaal", "fallback channel utilisation"),
-}
-
-
-def target(name: str) -> tuple[str, str]:
-    return TARGETS.get(name, (name, name))
-
-
-def channel(name: str) -> tuple[str, str]:
-    nl, en, *_ = CHANNELS.get(name, (name, name, "", ""))
-    return nl, en
-
-
-def channel_action(name: str) -> tuple[str, str]:
-    nl_name, en_name, nl, en = CHANNELS.get(name, (name, name, "", ""))
-    return (nl or f"Terugvalkanaal {nl_name} inzetten", en or f"Bring up the fallback channel {en_name}")
-
-
-def incident_type(name: str) -> tuple[str, str]:
-    return INCIDENT_TYPES.get(name, (name, name))
-
-
-def kpi_label(kpi: str) -> tuple[str, str]:
-    base, _, group = kpi.partition("[")
-    nl, en = KPI_LABELS.get(base, (base, METRICS[base].description if base in METRICS else base))
-    if group:
-        nl, en = f"{nl} [{group}", f"{en} [{group}"
-    return nl, en
-
-
-def regions_text(regions) -> tuple[str, str]:
-    if not regions:
-        return "alle regio's", "all regions"
-    joined = ", ".join(regions)
-    return joined, joined
 
 
 def dist_text(spec, unit: str = "min") -> tuple[str, str]:
@@ -163,11 +46,12 @@ def procedure_text(procedure: dict | None, channels: dict | None = None) -> tupl
     en.append(f"the CaCo declares the fallback procedure after {dec_en}")
     steps_nl, steps_en = [], []
     for step in procedure.get("steps") or []:
-        if step == "relocate":
-            steps_nl.append("uitwijk naar de back-upmeldkamer")
-            steps_en.append("relocation to the backup room")
+        if step in labels.STEPS:
+            s_nl, s_en = labels.step(step)
+            steps_nl.append(s_nl)
+            steps_en.append(s_en)
             continue
-        c_nl, c_en = channel(step)
+        c_nl, c_en = labels.channel(step)
         spec = channels.get(step) or {}
         cap = spec.get("capacity")
         extra_nl = [f"{cap} tegelijk" if cap is not None else "onbeperkt"]
@@ -210,8 +94,8 @@ def outages_text(outages: list[dict] | None, start=None) -> tuple[str, str]:
         return "Geen storing.", "No outage."
     nl, en = [], []
     for o in outages:
-        t_nl, t_en = target(o["target"])
-        r_nl, r_en = regions_text(o.get("regions"))
+        t_nl, t_en = labels.target(o["target"])
+        r_nl, r_en = labels.regions(o.get("regions"))
         when = o.get("start") or (f"minuut {o.get('start_min'):g}" if o.get("start_min") is not None else "")
         when_en = o.get("start") or (f"minute {o.get('start_min'):g}" if o.get("start_min") is not None else "")
         if o.get("duration_min") is not None:
