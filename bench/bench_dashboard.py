@@ -57,8 +57,12 @@ def prepare(results: Path, replications: int, jobs: int, fresh: bool) -> list[st
         if info is None or info.error or info.replications != replications:
             started = time.perf_counter()
             print(f"running {file}: {replications} replications on {jobs} processes ...", flush=True)
-            api.run(ROOT / "scenarios" / file, api.Options(replications=replications, seed=1, jobs=jobs),
-                    out=target, results_root=results)
+            api.run(
+                ROOT / "scenarios" / file,
+                api.Options(replications=replications, seed=1, jobs=jobs),
+                out=target,
+                results_root=results,
+            )
             print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
         keys.append(target.relative_to(results).as_posix())
     return keys
@@ -106,9 +110,11 @@ def main() -> int:
         rows.append({"step": name, "median_s": median, "max_s": worst, "json_bytes": size(output)})
 
     total = sum(r["json_bytes"] for r in rows)
-    print(f"\nCompare page, 2 runs x {runs[0].manifest['replications']} replications "
-          f"(records of {runs[0].manifest['records_kept_for']}); run directories "
-          f"{', '.join(f'{v / 1e6:.1f} MB' for v in disk.values())} on disk")
+    print(
+        f"\nCompare page, 2 runs x {runs[0].manifest['replications']} replications "
+        f"(records of {runs[0].manifest['records_kept_for']}); run directories "
+        f"{', '.join(f'{v / 1e6:.1f} MB' for v in disk.values())} on disk"
+    )
     print(f"{'step':28s} {'median s':>9s} {'max s':>7s} {'JSON kB':>9s}")
     for r in rows:
         print(f"{r['step']:28s} {r['median_s']:9.3f} {r['max_s']:7.3f} {r['json_bytes'] / 1024:9.1f}")
@@ -119,8 +125,15 @@ def main() -> int:
 
     OUT.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    report = {"replications": args.replications, "repeat": args.repeat, "runs": keys, "disk_bytes": disk,
-              "steps": rows, "total_json_bytes": total, "targets": {"callback_s": TARGET_S, "bytes": TARGET_BYTES}}
+    report = {
+        "replications": args.replications,
+        "repeat": args.repeat,
+        "runs": keys,
+        "disk_bytes": disk,
+        "steps": rows,
+        "total_json_bytes": total,
+        "targets": {"callback_s": TARGET_S, "bytes": TARGET_BYTES},
+    }
     (OUT / f"dashboard-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
     return 0
 

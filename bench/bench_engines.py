@@ -42,8 +42,11 @@ def engine_round(scenario, engine: str, seed: int, replications: range) -> dict:
         outcome = simulate(scenario, seed, r, engine)
         times.append(cpu() - c0)
         events += outcome.events
-    return {"cpu_per_replication_s": statistics.median(times), "events_per_cpu_s": events / sum(times),
-            "events_per_replication": events / len(times)}
+    return {
+        "cpu_per_replication_s": statistics.median(times),
+        "events_per_cpu_s": events / sum(times),
+        "events_per_replication": events / len(times),
+    }
 
 
 def compare(name: str, seed: int, replications: int, rounds: int) -> dict:
@@ -65,16 +68,23 @@ def compare(name: str, seed: int, replications: int, rounds: int) -> dict:
             else:
                 results[who].append(engine_round(scenario, who, seed, reps))
         f, s = results["fast"][-1], results["simpy"][-1]
-        print(f"  {name} round {k + 1}/{rounds}: fast {f['cpu_per_replication_s'] * 1e3:.1f} ms, "
-              f"simpy {s['cpu_per_replication_s'] * 1e3:.1f} ms per replication (CPU)", file=sys.stderr)
+        print(
+            f"  {name} round {k + 1}/{rounds}: fast {f['cpu_per_replication_s'] * 1e3:.1f} ms, "
+            f"simpy {s['cpu_per_replication_s'] * 1e3:.1f} ms per replication (CPU)",
+            file=sys.stderr,
+        )
 
     def med(who: str, key: str) -> float:
         return statistics.median(r[key] for r in results[who])
 
-    ratio = statistics.median(s["cpu_per_replication_s"] / f["cpu_per_replication_s"]
-                              for f, s in zip(results["fast"], results["simpy"]))
+    ratio = statistics.median(
+        s["cpu_per_replication_s"] / f["cpu_per_replication_s"]
+        for f, s in zip(results["fast"], results["simpy"], strict=False)
+    )
     return {
-        "scenario": name, "replications_per_round": replications, "rounds": rounds,
+        "scenario": name,
+        "replications_per_round": replications,
+        "rounds": rounds,
         "fast_cpu_per_replication_s": med("fast", "cpu_per_replication_s"),
         "simpy_cpu_per_replication_s": med("simpy", "cpu_per_replication_s"),
         "ratio_simpy_over_fast": ratio,
@@ -96,17 +106,24 @@ def main(argv=None) -> int:
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     rows = [compare(name, args.seed, args.replications, args.rounds) for name in args.scenario]
     print(f"\nEngines, one process, {args.rounds} interleaved rounds x {args.replications} replications; medians")
-    print(f"  {'scenario':18}{'fast ms':>9}{'simpy ms':>10}{'simpy/fast':>11}"
-          f"{'events fast':>12}{'events simpy':>13}{'ev/CPU-s fast':>14}{'simpy':>10}{'plain':>10}")
+    print(
+        f"  {'scenario':18}{'fast ms':>9}{'simpy ms':>10}{'simpy/fast':>11}"
+        f"{'events fast':>12}{'events simpy':>13}{'ev/CPU-s fast':>14}{'simpy':>10}{'plain':>10}"
+    )
     for r in rows:
         e = r["events_per_cpu_s"]
-        print(f"  {r['scenario']:18}{r['fast_cpu_per_replication_s'] * 1e3:>9.1f}"
-              f"{r['simpy_cpu_per_replication_s'] * 1e3:>10.1f}{r['ratio_simpy_over_fast']:>11.2f}"
-              f"{r['fast_events_per_replication']:>12,.0f}{r['simpy_events_per_replication']:>13,.0f}"
-              f"{e['fast']:>14,.0f}{e['simpy']:>10,.0f}{e['plain']:>10,.0f}")
+        print(
+            f"  {r['scenario']:18}{r['fast_cpu_per_replication_s'] * 1e3:>9.1f}"
+            f"{r['simpy_cpu_per_replication_s'] * 1e3:>10.1f}{r['ratio_simpy_over_fast']:>11.2f}"
+            f"{r['fast_events_per_replication']:>12,.0f}{r['simpy_events_per_replication']:>13,.0f}"
+            f"{e['fast']:>14,.0f}{e['simpy']:>10,.0f}{e['plain']:>10,.0f}"
+        )
     print("  (fast schedules fewer events for the same night, so compare time per replication, not events/s)")
-    write_json({"started": started, "machine": machine(), "args": vars(args), "scenarios": rows},
-               f"engines-{started.replace(':', '')}", latest="engines-latest")
+    write_json(
+        {"started": started, "machine": machine(), "args": vars(args), "scenarios": rows},
+        f"engines-{started.replace(':', '')}",
+        latest="engines-latest",
+    )
     return 0
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from benchlib import OUT_DIR, ROOT, loadavg, machine, read, write_json
 
-TARGET_SPEEDUP = 1.7     # --jobs 2 over --jobs 1, on 2 cores
+TARGET_SPEEDUP = 1.7  # --jobs 2 over --jobs 1, on 2 cores
 TARGET_DASK_RATIO = 0.8  # Dask LocalCluster (2 workers) throughput over the process pool's
 
 CONFIGS = {
@@ -67,8 +67,19 @@ def meldsim_command() -> list[str]:
 def one_run(key: str, scenario: str, replications: int, seed: int, scratch: Path) -> dict:
     label, extra = CONFIGS[key]
     out = scratch / f"run-{key}-{time.monotonic_ns()}"
-    command = [*meldsim_command(), "run", scenario, "--replications", str(replications), "--seed", str(seed),
-               "--out", str(out), "--quiet", *extra]
+    command = [
+        *meldsim_command(),
+        "run",
+        scenario,
+        "--replications",
+        str(replications),
+        "--seed",
+        str(seed),
+        "--out",
+        str(out),
+        "--quiet",
+        *extra,
+    ]
     code_sha = _code_sha()
     load_before, busy0 = loadavg(), _cpu_busy()
     usage0 = os.times()
@@ -78,9 +89,18 @@ def one_run(key: str, scenario: str, replications: int, seed: int, scratch: Path
     usage1 = os.times()
     busy1 = _cpu_busy()
     own_cpu = (usage1.children_user - usage0.children_user) + (usage1.children_system - usage0.children_system)
-    row = {"config": key, "label": label, "command": " ".join(command), "returncode": proc.returncode,
-           "wall_s": wall, "replications": replications, "replications_per_s": replications / wall,
-           "loadavg_before": load_before, "loadavg_after": loadavg(), "cpu_s": own_cpu}
+    row = {
+        "config": key,
+        "label": label,
+        "command": " ".join(command),
+        "returncode": proc.returncode,
+        "wall_s": wall,
+        "replications": replications,
+        "replications_per_s": replications / wall,
+        "loadavg_before": load_before,
+        "loadavg_after": loadavg(),
+        "cpu_s": own_cpu,
+    }
     if busy0 is not None and busy1 is not None:
         # CPUs' worth of time the rest of the machine was busy meanwhile. Dask's worker
         # processes are not our waited-for children until they exit, so for Dask this also
@@ -122,8 +142,11 @@ def medians(rows: list[dict]) -> dict:
     ok = [r for r in rows if r["returncode"] == 0]
     if not ok:
         return {"wall_s": math.nan, "manifest_wall_s": math.nan, "runs": 0}
-    return {"wall_s": statistics.median(r["wall_s"] for r in ok),
-            "manifest_wall_s": statistics.median(r["manifest_wall_s"] for r in ok), "runs": len(ok)}
+    return {
+        "wall_s": statistics.median(r["wall_s"] for r in ok),
+        "manifest_wall_s": statistics.median(r["manifest_wall_s"] for r in ok),
+        "runs": len(ok),
+    }
 
 
 def targets(summary: dict, replications: int) -> list[dict]:
@@ -132,45 +155,70 @@ def targets(summary: dict, replications: int) -> list[dict]:
     if seq and pool and seq["runs"] and pool["runs"]:
         speedup = seq["wall_s"] / pool["wall_s"]
         in_run = seq["manifest_wall_s"] / pool["manifest_wall_s"]
-        out.append({"name": f"{replications:,} replications: --jobs 2 at least {TARGET_SPEEDUP}x faster than --jobs 1",
-                    "measured": f"{speedup:.2f}x wall (in-run {in_run:.2f}x)", "value": speedup,
-                    "pass": speedup >= TARGET_SPEEDUP})
+        out.append(
+            {
+                "name": f"{replications:,} replications: --jobs 2 at least {TARGET_SPEEDUP}x faster than --jobs 1",
+                "measured": f"{speedup:.2f}x wall (in-run {in_run:.2f}x)",
+                "value": speedup,
+                "pass": speedup >= TARGET_SPEEDUP,
+            }
+        )
     if pool and dask and pool["runs"] and dask["runs"]:
         ratio = pool["wall_s"] / dask["wall_s"]  # throughput ratio = inverse wall-time ratio
         in_run = pool["manifest_wall_s"] / dask["manifest_wall_s"]
-        out.append({"name": f"Dask 2-worker LocalCluster at least {TARGET_DASK_RATIO:.0%} of the pool's throughput",
-                    "measured": f"{ratio:.0%} wall (in-run {in_run:.0%})", "value": ratio,
-                    "pass": ratio >= TARGET_DASK_RATIO})
+        out.append(
+            {
+                "name": f"Dask 2-worker LocalCluster at least {TARGET_DASK_RATIO:.0%} of the pool's throughput",
+                "measured": f"{ratio:.0%} wall (in-run {in_run:.0%})",
+                "value": ratio,
+                "pass": ratio >= TARGET_DASK_RATIO,
+            }
+        )
     return out
 
 
 def report(data: dict) -> None:
     env = data["env"]
-    print(f"\nmeldsim executors: {data['args']['replications']:,} replications of {data['args']['scenario']}, "
-          f"seed {data['args']['seed']}, {data['args']['rounds']} round(s)")
-    print(f"  {env['cpus']} CPUs ({env['cpu']}), Python {env['python']}; load average {env['loadavg_start']} at start, "
-          f"{env['loadavg_end']} at end")
-    print(f"\n  {'configuration':<32} {'wall s':>8} {'in-run s':>8} {'rep/s':>7} {'speed-up':>8} {'vs pool':>8} "
-          f"{'others CPUs':>11} {'load before':>16}")
+    print(
+        f"\nmeldsim executors: {data['args']['replications']:,} replications of {data['args']['scenario']}, "
+        f"seed {data['args']['seed']}, {data['args']['rounds']} round(s)"
+    )
+    print(
+        f"  {env['cpus']} CPUs ({env['cpu']}), Python {env['python']}; load average {env['loadavg_start']} at start, "
+        f"{env['loadavg_end']} at end"
+    )
+    print(
+        f"\n  {'configuration':<32} {'wall s':>8} {'in-run s':>8} {'rep/s':>7} {'speed-up':>8} {'vs pool':>8} "
+        f"{'others CPUs':>11} {'load before':>16}"
+    )
     summary = data["summary"]
     seq_wall = summary.get("1", {}).get("wall_s")
     pool_wall = summary.get("2", {}).get("wall_s")
     for row in data["runs"]:
         if row["returncode"] != 0:
-            print(f"  {row['label']:<32} FAILED (exit {row['returncode']}): "
-                  f"{(row.get('error') or '').strip().splitlines()[-1:]}")
+            print(
+                f"  {row['label']:<32} FAILED (exit {row['returncode']}): "
+                f"{(row.get('error') or '').strip().splitlines()[-1:]}"
+            )
             continue
         speed = f"{seq_wall / row['wall_s']:.2f}x" if seq_wall else "–"
         vs_pool = f"{pool_wall / row['wall_s']:.0%}" if pool_wall else "–"
-        print(f"  {row['label']:<32} {row['wall_s']:>8.1f} {row['manifest_wall_s']:>8.1f} "
-              f"{row['replications_per_s']:>7.1f} {speed:>8} {vs_pool:>8} {row.get('others_cpus', math.nan):>11.2f} "
-              f"{row['loadavg_before'] or '':>16}")
+        print(
+            f"  {row['label']:<32} {row['wall_s']:>8.1f} {row['manifest_wall_s']:>8.1f} "
+            f"{row['replications_per_s']:>7.1f} {speed:>8} {vs_pool:>8} {row.get('others_cpus', math.nan):>11.2f} "
+            f"{row['loadavg_before'] or '':>16}"
+        )
     ok = [r for r in data["runs"] if r["returncode"] == 0]
     same = {r["summary_sha"] for r in ok}
     inputs = {(r["scenario_sha256"], r["code_sha"]) for r in ok}
-    print(f"\n  summary.json identical across all runs: {'yes' if len(same) == 1 else 'NO'}"
-          + (" (the scenario or sim/ source changed between runs, which may explain it)"
-             if len(same) > 1 and len(inputs) > 1 else ""))
+    print(
+        f"\n  summary.json identical across all runs: {'yes' if len(same) == 1 else 'NO'}"
+        + (
+            " (the scenario or sim/ source changed between runs, which may explain it)"
+            if len(same) > 1 and len(inputs) > 1
+            else ""
+        )
+    )
     if any(r.get("others_cpus", 0) > 0.3 for r in data["runs"] if r["config"] != "dask"):
         print("  WARNING: other processes used CPU during the runs; the speed-up is understated")
     print("\nTargets")
@@ -205,8 +253,11 @@ def main(argv=None) -> int:
                 row = one_run(key, args.scenario, args.replications, args.seed, scratch)
                 row["round"] = round_ + 1
                 data["runs"].append(row)
-                print(f"  {row['wall_s']:.1f} s (exit {row['returncode']}, load {row['loadavg_after']})",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"  {row['wall_s']:.1f} s (exit {row['returncode']}, load {row['loadavg_after']})",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     data["env"]["loadavg_end"] = loadavg()

@@ -35,11 +35,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench_run import full_run  # noqa: E402
+from benchlib import machine, write_json  # noqa: E402
+
+from sim.experiments.runner import run_replication  # noqa: E402
 from sim.model.loading import load_scenario  # noqa: E402
 from sim.model.room import simulate  # noqa: E402
-from sim.experiments.runner import run_replication  # noqa: E402
-from benchlib import machine, write_json  # noqa: E402
-from bench_run import full_run  # noqa: E402
 
 FULL_TARGET_S = 60.0  # the foundation's 1,000 replications with --jobs 2
 
@@ -48,8 +49,9 @@ STAGES = ("model", "replication")
 
 
 def outage_scenarios() -> list[Path]:
-    return [p for p in sorted((ROOT / "scenarios").glob("*.yaml"))
-            if (s := load_scenario(p)).outages or s.random_outages]
+    return [
+        p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if (s := load_scenario(p)).outages or s.random_outages
+    ]
 
 
 def time_one(scenario, seed: int, rep: int, stage: str) -> tuple[float, float, int]:
@@ -75,18 +77,24 @@ def measure(path: Path, replications: int, rounds: int, seed: int, stage: str) -
         sums = {"with": [0.0, 0.0, 0], "without": [0.0, 0.0, 0]}
         for rep in range(replications):
             pair = (("with", with_outage), ("without", without))
-            for label, scenario in (pair if (r + rep) % 2 == 0 else pair[::-1]):
+            for label, scenario in pair if (r + rep) % 2 == 0 else pair[::-1]:
                 for i, value in enumerate(time_one(scenario, seed, rep, stage)):
                     sums[label][i] += value
         for label in totals:
             totals[label].append(sums[label])
     result = {"scenario": path.name, "stage": stage, "replications_per_round": replications, "rounds": rounds}
     for label, rows in totals.items():
-        result[label] = {"cpu_ms": 1000 * statistics.median(row[0] for row in rows) / replications,
-                         "wall_ms": 1000 * statistics.median(row[1] for row in rows) / replications,
-                         "events": rows[0][2] // replications}
-    result["cpu_ratio"] = statistics.median(w[0] / wo[0] for w, wo in zip(totals["with"], totals["without"]))
-    result["wall_ratio"] = statistics.median(w[1] / wo[1] for w, wo in zip(totals["with"], totals["without"]))
+        result[label] = {
+            "cpu_ms": 1000 * statistics.median(row[0] for row in rows) / replications,
+            "wall_ms": 1000 * statistics.median(row[1] for row in rows) / replications,
+            "events": rows[0][2] // replications,
+        }
+    result["cpu_ratio"] = statistics.median(
+        w[0] / wo[0] for w, wo in zip(totals["with"], totals["without"], strict=False)
+    )
+    result["wall_ratio"] = statistics.median(
+        w[1] / wo[1] for w, wo in zip(totals["with"], totals["without"], strict=False)
+    )
     result["events_ratio"] = result["with"]["events"] / result["without"]["events"]
     return result
 
@@ -95,13 +103,17 @@ def measure_full(path: Path, replications: int, jobs: int, rounds: int) -> dict:
     """Whole ``meldsim run`` jobs with and without the outages, alternating which goes first."""
     with tempfile.TemporaryDirectory() as tmp:
         without = Path(tmp) / f"{path.stem}_without_outages.yaml"
-        without.write_text(f"base: {path.resolve().as_posix()}\nname: {path.stem}_without_outages\n"
-                           "outages: []\nrandom_outages: []\n", encoding="utf-8")
+        without.write_text(
+            f"base: {path.resolve().as_posix()}\nname: {path.stem}_without_outages\noutages: []\nrandom_outages: []\n",
+            encoding="utf-8",
+        )
         pairs = []
         for r in range(rounds):
             order = (("with", path), ("without", without))
-            runs = {label: full_run(str(p), replications, jobs, keep_output=False)
-                    for label, p in (order if r % 2 == 0 else order[::-1])}
+            runs = {
+                label: full_run(str(p), replications, jobs, keep_output=False)
+                for label, p in (order if r % 2 == 0 else order[::-1])
+            }
             for run in runs.values():
                 if "error" in run:
                     raise SystemExit(f"meldsim run failed: {run['error']}")
@@ -110,11 +122,18 @@ def measure_full(path: Path, replications: int, jobs: int, rounds: int) -> dict:
             pairs.append(runs)
     wall = [p["with"]["wall_s"] / p["without"]["wall_s"] for p in pairs]
     cpu = [p["with"]["cpu_s"] / p["without"]["cpu_s"] for p in pairs if p["without"]["cpu_s"]]
-    return {"scenario": path.name, "stage": "full", "replications": replications, "jobs": jobs, "rounds": rounds,
-            "with_wall_s": statistics.median(p["with"]["wall_s"] for p in pairs),
-            "without_wall_s": statistics.median(p["without"]["wall_s"] for p in pairs),
-            "wall_ratio": statistics.median(wall), "cpu_ratio": statistics.median(cpu) if cpu else None,
-            "pairs": pairs}
+    return {
+        "scenario": path.name,
+        "stage": "full",
+        "replications": replications,
+        "jobs": jobs,
+        "rounds": rounds,
+        "with_wall_s": statistics.median(p["with"]["wall_s"] for p in pairs),
+        "without_wall_s": statistics.median(p["without"]["wall_s"] for p in pairs),
+        "wall_ratio": statistics.median(wall),
+        "cpu_ratio": statistics.median(cpu) if cpu else None,
+        "pairs": pairs,
+    }
 
 
 def main_full(args, paths: list[Path]) -> None:
@@ -123,15 +142,22 @@ def main_full(args, paths: list[Path]) -> None:
     for path in paths:
         r = measure_full(path, args.full_replications, args.full_jobs, args.full_rounds)
         results.append(r)
-        print(f"{r['scenario']:38} {r['with_wall_s']:11.1f} {r['without_wall_s']:8.1f} {r['wall_ratio']:10.2f} "
-              f"{r['cpu_ratio'] or float('nan'):9.2f}", flush=True)
+        print(
+            f"{r['scenario']:38} {r['with_wall_s']:11.1f} {r['without_wall_s']:8.1f} {r['wall_ratio']:10.2f} "
+            f"{r['cpu_ratio'] or float('nan'):9.2f}",
+            flush=True,
+        )
     for r in results:
         ratio = r["cpu_ratio"] if r["cpu_ratio"] is not None else r["wall_ratio"]
-        print(f"{'PASS' if ratio <= TARGET_RATIO else 'FAIL'}  {r['scenario']} (full run): with outage {ratio:.2f}x "
-              f"the run without, CPU time (target <= {TARGET_RATIO}; wall {r['wall_ratio']:.2f}x)")
+        print(
+            f"{'PASS' if ratio <= TARGET_RATIO else 'FAIL'}  {r['scenario']} (full run): with outage {ratio:.2f}x "
+            f"the run without, CPU time (target <= {TARGET_RATIO}; wall {r['wall_ratio']:.2f}x)"
+        )
         if r["replications"] == 1000 and r["jobs"] == 2:
-            print(f"{'PASS' if r['with_wall_s'] < FULL_TARGET_S else 'FAIL'}  {r['scenario']}: 1,000 replications "
-                  f"with --jobs 2 in {r['with_wall_s']:.1f} s (target < {FULL_TARGET_S:g} s)")
+            print(
+                f"{'PASS' if r['with_wall_s'] < FULL_TARGET_S else 'FAIL'}  {r['scenario']}: 1,000 replications "
+                f"with --jobs 2 in {r['with_wall_s']:.1f} s (target < {FULL_TARGET_S:g} s)"
+            )
     if not args.no_json:
         write_json({"env": machine(), "results": results}, f"outage-full-{dt.datetime.now():%Y%m%d-%H%M%S}")
 
@@ -142,9 +168,13 @@ def main() -> None:
     parser.add_argument("--replications", "-n", type=int, default=8, help="replications per round (default 8)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--stage", choices=STAGES, action="append",
-                        help="model: simulate() only; replication: simulate() + KPIs, what `meldsim run` "
-                             "does per replication (default: both)")
+    parser.add_argument(
+        "--stage",
+        choices=STAGES,
+        action="append",
+        help="model: simulate() only; replication: simulate() + KPIs, what `meldsim run` "
+        "does per replication (default: both)",
+    )
     parser.add_argument("--no-json", action="store_true")
     parser.add_argument("--full", action="store_true", help="time whole `meldsim run` jobs instead (subprocesses)")
     parser.add_argument("--full-replications", type=int, default=1000)
@@ -161,12 +191,17 @@ def main() -> None:
         for stage in args.stage or STAGES:
             r = measure(path, args.replications, args.rounds, args.seed, stage)
             results.append(r)
-            print(f"{r['scenario']:38} {stage:11} {r['with']['cpu_ms']:11.1f} {r['without']['cpu_ms']:8.1f} "
-                  f"{r['cpu_ratio']:6.2f} {r['wall_ratio']:6.2f} {r['events_ratio']:7.2f}", flush=True)
+            print(
+                f"{r['scenario']:38} {stage:11} {r['with']['cpu_ms']:11.1f} {r['without']['cpu_ms']:8.1f} "
+                f"{r['cpu_ratio']:6.2f} {r['wall_ratio']:6.2f} {r['events_ratio']:7.2f}",
+                flush=True,
+            )
     for r in results:
         verdict = "PASS" if r["cpu_ratio"] <= TARGET_RATIO else "FAIL"
-        print(f"{verdict}  {r['scenario']} ({r['stage']}): with outage {r['cpu_ratio']:.2f}x the run without "
-              f"(target <= {TARGET_RATIO})")
+        print(
+            f"{verdict}  {r['scenario']} ({r['stage']}): with outage {r['cpu_ratio']:.2f}x the run without "
+            f"(target <= {TARGET_RATIO})"
+        )
     if not args.no_json:
         write_json({"env": machine(), "results": results}, f"outage-{dt.datetime.now():%Y%m%d-%H%M%S}")
 

@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 import simpy  # noqa: E402
+from benchlib import OUT_DIR, loadavg, machine, read, write_json  # noqa: E402
 
 from sim.experiments import kpis, records  # noqa: E402
 from sim.model.arrivals import generate_incidents  # noqa: E402
@@ -52,15 +53,14 @@ from sim.model.loading import load_scenario  # noqa: E402
 from sim.model.room import ControlRoom, simulate  # noqa: E402
 from sim.model.streams import make_streams  # noqa: E402
 
-from benchlib import OUT_DIR, loadavg, machine, read, write_json  # noqa: E402
-GIB = 1024 ** 3
-MIB = 1024 ** 2
+GIB = 1024**3
+MIB = 1024**2
 
 # targets from the issue
-TARGET_RATIO = 0.5          # meldsim events/s >= half of plain SimPy's, same run
+TARGET_RATIO = 0.5  # meldsim events/s >= half of plain SimPy's, same run
 TARGET_REPLICATION_S = 0.1  # one NYE replication
-TARGET_FULL_WALL_S = 60.0   # 1,000 replications with --jobs 2
-TARGET_FULL_MEMORY = GIB    # ... in under 1 GiB, result files included
+TARGET_FULL_WALL_S = 60.0  # 1,000 replications with --jobs 2
+TARGET_FULL_MEMORY = GIB  # ... in under 1 GiB, result files included
 
 
 def median(xs):
@@ -70,6 +70,7 @@ def median(xs):
 # --------------------------------------------------------------------------------------
 # engine comparison (in process)
 # --------------------------------------------------------------------------------------
+
 
 class LoadMeter:
     """CPU time of this process against the whole machine's over an interval (Linux /proc/stat).
@@ -131,9 +132,21 @@ def meldsim_round(scenario, seed: int, replications: range) -> dict:
             c5 = cpu()
             records.tables(outcome, r)
             t6 = clock()
-            rows.append({"replication": r, "events": outcome.events, "streams": t1 - t0, "incidents": t2 - t1,
-                         "build": t3 - t2, "run": t4 - t3, "simulate": t4 - t0, "kpis": t5 - t4,
-                         "records": t6 - t5, "simulate_cpu": c4 - c0, "kpis_cpu": c5 - c4})
+            rows.append(
+                {
+                    "replication": r,
+                    "events": outcome.events,
+                    "streams": t1 - t0,
+                    "incidents": t2 - t1,
+                    "build": t3 - t2,
+                    "run": t4 - t3,
+                    "simulate": t4 - t0,
+                    "kpis": t5 - t4,
+                    "records": t6 - t5,
+                    "simulate_cpu": c4 - c0,
+                    "kpis_cpu": c5 - c4,
+                }
+            )
             del outcome, room, incidents, streams
     events = sum(x["events"] for x in rows)
     sim_time = sum(x["simulate"] for x in rows)
@@ -187,9 +200,15 @@ class PlainLoop:
         self.target_events = target_events
 
     def describe(self) -> dict:
-        return {"c": self.c, "rho": self.rho, "arrival_rate_per_min": self.lam, "service_mean_min": 1 / self.mu,
-                "horizon_min": self.horizon, "target_events_per_run": self.target_events,
-                "random": "stdlib random.Random.expovariate"}
+        return {
+            "c": self.c,
+            "rho": self.rho,
+            "arrival_rate_per_min": self.lam,
+            "service_mean_min": 1 / self.mu,
+            "horizon_min": self.horizon,
+            "target_events_per_run": self.target_events,
+            "random": "stdlib random.Random.expovariate",
+        }
 
     def round(self, runs: int) -> dict:
         clock = time.perf_counter
@@ -201,10 +220,16 @@ class PlainLoop:
                 events.append(mmc(k, self.lam, self.mu, self.c, self.horizon))
                 times.append(clock() - t0)
             cpu = time.process_time() - c0
-        return {"events": sum(events), "seconds": sum(times), "events_per_s": sum(events) / sum(times),
-                "events_per_cpu_s": sum(events) / cpu,
-                **meter.result,
-                "runs_per_s": runs / sum(times), "median_run_s": median(times), "median_events": median(events)}
+        return {
+            "events": sum(events),
+            "seconds": sum(times),
+            "events_per_s": sum(events) / sum(times),
+            "events_per_cpu_s": sum(events) / cpu,
+            **meter.result,
+            "runs_per_s": runs / sum(times),
+            "median_run_s": median(times),
+            "median_events": median(events),
+        }
 
 
 def traced_peak(fn) -> int:
@@ -249,10 +274,13 @@ def engine_comparison(scenario_path: Path, seed: int, replications: int, rounds:
             p_rounds.append(plain.round(replications))
             m_rounds.append(meldsim_round(scenario, seed, reps))
         m, p = m_rounds[-1], p_rounds[-1]
-        print(f"  round {k + 1}/{rounds}: meldsim {m['events_per_s']:,.0f} ev/s "
-              f"(cpu {m['cpu_share']:.0%}, others {m.get('others_cpus', math.nan):.2f} CPUs), "
-              f"plain {p['events_per_s']:,.0f} ev/s (cpu {p['cpu_share']:.0%}, "
-              f"others {p.get('others_cpus', math.nan):.2f} CPUs)", file=sys.stderr)
+        print(
+            f"  round {k + 1}/{rounds}: meldsim {m['events_per_s']:,.0f} ev/s "
+            f"(cpu {m['cpu_share']:.0%}, others {m.get('others_cpus', math.nan):.2f} CPUs), "
+            f"plain {p['events_per_s']:,.0f} ev/s (cpu {p['cpu_share']:.0%}, "
+            f"others {p.get('others_cpus', math.nan):.2f} CPUs)",
+            file=sys.stderr,
+        )
 
     rss_after = maxrss_bytes()
 
@@ -265,11 +293,13 @@ def engine_comparison(scenario_path: Path, seed: int, replications: int, rounds:
     peak_plain = traced_peak(lambda: mmc(0, plain.lam, plain.mu, plain.c, plain.horizon))
 
     per_rep = [x for r in m_rounds for x in r["per_replication"]]
-    phase = {name: median([x[name] for x in per_rep])
-             for name in ("streams", "incidents", "build", "run", "simulate", "kpis", "records")}
-    ratios = [m["events_per_s"] / p["events_per_s"] for m, p in zip(m_rounds, p_rounds)]
-    ratios_run = [m["events_per_s_run_only"] / p["events_per_s"] for m, p in zip(m_rounds, p_rounds)]
-    ratios_cpu = [m["events_per_cpu_s"] / p["events_per_cpu_s"] for m, p in zip(m_rounds, p_rounds)]
+    phase = {
+        name: median([x[name] for x in per_rep])
+        for name in ("streams", "incidents", "build", "run", "simulate", "kpis", "records")
+    }
+    ratios = [m["events_per_s"] / p["events_per_s"] for m, p in zip(m_rounds, p_rounds, strict=False)]
+    ratios_run = [m["events_per_s_run_only"] / p["events_per_s"] for m, p in zip(m_rounds, p_rounds, strict=False)]
+    ratios_cpu = [m["events_per_cpu_s"] / p["events_per_cpu_s"] for m, p in zip(m_rounds, p_rounds, strict=False)]
     m_eps = median([r["events_per_s"] for r in m_rounds])
     p_eps = median([r["events_per_s"] for r in p_rounds])
     return {
@@ -289,7 +319,9 @@ def engine_comparison(scenario_path: Path, seed: int, replications: int, rounds:
             "phase_median_s": phase,
             "replication_median_s": phase["simulate"],
             "replication_with_kpis_median_s": median([x["simulate"] + x["kpis"] for x in per_rep]),
-            "replication_with_kpis_records_median_s": median([x["simulate"] + x["kpis"] + x["records"] for x in per_rep]),
+            "replication_with_kpis_records_median_s": median(
+                [x["simulate"] + x["kpis"] + x["records"] for x in per_rep]
+            ),
             "replication_min_s": min(x["simulate"] for x in per_rep),
             "replication_max_s": max(x["simulate"] for x in per_rep),
             "tracemalloc_peak_bytes_one_replication": peak_meldsim,
@@ -322,6 +354,7 @@ def engine_comparison(scenario_path: Path, seed: int, replications: int, rounds:
 # --------------------------------------------------------------------------------------
 # the full job (subprocess)
 # --------------------------------------------------------------------------------------
+
 
 def process_table() -> dict[int, tuple[int, str]]:
     """pid -> (ppid, comm) for every visible process."""
@@ -405,9 +438,12 @@ def meldsim_command() -> list[str]:
 
 def parse_time_v(text: str) -> dict:
     out = {}
-    patterns = {"max_rss_bytes": r"Maximum resident set size \(kbytes\): (\d+)",
-                "user_s": r"User time \(seconds\): ([\d.]+)", "system_s": r"System time \(seconds\): ([\d.]+)",
-                "cpu_percent": r"Percent of CPU this job got: (\d+)%"}
+    patterns = {
+        "max_rss_bytes": r"Maximum resident set size \(kbytes\): (\d+)",
+        "user_s": r"User time \(seconds\): ([\d.]+)",
+        "system_s": r"System time \(seconds\): ([\d.]+)",
+        "cpu_percent": r"Percent of CPU this job got: (\d+)%",
+    }
     for key, pattern in patterns.items():
         m = re.search(pattern, text)
         if m:
@@ -431,8 +467,17 @@ def full_run(scenario: str, replications: int, jobs: int, keep_output: bool) -> 
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"full-j{jobs}-", dir=OUT_DIR))
     target = work / "run"
-    cmd = meldsim_command() + ["run", scenario, "--replications", str(replications), "--jobs", str(jobs),
-                               "--out", str(target), "--quiet"]
+    cmd = meldsim_command() + [
+        "run",
+        scenario,
+        "--replications",
+        str(replications),
+        "--jobs",
+        str(jobs),
+        "--out",
+        str(target),
+        "--quiet",
+    ]
     time_v = shutil.which("time") and Path("/usr/bin/time").exists()
     time_file = work / "time-v.txt"
     full_cmd = (["/usr/bin/time", "-v", "-o", str(time_file)] if time_v else []) + cmd
@@ -455,17 +500,29 @@ def full_run(scenario: str, replications: int, jobs: int, keep_output: bool) -> 
     sampler.stop_event.set()
     sampler.join()
     stdout.seek(0), stderr.seek(0)
-    result = {"jobs": jobs, "replications": replications, "command": " ".join(cmd), "returncode": proc.returncode,
-              "wall_s": wall, "replications_per_s": replications / wall,
-              "tree_peak_rss_sum_bytes": sampler.peak_rss, "tree_peak_pss_sum_bytes": sampler.peak_pss,
-              "peak_rss_one_process_bytes": sampler.peak_rss_one_process, "samples": sampler.samples,
-              "max_processes_at_once": sampler.peak_count, "loadavg_before": load_before,
-              "loadavg_after": loadavg()}
+    result = {
+        "jobs": jobs,
+        "replications": replications,
+        "command": " ".join(cmd),
+        "returncode": proc.returncode,
+        "wall_s": wall,
+        "replications_per_s": replications / wall,
+        "tree_peak_rss_sum_bytes": sampler.peak_rss,
+        "tree_peak_pss_sum_bytes": sampler.peak_pss,
+        "peak_rss_one_process_bytes": sampler.peak_rss_one_process,
+        "samples": sampler.samples,
+        "max_processes_at_once": sampler.peak_count,
+        "loadavg_before": load_before,
+        "loadavg_after": loadavg(),
+    }
     if time_v and time_file.exists():
         result["time_v"] = parse_time_v(time_file.read_text())
     elif rusage is not None:
-        result["time_v"] = {"max_rss_bytes": rusage.ru_maxrss * 1024, "user_s": rusage.ru_utime,
-                            "system_s": rusage.ru_stime}
+        result["time_v"] = {
+            "max_rss_bytes": rusage.ru_maxrss * 1024,
+            "user_s": rusage.ru_utime,
+            "system_s": rusage.ru_stime,
+        }
     tree_cpu = result.get("time_v", {}).get("user_s", 0) + result.get("time_v", {}).get("system_s", 0)
     if stat0 and stat1 and tree_cpu:
         busy = (stat1[0] - stat0[0]) / LoadMeter.HZ
@@ -479,7 +536,7 @@ def full_run(scenario: str, replications: int, jobs: int, keep_output: bool) -> 
     result["worker_processes"] = sorted(pid for pid, comm in kids.items() if comm != "git")
     result["other_children"] = sorted(comm for comm in kids.values() if comm == "git")
     if proc.returncode != 0 or not target.exists():
-        result["error"] = (stderr.read()[-2000:] or stdout.read()[-2000:])
+        result["error"] = stderr.read()[-2000:] or stdout.read()[-2000:]
     else:
         manifest = json.loads((target / "manifest.json").read_text())
         result["manifest_wall_s"] = manifest.get("wall_time_s")
@@ -500,6 +557,7 @@ def full_run(scenario: str, replications: int, jobs: int, keep_output: bool) -> 
 # report
 # --------------------------------------------------------------------------------------
 
+
 def fmt_bytes(n) -> str:
     return "–" if n is None else f"{n / MIB:,.0f} MiB"
 
@@ -512,67 +570,103 @@ def report(data: dict) -> None:
     e = data["engines"]
     m, p = e["meldsim"], e["plain"]
     ph = m["phase_median_s"]
-    print(f"\nmeldsim benchmark  {data['started']}  python {data['env']['python']}  simpy {data['env']['simpy']}  "
-          f"numpy {data['env']['numpy']}  cpus {data['env']['cpus']}  commit {data['env']['git_commit']}"
-          + (f"  [{data['args']['label']}]" if data["args"].get("label") else ""))
-    print(f"\nEngine comparison, one process: {e['rounds']} interleaved rounds x {e['replications_per_round']} runs "
-          f"each; medians over rounds")
+    print(
+        f"\nmeldsim benchmark  {data['started']}  python {data['env']['python']}  simpy {data['env']['simpy']}  "
+        f"numpy {data['env']['numpy']}  cpus {data['env']['cpus']}  commit {data['env']['git_commit']}"
+        + (f"  [{data['args']['label']}]" if data["args"].get("label") else "")
+    )
+    print(
+        f"\nEngine comparison, one process: {e['rounds']} interleaved rounds x {e['replications_per_round']} runs "
+        f"each; medians over rounds"
+    )
     print(f"  {'':34}{'meldsim (NYE)':>16}{'plain M/M/c':>16}")
-    print(f"  {'SimPy events per run':34}{m['events_per_replication_median']:>16,.0f}{p['events_per_run_median']:>16,.0f}")
+    print(
+        f"  {'SimPy events per run':34}{m['events_per_replication_median']:>16,.0f}{p['events_per_run_median']:>16,.0f}"
+    )
     print(f"  {'events/s (whole simulate())':34}{m['events_per_s_median']:>16,.0f}{p['events_per_s_median']:>16,.0f}")
     print(f"  {'events/s (env.run only)':34}{m['events_per_s_run_only_median']:>16,.0f}{'':>16}")
     print(f"  {'events per CPU-second':34}{m['events_per_cpu_s_median']:>16,.0f}{p['events_per_cpu_s_median']:>16,.0f}")
     print(f"  {'runs/s':34}{m['replications_per_s_median']:>16,.1f}{p['runs_per_s_median']:>16,.1f}")
     print(f"  {'median time per run':34}{ph['simulate'] * 1e3:>14.1f}ms{p['run_median_s'] * 1e3:>14.1f}ms")
-    print(f"  {'tracemalloc peak, one run':34}{m['tracemalloc_peak_bytes_one_replication'] / MIB:>12.2f} MiB"
-          f"{p['tracemalloc_peak_bytes_one_run'] / MIB:>12.2f} MiB")
-    print(f"  ratio meldsim/plain events/s: {e['ratio_events_per_s_median_of_rounds']:.3f} (median of per-round ratios), "
-          f"{e['ratio_events_per_s_of_medians']:.3f} (ratio of medians), "
-          f"{e['ratio_events_per_s_run_only_median']:.3f} (env.run only), "
-          f"{e['ratio_events_per_cpu_s_median']:.3f} (CPU time)")
-    print("  (events/s counts every scheduled event, including ones that do no work, such as a patience timeout "
-          "that is never waited for;\n   a change that removes such events lowers events/s while the replication "
-          "gets faster, so read the ratio next to the time per replication)")
+    print(
+        f"  {'tracemalloc peak, one run':34}{m['tracemalloc_peak_bytes_one_replication'] / MIB:>12.2f} MiB"
+        f"{p['tracemalloc_peak_bytes_one_run'] / MIB:>12.2f} MiB"
+    )
+    print(
+        f"  ratio meldsim/plain events/s: {e['ratio_events_per_s_median_of_rounds']:.3f} (median of per-round ratios), "
+        f"{e['ratio_events_per_s_of_medians']:.3f} (ratio of medians), "
+        f"{e['ratio_events_per_s_run_only_median']:.3f} (env.run only), "
+        f"{e['ratio_events_per_cpu_s_median']:.3f} (CPU time)"
+    )
+    print(
+        "  (events/s counts every scheduled event, including ones that do no work, such as a patience timeout "
+        "that is never waited for;\n   a change that removes such events lowers events/s while the replication "
+        "gets faster, so read the ratio next to the time per replication)"
+    )
     print("\n  one NYE replication, median per phase:")
-    for name, label in (("streams", "make_streams"), ("incidents", "generate_incidents"), ("build", "ControlRoom()"),
-                        ("run", "ControlRoom.run (env.run)"), ("simulate", "= simulate()"),
-                        ("kpis", "kpis.compute"), ("records", "records.tables")):
+    for name, label in (
+        ("streams", "make_streams"),
+        ("incidents", "generate_incidents"),
+        ("build", "ControlRoom()"),
+        ("run", "ControlRoom.run (env.run)"),
+        ("simulate", "= simulate()"),
+        ("kpis", "kpis.compute"),
+        ("records", "records.tables"),
+    ):
         share = f"{ph[name] / ph['simulate']:6.1%} of simulate" if name not in ("simulate",) else ""
         print(f"    {label:28}{ph[name] * 1e3:8.2f} ms  {share}")
-    print(f"    {'simulate + kpis':28}{m['replication_with_kpis_median_s'] * 1e3:8.2f} ms   "
-          f"(+ records: {m['replication_with_kpis_records_median_s'] * 1e3:.2f} ms); "
-          f"simulate min/max {m['replication_min_s'] * 1e3:.1f}/{m['replication_max_s'] * 1e3:.1f} ms")
-    print(f"    {'in CPU time':28}{m['replication_cpu_median_s'] * 1e3:8.2f} ms simulate, "
-          f"{m['replication_with_kpis_cpu_median_s'] * 1e3:.2f} ms simulate + kpis")
-    print(f"  CPU share of the rounds (process CPU time / wall): median {e['cpu_share_median']:.0%}, "
-          f"lowest {e['cpu_share_min']:.0%}; other processes used {e['others_cpus_median']:.2f} CPUs "
-          f"(median), steal {e['steal_cpus_median']:.2f}; load average {data['env']['loadavg_start']} at start, "
-          f"{data['env'].get('loadavg_end')} at end")
+    print(
+        f"    {'simulate + kpis':28}{m['replication_with_kpis_median_s'] * 1e3:8.2f} ms   "
+        f"(+ records: {m['replication_with_kpis_records_median_s'] * 1e3:.2f} ms); "
+        f"simulate min/max {m['replication_min_s'] * 1e3:.1f}/{m['replication_max_s'] * 1e3:.1f} ms"
+    )
+    print(
+        f"    {'in CPU time':28}{m['replication_cpu_median_s'] * 1e3:8.2f} ms simulate, "
+        f"{m['replication_with_kpis_cpu_median_s'] * 1e3:.2f} ms simulate + kpis"
+    )
+    print(
+        f"  CPU share of the rounds (process CPU time / wall): median {e['cpu_share_median']:.0%}, "
+        f"lowest {e['cpu_share_min']:.0%}; other processes used {e['others_cpus_median']:.2f} CPUs "
+        f"(median), steal {e['steal_cpus_median']:.2f}; load average {data['env']['loadavg_start']} at start, "
+        f"{data['env'].get('loadavg_end')} at end"
+    )
     if e["cpu_share_min"] < 0.9 or e["others_cpus_median"] > 0.25:
-        print("  WARNING: the benchmark was preempted (other load on the machine); wall times are inflated, "
-              "CPU-time figures and ratios less so")
-    print(f"  peak RSS of this process: {fmt_bytes(e['maxrss_bytes_after'])} "
-          f"(after imports and scenario load: {fmt_bytes(e['maxrss_bytes_before'])})")
+        print(
+            "  WARNING: the benchmark was preempted (other load on the machine); wall times are inflated, "
+            "CPU-time figures and ratios less so"
+        )
+    print(
+        f"  peak RSS of this process: {fmt_bytes(e['maxrss_bytes_after'])} "
+        f"(after imports and scenario load: {fmt_bytes(e['maxrss_bytes_before'])})"
+    )
 
     full = data.get("full") or []
     if full:
-        print(f"\nFull job: meldsim run {full[0]['command'].split(' run ', 1)[1].split(' --jobs')[0]} --jobs J "
-              f"(one run each; in-run = manifest wall_time_s, without interpreter start-up and imports)")
-        print(f"  {'jobs':>4} {'wall s':>8} {'in-run s':>8} {'rep/s':>7} {'speed-up':>8} {'CPU s':>7} {'peak RSS sum':>13} "
-              f"{'peak PSS sum':>13} {'max 1 proc':>11} {'results':>9} {'workers':>7}")
+        print(
+            f"\nFull job: meldsim run {full[0]['command'].split(' run ', 1)[1].split(' --jobs')[0]} --jobs J "
+            f"(one run each; in-run = manifest wall_time_s, without interpreter start-up and imports)"
+        )
+        print(
+            f"  {'jobs':>4} {'wall s':>8} {'in-run s':>8} {'rep/s':>7} {'speed-up':>8} {'CPU s':>7} {'peak RSS sum':>13} "
+            f"{'peak PSS sum':>13} {'max 1 proc':>11} {'results':>9} {'workers':>7}"
+        )
         base = next((r["wall_s"] for r in full if r["jobs"] == 1), None)
         for r in full:
             tv = r.get("time_v", {})
             cpu = tv.get("user_s", math.nan) + tv.get("system_s", math.nan)
             speed = f"{base / r['wall_s']:.2f}x" if base else "–"
             inrun = r.get("manifest_wall_s") or math.nan
-            print(f"  {r['jobs']:>4} {r['wall_s']:>8.1f} {inrun:>8.1f} {r['replications_per_s']:>7.1f} {speed:>8} {cpu:>7.1f} "
-                  f"{fmt_bytes(r['tree_peak_rss_sum_bytes']):>13} {fmt_bytes(r['tree_peak_pss_sum_bytes']):>13} "
-                  f"{fmt_bytes(tv.get('max_rss_bytes')):>11} {fmt_bytes(r.get('result_allocated_bytes')):>9} "
-                  f"{len(r['worker_processes']):>7}")
-            print(f"       other processes meanwhile: {r.get('others_cpus', math.nan):.2f} CPUs, "
-                  f"load average {r['loadavg_before']} -> {r['loadavg_after']}; in-process sampler: "
-                  f"{r['samples']} samples, at most {r['max_processes_at_once']} processes at once")
+            print(
+                f"  {r['jobs']:>4} {r['wall_s']:>8.1f} {inrun:>8.1f} {r['replications_per_s']:>7.1f} {speed:>8} {cpu:>7.1f} "
+                f"{fmt_bytes(r['tree_peak_rss_sum_bytes']):>13} {fmt_bytes(r['tree_peak_pss_sum_bytes']):>13} "
+                f"{fmt_bytes(tv.get('max_rss_bytes')):>11} {fmt_bytes(r.get('result_allocated_bytes')):>9} "
+                f"{len(r['worker_processes']):>7}"
+            )
+            print(
+                f"       other processes meanwhile: {r.get('others_cpus', math.nan):.2f} CPUs, "
+                f"load average {r['loadavg_before']} -> {r['loadavg_after']}; in-process sampler: "
+                f"{r['samples']} samples, at most {r['max_processes_at_once']} processes at once"
+            )
             if r.get("error"):
                 print(f"       exit {r['returncode']}: {r['error'].strip().splitlines()[-1:]}")
 
@@ -585,47 +679,67 @@ def targets(data: dict, full_replications: int) -> list[dict]:
     e = data["engines"]
     m = e["meldsim"]
     out = [
-        {"name": f"meldsim events/s >= {TARGET_RATIO} x plain SimPy (same run, whole simulate())",
-         "measured": f"ratio {e['ratio_events_per_s_median_of_rounds']:.3f} "
-                     f"(in CPU time {e['ratio_events_per_cpu_s_median']:.3f})",
-         "pass": e["ratio_events_per_s_median_of_rounds"] >= TARGET_RATIO},
-        {"name": f"one NYE replication (simulate + kpis.compute, median) < {TARGET_REPLICATION_S} s",
-         "measured": f"{m['replication_with_kpis_median_s'] * 1e3:.1f} ms "
-                     f"(simulate alone {m['replication_median_s'] * 1e3:.1f} ms; "
-                     f"in CPU time {m['replication_with_kpis_cpu_median_s'] * 1e3:.1f} ms)",
-         "pass": m["replication_with_kpis_median_s"] < TARGET_REPLICATION_S},
+        {
+            "name": f"meldsim events/s >= {TARGET_RATIO} x plain SimPy (same run, whole simulate())",
+            "measured": f"ratio {e['ratio_events_per_s_median_of_rounds']:.3f} "
+            f"(in CPU time {e['ratio_events_per_cpu_s_median']:.3f})",
+            "pass": e["ratio_events_per_s_median_of_rounds"] >= TARGET_RATIO,
+        },
+        {
+            "name": f"one NYE replication (simulate + kpis.compute, median) < {TARGET_REPLICATION_S} s",
+            "measured": f"{m['replication_with_kpis_median_s'] * 1e3:.1f} ms "
+            f"(simulate alone {m['replication_median_s'] * 1e3:.1f} ms; "
+            f"in CPU time {m['replication_with_kpis_cpu_median_s'] * 1e3:.1f} ms)",
+            "pass": m["replication_with_kpis_median_s"] < TARGET_REPLICATION_S,
+        },
     ]
     j2 = next((r for r in data.get("full") or [] if r["jobs"] == 2), None)
     label = f"{full_replications:,} replications --jobs 2"
     if j2 is None or j2.get("error"):
         why = "not measured (run with --full)" if j2 is None else f"run failed (exit {j2['returncode']})"
-        for name in (f"{label} < {TARGET_FULL_WALL_S:.0f} s wall", f"{label} < 1 GiB (tree peak + result files)",
-                     f"{label}: one process pool"):
+        for name in (
+            f"{label} < {TARGET_FULL_WALL_S:.0f} s wall",
+            f"{label} < 1 GiB (tree peak + result files)",
+            f"{label}: one process pool",
+        ):
             out.append({"name": name, "measured": why, "pass": None})
         return out
     out += [
-        {"name": f"{label} < {TARGET_FULL_WALL_S:.0f} s wall", "measured": f"{j2['wall_s']:.1f} s",
-         "pass": j2["wall_s"] < TARGET_FULL_WALL_S},
-        {"name": f"{label} < 1 GiB (summed RSS of the process tree at its peak + result files)",
-         "measured": f"{fmt_bytes(j2['tree_peak_rss_sum_bytes'])} + {fmt_bytes(j2['result_allocated_bytes'])} = "
-                     f"{j2['tree_peak_rss_plus_results_bytes'] / GIB:.3f} GiB",
-         "pass": j2["tree_peak_rss_plus_results_bytes"] < TARGET_FULL_MEMORY},
-        {"name": f"{label}: one process pool, not a process per replication",
-         "measured": f"{len(j2['worker_processes'])} worker processes for {full_replications} replications",
-         "pass": 0 < len(j2["worker_processes"]) <= j2["jobs"]},
+        {
+            "name": f"{label} < {TARGET_FULL_WALL_S:.0f} s wall",
+            "measured": f"{j2['wall_s']:.1f} s",
+            "pass": j2["wall_s"] < TARGET_FULL_WALL_S,
+        },
+        {
+            "name": f"{label} < 1 GiB (summed RSS of the process tree at its peak + result files)",
+            "measured": f"{fmt_bytes(j2['tree_peak_rss_sum_bytes'])} + {fmt_bytes(j2['result_allocated_bytes'])} = "
+            f"{j2['tree_peak_rss_plus_results_bytes'] / GIB:.3f} GiB",
+            "pass": j2["tree_peak_rss_plus_results_bytes"] < TARGET_FULL_MEMORY,
+        },
+        {
+            "name": f"{label}: one process pool, not a process per replication",
+            "measured": f"{len(j2['worker_processes'])} worker processes for {full_replications} replications",
+            "pass": 0 < len(j2["worker_processes"]) <= j2["jobs"],
+        },
     ]
     return out
 
 
 def environment() -> dict:
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, timeout=5)
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        )
         if head.returncode != 0:
             raise OSError("not a git checkout")
         commit = head.stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
         commit += "-dirty" if dirty else ""
     except (OSError, subprocess.SubprocessError):
         commit = None

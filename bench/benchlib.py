@@ -31,9 +31,13 @@ def machine() -> dict:
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
-            "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-            "loadavg_start": loadavg()}
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "loadavg_start": loadavg(),
+    }
 
 
 def write_json(data, name: str, latest: str | None = None) -> Path:

@@ -46,8 +46,20 @@ for replication in range({n}):
 
 def instructions(path: Path, without: bool, n: int) -> int:
     code = DRIVER.format(root=str(ROOT), path=str(path), without=without, n=n)
-    done = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-                           sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            "--cachegrind-out-file=/dev/null",
+            sys.executable,
+            "-c",
+            code,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return int(re.search(r"I\s+refs:\s+([\d,]+)", done.stderr).group(1).replace(",", ""))
 
 
@@ -65,8 +77,12 @@ def main() -> None:
         base = instructions(path, True, 0)
         with_, without = instructions(path, False, args.replications), instructions(path, True, args.replications)
         per = {"with": (with_ - base) / args.replications, "without": (without - base) / args.replications}
-        r = {"scenario": path.name, "replications": args.replications, "instructions_per_replication": per,
-             "ratio": per["with"] / per["without"]}
+        r = {
+            "scenario": path.name,
+            "replications": args.replications,
+            "instructions_per_replication": per,
+            "ratio": per["with"] / per["without"],
+        }
         results.append(r)
         print(f"{path.name:38} {per['with'] / 1e6:13.1f} {per['without'] / 1e6:8.1f} {r['ratio']:6.2f}", flush=True)
     if not args.no_json:

@@ -109,14 +109,17 @@ details > summary { cursor:pointer; margin:6px 0; font-weight:500; }
 code { font-size:12px; }
 """
 
-INDEX = """<!DOCTYPE html>
+INDEX = (
+    """<!DOCTYPE html>
 <html lang="nl">
     <head>
         {%metas%}
         <title>{%title%}</title>
         {%favicon%}
         {%css%}
-        <style>""" + CSS + """</style>
+        <style>"""
+    + CSS
+    + """</style>
     </head>
     <body>
         {%app_entry%}
@@ -127,32 +130,51 @@ INDEX = """<!DOCTYPE html>
         </footer>
     </body>
 </html>"""
+)
 
 
 def nav_links(lang: str, pathname: str | None) -> list:
     current = (pathname or "/").rstrip("/") or "/"
-    return [dcc.Link(t(key, lang), href=path, className="active" if current == path else "")
-            for _, path, key in PAGES]
+    return [dcc.Link(t(key, lang), href=path, className="active" if current == path else "") for _, path, key in PAGES]
 
 
 def shell() -> html.Div:
-    return html.Div([
-        dcc.Location(id=ids.URL),
-        dcc.Store(id=ids.LANG, data="nl"),
-        html.Header(className="header", children=[
-            html.Div([html.H1(t("app.title", "nl"), id=ids.HEADER_TITLE),
-                      html.Div(t("app.subtitle", "nl"), id=ids.HEADER_SUBTITLE, className="subtitle")]),
-            html.Nav(nav_links("nl", "/"), id=ids.NAV, className="nav"),
-            dcc.RadioItems(id=ids.LANG_RADIO, className="lang", inline=True, value="nl",
-                           options=[{"label": "NL", "value": "nl"}, {"label": "EN", "value": "en"}],
-                           persistence=True, persistence_type="local"),
-        ]),
-        html.Main(dash.page_container),
-    ])
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL),
+            dcc.Store(id=ids.LANG, data="nl"),
+            html.Header(
+                className="header",
+                children=[
+                    html.Div(
+                        [
+                            html.H1(t("app.title", "nl"), id=ids.HEADER_TITLE),
+                            html.Div(t("app.subtitle", "nl"), id=ids.HEADER_SUBTITLE, className="subtitle"),
+                        ]
+                    ),
+                    html.Nav(nav_links("nl", "/"), id=ids.NAV, className="nav"),
+                    dcc.RadioItems(
+                        id=ids.LANG_RADIO,
+                        className="lang",
+                        inline=True,
+                        value="nl",
+                        options=[{"label": "NL", "value": "nl"}, {"label": "EN", "value": "en"}],
+                        persistence=True,
+                        persistence_type="local",
+                    ),
+                ],
+            ),
+            html.Main(dash.page_container),
+        ]
+    )
 
 
-def create_app(results_root: str | Path = "results", scenarios_dir: str | Path = "scenarios", *,
-               cache_dir: str | Path | None = None) -> Dash:
+def create_app(
+    results_root: str | Path = "results",
+    scenarios_dir: str | Path = "scenarios",
+    *,
+    cache_dir: str | Path | None = None,
+) -> Dash:
     """The dashboard for the runs under ``results_root`` and the scenario files in ``scenarios_dir``.
 
     Background jobs (the Run page) use a diskcache under ``results_root/.dash-cache`` (a hidden
@@ -166,14 +188,26 @@ def create_app(results_root: str | Path = "results", scenarios_dir: str | Path =
         except OSError:
             cache_dir = Path(tempfile.mkdtemp(prefix="meldsim-dash-cache-"))
     manager = DiskcacheManager(diskcache.Cache(str(cache_dir)))
-    app = Dash(__name__, use_pages=True, pages_folder="", suppress_callback_exceptions=True,
-               background_callback_manager=manager, title="meldsim", update_title=None,
-               routing_callback_inputs={"lang": Input(ids.LANG, "data")})
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        suppress_callback_exceptions=True,
+        background_callback_manager=manager,
+        title="meldsim",
+        update_title=None,
+        routing_callback_inputs={"lang": Input(ids.LANG, "data")},
+    )
     app.index_string = INDEX
     app.server.config[components.CONFIG_KEY] = cfg  # for the page layouts; per app, not global
     for module, path, key in PAGES:
-        dash.register_page(f"meldsim.{module.__name__.rsplit('.', 1)[-1]}", path=path, name=t(key, "nl"),
-                           title=f"meldsim · {t(key, 'nl')}", layout=module.layout)
+        dash.register_page(
+            f"meldsim.{module.__name__.rsplit('.', 1)[-1]}",
+            path=path,
+            name=t(key, "nl"),
+            title=f"meldsim · {t(key, 'nl')}",
+            layout=module.layout,
+        )
     app.layout = shell
     warm_up()
     register_shell_callbacks(app)
@@ -218,7 +252,12 @@ def register_shell_callbacks(app) -> None:
             raise PreventUpdate
         return choice
 
-    @app.callback(Output(ids.NAV, "children"), Output(ids.HEADER_TITLE, "children"),
-                  Output(ids.HEADER_SUBTITLE, "children"), Input(ids.LANG, "data"), Input(ids.URL, "pathname"))
+    @app.callback(
+        Output(ids.NAV, "children"),
+        Output(ids.HEADER_TITLE, "children"),
+        Output(ids.HEADER_SUBTITLE, "children"),
+        Input(ids.LANG, "data"),
+        Input(ids.URL, "pathname"),
+    )
     def _header(lang, pathname):
         return nav_links(lang, pathname), t("app.title", lang), t("app.subtitle", lang)

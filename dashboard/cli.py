@@ -28,8 +28,10 @@ def cmd_dashboard(args) -> int:
     from .app import create_app
 
     app = create_app(args.results, args.scenarios)
-    print(f"meldsim dashboard on http://{args.host}:{args.port}/ (results: {args.results}, "
-          f"scenarios: {args.scenarios}); Ctrl-C stops it")
+    print(
+        f"meldsim dashboard on http://{args.host}:{args.port}/ (results: {args.results}, "
+        f"scenarios: {args.scenarios}); Ctrl-C stops it"
+    )
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0
 

@@ -23,51 +23,75 @@ class Config:
 
 
 def graph_config(name: str) -> dict:
-    return {"displaylogo": False,
-            "toImageButtonOptions": {"format": "png", "filename": f"meldsim-{name}", "scale": 2},
-            "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": f"meldsim-{name}", "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }
 
 
-def button(text: str, id_, *, kind: str = "secondary", title: str | None = None, disabled: bool = False,
-           **extra) -> html.Button:
-    return html.Button(text, id=id_, className=f"btn btn-{kind}", title=title, disabled=disabled, n_clicks=0,
-                       **extra)
+def button(
+    text: str, id_, *, kind: str = "secondary", title: str | None = None, disabled: bool = False, **extra
+) -> html.Button:
+    return html.Button(text, id=id_, className=f"btn btn-{kind}", title=title, disabled=disabled, n_clicks=0, **extra)
 
 
 def figure_card(name: str, title: str, lang: str, figure=None, note: str | None = None, controls=None) -> html.Div:
     """A card with a title, PNG and HTML download buttons and the graph ``ids.fig(name)``."""
-    return html.Div(className="card", id=f"card-{name}", children=[
-        html.Div(className="card-head", children=[
-            html.H3(title),
-            html.Div(className="card-tools", children=[
-                button(t("download.png", lang), ids.fig_png(name), title=t("download.png.title", lang)),
-                button(t("download.html", lang), ids.fig_html(name), title=t("download.html.title", lang)),
-            ]),
-        ]),
-        html.P(note, className="note") if note else None,
-        controls,
-        dcc.Loading(dcc.Graph(id=ids.fig(name), figure=figure or go.Figure(), config=graph_config(name)),
-                    type="dot", delay_show=300),
-        dcc.Download(id=ids.fig_html_download(name)),
-        html.Span(id=ids.fig_png_done(name), hidden=True),
-    ])
+    return html.Div(
+        className="card",
+        id=f"card-{name}",
+        children=[
+            html.Div(
+                className="card-head",
+                children=[
+                    html.H3(title),
+                    html.Div(
+                        className="card-tools",
+                        children=[
+                            button(t("download.png", lang), ids.fig_png(name), title=t("download.png.title", lang)),
+                            button(t("download.html", lang), ids.fig_html(name), title=t("download.html.title", lang)),
+                        ],
+                    ),
+                ],
+            ),
+            html.P(note, className="note") if note else None,
+            controls,
+            dcc.Loading(
+                dcc.Graph(id=ids.fig(name), figure=figure or go.Figure(), config=graph_config(name)),
+                type="dot",
+                delay_show=300,
+            ),
+            dcc.Download(id=ids.fig_html_download(name)),
+            html.Span(id=ids.fig_png_done(name), hidden=True),
+        ],
+    )
 
 
 def table_card(name: str, title: str, lang: str, body, *, head_extra=None) -> html.Div:
     """A card with a title, a CSV download button and ``body``; the CSV comes from the store
     ``ids.csv_data(name)`` that the table's callback fills."""
-    return html.Div(className="card", children=[
-        html.Div(className="card-head", children=[
-            html.H3(title),
-            html.Div(className="card-tools", children=[
-                *(head_extra or []),
-                button(t("download.csv", lang), ids.csv_button(name), title=t("download.csv.title", lang)),
-            ]),
-        ]),
-        body,
-        dcc.Download(id=ids.csv_download(name)),
-        dcc.Store(id=ids.csv_data(name)),
-    ])
+    return html.Div(
+        className="card",
+        children=[
+            html.Div(
+                className="card-head",
+                children=[
+                    html.H3(title),
+                    html.Div(
+                        className="card-tools",
+                        children=[
+                            *(head_extra or []),
+                            button(t("download.csv", lang), ids.csv_button(name), title=t("download.csv.title", lang)),
+                        ],
+                    ),
+                ],
+            ),
+            body,
+            dcc.Download(id=ids.csv_download(name)),
+            dcc.Store(id=ids.csv_data(name)),
+        ],
+    )
 
 
 def csv_payload(name: str, rows: list[dict], columns: list[str] | None = None) -> dict:
@@ -76,10 +100,18 @@ def csv_payload(name: str, rows: list[dict], columns: list[str] | None = None) -
 
 def simple_table(columns: list[str], rows: list[list], *, class_name: str = "table", row_classes=None) -> html.Table:
     row_classes = row_classes or [None] * len(rows)
-    return html.Table(className=class_name, children=[
-        html.Thead(html.Tr([html.Th(c) for c in columns])),
-        html.Tbody([html.Tr([html.Td(cell) for cell in row], className=cls) for row, cls in zip(rows, row_classes)]),
-    ])
+    return html.Table(
+        className=class_name,
+        children=[
+            html.Thead(html.Tr([html.Th(c) for c in columns])),
+            html.Tbody(
+                [
+                    html.Tr([html.Td(cell) for cell in row], className=cls)
+                    for row, cls in zip(rows, row_classes, strict=False)
+                ]
+            ),
+        ],
+    )
 
 
 def message(text, kind: str = "info") -> html.Div:
@@ -87,12 +119,15 @@ def message(text, kind: str = "info") -> html.Div:
 
 
 def field(label: str, control, error_id=None, hint: str | None = None) -> html.Div:
-    return html.Div(className="field", children=[
-        html.Label(label),
-        control,
-        html.Div(hint, className="hint") if hint else None,
-        html.Div(id=error_id, className="field-error") if error_id is not None else None,
-    ])
+    return html.Div(
+        className="field",
+        children=[
+            html.Label(label),
+            control,
+            html.Div(hint, className="hint") if hint else None,
+            html.Div(id=error_id, className="field-error") if error_id is not None else None,
+        ],
+    )
 
 
 # --- downloads (one set of pattern-matching callbacks for every page) ----------------------
@@ -118,25 +153,40 @@ def figure_html(figure: dict | None) -> str:
 
 
 def register_download_callbacks(app) -> None:
-    app.clientside_callback(PNG_JS, Output(ids.fig_png_done(MATCH), "children"),
-                            Input(ids.fig_png(MATCH), "n_clicks"), State(ids.fig_png(MATCH), "id"),
-                            prevent_initial_call=True)
+    app.clientside_callback(
+        PNG_JS,
+        Output(ids.fig_png_done(MATCH), "children"),
+        Input(ids.fig_png(MATCH), "n_clicks"),
+        State(ids.fig_png(MATCH), "id"),
+        prevent_initial_call=True,
+    )
 
-    @app.callback(Output(ids.fig_html_download(MATCH), "data"), Input(ids.fig_html(MATCH), "n_clicks"),
-                  State(ids.fig(MATCH), "figure"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.fig_html_download(MATCH), "data"),
+        Input(ids.fig_html(MATCH), "n_clicks"),
+        State(ids.fig(MATCH), "figure"),
+        prevent_initial_call=True,
+    )
     def download_html(n_clicks, figure):
         if not n_clicks:
             return no_update
         name = ctx.triggered_id["fig"] if ctx.triggered_id else "figure"
         return {"content": figure_html(figure), "filename": f"meldsim-{name}.html", "type": "text/html"}
 
-    @app.callback(Output(ids.csv_download(MATCH), "data"), Input(ids.csv_button(MATCH), "n_clicks"),
-                  State(ids.csv_data(MATCH), "data"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.csv_download(MATCH), "data"),
+        Input(ids.csv_button(MATCH), "n_clicks"),
+        State(ids.csv_data(MATCH), "data"),
+        prevent_initial_call=True,
+    )
     def download_csv(n_clicks, payload):
         if not n_clicks or not payload:
             return no_update
-        return {"content": to_csv(payload["rows"], payload.get("columns")), "filename": payload["filename"],
-                "type": "text/csv"}
+        return {
+            "content": to_csv(payload["rows"], payload.get("columns")),
+            "filename": payload["filename"],
+            "type": "text/csv",
+        }
 
 
 # --- runs as choices -------------------------------------------------------------------------
@@ -157,10 +207,13 @@ def broken_runs(entries, lang: str):
     broken = [e for e in entries if e.error]
     if not broken:
         return None
-    return html.Details(className="msg msg-warning", children=[
-        html.Summary(f"{t('broken.title', lang)}: {len(broken)}"),
-        html.Ul([html.Li([html.Code(e.key), f" — {e.error}"]) for e in broken]),
-    ])
+    return html.Details(
+        className="msg msg-warning",
+        children=[
+            html.Summary(f"{t('broken.title', lang)}: {len(broken)}"),
+            html.Ul([html.Li([html.Code(e.key), f" — {e.error}"]) for e in broken]),
+        ],
+    )
 
 
 # --- the app's settings, for layouts (which Dash calls inside a request) -------------------

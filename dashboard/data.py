@@ -38,7 +38,7 @@ class DataError(Exception):
 # --- listing -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RunEntry:
-    key: str                 # path relative to the results root, with '/'
+    key: str  # path relative to the results root, with '/'
     path: Path
     scenario: str | None
     finished: str | None
@@ -256,12 +256,26 @@ def kpi_rows(runs: list[RunData]) -> list[dict]:
                 s = summarise(columns[run.key][kpi])
             s = s if isinstance(s, dict) else {}
             mean = _num(s.get("mean"))
-            row = {"kpi": kpi, "unit": unit, "run": run.key, "letter": run.letter, "scenario": run.scenario,
-                   "mean": mean, "ci95_low": _num(s.get("ci95_low")), "ci95_high": _num(s.get("ci95_high")),
-                   "n": s.get("n"), "norm": norm.describe() if norm else None,
-                   "norm_broken": bool(norm and norm.broken(mean)),
-                   "diff_mean": None, "diff_ci95_low": None, "diff_ci95_high": None, "diff_n": None,
-                   "paired": None, "significant": None, "change": None}
+            row = {
+                "kpi": kpi,
+                "unit": unit,
+                "run": run.key,
+                "letter": run.letter,
+                "scenario": run.scenario,
+                "mean": mean,
+                "ci95_low": _num(s.get("ci95_low")),
+                "ci95_high": _num(s.get("ci95_high")),
+                "n": s.get("n"),
+                "norm": norm.describe() if norm else None,
+                "norm_broken": bool(norm and norm.broken(mean)),
+                "diff_mean": None,
+                "diff_ci95_low": None,
+                "diff_ci95_high": None,
+                "diff_n": None,
+                "paired": None,
+                "significant": None,
+                "change": None,
+            }
             if i > 0:
                 row.update(_difference(columns[ref.key], columns[run.key], kpi, ref.seed == run.seed, better))
             rows.append(row)
@@ -288,13 +302,21 @@ def _difference(base: dict | None, other: dict | None, kpi: str, same_seed: bool
     if significant:
         up = low > 0
         change = "neutral" if not better else "better" if (up == (better == "higher")) else "worse"
-    return {"diff_mean": _num(d["mean"]), "diff_ci95_low": low, "diff_ci95_high": high, "diff_n": n,
-            "paired": same_seed, "significant": significant, "change": change}
+    return {
+        "diff_mean": _num(d["mean"]),
+        "diff_ci95_low": low,
+        "diff_ci95_high": high,
+        "diff_n": n,
+        "paired": same_seed,
+        "significant": significant,
+        "change": change,
+    }
 
 
 # --- time series -------------------------------------------------------------------------
-def mean_timeseries(run: RunData, columns=SERIES + ("centralists_on_duty",),
-                    max_points: int = MAX_SERIES_POINTS) -> dict[str, np.ndarray] | None:
+def mean_timeseries(
+    run: RunData, columns=SERIES + ("centralists_on_duty",), max_points: int = MAX_SERIES_POINTS
+) -> dict[str, np.ndarray] | None:
     """Per minute, the mean over the kept replications, averaged into at most ``max_points`` bins.
 
     Returns ``{"minute": bin start, column: mean, ...}`` or None without ``timeseries.parquet``.
@@ -325,7 +347,7 @@ def mean_timeseries(run: RunData, columns=SERIES + ("centralists_on_duty",),
 @dataclass(frozen=True)
 class Window:
     replication: int
-    kind: str        # outage, detection, decision, activation, fallback, relocating, relocated, call_in, generator_failed
+    kind: str  # outage, detection, decision, activation, fallback, relocating, relocated, call_in, generator_failed
     subject: str
     start: float
     end: float
@@ -341,7 +363,8 @@ def procedure_windows(timeline: dict[str, np.ndarray] | None, end: float) -> lis
     by_replication: dict[int, list[tuple[float, str, str]]] = {}
     for i in order:
         by_replication.setdefault(int(timeline["replication"][i]), []).append(
-            (float(timeline["minute"][i]), str(timeline["event"][i]), str(timeline["subject"][i] or "")))
+            (float(timeline["minute"][i]), str(timeline["event"][i]), str(timeline["subject"][i] or ""))
+        )
     for rep, events in by_replication.items():
         windows += _replication_windows(rep, events, end)
     return windows
@@ -415,8 +438,15 @@ def typical_windows(windows: list[Window], replications: int) -> list[dict]:
             continue
         starts = [s for s, _ in spans.values()]
         ends = [e for _, e in spans.values()]
-        out.append({"kind": kind, "subject": subject, "start": float(np.median(starts)),
-                    "end": float(np.median(ends)), "share": share})
+        out.append(
+            {
+                "kind": kind,
+                "subject": subject,
+                "start": float(np.median(starts)),
+                "end": float(np.median(ends)),
+                "share": share,
+            }
+        )
     return sorted(out, key=lambda w: (w["kind"] != "outage", w["start"]))
 
 
@@ -453,8 +483,11 @@ def response_times(run: RunData) -> dict | None:
     opkomst = np.asarray(table["t_on_scene"], dtype=float) - minute
     keep_p = after & (minute + 1 <= end)
     keep_o = after & (minute + norm <= end)
-    return {"processing_s": processing[keep_p], "opkomsttijd_min": opkomst[keep_o],
-            "norms_min": sorted(float(n) for n in np.unique(norm[keep_o]))}
+    return {
+        "processing_s": processing[keep_p],
+        "opkomsttijd_min": opkomst[keep_o],
+        "norms_min": sorted(float(n) for n in np.unique(norm[keep_o])),
+    }
 
 
 def ecdf(values, max_points: int = MAX_ECDF_POINTS) -> tuple[np.ndarray, np.ndarray]:
@@ -485,7 +518,7 @@ def region_stats(run: RunData, base: str, group: str = "region") -> dict[str, di
     out = {}
     for key, s in run.summary.items():
         if key.startswith(prefix) and isinstance(s, dict):
-            out[key[len(prefix):-1]] = {k: _num(v) if k != "n" else v for k, v in s.items()}
+            out[key[len(prefix) : -1]] = {k: _num(v) if k != "n" else v for k, v in s.items()}
     return dict(sorted(out.items()))
 
 

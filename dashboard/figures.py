@@ -22,9 +22,19 @@ COLOURS = ("#1c5d99", "#e8590c", "#2b8a3e", "#862e9c", "#c2255c", "#0b7285", "#5
 OUTAGE_COLOUR = "#e03131"
 NORM_COLOUR = "#c92a2a"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
-KIND_COLOURS = MappingProxyType({"outage": "#e03131", "detection": "#f59f00", "decision": "#fab005", "activation": "#a9e34b",
-                "fallback": "#2b8a3e", "relocating": "#7048e8", "relocated": "#9775fa", "call_in": "#1971c2",
-                "generator_failed": "#212529"})
+KIND_COLOURS = MappingProxyType(
+    {
+        "outage": "#e03131",
+        "detection": "#f59f00",
+        "decision": "#fab005",
+        "activation": "#a9e34b",
+        "fallback": "#2b8a3e",
+        "relocating": "#7048e8",
+        "relocated": "#9775fa",
+        "call_in": "#1971c2",
+        "generator_failed": "#212529",
+    }
+)
 
 
 def colour(i: int) -> str:
@@ -32,20 +42,27 @@ def colour(i: int) -> str:
 
 
 def _style(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
-    fig.update_layout(template="plotly_white", height=height, font={"family": FONT, "size": 13},
-                      margin={"l": 60, "r": 20, "t": 60 if title else 30, "b": 50},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-                      hoverlabel={"namelength": -1})
+    fig.update_layout(
+        template="plotly_white",
+        height=height,
+        font={"family": FONT, "size": 13},
+        margin={"l": 60, "r": 20, "t": 60 if title else 30, "b": 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        hoverlabel={"namelength": -1},
+    )
     if title:
-        fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-                          legend={"y": 1.0, "yanchor": "bottom"})
+        fig.update_layout(
+            title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+            legend={"y": 1.0, "yanchor": "bottom"},
+        )
     return fig
 
 
 def empty_figure(message: str, height: int = 300) -> go.Figure:
     fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": 15, "color": "#868e96"})
+    fig.add_annotation(
+        text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 15, "color": "#868e96"}
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return _style(fig, height)
@@ -65,28 +82,49 @@ def timeseries_figure(series: list[dict], windows: list[dict], lang: str = "nl")
     ``windows``: ``{"label", "colour", "kind", "subject", "start", "end"}`` (datetimes).
     """
     rows = ("calls_waiting", "centralists_busy", "messages_waiting", "units_unreachable")
-    fig = make_subplots(rows=len(rows), cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                        subplot_titles=[i18n.heading(i18n.pick(labels.series(r), lang)) for r in rows])
+    fig = make_subplots(
+        rows=len(rows),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        subplot_titles=[i18n.heading(i18n.pick(labels.series(r), lang)) for r in rows],
+    )
     on_duty_label = i18n.pick(labels.series("centralists_on_duty"), lang)
     for run in series:
         for r, column in enumerate(rows, start=1):
             values = run["values"].get(column)
             if values is None:
                 continue
-            fig.add_trace(go.Scatter(x=run["time"], y=np.round(values, 3), name=run["label"], mode="lines",
-                                     line={"color": run["colour"], "width": 2, "shape": "hv"},
-                                     legendgroup=run["label"], showlegend=r == 1,
-                                     hovertemplate="%{x|%d-%m %H:%M}: %{y:.2f}<extra>" + run["label"] + "</extra>"),
-                          row=r, col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=run["time"],
+                    y=np.round(values, 3),
+                    name=run["label"],
+                    mode="lines",
+                    line={"color": run["colour"], "width": 2, "shape": "hv"},
+                    legendgroup=run["label"],
+                    showlegend=r == 1,
+                    hovertemplate="%{x|%d-%m %H:%M}: %{y:.2f}<extra>" + run["label"] + "</extra>",
+                ),
+                row=r,
+                col=1,
+            )
         on_duty = run["values"].get("centralists_on_duty")
         if on_duty is not None:
-            fig.add_trace(go.Scatter(x=run["time"], y=np.round(on_duty, 3),
-                                     name=f"{run['label']}: {on_duty_label}", mode="lines",
-                                     line={"color": run["colour"], "width": 1, "dash": "dot", "shape": "hv"},
-                                     legendgroup=run["label"], showlegend=False,
-                                     hovertemplate="%{x|%d-%m %H:%M}: %{y:.1f}<extra>"
-                                                   + on_duty_label + "</extra>"),
-                          row=2, col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=run["time"],
+                    y=np.round(on_duty, 3),
+                    name=f"{run['label']}: {on_duty_label}",
+                    mode="lines",
+                    line={"color": run["colour"], "width": 1, "dash": "dot", "shape": "hv"},
+                    legendgroup=run["label"],
+                    showlegend=False,
+                    hovertemplate="%{x|%d-%m %H:%M}: %{y:.1f}<extra>" + on_duty_label + "</extra>",
+                ),
+                row=2,
+                col=1,
+            )
     seen = set()
     runs = list(dict.fromkeys(w["label"] for w in windows if w["kind"] != "outage"))
     for w in windows:
@@ -96,8 +134,9 @@ def timeseries_figure(series: list[dict], windows: list[dict], lang: str = "nl")
             if key in seen:
                 continue
             seen.add(key)
-            fig.add_vrect(x0=x0, x1=x1, row="all", col=1, fillcolor=OUTAGE_COLOUR, opacity=0.09, line_width=0,
-                          layer="below")
+            fig.add_vrect(
+                x0=x0, x1=x1, row="all", col=1, fillcolor=OUTAGE_COLOUR, opacity=0.09, line_width=0, layer="below"
+            )
             _legend_swatch(fig, f"{t('fig.outage', lang)} {w['subject']}", OUTAGE_COLOUR, 0.3)
             continue
         # a run's fallback window: a band in the run's colour along the top of every panel
@@ -105,8 +144,18 @@ def timeseries_figure(series: list[dict], windows: list[dict], lang: str = "nl")
         top = 0.99 - 0.06 * i
         for r in range(1, len(rows) + 1):
             axis = "y" if r == 1 else f"y{r}"
-            fig.add_shape(type="rect", x0=x0, x1=x1, xref="x" if r == 1 else f"x{r}", y0=top - 0.035, y1=top,
-                          yref=f"{axis} domain", fillcolor=w["colour"], opacity=0.55, line_width=0)
+            fig.add_shape(
+                type="rect",
+                x0=x0,
+                x1=x1,
+                xref="x" if r == 1 else f"x{r}",
+                y0=top - 0.035,
+                y1=top,
+                yref=f"{axis} domain",
+                fillcolor=w["colour"],
+                opacity=0.55,
+                line_width=0,
+            )
         _legend_swatch(fig, f"{t('fig.fallback', lang)} {w['label'].split(':')[0]}", w["colour"], 0.55)
     fig.update_xaxes(tickformat="%H:%M\n%d-%m")
     fig.update_yaxes(rangemode="tozero")
@@ -117,14 +166,29 @@ def _legend_swatch(fig: go.Figure, name: str, colour: str, opacity: float) -> No
     """A legend entry for a shaded window (shapes have no legend of their own)."""
     if any(trace.name == name for trace in fig.data):
         return
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
-                             marker={"symbol": "square", "size": 13, "color": colour, "opacity": opacity}),
-                  row=1, col=1)
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=name,
+            hoverinfo="skip",
+            marker={"symbol": "square", "size": 13, "color": colour, "opacity": opacity},
+        ),
+        row=1,
+        col=1,
+    )
 
 
 # --- Compare: distributions ----------------------------------------------------------------
-def ecdf_figure(curves: list[dict], title: str, x_title: str, norms: list[tuple[float, str]],
-                norm_share: float | None, lang: str = "nl") -> go.Figure:
+def ecdf_figure(
+    curves: list[dict],
+    title: str,
+    x_title: str,
+    norms: list[tuple[float, str]],
+    norm_share: float | None,
+    lang: str = "nl",
+) -> go.Figure:
     """Empirical CDFs (``{"label", "colour", "x", "y"}``) with vertical norm lines and the
     required share as a horizontal line."""
     fig = go.Figure()
@@ -132,19 +196,42 @@ def ecdf_figure(curves: list[dict], title: str, x_title: str, norms: list[tuple[
     for c in curves:
         if not len(c["x"]):
             continue
-        fig.add_trace(go.Scatter(x=np.round(c["x"], 2), y=np.round(100 * np.asarray(c["y"]), 2), name=c["label"],
-                                 mode="lines", line={"color": c["colour"], "width": 2, "shape": "hv"},
-                                 hovertemplate="%{x:.1f}: %{y:.1f} %<extra>" + c["label"] + "</extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=np.round(c["x"], 2),
+                y=np.round(100 * np.asarray(c["y"]), 2),
+                name=c["label"],
+                mode="lines",
+                line={"color": c["colour"], "width": 2, "shape": "hv"},
+                hovertemplate="%{x:.1f}: %{y:.1f} %<extra>" + c["label"] + "</extra>",
+            )
+        )
         x_max = max(x_max, float(np.quantile(c["x"], 0.99)))
     for value, label in norms:
         fig.add_vline(x=value, line={"color": NORM_COLOUR, "dash": "dash", "width": 1.5})
-        fig.add_annotation(x=value, y=1, yref="paper", text=label, showarrow=False, xanchor="left", yanchor="top",
-                           textangle=-90, font={"size": 11, "color": NORM_COLOUR})
+        fig.add_annotation(
+            x=value,
+            y=1,
+            yref="paper",
+            text=label,
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            textangle=-90,
+            font={"size": 11, "color": NORM_COLOUR},
+        )
     if norm_share is not None:
         fig.add_hline(y=100 * norm_share, line={"color": NORM_COLOUR, "dash": "dot", "width": 1})
-        fig.add_annotation(x=1, xref="paper", y=100 * norm_share, text=t("fig.norm_share", lang,
-                           value=f"{100 * norm_share:g} %"), showarrow=False, xanchor="right", yanchor="bottom",
-                           font={"size": 11, "color": NORM_COLOUR})
+        fig.add_annotation(
+            x=1,
+            xref="paper",
+            y=100 * norm_share,
+            text=t("fig.norm_share", lang, value=f"{100 * norm_share:g} %"),
+            showarrow=False,
+            xanchor="right",
+            yanchor="bottom",
+            font={"size": 11, "color": NORM_COLOUR},
+        )
     top = max([v for v, _ in norms] + [x_max]) * 1.1 if (norms or x_max) else None
     fig.update_xaxes(title=x_title, range=[0, top] if top else None)
     fig.update_yaxes(title=f"{t('fig.share_within', lang)} (%)", range=[0, 101])
@@ -162,15 +249,27 @@ def region_figure(bars: list[dict], kpi: str, unit: str, norm, lang: str = "nl")
         mean = [_scaled(b["stats"][r].get("mean"), scale) for r in regions]
         up = [_gap(b["stats"][r].get("ci95_high"), b["stats"][r].get("mean"), scale) for r in regions]
         down = [_gap(b["stats"][r].get("mean"), b["stats"][r].get("ci95_low"), scale) for r in regions]
-        fig.add_trace(go.Bar(x=regions, y=mean, name=b["label"], marker_color=b["colour"],
-                             error_y={"type": "data", "array": up, "arrayminus": down, "thickness": 1.2},
-                             hovertemplate="%{x}: %{y:.2f}<extra>" + b["label"] + "</extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=regions,
+                y=mean,
+                name=b["label"],
+                marker_color=b["colour"],
+                error_y={"type": "data", "array": up, "arrayminus": down, "thickness": 1.2},
+                hovertemplate="%{x}: %{y:.2f}<extra>" + b["label"] + "</extra>",
+            )
+        )
     if norm is not None and (norm.minimum is not None or norm.maximum is not None):
         level = norm.minimum if norm.minimum is not None else norm.maximum
-        fig.add_hline(y=level * scale, line={"color": NORM_COLOUR, "dash": "dash", "width": 1.5},
-                      annotation_text=t("fig.norm", lang, value=i18n.value(level, unit, lang)
-                                        + (" %" if unit == "share" else "")),
-                      annotation_position="top left", annotation_font_color=NORM_COLOUR)
+        fig.add_hline(
+            y=level * scale,
+            line={"color": NORM_COLOUR, "dash": "dash", "width": 1.5},
+            annotation_text=t(
+                "fig.norm", lang, value=i18n.value(level, unit, lang) + (" %" if unit == "share" else "")
+            ),
+            annotation_position="top left",
+            annotation_font_color=NORM_COLOUR,
+        )
     unit_text = i18n.unit_label(unit, lang)
     fig.update_layout(barmode="group")
     fig.update_xaxes(title=t("fig.region", lang))
@@ -189,22 +288,39 @@ def _gap(a, b, scale):
 
 
 # --- Timeline: one replication --------------------------------------------------------------
-_KIND_ORDER = ("outage", "detection", "decision", "activation", "fallback", "relocating", "relocated", "call_in",
-               "generator_failed")
+_KIND_ORDER = (
+    "outage",
+    "detection",
+    "decision",
+    "activation",
+    "fallback",
+    "relocating",
+    "relocated",
+    "call_in",
+    "generator_failed",
+)
 
 
 def gantt_label(kind: str, subject: str, lang: str) -> str:
     return t(f"gantt.{kind}", lang, subject=subject)
 
 
-def gantt_figure(windows, start: np.datetime64, end_min: float, rates: dict | None, lang: str = "nl",
-                 title: str | None = None) -> go.Figure:
+def gantt_figure(
+    windows, start: np.datetime64, end_min: float, rates: dict | None, lang: str = "nl", title: str | None = None
+) -> go.Figure:
     """A Gantt of the replication's outages and procedure steps (``data.Window``) over clock
     time, with incidents and 112 calls per hour below it."""
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07, row_heights=[0.5, 0.25, 0.25],
-                        subplot_titles=["", t("fig.incident_rate", lang), t("fig.call_rate", lang)])
-    ordered = sorted(windows, key=lambda w: (_KIND_ORDER.index(w.kind) if w.kind in _KIND_ORDER else 99,
-                                             w.subject, w.start))
+    fig = make_subplots(
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.07,
+        row_heights=[0.5, 0.25, 0.25],
+        subplot_titles=["", t("fig.incident_rate", lang), t("fig.call_rate", lang)],
+    )
+    ordered = sorted(
+        windows, key=lambda w: (_KIND_ORDER.index(w.kind) if w.kind in _KIND_ORDER else 99, w.subject, w.start)
+    )
     labels = []
     for w in ordered:
         label = gantt_label(w.kind, w.subject, lang)
@@ -218,31 +334,73 @@ def gantt_figure(windows, start: np.datetime64, end_min: float, rates: dict | No
         length_ms = [max((w.end - w.start) * 60_000, 60_000 * 0.5) for w in group]
         names = [gantt_label(w.kind, w.subject, lang) for w in group]
         text = [f"{_clock(start, w.start)}–{_clock(start, w.end)} ({w.end - w.start:.1f} min)" for w in group]
-        fig.add_trace(go.Bar(base=[str(s) for s in starts], x=length_ms, y=names, orientation="h",
-                             marker_color=KIND_COLOURS.get(kind, "#868e96"), name=names[0].split(":")[0],
-                             text=text, textposition="none", hovertemplate="%{y}: %{text}<extra></extra>",
-                             showlegend=False), row=1, col=1)
+        fig.add_trace(
+            go.Bar(
+                base=[str(s) for s in starts],
+                x=length_ms,
+                y=names,
+                orientation="h",
+                marker_color=KIND_COLOURS.get(kind, "#868e96"),
+                name=names[0].split(":")[0],
+                text=text,
+                textposition="none",
+                hovertemplate="%{y}: %{text}<extra></extra>",
+                showlegend=False,
+            ),
+            row=1,
+            col=1,
+        )
     if not ordered:
-        fig.add_annotation(text=t("gantt.none", lang), x=0.5, y=0.85, xref="paper", yref="paper", showarrow=False,
-                           font={"size": 14, "color": "#868e96"})
+        fig.add_annotation(
+            text=t("gantt.none", lang),
+            x=0.5,
+            y=0.85,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            font={"size": 14, "color": "#868e96"},
+        )
     for w in ordered:
         if w.kind == "outage":
-            fig.add_vrect(x0=_iso(start + np.timedelta64(int(w.start * 60_000), "ms")),
-                          x1=_iso(start + np.timedelta64(int(w.end * 60_000), "ms")), row="all", col=1,
-                          fillcolor=OUTAGE_COLOUR, opacity=0.06, line_width=0, layer="below")
+            fig.add_vrect(
+                x0=_iso(start + np.timedelta64(int(w.start * 60_000), "ms")),
+                x1=_iso(start + np.timedelta64(int(w.end * 60_000), "ms")),
+                row="all",
+                col=1,
+                fillcolor=OUTAGE_COLOUR,
+                opacity=0.06,
+                line_width=0,
+                layer="below",
+            )
     if rates:
         step = float(rates["minute"][1] - rates["minute"][0]) if len(rates["minute"]) > 1 else 0.0
         times = start + np.round((rates["minute"] + step / 2) * 60_000).astype("timedelta64[ms]")
         if "incidents" in rates:
-            fig.add_trace(go.Bar(x=times, y=rates["incidents"], name=t("fig.incident_rate", lang),
-                                 marker_color=COLOURS[0], showlegend=False,
-                                 hovertemplate="%{x|%H:%M}: %{y:.0f} " + t("fig.per_hour", lang) + "<extra></extra>"),
-                          row=2, col=1)
+            fig.add_trace(
+                go.Bar(
+                    x=times,
+                    y=rates["incidents"],
+                    name=t("fig.incident_rate", lang),
+                    marker_color=COLOURS[0],
+                    showlegend=False,
+                    hovertemplate="%{x|%H:%M}: %{y:.0f} " + t("fig.per_hour", lang) + "<extra></extra>",
+                ),
+                row=2,
+                col=1,
+            )
         if "calls" in rates:
-            fig.add_trace(go.Bar(x=times, y=rates["calls"], name=t("fig.call_rate", lang), marker_color=COLOURS[1],
-                                 showlegend=False,
-                                 hovertemplate="%{x|%H:%M}: %{y:.0f} " + t("fig.per_hour", lang) + "<extra></extra>"),
-                          row=3, col=1)
+            fig.add_trace(
+                go.Bar(
+                    x=times,
+                    y=rates["calls"],
+                    name=t("fig.call_rate", lang),
+                    marker_color=COLOURS[1],
+                    showlegend=False,
+                    hovertemplate="%{x|%H:%M}: %{y:.0f} " + t("fig.per_hour", lang) + "<extra></extra>",
+                ),
+                row=3,
+                col=1,
+            )
     end = start + np.timedelta64(int(end_min * 60_000), "ms")
     fig.update_xaxes(type="date", range=[_iso(start), _iso(end)], tickformat="%H:%M\n%d-%m")
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels, row=1, col=1)

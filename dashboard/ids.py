@@ -10,7 +10,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 # --- the shell (every page) -------------------------------------------------------------
-LANG = "lang-store"            # dcc.Store: "nl" or "en"; an input of the page router
+LANG = "lang-store"  # dcc.Store: "nl" or "en"; an input of the page router
 LANG_RADIO = "lang-radio"
 URL = "url"
 NAV = "nav"
@@ -34,8 +34,8 @@ RUN_CANCEL = "run-cancel"
 RUN_PROGRESS = "run-progress"
 RUN_PROGRESS_TEXT = "run-progress-text"
 RUN_RESULT = "run-result"
-RUN_DONE = "run-done"          # dcc.Store: the last finished run (refreshes the list)
-RUN_NONCE = "run-nonce"        # dcc.Store: unique per page load, so two users never share a job
+RUN_DONE = "run-done"  # dcc.Store: the last finished run (refreshes the list)
+RUN_NONCE = "run-nonce"  # dcc.Store: unique per page load, so two users never share a job
 RUN_LIST = "run-list"
 RUN_REFRESH = "run-refresh"
 
@@ -44,30 +44,32 @@ TL_RUN = "tl-run"
 TL_REPLICATION = "tl-replication"
 TL_MESSAGES = "tl-messages"
 TL_BROKEN = "tl-broken"
-TL_WANTED = "tl-wanted"      # dcc.Store: the replication asked for in the URL
+TL_WANTED = "tl-wanted"  # dcc.Store: the replication asked for in the URL
 
 # --- Scenarios --------------------------------------------------------------------------
 SC_LIST = "sc-list"
 SC_VIEW = "sc-view"
 SC_DETAILS = "sc-details"
-SC_SAVED = "sc-saved"          # dcc.Store: the last saved file (refreshes the list)
+SC_SAVED = "sc-saved"  # dcc.Store: the last saved file (refreshes the list)
 SC_BASE = "sc-base"
 SC_FILENAME = "sc-filename"
 SC_FILENAME_ERR = "sc-filename-err"
 SC_DESCRIPTION = "sc-description"
-SC_FIELDS = "sc-fields"        # the form fields built from the base scenario
+SC_FIELDS = "sc-fields"  # the form fields built from the base scenario
 SC_SAVE = "sc-save"
 SC_RESULT = "sc-result"
 
 #: single fields of the form: key -> dotted scenario path they edit (for error mapping)
-SC_FIELD_PATHS = MappingProxyType({
-    "outage_target": "outages.0.target",
-    "outage_start": "outages.0.start",
-    "outage_duration": "outages.0.duration_min",
-    "detection": "procedure.detection_min",
-    "decision": "procedure.decision_min",
-    "load_factor": "load.load_factor",
-})
+SC_FIELD_PATHS = MappingProxyType(
+    {
+        "outage_target": "outages.0.target",
+        "outage_start": "outages.0.start",
+        "outage_duration": "outages.0.duration_min",
+        "detection": "procedure.detection_min",
+        "decision": "procedure.decision_min",
+        "load_factor": "load.load_factor",
+    }
+)
 
 
 def sc_field(key: str) -> dict:

@@ -11,8 +11,8 @@ import datetime as dt
 import json
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from sim.experiments import api
 from sim.model.loading import Problem, ScenarioError, load_scenario
@@ -57,9 +57,16 @@ def check_number(value, low: int, high: int) -> int | None:
     return number if low <= number <= high else None
 
 
-def start_runs(results_root: Path, scenarios_dir: Path, files: list[str], replications: int, seed: int, jobs: int,
-               keep_records: int = api.DEFAULT_KEEP_RECORDS,
-               progress: Callable[[int, int], None] | None = None) -> list[str]:
+def start_runs(
+    results_root: Path,
+    scenarios_dir: Path,
+    files: list[str],
+    replications: int,
+    seed: int,
+    jobs: int,
+    keep_records: int = api.DEFAULT_KEEP_RECORDS,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
     """Run ``files`` (one: :func:`sim.experiments.api.run`; several: :func:`sim.experiments.api.compare`, same seeds) and
     return the keys (paths relative to ``results_root``) of the new run directories."""
     root = Path(results_root)

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import yaml
 
+from sim.experiments.results import scenario_json
 from sim.model.loading import ScenarioError, deep_merge, load_scenario, resolve_file, scenario_from_dict
 from sim.model.scenario import OUTAGE_TARGETS
-from sim.experiments.results import scenario_json
 
 from .jobs import scenario_files, scenario_path
 
@@ -121,13 +121,18 @@ class FormDefaults:
     detection: str
     decision: str
     load_factor: str
-    capacities: dict[str, str] = field(default_factory=dict)       # standby channel -> capacity
+    capacities: dict[str, str] = field(default_factory=dict)  # standby channel -> capacity
     roster: list[tuple[str, str, str]] = field(default_factory=list)  # (start, end, centralists)
 
     def single(self) -> dict[str, str]:
-        return {"outage_target": self.outage_target, "outage_start": self.outage_start,
-                "outage_duration": self.outage_duration, "detection": self.detection, "decision": self.decision,
-                "load_factor": self.load_factor}
+        return {
+            "outage_target": self.outage_target,
+            "outage_start": self.outage_start,
+            "outage_duration": self.outage_duration,
+            "detection": self.detection,
+            "decision": self.decision,
+            "load_factor": self.load_factor,
+        }
 
 
 def form_defaults(scenarios_dir: Path, base_file: str) -> FormDefaults:
@@ -137,8 +142,11 @@ def form_defaults(scenarios_dir: Path, base_file: str) -> FormDefaults:
     first = outages[0] if outages else None
     start = ""
     if first is not None:
-        when = (dt.datetime.fromisoformat(first["start"]) if first.get("start") else
-                scenario.horizon.start + dt.timedelta(minutes=first["start_min"]))
+        when = (
+            dt.datetime.fromisoformat(first["start"])
+            if first.get("start")
+            else scenario.horizon.start + dt.timedelta(minutes=first["start_min"])
+        )
         start = when.strftime("%Y-%m-%d %H:%M")
     duration = ""
     if first is not None:
@@ -151,7 +159,8 @@ def form_defaults(scenarios_dir: Path, base_file: str) -> FormDefaults:
     return FormDefaults(
         has_outage=first is not None,
         outage_target=first["target"] if first else OUTAGE_TARGETS[0],
-        outage_start=start, outage_duration=duration,
+        outage_start=start,
+        outage_duration=duration,
         has_procedure=procedure is not None,
         detection=as_text(procedure["detection_min"]) if procedure else "",
         decision=as_text(procedure["decision_min"]) if procedure else "",
@@ -165,7 +174,7 @@ def form_defaults(scenarios_dir: Path, base_file: str) -> FormDefaults:
 class SaveResult:
     path: Path | None = None
     filename_error: str | None = None
-    errors: dict[str, str] = field(default_factory=dict)            # single field key (or "roster") -> message
+    errors: dict[str, str] = field(default_factory=dict)  # single field key (or "roster") -> message
     capacity_errors: dict[str, str] = field(default_factory=dict)
     roster_errors: dict[int, str] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
@@ -191,8 +200,9 @@ def _changed(text, default: str) -> bool:
     return text is not None and str(text).strip() != "" and str(text).strip() != default.strip()
 
 
-def build_overlay(base_raw: dict, defaults: FormDefaults, single: dict, capacities: dict, roster: dict,
-                  messages: dict[str, str]) -> tuple[dict, SaveResult]:
+def build_overlay(
+    base_raw: dict, defaults: FormDefaults, single: dict, capacities: dict, roster: dict, messages: dict[str, str]
+) -> tuple[dict, SaveResult]:
     """The overlay (fields whose text differs from the base) and parse problems by field.
 
     ``messages`` holds the user-facing texts for ``yaml``, ``datetime`` and ``incomplete_outage``.
@@ -286,8 +296,13 @@ def map_problem(path: str):
     parts = path.split(".") if path else []
     if parts[:1] == ["outages"]:
         rest = ".".join(parts[2:])
-        return ("outage_duration" if rest.startswith(("duration_min", "end")) else
-                "outage_target" if rest.startswith("target") else "outage_start")
+        return (
+            "outage_duration"
+            if rest.startswith(("duration_min", "end"))
+            else "outage_target"
+            if rest.startswith("target")
+            else "outage_start"
+        )
     if parts[:2] == ["procedure", "detection_min"]:
         return "detection"
     if parts[:2] == ["procedure", "decision_min"]:
@@ -321,8 +336,16 @@ def _add(result: SaveResult, where, text: str) -> None:
         result.errors[where] = join(result.errors.get(where), text)
 
 
-def save_overlay(scenarios_dir: Path, base_file: str | None, filename: str | None, description: str | None,
-                 single: dict, capacities: dict, roster: dict, messages: dict[str, str]) -> SaveResult:
+def save_overlay(
+    scenarios_dir: Path,
+    base_file: str | None,
+    filename: str | None,
+    description: str | None,
+    single: dict,
+    capacities: dict,
+    roster: dict,
+    messages: dict[str, str],
+) -> SaveResult:
     """Validate the overlay on ``base_file`` and write ``<filename>.yaml`` only if it is valid.
 
     ``messages`` holds the user-facing texts keyed ``choose_base``, ``filename``, ``exists``,
@@ -370,8 +393,10 @@ def save_overlay(scenarios_dir: Path, base_file: str | None, filename: str | Non
             _add(result, map_problem(problem.path), problem.message)
         return result
 
-    text = (f"# Made in the meldsim dashboard on {dt.date.today().isoformat()}: {base_path.name} with these "
-            f"changes.\n" + yaml.safe_dump({**head, **overlay}, sort_keys=False, allow_unicode=True))
+    text = (
+        f"# Made in the meldsim dashboard on {dt.date.today().isoformat()}: {base_path.name} with these "
+        f"changes.\n" + yaml.safe_dump({**head, **overlay}, sort_keys=False, allow_unicode=True)
+    )
     try:
         with open(target, "x", encoding="utf-8") as handle:  # never overwrite, even in a race
             handle.write(text)

@@ -19,13 +19,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.cliargs import (SCENARIO_HELP, non_negative_int as _non_negative_int, positive_int as _positive_int,
-                         scenario_path)
+from sim.cliargs import SCENARIO_HELP, scenario_path
+from sim.cliargs import non_negative_int as _non_negative_int
+from sim.cliargs import positive_int as _positive_int
 from sim.experiments import api, runner
 from sim.experiments.metrics import METRICS
-from sim.outputs.exercise import add_exercise_command
 from sim.model.loading import ScenarioError, load_scenario
 from sim.model.room import ENGINES
+from sim.outputs.exercise import add_exercise_command
 from sim.outputs.report import add_report_command
 from sim.outputs.sheet import add_html_option, write_sheet
 
@@ -73,19 +74,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = commands.add_parser("sweep", help="run a full grid of values of scenario fields")
     sweep.add_argument("file", metavar="BASE", help=SCENARIO_HELP)
-    sweep.add_argument("--set", dest="settings", action="append", required=True, metavar="PATH=V1,V2,...",
-                       help="dotted field path and values (YAML), e.g. channels.handhelds.capacity=2,4,8")
+    sweep.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        required=True,
+        metavar="PATH=V1,V2,...",
+        help="dotted field path and values (YAML), e.g. channels.handhelds.capacity=2,4,8",
+    )
     _replication_options(sweep)
     sweep.set_defaults(handler=cmd_sweep)
 
     sens = commands.add_parser("sensitivity", help="swings (tornado) or Sobol indices of one KPI over parameter ranges")
     sens.add_argument("file", metavar="BASE", help=SCENARIO_HELP)
-    sens.add_argument("--param", dest="params", action="append", required=True, metavar="PATH=LOW:HIGH",
-                      help="dotted field path and range, e.g. channels.handhelds.capacity=2:8")
-    sens.add_argument("--method", choices=("oat", "sobol"), default="oat",
-                      help="oat: one at a time (tornado); sobol: Sobol indices via SALib")
-    sens.add_argument("--samples", type=_positive_int, default=64,
-                      help="Sobol base samples N (a power of 2); N x (parameters + 2) points")
+    sens.add_argument(
+        "--param",
+        dest="params",
+        action="append",
+        required=True,
+        metavar="PATH=LOW:HIGH",
+        help="dotted field path and range, e.g. channels.handhelds.capacity=2:8",
+    )
+    sens.add_argument(
+        "--method",
+        choices=("oat", "sobol"),
+        default="oat",
+        help="oat: one at a time (tornado); sobol: Sobol indices via SALib",
+    )
+    sens.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=64,
+        help="Sobol base samples N (a power of 2); N x (parameters + 2) points",
+    )
     _replication_options(sens)  # --kpi names the KPI to analyse
     sens.set_defaults(handler=cmd_sensitivity)
 
@@ -118,23 +139,45 @@ def add_plugin_commands(commands) -> None:
 
 
 def _replication_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--replications", "-n", type=_positive_int, default=30,
-                   help="replications per scenario (the maximum with --precision)")
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=_positive_int,
+        default=30,
+        help="replications per scenario (the maximum with --precision)",
+    )
     p.add_argument("--seed", type=_non_negative_int, default=1)
     p.add_argument("--out", type=Path, help="result directory (default under --results)")
     p.add_argument("--results", type=Path, default=Path("results"), help="root for default result directories")
-    p.add_argument("--jobs", "-j", type=_positive_int, default=runner.default_jobs(),
-                   help="worker processes (default: all cores)")
-    p.add_argument("--executor", choices=runner.EXECUTORS, default="process",
-                   help="process: a local process pool; dask: a Dask cluster (LocalCluster without --scheduler)")
+    p.add_argument(
+        "--jobs", "-j", type=_positive_int, default=runner.default_jobs(), help="worker processes (default: all cores)"
+    )
+    p.add_argument(
+        "--executor",
+        choices=runner.EXECUTORS,
+        default="process",
+        help="process: a local process pool; dask: a Dask cluster (LocalCluster without --scheduler)",
+    )
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
-    p.add_argument("--keep-records", type=_non_negative_int, default=DEFAULT_KEEP_RECORDS,
-                   help="write per-incident/call/message records for the first N replications")
-    p.add_argument("--precision", type=_share, metavar="GAMMA",
-                   help="add replications until the 95%% CI half-width is within GAMMA of the mean of --kpi")
+    p.add_argument(
+        "--keep-records",
+        type=_non_negative_int,
+        default=DEFAULT_KEEP_RECORDS,
+        help="write per-incident/call/message records for the first N replications",
+    )
+    p.add_argument(
+        "--precision",
+        type=_share,
+        metavar="GAMMA",
+        help="add replications until the 95%% CI half-width is within GAMMA of the mean of --kpi",
+    )
     p.add_argument("--kpi", help="the KPI --precision applies to")
-    p.add_argument("--engine", choices=ENGINE_CHOICES, default="fast",
-                   help="fast (default) or simpy: the plain-SimPy reference engine the fast one is checked against")
+    p.add_argument(
+        "--engine",
+        choices=ENGINE_CHOICES,
+        default="fast",
+        help="fast (default) or simpy: the plain-SimPy reference engine the fast one is checked against",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
 
 
@@ -163,16 +206,33 @@ def _options(args) -> api.Options | None:
         print(problem, file=sys.stderr)
     if problems:
         return None
-    return api.Options(replications=args.replications, seed=args.seed, jobs=args.jobs,
-                       keep_records=args.keep_records, executor=args.executor, scheduler=args.scheduler,
-                       precision=args.precision, precision_kpi=args.kpi, engine=args.engine)
+    return api.Options(
+        replications=args.replications,
+        seed=args.seed,
+        jobs=args.jobs,
+        keep_records=args.keep_records,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        precision=args.precision,
+        precision_kpi=args.kpi,
+        engine=args.engine,
+    )
 
 
 @contextmanager
 def _progress(quiet: bool, label: str):
     console = Console(stderr=True)
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("replications"),
-                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console, disable=quiet)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("replications"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet,
+    )
     state = {"done": 0}
     with bar:
         task = bar.add_task(label, total=None)
@@ -275,8 +335,17 @@ def cmd_sensitivity(args) -> int:
     file = scenario_path(args.file)
     plan(file, params, args.kpi, method=args.method, samples=args.samples, seed=args.seed)  # validate first
     with _progress(args.quiet, f"sensitivity ({args.method})") as progress:
-        path = sensitivity(file, params, args.kpi, options, method=args.method, samples=args.samples,
-                           out=args.out, results_root=args.results, progress=progress)
+        path = sensitivity(
+            file,
+            params,
+            args.kpi,
+            options,
+            method=args.method,
+            samples=args.samples,
+            out=args.out,
+            results_root=args.results,
+            progress=progress,
+        )
     if not args.quiet:
         print_sensitivity(path, Console(width=max(160, Console().width)))
     print(path)
@@ -291,8 +360,13 @@ def cmd_runs(args) -> int:
         if info.error:
             table.add_row(str(info.path), "[red]unreadable[/]", info.error[:60], "", *[""] * len(HEADLINE_KPIS))
             continue
-        table.add_row(str(info.path), info.scenario, (info.finished or "")[:16], str(info.replications),
-                      *[_fmt(info.summary.get(k, {}).get("mean")) for k in HEADLINE_KPIS])
+        table.add_row(
+            str(info.path),
+            info.scenario,
+            (info.finished or "")[:16],
+            str(info.replications),
+            *[_fmt(info.summary.get(k, {}).get("mean")) for k in HEADLINE_KPIS],
+        )
     Console().print(table)
     return 0
 
@@ -312,8 +386,10 @@ def print_summary(run_dir: Path, console: Console) -> None:
     title = f"{manifest['scenario_name']}: {manifest['replications']} replications, seed {manifest['seed']}"
     if manifest.get("precision"):
         p = manifest["precision"]
-        title += (f" (precision on {p['kpi']}: half-width {p['achieved_relative_half_width']:.3f} of the mean, "
-                  f"{'met' if p['met'] else 'NOT met'})")
+        title += (
+            f" (precision on {p['kpi']}: half-width {p['achieved_relative_half_width']:.3f} of the mean, "
+            f"{'met' if p['met'] else 'NOT met'})"
+        )
     table = Table(title=title)
     for column in ("KPI", "unit", "mean", "95% CI", "n"):
         table.add_column(column, justify="left" if column in ("KPI", "unit") else "right")
@@ -330,8 +406,10 @@ def print_comparison(path: Path, console: Console) -> None:
     data = json.loads((path / "comparison.json").read_text())
     names = data["scenarios"]
     rows = {(r["kpi"], r["scenario"]): r for r in data["kpis"]}
-    table = Table(title=f"{' vs '.join(names)}: {data['replications']} paired replications, seed {data['seed']} "
-                        f"(* = 95% CI of the difference excludes 0)")
+    table = Table(
+        title=f"{' vs '.join(names)}: {data['replications']} paired replications, seed {data['seed']} "
+        f"(* = 95% CI of the difference excludes 0)"
+    )
     table.add_column("KPI")
     for name in names:
         table.add_column(name, justify="right")
@@ -368,25 +446,38 @@ def print_sweep(path: Path, console: Console) -> None:
 
 def print_sensitivity(path: Path, console: Console) -> None:
     data = json.loads((path / "sensitivity.json").read_text())
-    title = (f"{data['method']} sensitivity of {data['kpi']} ({data['unit']}) in {data['scenario_name']}: "
-             f"{data['points']} points x {data['replications']} replications")
+    title = (
+        f"{data['method']} sensitivity of {data['kpi']} ({data['unit']}) in {data['scenario_name']}: "
+        f"{data['points']} points x {data['replications']} replications"
+    )
     table = Table(title=title)
     if data["method"] == "oat":
         table.title += f"; at base {_fmt(data['base_kpi']['mean'])}"
         for column in ("parameter", "low", "high", "KPI at low [95% CI]", "KPI at high [95% CI]", "swing"):
             table.add_column(column, justify="left" if column == "parameter" else "right")
         for r in data["rows"]:
-            table.add_row(r["param"], _fmt(r["low"]), _fmt(r["high"]),
-                          f"{_fmt(r['kpi_at_low_mean'])} [{_fmt(r['kpi_at_low_ci95_low'])}, "
-                          f"{_fmt(r['kpi_at_low_ci95_high'])}]",
-                          f"{_fmt(r['kpi_at_high_mean'])} [{_fmt(r['kpi_at_high_ci95_low'])}, "
-                          f"{_fmt(r['kpi_at_high_ci95_high'])}]", _fmt(r["swing"]))
+            table.add_row(
+                r["param"],
+                _fmt(r["low"]),
+                _fmt(r["high"]),
+                f"{_fmt(r['kpi_at_low_mean'])} [{_fmt(r['kpi_at_low_ci95_low'])}, {_fmt(r['kpi_at_low_ci95_high'])}]",
+                f"{_fmt(r['kpi_at_high_mean'])} [{_fmt(r['kpi_at_high_ci95_low'])}, "
+                f"{_fmt(r['kpi_at_high_ci95_high'])}]",
+                _fmt(r["swing"]),
+            )
     else:
         for column in ("parameter", "low", "high", "S1", "± (95%)", "ST", "± (95%) "):
             table.add_column(column, justify="left" if column == "parameter" else "right")
         for r in data["rows"]:
-            table.add_row(r["param"], _fmt(r["low"]), _fmt(r["high"]), _fmt(r["S1"]), _fmt(r["S1_conf"]),
-                          _fmt(r["ST"]), _fmt(r["ST_conf"]))
+            table.add_row(
+                r["param"],
+                _fmt(r["low"]),
+                _fmt(r["high"]),
+                _fmt(r["S1"]),
+                _fmt(r["S1_conf"]),
+                _fmt(r["ST"]),
+                _fmt(r["ST_conf"]),
+            )
         if data.get("note"):
             table.caption = data["note"]
     console.print(table)

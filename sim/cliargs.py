@@ -50,5 +50,6 @@ def _path_or_bundled(text: str, named: dict[str, Path], what: str) -> Path:
         return path
     if text in named:
         return named[text]
-    raise ScenarioError([Problem(text, "", f"file not found, and not the name of a bundled {what} "
-                                           f"(bundled: {', '.join(named)})")])
+    raise ScenarioError(
+        [Problem(text, "", f"file not found, and not the name of a bundled {what} (bundled: {', '.join(named)})")]
+    )

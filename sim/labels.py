@@ -38,16 +38,20 @@ KPIS: dict[str, Pair] = {
     "outage_to_detection_min": ("storing tot opmerken", "outage to detection"),
     "outage_to_decision_min": ("storing tot besluit CaCo", "outage to CaCo decision"),
     "outage_to_first_fallback_min": ("storing tot eerste terugvalkanaal", "outage to first fallback channel"),
-    "message_delay_in_outage_mean_min": ("wachttijd bericht tijdens storing, gemiddeld",
-                                         "message wait during an outage, mean"),
+    "message_delay_in_outage_mean_min": (
+        "wachttijd bericht tijdens storing, gemiddeld",
+        "message wait during an outage, mean",
+    ),
     "message_delay_in_outage_p90_min": ("wachttijd bericht tijdens storing, P90", "message wait during an outage, P90"),
     "spoken_statuses": ("gesproken statussen", "spoken statuses"),
     "late_status_reports": ("laat gemelde statussen", "late status reports"),
     "undelivered_scene_messages": ("niet-afgeleverde berichten ter plaatse", "undelivered on-scene messages"),
     "unit_minutes_unreachable": ("eenheid-minuten onbereikbaar", "unit-minutes unreachable"),
     "longest_unreachable_gap_min": ("langste onbereikbaarheid", "longest unreachable stretch"),
-    "incidents_gap_over_5min_share": ("incidenten met eenheid > 5 min onbereikbaar",
-                                      "incidents with a unit unreachable > 5 min"),
+    "incidents_gap_over_5min_share": (
+        "incidenten met eenheid > 5 min onbereikbaar",
+        "incidents with a unit unreachable > 5 min",
+    ),
     "alarms_via_fallback": ("alarmeringen via terugvalroute", "alarms via a fallback path"),
     "alarm_fallback_extra_delay_s": ("extra alarmeringstijd via terugvalroute", "extra alarm time via a fallback path"),
     "fallback_utilisation": ("bezetting terugvalkanaal", "fallback channel utilisation"),
@@ -64,8 +68,11 @@ UNITS: dict[str, Pair] = {
 }
 
 #: what a grouped KPI is split by, as in ``opkomsttijd_mean_min[region=VNOG]``
-GROUPS: dict[str, Pair] = {"region": ("regio", "region"), "priority": ("prioriteit", "priority"),
-                           "channel": ("kanaal", "channel")}
+GROUPS: dict[str, Pair] = {
+    "region": ("regio", "region"),
+    "priority": ("prioriteit", "priority"),
+    "channel": ("kanaal", "channel"),
+}
 
 #: per-minute series of a night (sim.experiments.kpis.minute_series)
 SERIES: dict[str, Pair] = {
@@ -93,25 +100,48 @@ CHANNELS: dict[str, tuple[str, str, str, str]] = {
     "p2000": ("P2000", "P2000", "", ""),
     "c2000_scene": ("C2000 gespreksgroep ter plaatse", "C2000 scene talkgroup", "", ""),
     "dmo": ("DMO", "DMO", "", ""),
-    "handhelds": ("portofoons/mobilofoons in de meldkamer", "handheld/vehicle sets in the room",
-                  "Portofoons en mobilofoons uitdelen en op de gespreksgroepen afstemmen",
-                  "Hand out the handheld and vehicle sets and tune them to the talkgroups"),
-    "telephone": ("telefoon naar de bevelvoerder", "phone to the bevelvoerder",
-                  "Bevelvoerders mobiel bellen; telefoonlijst erbij pakken",
-                  "Phone the bevelvoerders' mobiles; get the number list out"),
-    "sms_alarm": ("SMS/ingesproken alarmering", "SMS / voice-call alarming",
-                  "Alarmeringsroute omzetten naar SMS/ingesproken bericht",
-                  "Switch the alarm path to SMS / automated voice call"),
-    "phone_station": ("telefoon naar bezette kazerne", "phone to a staffed post",
-                      "Alarmeringsroute omzetten: bezette kazernes bellen",
-                      "Switch the alarm path: phone the staffed posts"),
-    "phone_commander": ("telefoon naar bevelvoerder vrijwillige post", "phone to a volunteer post's bevelvoerder",
-                        "Alarmeringsroute omzetten: bevelvoerders van vrijwillige posten bellen",
-                        "Switch the alarm path: phone the volunteer posts' bevelvoerders"),
-    "ncv": ("NCV-noodcommunicatie", "NCV emergency network", "NCV-terminals opstarten en kazernes alarmeren",
-            "Start the NCV terminals and alarm the posts"),
-    "dares": ("DARES (radioamateurs)", "DARES (radio amateurs)", "DARES inzetten via de veiligheidsregio",
-              "Activate DARES through the safety region"),
+    "handhelds": (
+        "portofoons/mobilofoons in de meldkamer",
+        "handheld/vehicle sets in the room",
+        "Portofoons en mobilofoons uitdelen en op de gespreksgroepen afstemmen",
+        "Hand out the handheld and vehicle sets and tune them to the talkgroups",
+    ),
+    "telephone": (
+        "telefoon naar de bevelvoerder",
+        "phone to the bevelvoerder",
+        "Bevelvoerders mobiel bellen; telefoonlijst erbij pakken",
+        "Phone the bevelvoerders' mobiles; get the number list out",
+    ),
+    "sms_alarm": (
+        "SMS/ingesproken alarmering",
+        "SMS / voice-call alarming",
+        "Alarmeringsroute omzetten naar SMS/ingesproken bericht",
+        "Switch the alarm path to SMS / automated voice call",
+    ),
+    "phone_station": (
+        "telefoon naar bezette kazerne",
+        "phone to a staffed post",
+        "Alarmeringsroute omzetten: bezette kazernes bellen",
+        "Switch the alarm path: phone the staffed posts",
+    ),
+    "phone_commander": (
+        "telefoon naar bevelvoerder vrijwillige post",
+        "phone to a volunteer post's bevelvoerder",
+        "Alarmeringsroute omzetten: bevelvoerders van vrijwillige posten bellen",
+        "Switch the alarm path: phone the volunteer posts' bevelvoerders",
+    ),
+    "ncv": (
+        "NCV-noodcommunicatie",
+        "NCV emergency network",
+        "NCV-terminals opstarten en kazernes alarmeren",
+        "Start the NCV terminals and alarm the posts",
+    ),
+    "dares": (
+        "DARES (radioamateurs)",
+        "DARES (radio amateurs)",
+        "DARES inzetten via de veiligheidsregio",
+        "Activate DARES through the safety region",
+    ),
     "runner": ("koerier/liaison", "runner/liaison", "Koeriers/liaisons organiseren", "Organise runners/liaisons"),
 }
 

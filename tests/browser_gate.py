@@ -19,8 +19,14 @@ INSTALL = "apt-get install chromium chromium-driver"
 
 def missing_browser() -> str | None:
     """What the browser tests need and PATH lacks (``chromium``, ``chromedriver`` or both), or None."""
-    missing = [name for name, found in (("chromium", any(map(shutil.which, BROWSERS))),
-                                        ("chromedriver", shutil.which("chromedriver"))) if not found]
+    missing = [
+        name
+        for name, found in (
+            ("chromium", any(map(shutil.which, BROWSERS))),
+            ("chromedriver", shutil.which("chromedriver")),
+        )
+        if not found
+    ]
     return " and ".join(missing) or None
 
 
@@ -29,8 +35,11 @@ def on_ci() -> bool:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "browser: dashboard tests in real headless Chromium (dash[testing], "
-                                       f"Debian's chromium and chromium-driver: {INSTALL})")
+    config.addinivalue_line(
+        "markers",
+        "browser: dashboard tests in real headless Chromium (dash[testing], "
+        f"Debian's chromium and chromium-driver: {INSTALL})",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -49,5 +58,6 @@ def pytest_runtest_setup(item):
     if item.get_closest_marker("browser") and on_ci():
         missing = missing_browser()
         if missing:
-            pytest.fail(f"CI is set but there is no {missing} on PATH; the browser tests need them: {INSTALL}",
-                        pytrace=False)
+            pytest.fail(
+                f"CI is set but there is no {missing} on PATH; the browser tests need them: {INSTALL}", pytrace=False
+            )

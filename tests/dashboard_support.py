@@ -28,7 +28,8 @@ horizon: {start: 2024-12-31T22:45:00, duration_min: 120, warmup_min: 5}
 outages: [{target: eocs, start: 2024-12-31T23:00:00, duration_min: 60}]
 """
 TINY_BETTER = TINY.replace("nye_eocs_outage.yaml", "nye_eocs_outage_better_fallback.yaml").replace(
-    "name: tiny", "name: tiny_better")
+    "name: tiny", "name: tiny_better"
+)
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,8 @@ class World:
     root: Path
     scenarios: Path
     results: Path
-    comparison: Path        # the comparison directory
-    baseline: str           # run keys (relative to results)
+    comparison: Path  # the comparison directory
+    baseline: str  # run keys (relative to results)
     better: str
     no_records: str
     broken: str
@@ -55,11 +56,18 @@ def make_world(base: Path) -> World:
     (scenarios / "zz_broken.yaml").write_text("name: zz_broken\nhorizon: {duration_min: -5}\n", encoding="utf-8")
 
     options = api.Options(replications=3, seed=1, jobs=1)
-    comparison = api.compare([scenarios / "tiny.yaml", scenarios / "tiny_better.yaml"], options,
-                             out=results / "comparisons" / "tiny-vs-tiny_better" / "20250101-000000",
-                             results_root=results)
-    no_records = api.run(scenarios / "tiny.yaml", api.Options(replications=2, seed=1, jobs=1, keep_records=0),
-                         out=results / "tiny" / "20250101-000100", results_root=results)
+    comparison = api.compare(
+        [scenarios / "tiny.yaml", scenarios / "tiny_better.yaml"],
+        options,
+        out=results / "comparisons" / "tiny-vs-tiny_better" / "20250101-000000",
+        results_root=results,
+    )
+    no_records = api.run(
+        scenarios / "tiny.yaml",
+        api.Options(replications=2, seed=1, jobs=1, keep_records=0),
+        out=results / "tiny" / "20250101-000100",
+        results_root=results,
+    )
 
     broken = results / "broken" / "20250101-000200"
     broken.mkdir(parents=True)
@@ -74,8 +82,17 @@ def make_world(base: Path) -> World:
     def key(path: Path) -> str:
         return Path(path).relative_to(results).as_posix()
 
-    return World(base, scenarios, results, Path(comparison), key(Path(comparison) / "runs" / "tiny"),
-                 key(Path(comparison) / "runs" / "tiny_better"), key(no_records), key(broken), key(half))
+    return World(
+        base,
+        scenarios,
+        results,
+        Path(comparison),
+        key(Path(comparison) / "runs" / "tiny"),
+        key(Path(comparison) / "runs" / "tiny_better"),
+        key(no_records),
+        key(broken),
+        key(half),
+    )
 
 
 def _walk(node, visit) -> None:
@@ -115,6 +132,10 @@ def texts(component) -> list[str]:
 def component_ids(component) -> list:
     """Every ``id`` in a component tree."""
     found = []
-    _walk(component, lambda node: found.append(node.id) if not isinstance(node, str) and getattr(node, "id", None)
-          is not None else None)
+    _walk(
+        component,
+        lambda node: (
+            found.append(node.id) if not isinstance(node, str) and getattr(node, "id", None) is not None else None
+        ),
+    )
     return found

@@ -71,8 +71,15 @@ def flat_roster(centralists: int) -> list[dict]:
     return [{"start": "00:00", "end": "00:00", "centralists": centralists}]
 
 
-def mmc_scenario(arrival_rate_per_hour: float, mean_service_min: float, c: int, hours: float,
-                 warmup_share: float = 0.1, roster: list[dict] | None = None, **overrides) -> Scenario:
+def mmc_scenario(
+    arrival_rate_per_hour: float,
+    mean_service_min: float,
+    c: int,
+    hours: float,
+    warmup_share: float = 0.1,
+    roster: list[dict] | None = None,
+    **overrides,
+) -> Scenario:
     """The centralist queue reduced to M/M/c.
 
     Poisson incidents at a flat rate, one incident type, one call per incident (no
@@ -82,18 +89,24 @@ def mmc_scenario(arrival_rate_per_hour: float, mean_service_min: float, c: int, 
     exactly M/M/c.
     """
     duration = hours * 60
-    one_type = {"call": {
-        "share": 1.0, "priority": 1, "norm_min": 10, "units_needed": 1,
-        "on_scene_min": 1e9, "radio_messages": 0, "duplicate_calls": 0,
-    }}
+    one_type = {
+        "call": {
+            "share": 1.0,
+            "priority": 1,
+            "norm_min": 10,
+            "units_needed": 1,
+            "on_scene_min": 1e9,
+            "radio_messages": 0,
+            "duplicate_calls": 0,
+        }
+    }
     # one unit that never returns: after the first incident every dispatch waits for a unit
     # and costs no events, which makes long M/M/c runs several times cheaper; units never
     # touch the centralists, so the queue is the same
     one_unit = [{"name": "Zwolle", "region": "IJsselland", "crew": "professional", "units": 1}]
     base = {
         "name": f"mmc-{arrival_rate_per_hour:g}-{mean_service_min:g}-{c}",
-        "horizon": {"start": "2025-03-12T00:00:00", "duration_min": duration,
-                    "warmup_min": warmup_share * duration},
+        "horizon": {"start": "2025-03-12T00:00:00", "duration_min": duration, "warmup_min": warmup_share * duration},
         "load": {"base_rate_per_hour": arrival_rate_per_hour, "profile": [1.0] * 24, "load_factor": 1.0},
         "room": {
             "intake_min": {"dist": "exponential", "mean": mean_service_min},
@@ -103,8 +116,10 @@ def mmc_scenario(arrival_rate_per_hour: float, mean_service_min: float, c: int, 
         },
     }
     merged = deep_merge(base, overrides)
-    return scenario(replace={"load.incident_types": one_type, "room.roster": roster or flat_roster(c),
-                             "units.stations": one_unit}, **merged)
+    return scenario(
+        replace={"load.incident_types": one_type, "room.roster": roster or flat_roster(c), "units.stations": one_unit},
+        **merged,
+    )
 
 
 def scenario_file(path: Path, base: Path = WEEKDAY, **overrides) -> Path:

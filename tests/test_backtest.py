@@ -26,4 +26,5 @@ def test_summary_matches_the_pinned_one(tmp_path):
     assert not changed, (
         f"{len(changed)} KPIs differ from the pinned back-test ({', '.join(changed[:8])}"
         f"{', ...' if len(changed) > 8 else ''}). If the model change is intended, re-pin as the "
-        f"docstring of {Path(__file__).name} says and explain the change in the commit.")
+        f"docstring of {Path(__file__).name} says and explain the change in the commit."
+    )

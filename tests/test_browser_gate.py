@@ -50,8 +50,9 @@ def test_off_ci_a_missing_browser_skips_with_the_install_command(session, ci):
 def test_on_ci_a_missing_browser_is_an_error(session):
     result = session((), "true")
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*CI is set but there is no chromium and chromedriver on PATH*"
-                                 "apt-get install chromium chromium-driver*"])
+    result.stdout.fnmatch_lines(
+        ["*CI is set but there is no chromium and chromedriver on PATH*apt-get install chromium chromium-driver*"]
+    )
 
 
 @pytest.mark.parametrize("ci", [None, "true"])

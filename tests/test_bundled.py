@@ -15,7 +15,7 @@ import pytest
 
 from sim import bundled, cli
 from sim.cliargs import matrix_path, scenario_path
-from sim.model.loading import ScenarioError, load_scenario
+from sim.model.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,8 +26,11 @@ def _elsewhere(tmp_path, monkeypatch):
 
 
 def test_every_scenario_of_the_source_tree_is_bundled_by_name():
-    on_disk = sorted(p.relative_to(ROOT / "scenarios").with_suffix("").as_posix()
-                     for p in (ROOT / "scenarios").rglob("*.yaml") if "matrix" not in p.parts)
+    on_disk = sorted(
+        p.relative_to(ROOT / "scenarios").with_suffix("").as_posix()
+        for p in (ROOT / "scenarios").rglob("*.yaml")
+        if "matrix" not in p.parts
+    )
     assert list(bundled.bundled_scenarios()) == on_disk
     assert "weekday" in on_disk and "nye_eocs_outage" in on_disk
     assert list(bundled.bundled_matrices()) == ["inspectie"]
@@ -70,15 +73,19 @@ def test_validate_takes_names_and_paths(capsys):
     assert out == [f"{name}: ok" for name in names] + [f"{ROOT / 'scenarios' / 'weekday.yaml'}: ok"]
 
 
-@pytest.mark.parametrize("command", [
-    ["validate", "weekday", "wekday"],
-    ["run", "wekday"],
-    ["compare", "weekday", "wekday"],
-    ["sweep", "wekday", "--set", "procedure.revert_min=5,10"],
-    ["sensitivity", "wekday", "--kpi", "unit_minutes_unreachable", "--param", "procedure.detection_min=1:20"],
-    ["exercise", "wekday", "--out", "script"],
-    ["report", "inspectei", "--out", "r.html"],
-], ids=lambda c: c[0])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate", "weekday", "wekday"],
+        ["run", "wekday"],
+        ["compare", "weekday", "wekday"],
+        ["sweep", "wekday", "--set", "procedure.revert_min=5,10"],
+        ["sensitivity", "wekday", "--kpi", "unit_minutes_unreachable", "--param", "procedure.detection_min=1:20"],
+        ["exercise", "wekday", "--out", "script"],
+        ["report", "inspectei", "--out", "r.html"],
+    ],
+    ids=lambda c: c[0],
+)
 def test_an_unknown_name_lists_the_bundled_ones(capsys, command):
     assert cli.main(command) == cli.EXIT_BAD_INPUT
     err = capsys.readouterr().err

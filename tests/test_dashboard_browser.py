@@ -58,8 +58,7 @@ def pick(dash_duo, dropdown: str, values: list[str]) -> None:
     """Choose ``values`` in a Dash 4 dropdown, in that order."""
     dash_duo.find_element(f"#{dropdown}").click()
     for value in values:
-        option = dash_duo.wait_for_element_by_css_selector(
-            f'.dash-dropdown-content input[value="{value}"]', timeout=10)
+        option = dash_duo.wait_for_element_by_css_selector(f'.dash-dropdown-content input[value="{value}"]', timeout=10)
         option.find_element(By.XPATH, "./ancestor::label").click()
     ActionChains(dash_duo.driver).send_keys(Keys.ESCAPE).perform()
 

@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 import yaml
-from dashboard_support import ROOT, make_world, texts, component_ids
+from dashboard_support import ROOT, component_ids, make_world, texts
 
 from dashboard import data, figures, i18n, ids, jobs, scenario_form
 from dashboard.app import create_app
@@ -25,8 +25,8 @@ from dashboard.norms import NORMS
 from dashboard.pages import compare, run, scenarios, timeline
 from sim import cli
 from sim.experiments.kpis import METRICS
-from sim.model.loading import load_scenario
 from sim.experiments.stats import paired_difference
+from sim.model.loading import load_scenario
 
 
 @pytest.fixture(scope="module")
@@ -127,15 +127,27 @@ def test_time_series_are_means_over_replications_downsampled(world):
 
 
 def test_procedure_windows_from_timeline_events():
-    events = [(0, 10.0, "outage_start", "eocs"), (0, 15.0, "detected", ""), (0, 20.0, "decided", "CaCo"),
-              (0, 25.0, "activated", "handhelds"), (0, 27.0, "activated", "telephone"),
-              (0, 30.0, "relocation_start", "uitwijk"), (0, 50.0, "relocated", "uitwijk"),
-              (0, 40.0, "call_in_requested", "centralists"), (0, 70.0, "centralists_arrived", "centralists"),
-              (0, 60.0, "outage_end", "eocs"), (0, 70.0, "stood_down", "handhelds"),
-              (0, 70.0, "stood_down", "telephone"), (1, 100.0, "outage_start", "p2000")]
-    timeline = {"replication": np.array([e[0] for e in events]), "minute": np.array([e[1] for e in events]),
-                "event": np.array([e[2] for e in events], dtype=object),
-                "subject": np.array([e[3] for e in events], dtype=object)}
+    events = [
+        (0, 10.0, "outage_start", "eocs"),
+        (0, 15.0, "detected", ""),
+        (0, 20.0, "decided", "CaCo"),
+        (0, 25.0, "activated", "handhelds"),
+        (0, 27.0, "activated", "telephone"),
+        (0, 30.0, "relocation_start", "uitwijk"),
+        (0, 50.0, "relocated", "uitwijk"),
+        (0, 40.0, "call_in_requested", "centralists"),
+        (0, 70.0, "centralists_arrived", "centralists"),
+        (0, 60.0, "outage_end", "eocs"),
+        (0, 70.0, "stood_down", "handhelds"),
+        (0, 70.0, "stood_down", "telephone"),
+        (1, 100.0, "outage_start", "p2000"),
+    ]
+    timeline = {
+        "replication": np.array([e[0] for e in events]),
+        "minute": np.array([e[1] for e in events]),
+        "event": np.array([e[2] for e in events], dtype=object),
+        "subject": np.array([e[3] for e in events], dtype=object),
+    }
     windows = data.procedure_windows(timeline, end=120.0)
     spans = {(w.replication, w.kind, w.subject): (w.start, w.end) for w in windows}
     assert spans[0, "outage", "eocs"] == (10.0, 60.0)
@@ -194,14 +206,16 @@ def test_figures_have_their_parts(world):
     assert {8.0, 10.0} <= {s.x0 for s in opkomst.layout.shapes if s.type == "line" and s.x0 == s.x1}
     assert opkomst.layout.xaxis.title.text == "Opkomsttijd (min)"
 
-    regions = compare.regions_view(Config(world.results, world.scenarios), [world.baseline, world.better],
-                                   "opkomsttijd_within_norm_share", "nl")
+    regions = compare.regions_view(
+        Config(world.results, world.scenarios), [world.baseline, world.better], "opkomsttijd_within_norm_share", "nl"
+    )
     assert [tr.type for tr in regions.data] == ["bar", "bar"] and regions.data[0].error_y.array is not None
     assert any(s.y0 == 90.0 for s in regions.layout.shapes)  # the norm, as a percentage
 
     run0 = runs[0]
-    gantt = figures.gantt_figure(data.replication_windows(run0, 0), run0.start, run0.duration,
-                                 data.arrival_rates(run0, 0), "nl")
+    gantt = figures.gantt_figure(
+        data.replication_windows(run0, 0), run0.start, run0.duration, data.arrival_rates(run0, 0), "nl"
+    )
     names = {y for tr in gantt.data if tr.orientation == "h" for y in tr.y}
     assert {"Storing: eocs", "Opmerken", "Besluit CaCo", "Terugval: handhelds", "Terugval: telephone"} <= names
     assert gantt.layout.xaxis.type == "date"
@@ -215,14 +229,26 @@ def test_figure_html_is_standalone():
 
 # --- pages as plain functions -------------------------------------------------------------------------
 def test_layouts_in_both_languages_have_unique_ids(cfg):
-    builders = {"compare": lambda lang: compare.build_layout(cfg, lang),
-                "run": lambda lang: run.build_layout(cfg, lang),
-                "timeline": lambda lang: timeline.build_layout(cfg, lang),
-                "scenarios": lambda lang: scenarios.build_layout(cfg, lang)}
-    expected = {"nl": {"compare": "Vergelijken", "run": "Scenario's simuleren", "timeline": "Tijdlijn van één replicatie",
-                       "scenarios": "Scenario's"},
-                "en": {"compare": "Compare", "run": "Run scenarios", "timeline": "Timeline of one replication",
-                       "scenarios": "Scenarios"}}
+    builders = {
+        "compare": lambda lang: compare.build_layout(cfg, lang),
+        "run": lambda lang: run.build_layout(cfg, lang),
+        "timeline": lambda lang: timeline.build_layout(cfg, lang),
+        "scenarios": lambda lang: scenarios.build_layout(cfg, lang),
+    }
+    expected = {
+        "nl": {
+            "compare": "Vergelijken",
+            "run": "Scenario's simuleren",
+            "timeline": "Tijdlijn van één replicatie",
+            "scenarios": "Scenario's",
+        },
+        "en": {
+            "compare": "Compare",
+            "run": "Run scenarios",
+            "timeline": "Timeline of one replication",
+            "scenarios": "Scenarios",
+        },
+    }
     for lang in ("nl", "en"):
         for name, build in builders.items():
             page = build(lang)
@@ -337,8 +363,9 @@ def test_two_users_starting_the_same_run_at_once_both_get_results(world, tmp_pat
 
 def test_several_scenarios_run_as_one_comparison(world, tmp_path):
     seen = []
-    keys = jobs.start_runs(tmp_path, world.scenarios, ["tiny.yaml", "tiny_better.yaml"], 2, 3, 1,
-                           progress=lambda d, n: seen.append((d, n)))
+    keys = jobs.start_runs(
+        tmp_path, world.scenarios, ["tiny.yaml", "tiny_better.yaml"], 2, 3, 1, progress=lambda d, n: seen.append((d, n))
+    )
     assert [k.rsplit("/", 1)[-1] for k in keys] == ["tiny", "tiny_better"] and keys[0].startswith("comparisons/")
     assert seen[-1] == (4, 4)
     assert json.loads((tmp_path / keys[0] / "manifest.json").read_text())["seed"] == 3
@@ -376,9 +403,9 @@ def test_form_defaults_show_the_base(cfg):
     assert d.capacities["handhelds"] == "4" and d.capacities["sms_alarm"] == "null"
     assert d.roster[1] == ("22:00", "04:00", "6") and d.load_factor == "1"
     page = scenarios.form_fields(d, "nl")
-    assert {json.dumps(ids.sc_capacity("handhelds"), sort_keys=True),
-            json.dumps(ids.sc_roster(2), sort_keys=True)} <= {json.dumps(i, sort_keys=True)
-                                                              for i in component_ids(page) if isinstance(i, dict)}
+    assert {json.dumps(ids.sc_capacity("handhelds"), sort_keys=True), json.dumps(ids.sc_roster(2), sort_keys=True)} <= {
+        json.dumps(i, sort_keys=True) for i in component_ids(page) if isinstance(i, dict)
+    }
     none = scenario_form.form_defaults(cfg.scenarios_dir, "weekday.yaml")
     assert not none.has_outage and not none.has_procedure
 
@@ -388,16 +415,32 @@ MESSAGES = scenarios.messages_for("en")
 
 def _save(directory, name="variant", **fields):
     single = {k: v for k, v in fields.items() if k in ids.SC_FIELD_PATHS}
-    return scenario_form.save_overlay(directory, fields.get("base", "nye_eocs_outage.yaml"), name,
-                                      fields.get("description"), single, fields.get("capacities", {}),
-                                      fields.get("roster", {}), MESSAGES)
+    return scenario_form.save_overlay(
+        directory,
+        fields.get("base", "nye_eocs_outage.yaml"),
+        name,
+        fields.get("description"),
+        single,
+        fields.get("capacities", {}),
+        fields.get("roster", {}),
+        MESSAGES,
+    )
 
 
 def test_saving_a_valid_overlay_writes_only_what_differs(scenario_dir):
     d = scenario_form.form_defaults(scenario_dir, "nye_eocs_outage.yaml")
-    result = _save(scenario_dir, "eocs_3h_fast", outage_start="2024-12-31 23:30", outage_duration="180",
-                   detection="2", decision=d.decision, load_factor="1.2", capacities={"handhelds": "8", "dares": "1"},
-                   roster={1: "7", 0: "4"}, description="three hours, quick detection")
+    result = _save(
+        scenario_dir,
+        "eocs_3h_fast",
+        outage_start="2024-12-31 23:30",
+        outage_duration="180",
+        detection="2",
+        decision=d.decision,
+        load_factor="1.2",
+        capacities={"handhelds": "8", "dares": "1"},
+        roster={1: "7", 0: "4"},
+        description="three hours, quick detection",
+    )
     assert result.ok and result.path.name == "eocs_3h_fast.yaml"
     written = yaml.safe_load(result.path.read_text())
     assert written["base"] == "nye_eocs_outage.yaml" and written["name"] == "eocs_3h_fast"
@@ -439,10 +482,19 @@ def test_a_bad_value_shows_at_its_field_and_writes_nothing(scenario_dir):
 
 def test_save_view_puts_errors_in_the_order_of_the_fields(scenario_dir):
     cfg = Config(Path("unused"), scenario_dir)
-    result = scenarios.save_view(cfg, "nye_eocs_outage.yaml", "x", "", {"outage_duration": "-1"},
-                                 {"handhelds": "4", "telephone": "abc"}, {}, "nl",
-                                 error_keys=("outage_start", "outage_duration"),
-                                 capacity_keys=("handhelds", "telephone"), roster_keys=(0,))
+    result = scenarios.save_view(
+        cfg,
+        "nye_eocs_outage.yaml",
+        "x",
+        "",
+        {"outage_duration": "-1"},
+        {"handhelds": "4", "telephone": "abc"},
+        {},
+        "nl",
+        error_keys=("outage_start", "outage_duration"),
+        capacity_keys=("handhelds", "telephone"),
+        roster_keys=(0,),
+    )
     note, filename_error, errors, capacity_errors, roster_errors, saved = result
     assert errors[0] is None and errors[1] and capacity_errors[0] is None and "integer" in capacity_errors[1]
     assert roster_errors == [None] and filename_error is None
@@ -452,8 +504,14 @@ def test_save_view_puts_errors_in_the_order_of_the_fields(scenario_dir):
 
 
 def test_adding_an_outage_to_a_base_without_one(scenario_dir):
-    result = _save(scenario_dir, "weekday_gms", base="weekday.yaml", outage_target="gms",
-                   outage_start="2025-03-12 10:00", outage_duration="90")
+    result = _save(
+        scenario_dir,
+        "weekday_gms",
+        base="weekday.yaml",
+        outage_target="gms",
+        outage_start="2025-03-12 10:00",
+        outage_duration="90",
+    )
     assert result.ok and load_scenario(result.path).outages[0].target == "gms"
     result = _save(scenario_dir, "weekday_half", base="weekday.yaml", outage_start="2025-03-12 10:00")
     assert result.errors["outage_duration"] == MESSAGES["incomplete_outage"]
@@ -497,8 +555,12 @@ def test_dashboard_command_registers_with_loopback_defaults():
     parser = argparse.ArgumentParser(prog="meldsim")
     add_dashboard_command(parser.add_subparsers())
     args = parser.parse_args(["dashboard"])
-    assert (args.host, args.port, args.results, args.scenarios) == ("127.0.0.1", 8050, Path("results"),
-                                                                    Path("scenarios"))
+    assert (args.host, args.port, args.results, args.scenarios) == (
+        "127.0.0.1",
+        8050,
+        Path("results"),
+        Path("scenarios"),
+    )
     args = parser.parse_args(["dashboard", "--results", "x", "--port", "9000", "--host", "0.0.0.0"])
     assert (args.results, args.port, args.host) == (Path("x"), 9000, "0.0.0.0") and callable(args.handler)
 
@@ -518,8 +580,15 @@ def test_a_broken_plugin_command_is_skipped_with_one_line(monkeypatch, capsys):
 
 
 def test_dashboard_never_imports_model_internals():
-    forbidden = {"simpy", "sim.model.room", "sim.model.engine", "sim.model.comms", "sim.model.procedure",
-                 "sim.model.arrivals", "sim.experiments.runner"}
+    forbidden = {
+        "simpy",
+        "sim.model.room",
+        "sim.model.engine",
+        "sim.model.comms",
+        "sim.model.procedure",
+        "sim.model.arrivals",
+        "sim.experiments.runner",
+    }
     for file in (ROOT / "dashboard").rglob("*.py"):
         names = _imports(file)
         assert not forbidden & names, f"{file.name} imports {forbidden & names}"
@@ -557,6 +626,7 @@ def _find(component, wanted):
                 value = getattr(node, prop, None)
                 if isinstance(value, (list, tuple)) or hasattr(value, "_prop_names"):
                     walk(value)
+
     walk(component)
     assert found, f"no component {wanted}"
     return found[0]
@@ -573,5 +643,6 @@ def _classes(component) -> list[str]:
             if getattr(node, "className", None):
                 out.append(node.className)
             walk(getattr(node, "children", None))
+
     walk(component)
     return out

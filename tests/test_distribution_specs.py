@@ -24,11 +24,17 @@ FAMILIES = {
     "exponential": ({"dist": "exponential", "mean": 3.0}, 3.0, 3.0),
     "lognormal": ({"dist": "lognormal", "mean": 3.0, "sd": 2.0}, 3.0, 2.0),
     "gamma": ({"dist": "gamma", "mean": 4.0, "sd": 2.0}, 4.0, 2.0),
-    "triangular": ({"dist": "triangular", "low": 1.0, "mode": 2.0, "high": 6.0}, 3.0,
-                   math.sqrt((1 + 4 + 36 - 2 - 6 - 12) / 18)),
+    "triangular": (
+        {"dist": "triangular", "low": 1.0, "mode": 2.0, "high": 6.0},
+        3.0,
+        math.sqrt((1 + 4 + 36 - 2 - 6 - 12) / 18),
+    ),
     "uniform": ({"dist": "uniform", "low": 0.25, "high": 0.5}, 0.375, 0.25 / math.sqrt(12)),
-    "empirical": ({"dist": "empirical", "values": [2, 3, 4], "weights": [0.5, 0.35, 0.15]}, 2.65,
-                  math.sqrt(0.5 * 2**2 + 0.35 * 3**2 + 0.15 * 4**2 - 2.65**2)),
+    "empirical": (
+        {"dist": "empirical", "values": [2, 3, 4], "weights": [0.5, 0.35, 0.15]},
+        2.65,
+        math.sqrt(0.5 * 2**2 + 0.35 * 3**2 + 0.15 * 4**2 - 2.65**2),
+    ),
     "empirical_unweighted": ({"dist": "empirical", "values": [1, 2, 6]}, 3.0, math.sqrt((4 + 1 + 9) / 3)),
     "poisson": ({"dist": "poisson", "mean": 1.5}, 1.5, math.sqrt(1.5)),
 }
@@ -61,12 +67,15 @@ def test_sampler_ranges():
     assert all(float(x).is_integer() and x >= 0 for x in (pois() for _ in range(2000)))
 
 
-@pytest.mark.parametrize("spec", [
-    {"dist": "lognormal", "mean": 2, "sd": 0},
-    {"dist": "triangular", "low": 2, "mode": 2, "high": 2},
-    {"dist": "uniform", "low": 2, "high": 2},
-    {"dist": "empirical", "values": [2]},
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"dist": "lognormal", "mean": 2, "sd": 0},
+        {"dist": "triangular", "low": 2, "mode": 2, "high": 2},
+        {"dist": "uniform", "low": 2, "high": 2},
+        {"dist": "empirical", "values": [2]},
+    ],
+)
 def test_degenerate_specs_are_constant(spec):
     draw = Dist.model_validate(spec).sampler(np.random.default_rng(0))
     assert {draw() for _ in range(100)} == {2}
@@ -106,39 +115,46 @@ def test_only_real_numbers_are_shorthand(value):
 def test_non_negative_dists():
     assert NON_NEG.validate_python(0) == Dist(dist="constant", value=0)
     NON_NEG.validate_python({"dist": "uniform", "low": 0, "high": 1})
-    for bad in (-1, {"dist": "uniform", "low": -0.5, "high": 1}, {"dist": "empirical", "values": [1, -2]},
-                {"dist": "triangular", "low": -1, "mode": 0, "high": 1}):
+    for bad in (
+        -1,
+        {"dist": "uniform", "low": -0.5, "high": 1},
+        {"dist": "empirical", "values": [1, -2]},
+        {"dist": "triangular", "low": -1, "mode": 0, "high": 1},
+    ):
         with pytest.raises(ValidationError, match="must not produce negative values"):
             NON_NEG.validate_python(bad)
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ({"dist": "lognormal", "mean": 3}, "lognormal needs sd"),
-    ({"dist": "gamma", "sd": 1}, "gamma needs mean"),
-    ({"dist": "triangular", "low": 1, "high": 2}, "triangular needs mode"),
-    ({"dist": "constant"}, "constant needs value"),
-    ({"dist": "exponential", "mean": 1, "sd": 1}, "exponential takes no sd"),
-    ({"dist": "poisson", "mean": 1, "values": [1]}, "poisson takes no values"),
-    ({"dist": "uniform", "low": 0, "high": 1, "weights": [1]}, "uniform takes no weights"),
-    ({"dist": "exponential", "mean": -1}, "mean must be >= 0"),
-    ({"dist": "poisson", "mean": -0.5}, "mean must be >= 0"),
-    ({"dist": "lognormal", "mean": 0, "sd": 1}, "mean must be > 0"),
-    ({"dist": "lognormal", "mean": 1, "sd": -1}, "sd must be >= 0"),
-    ({"dist": "gamma", "mean": 1, "sd": 0}, "sd must be > 0"),
-    ({"dist": "triangular", "low": 2, "mode": 1, "high": 3}, "low <= mode <= high"),
-    ({"dist": "triangular", "low": 1, "mode": 4, "high": 3}, "low <= mode <= high"),
-    ({"dist": "uniform", "low": 2, "high": 1}, "low <= high"),
-    ({"dist": "empirical", "values": []}, "at least one value"),
-    ({"dist": "empirical", "values": [1, 2], "weights": [1]}, "as many entries as values"),
-    ({"dist": "empirical", "values": [1, 2], "weights": [1, -1]}, "weights must be >= 0"),
-    ({"dist": "empirical", "values": [1, 2], "weights": [0, 0]}, "not all zero"),
-    ({"dist": "exponential", "mean": math.inf}, "mean must be a finite number"),
-    ({"dist": "constant", "value": math.nan}, "value must be a finite number"),
-    ({"dist": "empirical", "values": [1, math.nan]}, "values must be a finite number"),
-    ({"dist": "weibull", "mean": 1}, "Input should be"),
-    ({"dist": "constant", "value": 1, "scale": 2}, "Extra inputs are not permitted"),
-    ({"mean": 1}, "Field required"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"dist": "lognormal", "mean": 3}, "lognormal needs sd"),
+        ({"dist": "gamma", "sd": 1}, "gamma needs mean"),
+        ({"dist": "triangular", "low": 1, "high": 2}, "triangular needs mode"),
+        ({"dist": "constant"}, "constant needs value"),
+        ({"dist": "exponential", "mean": 1, "sd": 1}, "exponential takes no sd"),
+        ({"dist": "poisson", "mean": 1, "values": [1]}, "poisson takes no values"),
+        ({"dist": "uniform", "low": 0, "high": 1, "weights": [1]}, "uniform takes no weights"),
+        ({"dist": "exponential", "mean": -1}, "mean must be >= 0"),
+        ({"dist": "poisson", "mean": -0.5}, "mean must be >= 0"),
+        ({"dist": "lognormal", "mean": 0, "sd": 1}, "mean must be > 0"),
+        ({"dist": "lognormal", "mean": 1, "sd": -1}, "sd must be >= 0"),
+        ({"dist": "gamma", "mean": 1, "sd": 0}, "sd must be > 0"),
+        ({"dist": "triangular", "low": 2, "mode": 1, "high": 3}, "low <= mode <= high"),
+        ({"dist": "triangular", "low": 1, "mode": 4, "high": 3}, "low <= mode <= high"),
+        ({"dist": "uniform", "low": 2, "high": 1}, "low <= high"),
+        ({"dist": "empirical", "values": []}, "at least one value"),
+        ({"dist": "empirical", "values": [1, 2], "weights": [1]}, "as many entries as values"),
+        ({"dist": "empirical", "values": [1, 2], "weights": [1, -1]}, "weights must be >= 0"),
+        ({"dist": "empirical", "values": [1, 2], "weights": [0, 0]}, "not all zero"),
+        ({"dist": "exponential", "mean": math.inf}, "mean must be a finite number"),
+        ({"dist": "constant", "value": math.nan}, "value must be a finite number"),
+        ({"dist": "empirical", "values": [1, math.nan]}, "values must be a finite number"),
+        ({"dist": "weibull", "mean": 1}, "Input should be"),
+        ({"dist": "constant", "value": 1, "scale": 2}, "Extra inputs are not permitted"),
+        ({"mean": 1}, "Field required"),
+    ],
+)
 def test_invalid_specs(spec, message):
     with pytest.raises(ValidationError, match=message.replace("(", r"\(")):
         Dist.model_validate(spec)
@@ -153,8 +169,9 @@ dists = st.one_of(
     st.floats(0, 1e3).map(lambda m: Dist(dist="poisson", mean=m)),
     st.tuples(positive, st.floats(0, 1e3)).map(lambda p: Dist(dist="lognormal", mean=p[0], sd=p[1])),
     st.tuples(positive, positive).map(lambda p: Dist(dist="gamma", mean=p[0], sd=p[1])),
-    st.lists(finite, min_size=3, max_size=3).map(sorted).map(
-        lambda p: Dist(dist="triangular", low=p[0], mode=p[1], high=p[2])),
+    st.lists(finite, min_size=3, max_size=3)
+    .map(sorted)
+    .map(lambda p: Dist(dist="triangular", low=p[0], mode=p[1], high=p[2])),
     st.lists(finite, min_size=2, max_size=2).map(sorted).map(lambda p: Dist(dist="uniform", low=p[0], high=p[1])),
     st.lists(finite, min_size=1, max_size=5).map(lambda v: Dist(dist="empirical", values=v)),
 )

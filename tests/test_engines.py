@@ -53,7 +53,9 @@ def test_fast_engine_agrees_with_the_plain_simpy_reference(name):
         assert np.array_equal(np.isnan(a), np.isnan(b)), f"{kpi}: observed in one engine and not the other"
         low, high = paired_interval(b - a, confidence)
         if not math.isnan(low) and not low <= 0 <= high:
-            off.append(f"{kpi}: fast {np.nanmean(a):.4g}, simpy {np.nanmean(b):.4g}, difference in [{low:.4g}, {high:.4g}]")
+            off.append(
+                f"{kpi}: fast {np.nanmean(a):.4g}, simpy {np.nanmean(b):.4g}, difference in [{low:.4g}, {high:.4g}]"
+            )
     assert not off, f"{len(off)} of {len(names)} KPIs differ between the engines:\n" + "\n".join(off)
 
 
@@ -67,8 +69,21 @@ def test_the_engines_really_differ_in_how_they_drive_simpy():
 
 
 def test_only_the_engine_module_touches_simpy_private_names():
-    private = ("_active_proc", "_eid", "_queue", "_now", "_resume", "_target", "_generator", "_ok", "_value",
-               "_capacity", "_trigger_put", "_delay", "__new__")
+    private = (
+        "_active_proc",
+        "_eid",
+        "_queue",
+        "_now",
+        "_resume",
+        "_target",
+        "_generator",
+        "_ok",
+        "_value",
+        "_capacity",
+        "_trigger_put",
+        "_delay",
+        "__new__",
+    )
     sim = Path(__file__).resolve().parents[1] / "sim"
     offenders = []
     for file in sim.rglob("*.py"):

@@ -12,8 +12,8 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-
 from helpers import SCENARIOS, same_table, scenario_file
+
 from sim import cli
 from sim.experiments import runner
 
@@ -34,8 +34,9 @@ def assert_identical(result, reference) -> None:
     for f in files:
         if f.name == "manifest.json":
             a, b = (json.loads((d / f).read_text()) for d in (result, reference))
-            assert {k: v for k, v in a.items() if k not in VOLATILE} == \
-                   {k: v for k, v in b.items() if k not in VOLATILE}, f
+            assert {k: v for k, v in a.items() if k not in VOLATILE} == {
+                k: v for k, v in b.items() if k not in VOLATILE
+            }, f
         elif f.suffix == ".parquet":
             assert same_table(pq.read_table(result / f), pq.read_table(reference / f)), f
         else:  # summary.json, comparison.json: byte for byte
@@ -47,19 +48,24 @@ def test_sequential_pool_and_dask_give_identical_results(tmp_path):
     # 8 replications on 2 workers: batches of one, spread over both workers
     assert len(runner.batches(0, 8, 2)) == 8
     dirs = {}
-    for label, extra in (("sequential", ["--jobs", "1"]), ("pool", ["--jobs", "2"]),
-                         ("dask", ["--executor", "dask", "--jobs", "2"])):
+    for label, extra in (
+        ("sequential", ["--jobs", "1"]),
+        ("pool", ["--jobs", "2"]),
+        ("dask", ["--executor", "dask", "--jobs", "2"]),
+    ):
         dirs[label] = tmp_path / label
-        assert cli.main(["run", str(file), "-n", "8", "--seed", "11", "--quiet", "--out", str(dirs[label]),
-                         *extra]) == 0, label
+        assert (
+            cli.main(["run", str(file), "-n", "8", "--seed", "11", "--quiet", "--out", str(dirs[label]), *extra]) == 0
+        ), label
     reference = dirs["sequential"]
     tables = {p.name for p in reference.glob("*.parquet")}
     assert {"replications.parquet", "incidents.parquet", "calls.parquet", "messages.parquet"} <= tables
     for label in ("pool", "dask"):
         assert (dirs[label] / "summary.json").read_bytes() == (reference / "summary.json").read_bytes(), label
         for name in tables:
-            assert pq.read_table(dirs[label] / name).equals(pq.read_table(reference / name)) or \
-                same_table(pq.read_table(dirs[label] / name), pq.read_table(reference / name)), (label, name)
+            assert pq.read_table(dirs[label] / name).equals(pq.read_table(reference / name)) or same_table(
+                pq.read_table(dirs[label] / name), pq.read_table(reference / name)
+            ), (label, name)
         assert_identical(dirs[label], reference)
         manifest = json.loads((dirs[label] / "manifest.json").read_text())
         assert manifest["executor"] == ("dask" if label == "dask" else "process")
@@ -70,13 +76,52 @@ def test_compare_on_an_existing_dask_cluster_matches_sequential(tmp_path, capsys
     distributed = pytest.importorskip("distributed")
     a, b = hour(tmp_path, "a"), hour(tmp_path, "b", base="nye_eocs_outage_better_fallback.yaml")
     sequential = tmp_path / "sequential"
-    assert cli.main(["compare", str(a), str(b), "-n", "4", "--seed", "3", "--jobs", "1", "--keep-records", "1",
-                     "--quiet", "--out", str(sequential)]) == 0
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    assert (
+        cli.main(
+            [
+                "compare",
+                str(a),
+                str(b),
+                "-n",
+                "4",
+                "--seed",
+                "3",
+                "--jobs",
+                "1",
+                "--keep-records",
+                "1",
+                "--quiet",
+                "--out",
+                str(sequential),
+            ]
+        )
+        == 0
+    )
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         on_dask = tmp_path / "dask"
-        assert cli.main(["compare", str(a), str(b), "-n", "4", "--seed", "3", "--executor", "dask", "--scheduler",
-                         cluster.scheduler_address, "--keep-records", "1", "--quiet", "--out", str(on_dask)]) == 0
+        assert (
+            cli.main(
+                [
+                    "compare",
+                    str(a),
+                    str(b),
+                    "-n",
+                    "4",
+                    "--seed",
+                    "3",
+                    "--executor",
+                    "dask",
+                    "--scheduler",
+                    cluster.scheduler_address,
+                    "--keep-records",
+                    "1",
+                    "--quiet",
+                    "--out",
+                    str(on_dask),
+                ]
+            )
+            == 0
+        )
         # the cluster is still there for others: meldsim closes only its client
         with distributed.Client(cluster) as client:
             assert len(client.scheduler_info()["workers"]) == 2

@@ -12,28 +12,45 @@ import re
 
 import numpy as np
 import pytest
-
 from helpers import nye, write_yaml
+
 from sim.experiments import runner
-from sim.outputs.exercise import (CATEGORIES, add_exercise_command, build_injects, make_exercise, pick_replication,
-                          write_exercise)
 from sim.experiments.kpis import unreachable_intervals
 from sim.model.loading import ScenarioError
 from sim.model.room import simulate
+from sim.outputs.exercise import (
+    CATEGORIES,
+    add_exercise_command,
+    build_injects,
+    make_exercise,
+    pick_replication,
+    write_exercise,
+)
 
 SEED = 5
-EXTERNAL = re.compile(r"<script[^>]+src\s*=\s*[\"']?https?:|<link[^>]+href\s*=\s*[\"']?https?:|@import|"
-                      r"url\(\s*[\"']?https?:", re.I)
+EXTERNAL = re.compile(
+    r"<script[^>]+src\s*=\s*[\"']?https?:|<link[^>]+href\s*=\s*[\"']?https?:|@import|"
+    r"url\(\s*[\"']?https?:",
+    re.I,
+)
 
 
 def short_outage_night():
     """Two hours from 23:00 on New Year's Eve: eOCS down 20-60, P2000 down 30-50, a procedure for both."""
-    return nye(name="exercise_test",
-               horizon={"start": "2024-12-31T23:00:00", "duration_min": 120, "warmup_min": 10},
-               outages=[{"target": "eocs", "start_min": 20, "duration_min": 40},
-                        {"target": "p2000", "start_min": 30, "duration_min": 20}],
-               procedure={"detection_min": 3, "decision_min": 2, "revert_min": 5,
-                          "steps": ["handhelds", "telephone", "phone_station", "sms_alarm"]})
+    return nye(
+        name="exercise_test",
+        horizon={"start": "2024-12-31T23:00:00", "duration_min": 120, "warmup_min": 10},
+        outages=[
+            {"target": "eocs", "start_min": 20, "duration_min": 40},
+            {"target": "p2000", "start_min": 30, "duration_min": 20},
+        ],
+        procedure={
+            "detection_min": 3,
+            "decision_min": 2,
+            "revert_min": 5,
+            "steps": ["handhelds", "telephone", "phone_station", "sms_alarm"],
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +81,24 @@ def test_command_registration_writes_csv_and_html(scenario_file, tmp_path):
     add_exercise_command(parser.add_subparsers())
     outputs = []
     for name in ("one", "two"):
-        args = parser.parse_args(["exercise", str(scenario_file), "--seed", str(SEED), "--pick", "worst",
-                                  "--kpi", "unit_minutes_unreachable", "-n", "5", "-j", "1",
-                                  "--out", str(tmp_path / name)])
+        args = parser.parse_args(
+            [
+                "exercise",
+                str(scenario_file),
+                "--seed",
+                str(SEED),
+                "--pick",
+                "worst",
+                "--kpi",
+                "unit_minutes_unreachable",
+                "-n",
+                "5",
+                "-j",
+                "1",
+                "--out",
+                str(tmp_path / name),
+            ]
+        )
         assert args.handler(args) == 0
         outputs.append((tmp_path / name / "exercise.csv").read_bytes())
         assert (tmp_path / name / "exercise.html").stat().st_size > 0
@@ -98,7 +130,7 @@ def test_outage_and_procedure_actions_at_the_model_times(exercise):
     timeline_rows = [r for r in rows if r[3] in ("storing / outage", "procedure")]
     assert len(timeline_rows) == len(events)
     injected = [(float(r[1]), r) for r in timeline_rows]
-    for (minute, event, subject), (got, row) in zip(sorted(events, key=lambda x: x[0]), injected):
+    for (minute, event, subject), (got, _row) in zip(sorted(events, key=lambda x: x[0]), injected, strict=False):
         assert got == pytest.approx(minute, abs=1e-9)
     texts = " | ".join(r[4] + " " + r[5] for r in timeline_rows)
     assert "eOCS (radiobediensysteem) valt uit" in texts and "eOCS (radio console system) falls out" in texts
@@ -157,11 +189,13 @@ def test_pick_rules():
     # closest to 5.5: 5.0 (index 0) and 6.0 (index 9) are equally close; the lower index wins
     assert pick_replication(values, "median") == 0
     p90 = np.percentile([v for v in values if v == v], 90)
-    assert values[pick_replication(values, "worst", "lower")] == min((v for v in values if v == v),
-                                                                     key=lambda v: abs(v - p90))
+    assert values[pick_replication(values, "worst", "lower")] == min(
+        (v for v in values if v == v), key=lambda v: abs(v - p90)
+    )
     p10 = np.percentile([v for v in values if v == v], 10)
-    assert values[pick_replication(values, "worst", "higher")] == min((v for v in values if v == v),
-                                                                      key=lambda v: abs(v - p10))
+    assert values[pick_replication(values, "worst", "higher")] == min(
+        (v for v in values if v == v), key=lambda v: abs(v - p10)
+    )
     with pytest.raises(ValueError):
         pick_replication([math.nan, math.nan], "median")
 
@@ -193,8 +227,8 @@ def test_html_is_printable_and_offline(exercise):
     page = exercise.to_html()
     assert "@page" in page and "A4" in page and "@media print" in page
     assert not EXTERNAL.search(page)
-    assert page.count("<table class=\"injects\">") == 1
+    assert page.count('<table class="injects">') == 1
     assert page.count('id="exercise-timeline"') == 1
-    for code, (nl, _en) in CATEGORIES.items():
+    for code, (_nl, _en) in CATEGORIES.items():
         if any(i.category == code for i in exercise.injects):
             assert f"cat-{code}" in page

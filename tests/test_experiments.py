@@ -19,15 +19,15 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from helpers import SCENARIOS, build, raw, scenario_file
 
 import sim.experiments.runner
-from helpers import SCENARIOS, build, raw, scenario_file
-from sim.experiments import api
 from sim import cli
+from sim.experiments import api
 from sim.experiments.kpis import METRICS
-from sim.model.loading import ScenarioError
 from sim.experiments.sensitivity import parse_range, sensitivity
 from sim.experiments.stats import paired_difference, relative_half_width, summarise, unpaired_difference
+from sim.model.loading import ScenarioError
 
 OUTAGE = SCENARIOS / "nye_eocs_outage.yaml"
 BETTER = SCENARIOS / "nye_eocs_outage_better_fallback.yaml"
@@ -36,9 +36,11 @@ RUN_FILES = {"manifest.json", "summary.json", "replications.parquet"}
 SUMMARY_KEYS = {"mean", "sd", "ci95_low", "ci95_high", "n"}
 #: the fallback of nye_eocs_outage_better_fallback, without its other changes (units, escalation)
 BETTER_FALLBACK = {
-    "procedure": {"detection": "first_failure",
-                  "detection_min": {"dist": "triangular", "low": 0.5, "mode": 1, "high": 3},
-                  "decision_min": {"dist": "triangular", "low": 1, "mode": 2, "high": 4}},
+    "procedure": {
+        "detection": "first_failure",
+        "detection_min": {"dist": "triangular", "low": 0.5, "mode": 1, "high": 3},
+        "decision_min": {"dist": "triangular", "low": 1, "mode": 2, "high": 4},
+    },
     "channels": {"handhelds": {"capacity": 8}},
 }
 
@@ -63,8 +65,9 @@ def kpi_columns(run_dir: Path) -> dict[str, list]:
 
 def same_columns(a: dict[str, list], b: dict[str, list]) -> bool:
     """Equal column by column, NaN (a KPI a replication could not observe) equal to NaN."""
-    return a.keys() == b.keys() and all(np.array_equal(np.asarray(a[k], float), np.asarray(b[k], float),
-                                                       equal_nan=True) for k in a)
+    return a.keys() == b.keys() and all(
+        np.array_equal(np.asarray(a[k], float), np.asarray(b[k], float), equal_nan=True) for k in a
+    )
 
 
 def never_runs(monkeypatch):
@@ -94,8 +97,12 @@ def test_compare_writes_every_run_and_the_paired_comparison(tmp_path, capsys):
     assert cols["today"]["incidents"] == cols["better"]["incidents"]
 
     data = json.loads((out / "comparison.json").read_text())
-    assert (data["baseline"], data["scenarios"], data["seed"], data["replications"]) == ("today", ["today", "better"],
-                                                                                          4, 6)
+    assert (data["baseline"], data["scenarios"], data["seed"], data["replications"]) == (
+        "today",
+        ["today", "better"],
+        4,
+        6,
+    )
     rows = {(r["kpi"], r["scenario"]): r for r in data["kpis"]}
     assert pq.read_table(out / "comparison.parquet").num_rows == len(data["kpis"])
     kpis = {k for k, _ in rows}
@@ -156,8 +163,25 @@ def test_paired_ci_is_narrower_than_unpaired_when_only_the_fallback_differs(tmp_
 def test_sweep_runs_the_full_grid(tmp_path, capsys):
     base = hour(tmp_path)
     out = tmp_path / "sweep"
-    assert meldsim("sweep", base, "--set", "channels.handhelds.capacity=2,6", "--set", "procedure.revert_min=5,10,20",
-                   "-n", 2, "--jobs", 2, "--keep-records", 0, "--out", out) == 0
+    assert (
+        meldsim(
+            "sweep",
+            base,
+            "--set",
+            "channels.handhelds.capacity=2,6",
+            "--set",
+            "procedure.revert_min=5,10,20",
+            "-n",
+            2,
+            "--jobs",
+            2,
+            "--keep-records",
+            0,
+            "--out",
+            out,
+        )
+        == 0
+    )
     assert capsys.readouterr().out.strip().splitlines()[-1] == str(out)
     data = json.loads((out / "sweep.json").read_text())
     assert data["settings"] == {"channels.handhelds.capacity": [2, 6], "procedure.revert_min": [5, 10, 20]}
@@ -183,11 +207,14 @@ def test_sweep_runs_the_full_grid(tmp_path, capsys):
     assert len(incidents) == 1  # common random numbers across the grid
 
 
-@pytest.mark.parametrize("setting, named", [
-    ("channels.handhelds.capcity=2,4", "channels.handhelds.capcity"),   # no such field
-    ("channels.handhelds.capacity=4,-1", "channels.handhelds.capacity"),  # a bad value at one point
-    ("room.roster.9.centralists=3", "room.roster.9.centralists"),        # no such list item
-])
+@pytest.mark.parametrize(
+    "setting, named",
+    [
+        ("channels.handhelds.capcity=2,4", "channels.handhelds.capcity"),  # no such field
+        ("channels.handhelds.capacity=4,-1", "channels.handhelds.capacity"),  # a bad value at one point
+        ("room.roster.9.centralists=3", "room.roster.9.centralists"),  # no such list item
+    ],
+)
 def test_sweep_validates_every_point_before_anything_runs(tmp_path, capsys, monkeypatch, setting, named):
     never_runs(monkeypatch)
     results = tmp_path / "results"
@@ -201,10 +228,29 @@ def test_sweep_validates_every_point_before_anything_runs(tmp_path, capsys, monk
 def test_sensitivity_one_at_a_time_gives_tornado_rows(tmp_path, capsys):
     base = hour(tmp_path)
     out = tmp_path / "oat"
-    assert meldsim("sensitivity", base, "--param", "channels.handhelds.capacity=1.4:7.6",
-                   "--param", "procedure.detection_min=1:20", "--param", "room.roster.1.centralists=2:8",
-                   "--kpi", "unit_minutes_unreachable", "-n", 3, "--jobs", 2, "--keep-records", 0,
-                   "--out", out) == 0
+    assert (
+        meldsim(
+            "sensitivity",
+            base,
+            "--param",
+            "channels.handhelds.capacity=1.4:7.6",
+            "--param",
+            "procedure.detection_min=1:20",
+            "--param",
+            "room.roster.1.centralists=2:8",
+            "--kpi",
+            "unit_minutes_unreachable",
+            "-n",
+            3,
+            "--jobs",
+            2,
+            "--keep-records",
+            0,
+            "--out",
+            out,
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert printed.strip().splitlines()[-1] == str(out)
     assert "oat sensitivity of unit_minutes_unreachable" in printed and "swing" in printed
@@ -213,8 +259,11 @@ def test_sensitivity_one_at_a_time_gives_tornado_rows(tmp_path, capsys):
     data = json.loads((out / "sensitivity.json").read_text())
     assert data["method"] == "oat" and data["points"] == 7 and data["replications"] == 3
     assert [r["param"] for r in rows] == [r["param"] for r in data["rows"]]
-    assert {r["param"] for r in rows} == {"channels.handhelds.capacity", "procedure.detection_min",
-                                          "room.roster.1.centralists"}
+    assert {r["param"] for r in rows} == {
+        "channels.handhelds.capacity",
+        "procedure.detection_min",
+        "room.roster.1.centralists",
+    }
     swings = [r["swing"] for r in rows]
     assert swings == sorted(swings, reverse=True)
     for r in rows:
@@ -249,8 +298,16 @@ def test_sobol_indices_through_salib(tmp_path):
     params = {"channels.handhelds.capacity": (1, 8), "procedure.detection_min": (1, 20)}
     options = api.Options(replications=2, seed=3, jobs=2, keep_records=5)
     seen = []
-    out = sensitivity(hour(tmp_path), params, "unit_minutes_unreachable", options, method="sobol", samples=4,
-                      out=tmp_path / "sobol", progress=lambda done, total: seen.append((done, total)))
+    out = sensitivity(
+        hour(tmp_path),
+        params,
+        "unit_minutes_unreachable",
+        options,
+        method="sobol",
+        samples=4,
+        out=tmp_path / "sobol",
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert out == tmp_path / "sobol" and seen[-1] == (32, 32)  # N (k + 2) = 16 points x 2 replications
     rows = pq.read_table(out / "sensitivity.parquet").to_pylist()
     assert {r["param"] for r in rows} == set(params)
@@ -263,8 +320,12 @@ def test_sobol_indices_through_salib(tmp_path):
     assert (data["method"], data["samples"], data["points"]) == ("sobol", 4, 16)
 
     # the points are SALib's Sobol' sample, whole-number fields rounded
-    expected = sobol_sample.sample({"num_vars": 2, "names": list(params), "bounds": [list(b) for b in params.values()]},
-                                   4, calc_second_order=False, seed=3)
+    expected = sobol_sample.sample(
+        {"num_vars": 2, "names": list(params), "bounds": [list(b) for b in params.values()]},
+        4,
+        calc_second_order=False,
+        seed=3,
+    )
     points = pq.read_table(out / "points.parquet")
     assert points.num_rows == 16
     assert str(points.schema.field("channels.handhelds.capacity").type) == "int64"
@@ -278,25 +339,64 @@ def test_sensitivity_validates_paths_and_values_before_running(tmp_path, capsys,
     never_runs(monkeypatch)
     base = hour(tmp_path)
     with pytest.raises(ScenarioError) as caught:
-        sensitivity(base, {"channels.handhelds.capcity": (1, 4), "procedure.detection_min": (-5, 20),
-                           "name": (1, 2), "room.roster.1.centralists": (3.2, 3.4), "channels.handhelds.capacity": (4, 2)},
-                    "unit_minutes_unreachable", api.Options(replications=2, jobs=1), results_root=tmp_path / "r")
+        sensitivity(
+            base,
+            {
+                "channels.handhelds.capcity": (1, 4),
+                "procedure.detection_min": (-5, 20),
+                "name": (1, 2),
+                "room.roster.1.centralists": (3.2, 3.4),
+                "channels.handhelds.capacity": (4, 2),
+            },
+            "unit_minutes_unreachable",
+            api.Options(replications=2, jobs=1),
+            results_root=tmp_path / "r",
+        )
     problems = {p.path: p.message for p in caught.value.problems}
-    assert set(problems) == {"channels.handhelds.capcity", "procedure.detection_min", "name",
-                             "room.roster.1.centralists", "channels.handhelds.capacity"}
+    assert set(problems) == {
+        "channels.handhelds.capcity",
+        "procedure.detection_min",
+        "name",
+        "room.roster.1.centralists",
+        "channels.handhelds.capacity",
+    }
     assert "no such field" in problems["channels.handhelds.capcity"]
-    assert "negative" in problems["procedure.detection_min"] and "detection_min=-5.0" in problems[
-        "procedure.detection_min"]
+    assert (
+        "negative" in problems["procedure.detection_min"]
+        and "detection_min=-5.0" in problems["procedure.detection_min"]
+    )
     assert "same value" in problems["room.roster.1.centralists"]
     assert "below high" in problems["channels.handhelds.capacity"]
     assert not (tmp_path / "r").exists()
 
     results = tmp_path / "results"
-    assert meldsim("sensitivity", base, "--param", "channels.handhelds.capcity=1:4", "--kpi",
-                   "unit_minutes_unreachable", "--results", results) == 2
+    assert (
+        meldsim(
+            "sensitivity",
+            base,
+            "--param",
+            "channels.handhelds.capcity=1:4",
+            "--kpi",
+            "unit_minutes_unreachable",
+            "--results",
+            results,
+        )
+        == 2
+    )
     assert "channels.handhelds.capcity: no such field" in capsys.readouterr().err
-    assert meldsim("sensitivity", base, "--param", "channels.handhelds.capacity=4", "--kpi",
-                   "unit_minutes_unreachable", "--results", results) == 2
+    assert (
+        meldsim(
+            "sensitivity",
+            base,
+            "--param",
+            "channels.handhelds.capacity=4",
+            "--kpi",
+            "unit_minutes_unreachable",
+            "--results",
+            results,
+        )
+        == 2
+    )
     assert "--param" in capsys.readouterr().err
     assert meldsim("sensitivity", base, "--param", "channels.handhelds.capacity=1:4", "--results", results) == 2
     assert "--kpi" in capsys.readouterr().err
@@ -311,17 +411,35 @@ def test_precision_adds_batches_until_the_half_width_is_within_target(tmp_path):
     plain = tmp_path / "plain"
     assert meldsim("run", base, "-n", 20, "--jobs", 1, "--keep-records", 0, "--quiet", "--out", plain) == 0
     cols = kpi_columns(plain)
-    kpi, after_10, after_20 = next((k, relative_half_width(summarise(cols[k][:10])),
-                                    relative_half_width(summarise(cols[k][:20])))
-                                   for k in ("processing_time_mean_s", "opkomsttijd_mean_min", "calls", "incidents")
-                                   if relative_half_width(summarise(cols[k][:20])) <
-                                   relative_half_width(summarise(cols[k][:10])) < 0.5)
+    kpi, after_10, after_20 = next(
+        (k, relative_half_width(summarise(cols[k][:10])), relative_half_width(summarise(cols[k][:20])))
+        for k in ("processing_time_mean_s", "opkomsttijd_mean_min", "calls", "incidents")
+        if relative_half_width(summarise(cols[k][:20])) < relative_half_width(summarise(cols[k][:10])) < 0.5
+    )
     adjusted = (after_10 + after_20) / 2  # reached after the second batch, not the first
     gamma = adjusted / (1 - adjusted)  # Law: gamma' = gamma / (1 + gamma)
 
     out = tmp_path / "precise"
-    assert meldsim("run", base, "-n", 60, "--precision", repr(gamma), "--kpi", kpi, "--jobs", 1,
-                   "--keep-records", 0, "--quiet", "--out", out) == 0
+    assert (
+        meldsim(
+            "run",
+            base,
+            "-n",
+            60,
+            "--precision",
+            repr(gamma),
+            "--kpi",
+            kpi,
+            "--jobs",
+            1,
+            "--keep-records",
+            0,
+            "--quiet",
+            "--out",
+            out,
+        )
+        == 0
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     p = manifest["precision"]
     assert (p["kpi"], p["met"], p["replications_needed"], p["maximum"]) == (kpi, True, 20, 60)
@@ -332,8 +450,26 @@ def test_precision_adds_batches_until_the_half_width_is_within_target(tmp_path):
 
     # an unreachable target stops at the maximum and says so
     out = tmp_path / "unreachable"
-    assert meldsim("run", base, "-n", 20, "--precision", "0.0001", "--kpi", kpi, "--jobs", 1,
-                   "--keep-records", 0, "--quiet", "--out", out) == 0
+    assert (
+        meldsim(
+            "run",
+            base,
+            "-n",
+            20,
+            "--precision",
+            "0.0001",
+            "--kpi",
+            kpi,
+            "--jobs",
+            1,
+            "--keep-records",
+            0,
+            "--quiet",
+            "--out",
+            out,
+        )
+        == 0
+    )
     p = json.loads((out / "manifest.json").read_text())["precision"]
     assert (p["met"], p["replications_needed"], p["maximum"]) == (False, 20, 20)
     assert p["achieved_relative_half_width"] > p["adjusted_target"]
@@ -342,9 +478,27 @@ def test_precision_adds_batches_until_the_half_width_is_within_target(tmp_path):
 
 def test_precision_on_compare_applies_to_every_scenario(tmp_path, capsys):
     out = tmp_path / "cmp"
-    assert meldsim("compare", hour(tmp_path, "a"), hour(tmp_path, "b", base=BETTER), "-n", 10, "--precision", "0.001",
-                   "--kpi", "unit_minutes_unreachable", "--jobs", 1, "--keep-records", 0, "--quiet",
-                   "--out", out) == 0
+    assert (
+        meldsim(
+            "compare",
+            hour(tmp_path, "a"),
+            hour(tmp_path, "b", base=BETTER),
+            "-n",
+            10,
+            "--precision",
+            "0.001",
+            "--kpi",
+            "unit_minutes_unreachable",
+            "--jobs",
+            1,
+            "--keep-records",
+            0,
+            "--quiet",
+            "--out",
+            out,
+        )
+        == 0
+    )
     assert json.loads((out / "comparison.json").read_text())["replications"] == 10
     for name in ("a", "b"):
         p = json.loads((out / "runs" / name / "manifest.json").read_text())["precision"]
@@ -368,10 +522,18 @@ def test_interrupt_leaves_no_result_directory(tmp_path, capsys, monkeypatch, com
     monkeypatch.setattr(sim.experiments.runner, "run_replication", interrupted)
     base = hour(tmp_path)
     results = tmp_path / "results"
-    args = {"compare": ["compare", base, hour(tmp_path, "b", base=BETTER)],
-            "sweep": ["sweep", base, "--set", "channels.handhelds.capacity=2,6"],
-            "sensitivity": ["sensitivity", base, "--param", "channels.handhelds.capacity=2:6",
-                            "--kpi", "unit_minutes_unreachable"]}[command]
+    args = {
+        "compare": ["compare", base, hour(tmp_path, "b", base=BETTER)],
+        "sweep": ["sweep", base, "--set", "channels.handhelds.capacity=2,6"],
+        "sensitivity": [
+            "sensitivity",
+            base,
+            "--param",
+            "channels.handhelds.capacity=2:6",
+            "--kpi",
+            "unit_minutes_unreachable",
+        ],
+    }[command]
     assert meldsim(*args, "-n", 4, "--jobs", 1, "--results", results) == cli.EXIT_INTERRUPTED
     err = capsys.readouterr().err
     assert "interrupted after 3 replications" in err and "no result directory was written" in err
@@ -383,9 +545,14 @@ def test_ctrl_c_on_a_process_pool_stops_the_workers_and_leaves_nothing(tmp_path)
     base = hour(tmp_path)
     results = tmp_path / "results"
     out = results / "stopped"
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "run", str(base), "-n", "5000", "--jobs", "2",
-                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, env={**os.environ, "COLUMNS": "200"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "run", str(base), "-n", "5000", "--jobs", "2", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     try:
         deadline = time.monotonic() + 60
         while not hidden(results) and time.monotonic() < deadline and proc.poll() is None:
@@ -431,8 +598,9 @@ def _alive(pid: int) -> bool:
 def test_runs_lists_result_directories_and_survives_broken_ones(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "400")
     results = tmp_path / "results"
-    good = api.run(hour(tmp_path, "listed"), api.Options(replications=2, seed=7, jobs=1, keep_records=0),
-                   results_root=results)
+    good = api.run(
+        hour(tmp_path, "listed"), api.Options(replications=2, seed=7, jobs=1, keep_records=0), results_root=results
+    )
     assert good.parent == results / "listed"
     broken = results / "broken" / "20250101-000000"
     broken.mkdir(parents=True)
@@ -440,8 +608,11 @@ def test_runs_lists_result_directories_and_survives_broken_ones(tmp_path, capsys
     (results / "nothing-here").mkdir()
     assert meldsim("runs", "--results", results) == 0
     printed = capsys.readouterr().out
-    cells = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
-             for line in printed.splitlines() if line.count("│") > 2}
+    cells = {
+        line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+        for line in printed.splitlines()
+        if line.count("│") > 2
+    }
     assert set(cells) == {str(good), str(broken)}
     summary = json.loads((good / "summary.json").read_text())
     finished = json.loads((good / "manifest.json").read_text())["finished"][:16]
@@ -476,7 +647,9 @@ def test_every_command_is_a_library_function(tmp_path):
     scenario = build(raw(OUTAGE), name="object", horizon=HOUR)  # a Scenario object works as well as a file
     cmp_dir = api.compare([file, scenario], options, results_root=tmp_path / "r")
     assert (cmp_dir / "comparison.json").is_file() and {p.name for p in (cmp_dir / "runs").iterdir()} == {
-        "today", "object"}
+        "today",
+        "object",
+    }
     assert cmp_dir.relative_to(tmp_path / "r").parts[0] == "comparisons"
     # same file, same seed: the file's run in the comparison is the plain run
     assert same_columns(kpi_columns(cmp_dir / "runs" / "today"), kpi_columns(run_dir))

@@ -28,8 +28,10 @@ def test_every_kpi_has_a_label_and_a_unit_in_both_languages():
 
 
 def test_grouped_kpis_say_what_they_are_split_by():
-    assert labels.kpi("opkomsttijd_mean_min[region=VNOG]") == ("opkomsttijd, gemiddeld (regio VNOG)",
-                                                                "opkomsttijd, mean (region VNOG)")
+    assert labels.kpi("opkomsttijd_mean_min[region=VNOG]") == (
+        "opkomsttijd, gemiddeld (regio VNOG)",
+        "opkomsttijd, mean (region VNOG)",
+    )
     by_channel = labels.kpi("fallback_utilisation[channel=handhelds]")
     assert by_channel[1] == "fallback channel utilisation (channel handhelds)"
     assert labels.kpi("brand_new_kpi") == ("brand_new_kpi", "brand_new_kpi")  # unknown: its code name, no error

@@ -22,13 +22,31 @@ from sim.model.distributions import PARAMETERS
 from sim.model.loading import ScenarioError, resolve_file, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIO_FILES = sorted(p for p in ROOT.glob("scenarios/**/*.yaml")
-                        if "matrix" not in p.relative_to(ROOT / "scenarios").parts)  # matrices are not scenarios
+SCENARIO_FILES = sorted(
+    p for p in ROOT.glob("scenarios/**/*.yaml") if "matrix" not in p.relative_to(ROOT / "scenarios").parts
+)  # matrices are not scenarios
 RAW = {p.stem: resolve_file(p) for p in SCENARIO_FILES}
 
 SPECIAL_NUMBERS = [math.nan, math.inf, -math.inf, 1e308, -1e308, 10**400, -(10**400), 0, -0.0, -1, 1e-300]
-SPECIAL_TEXT = ["", " ", "07:00", "24:00", "25:61", "7", "weekday", "lognormal", "constant",
-                "2025-03-12T00:00:00", "2025-03-12T00:00:00+01:00", "nan", "inf", "-1", "1e999", "null", "None"]
+SPECIAL_TEXT = [
+    "",
+    " ",
+    "07:00",
+    "24:00",
+    "25:61",
+    "7",
+    "weekday",
+    "lognormal",
+    "constant",
+    "2025-03-12T00:00:00",
+    "2025-03-12T00:00:00+01:00",
+    "nan",
+    "inf",
+    "-1",
+    "1e999",
+    "null",
+    "None",
+]
 
 scalars = st.one_of(
     st.none(),
@@ -147,9 +165,12 @@ def _pattern(path, raw) -> tuple:
         if isinstance(node, dict) and "dist" in node:
             return ("<dist>", *(("*" if isinstance(p, int) else p) for p in path[i:]))
         parent = path[i - 1] if i else None
-        repeated = isinstance(part, int) or parent in ("incident_types", "region_shares", "travel_min",
-                                                       "turnout_min", "channels", "capacity_factors") or (
-            i >= 2 and path[i - 2] == "travel_min")
+        repeated = (
+            isinstance(part, int)
+            or parent
+            in ("incident_types", "region_shares", "travel_min", "turnout_min", "channels", "capacity_factors")
+            or (i >= 2 and path[i - 2] == "travel_min")
+        )
         out.append("*" if repeated else part)
         node = node[part]
     return tuple(out)

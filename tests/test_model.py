@@ -13,15 +13,15 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 import simpy
-
 from helpers import SCENARIOS, WEEKDAY, flat_roster, mmc_scenario, nye, scenario
+
+import sim.model.room
 from sim.experiments import kpis
 from sim.model.arrivals import generate_incidents
+from sim.model.engine import Pool
 from sim.model.loading import ScenarioError, load_scenario
-import sim.model.room
 from sim.model.room import STATUSES, simulate
 from sim.model.rows import CALL_COLUMNS, DISPATCH_COLUMNS, MESSAGE_COLUMNS
-from sim.model.engine import Pool
 from sim.model.streams import make_streams
 
 C = {name: i for i, name in enumerate(CALL_COLUMNS)}
@@ -111,7 +111,7 @@ def check_conservation(outcome) -> Counter:
         for attempts in by_caller.values():
             attempts.sort(key=lambda r: r[C["attempt"]])
             assert [r[C["attempt"]] for r in attempts] == list(range(1, len(attempts) + 1))
-            for before, after in zip(attempts, attempts[1:]):
+            for before, after in zip(attempts, attempts[1:], strict=False):
                 assert before[C["state"]] == "abandoned"
                 assert after[C["t_arrival"]] >= before[C["t_end"]] - EPS
         abandoned = sum(row[C["state"]] == "abandoned" for row in calls)
@@ -136,8 +136,9 @@ def check_conservation(outcome) -> Counter:
         else:
             assert dispatches, f"incident {inc.id} alarmed without a dispatch row"
             assert inc.t_answered is not None and inc.t_answered <= inc.t_alarm
-            assert min(d[D["t_alarm"]] for d in dispatches if not nan(d[D["t_alarm"]])) == \
-                pytest.approx(inc.t_alarm, abs=EPS)
+            assert min(d[D["t_alarm"]] for d in dispatches if not nan(d[D["t_alarm"]])) == pytest.approx(
+                inc.t_alarm, abs=EPS
+            )
             seen["alarmed"] += 1
         if inc.t_on_scene is not None:
             assert inc.t_alarm <= inc.t_on_scene
@@ -178,14 +179,14 @@ def check_conservation(outcome) -> Counter:
         seen[f"dispatch_{state}"] += 1
         times = [row[D[k]] for k in DISPATCH_TIMES]
         done = [t for t in times if not nan(t)]
-        assert done == times[:len(done)], "times fill in order"
+        assert done == times[: len(done)], "times fill in order"
         assert done == sorted(done) and done[-1] <= end
         assert (state == "completed") == (len(done) == len(DISPATCH_TIMES))
         assert nan(row[D["t_alarm"]]) or row[D["alarm_channel"]] in sc.channels
         by_unit[row[D["unit"]]].append((row[D["t_dispatched"]], row[D["t_available"]]))
     for spans in by_unit.values():
         spans.sort()
-        for (_, free), (taken, _) in zip(spans, spans[1:]):
+        for (_, free), (taken, _) in zip(spans, spans[1:], strict=False):
             assert not nan(free) and free <= taken + EPS
 
     # messages: one terminal state each; one status message per status a unit reached; an
@@ -223,7 +224,8 @@ def check_conservation(outcome) -> Counter:
     reached = Counter()
     for row in outcome.dispatches:
         reached[row[D["incident"]], row[D["unit"]]] += sum(
-            not nan(row[D[k]]) for k in ("t_departed", "t_on_scene", "t_clear"))
+            not nan(row[D[k]]) for k in ("t_departed", "t_on_scene", "t_clear")
+        )
     assert statuses == +reached
     assert set(late_reports) == set(undelivered_statuses)
     for unit, reports in late_reports.items():
@@ -250,8 +252,9 @@ def check_conservation(outcome) -> Counter:
     # without outages every room conversation is on a channel that needs a centralist and
     # gets through at the first attempt; scene traffic needs none
     if not (sc.outages or sc.random_outages):
-        talking = sum(r[M["state"]] == "open" and not nan(r[M["t_start"]]) and r[M["kind"]] != "scene"
-                      for r in outcome.messages)
+        talking = sum(
+            r[M["state"]] == "open" and not nan(r[M["t_start"]]) and r[M["kind"]] != "scene" for r in outcome.messages
+        )
         assert levels["centralists_busy"].value == seen["call_open_in_service"] + talking
     return seen
 
@@ -259,8 +262,7 @@ def check_conservation(outcome) -> Counter:
 CONSERVATION_CASES = {
     "nye": lambda: nye(),
     "nye_two_centralists": lambda: nye(replace={"room.roster": flat_roster(2)}),
-    "weekday_one_centralist_busy": lambda: scenario(load={"load_factor": 4},
-                                                    replace={"room.roster": flat_roster(1)}),
+    "weekday_one_centralist_busy": lambda: scenario(load={"load_factor": 4}, replace={"room.roster": flat_roster(1)}),
 }
 
 
@@ -302,8 +304,14 @@ def _first_attempts(outcome) -> dict:
 
 def test_staffing_change_keeps_incidents_and_calls():
     base = scenario()
-    lean = scenario(replace={"room.roster": [{"start": "07:00", "end": "19:00", "centralists": 2},
-                                             {"start": "19:00", "end": "07:00", "centralists": 1}]})
+    lean = scenario(
+        replace={
+            "room.roster": [
+                {"start": "07:00", "end": "19:00", "centralists": 2},
+                {"start": "19:00", "end": "07:00", "centralists": 1},
+            ]
+        }
+    )
     for replication in range(3):
         a = generate_incidents(base, make_streams(11, replication))
         b = generate_incidents(lean, make_streams(11, replication))
@@ -361,8 +369,11 @@ def test_saturation_backlog_grows_and_utilisation_stays_at_most_one():
 
 
 def test_saturation_with_full_model_one_centralist():
-    sc = scenario(horizon={"start": "2025-03-12T10:00:00", "duration_min": 360, "warmup_min": 30},
-                  load={"load_factor": 15}, replace={"room.roster": flat_roster(1)})
+    sc = scenario(
+        horizon={"start": "2025-03-12T10:00:00", "duration_min": 360, "warmup_min": 30},
+        load={"load_factor": 15},
+        replace={"room.roster": flat_roster(1)},
+    )
     outcome = simulate(sc, 3, 0)
     k = kpis.compute(outcome)
     assert 0.95 < k["centralist_utilisation"] <= 1 + 1e-9
@@ -378,9 +389,11 @@ def test_utilisation_at_most_one_under_saturation_with_a_shift_roster():
     always busy. A shift change lets people finish the call they hold, so for a while more
     centralists are busy than are on duty; the utilisation must still not exceed 1.
     """
-    sc = scenario(horizon={"start": "2025-03-12T18:00:00", "duration_min": 360, "warmup_min": 30},
-                  load={"load_factor": 3},
-                  room={"intake_min": 30, "caller_patience_min": 1e9, "redial_probability": 0.0})
+    sc = scenario(
+        horizon={"start": "2025-03-12T18:00:00", "duration_min": 360, "warmup_min": 30},
+        load={"load_factor": 3},
+        room={"intake_min": 30, "caller_patience_min": 1e9, "redial_probability": 0.0},
+    )
     outcome = simulate(sc, 3, 0)
     assert outcome.levels["calls_waiting"].value > 10  # saturated to the end
     k = kpis.compute(outcome)
@@ -416,9 +429,17 @@ def test_pool_capacity_raise_grants_every_waiting_request():
 
 def test_roster_step_up_answers_waiting_calls_at_once():
     # nobody on duty 00:00-01:00, then three centralists; calls queue in the first hour
-    sc = mmc_scenario(30, 20, 1, hours=3, warmup_share=0.0, roster=[
-        {"start": "00:00", "end": "01:00", "centralists": 0},
-        {"start": "01:00", "end": "00:00", "centralists": 3}])
+    sc = mmc_scenario(
+        30,
+        20,
+        1,
+        hours=3,
+        warmup_share=0.0,
+        roster=[
+            {"start": "00:00", "end": "01:00", "centralists": 0},
+            {"start": "01:00", "end": "00:00", "centralists": 3},
+        ],
+    )
     outcome = simulate(sc, 5, 0)
     waiting_at_60 = sum(r[C["t_arrival"]] < 60 for r in outcome.calls)
     assert waiting_at_60 >= 3
@@ -434,13 +455,18 @@ def test_trace_file_replaces_the_generator(tmp_path):
         "30,Twente,autobrand\n"
         "5.5,VNOG,oms\n"
         "2025-03-12T02:00:00,VGZ,woningbrand\n"
-        "-3,VGGM,oms\n"          # before the horizon: left out
-        "1440,VGGM,oms\n"        # at the horizon end: left out
+        "-3,VGGM,oms\n"  # before the horizon: left out
+        "1440,VGGM,oms\n"  # at the horizon end: left out
         "120.25,IJsselland,dienstverlening\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     sc = scenario(load={"trace_file": str(trace)})
-    expected = [(5.5, "VNOG", "oms"), (30.0, "Twente", "autobrand"), (120.0, "VGZ", "woningbrand"),
-                (120.25, "IJsselland", "dienstverlening")]
+    expected = [
+        (5.5, "VNOG", "oms"),
+        (30.0, "Twente", "autobrand"),
+        (120.0, "VGZ", "woningbrand"),
+        (120.25, "IJsselland", "dienstverlening"),
+    ]
     for seed in (1, 2):
         incidents = generate_incidents(sc, make_streams(seed, 0))
         assert [(i.minute, i.region, i.type) for i in incidents] == expected
@@ -451,8 +477,7 @@ def test_trace_file_replaces_the_generator(tmp_path):
     assert firsts == [m for m, _, _ in expected]
 
     # a relative trace path in a scenario file is relative to that file
-    (tmp_path / "s.yaml").write_text(
-        f"base: {WEEKDAY.as_posix()}\nload:\n  trace_file: trace.csv\n", encoding="utf-8")
+    (tmp_path / "s.yaml").write_text(f"base: {WEEKDAY.as_posix()}\nload:\n  trace_file: trace.csv\n", encoding="utf-8")
     from_file = load_scenario(tmp_path / "s.yaml")
     assert [(i.minute, i.region, i.type) for i in generate_incidents(from_file, make_streams(1, 0))] == expected
 

@@ -6,28 +6,49 @@ import math
 
 import numpy as np
 import pytest
+from helpers import NYE, build, nye, raw, scenario
 
 from sim.experiments.kpis import compute, outage_windows, unreachable_intervals
-from sim.model.room import simulate
 from sim.experiments.stats import summarise
-from helpers import NYE, build, nye, raw, scenario
+from sim.model.room import simulate
 
 # a shorter New Year's Eve (22:00-04:00) keeps these tests quick while covering the peak
 SHORT_NYE = {"horizon": {"start": "2024-12-31T22:00:00", "duration_min": 360, "warmup_min": 15}}
 EOCS_2H = [{"target": "eocs", "start": "2024-12-31T23:30:00", "duration_min": 120}]
-TODAY = {"detection": "delay", "detection_min": 5, "decision_min": 5, "steps": ["handhelds", "telephone"],
-         "revert_min": 10}
+TODAY = {
+    "detection": "delay",
+    "detection_min": 5,
+    "decision_min": 5,
+    "steps": ["handhelds", "telephone"],
+    "revert_min": 10,
+}
 
 
 # --- equivalence -------------------------------------------------------------------------
 INSTANT = {
     "instant_voice": {"purpose": "voice", "capacity": None, "standby": True, "survives": ["eocs"]},
-    "instant_status": {"purpose": "status", "capacity": None, "standby": True, "needs_centralist": False,
-                       "survives": ["eocs"]},
+    "instant_status": {
+        "purpose": "status",
+        "capacity": None,
+        "standby": True,
+        "needs_centralist": False,
+        "survives": ["eocs"],
+    },
 }
-CORE_KPIS = ("incidents", "calls", "answer_wait_mean_s", "processing_time_mean_s", "processing_time_p90_s",
-             "opkomsttijd_mean_min", "backlog_peak", "centralist_utilisation", "radio_message_delay_mean_min",
-             "radio_message_delay_p90_min", "undelivered_messages", "abandoned_calls")
+CORE_KPIS = (
+    "incidents",
+    "calls",
+    "answer_wait_mean_s",
+    "processing_time_mean_s",
+    "processing_time_p90_s",
+    "opkomsttijd_mean_min",
+    "backlog_peak",
+    "centralist_utilisation",
+    "radio_message_delay_mean_min",
+    "radio_message_delay_p90_min",
+    "undelivered_messages",
+    "abandoned_calls",
+)
 
 
 def _without_channel(rows, column):
@@ -38,9 +59,17 @@ def _without_channel(rows, column):
 def test_instant_unlimited_equal_fallback_equals_no_outage(replication):
     # unlimited eOCS too, so no message ever queues for it: then nothing can differ
     plain = nye(**SHORT_NYE, channels={"eocs": {"capacity": None}, **INSTANT})
-    outage = nye(**SHORT_NYE, channels={"eocs": {"capacity": None}, **INSTANT}, outages=EOCS_2H,
-                 procedure={"detection_min": 0, "decision_min": 0, "steps": ["instant_voice", "instant_status"],
-                            "revert_min": 0})
+    outage = nye(
+        **SHORT_NYE,
+        channels={"eocs": {"capacity": None}, **INSTANT},
+        outages=EOCS_2H,
+        procedure={
+            "detection_min": 0,
+            "decision_min": 0,
+            "steps": ["instant_voice", "instant_status"],
+            "revert_min": 0,
+        },
+    )
     a, b = simulate(plain, 7, replication), simulate(outage, 7, replication)
     assert any(event == "activated" for _, event, *_ in b.timeline)
     moved = [m for m in b.messages if m[7] == "instant_voice"]
@@ -49,8 +78,9 @@ def test_instant_unlimited_equal_fallback_equals_no_outage(replication):
     for name in CORE_KPIS:
         assert ka[name] == kb[name] or (math.isnan(ka[name]) and math.isnan(kb[name])), name
     assert a.calls == b.calls
-    assert [(i.t_answered, i.t_alarm, i.t_on_scene, i.t_closed, i.state) for i in a.incidents] == \
-           [(i.t_answered, i.t_alarm, i.t_on_scene, i.t_closed, i.state) for i in b.incidents]
+    assert [(i.t_answered, i.t_alarm, i.t_on_scene, i.t_closed, i.state) for i in a.incidents] == [
+        (i.t_answered, i.t_alarm, i.t_on_scene, i.t_closed, i.state) for i in b.incidents
+    ]
     assert _without_channel(a.messages, 7) == _without_channel(b.messages, 7)
     assert a.dispatches == b.dispatches
 
@@ -66,16 +96,31 @@ def erlang_b(load: float, lines: int) -> float:
 @pytest.mark.parametrize(("rate_per_hour", "hold_min", "lines"), [(60, 2.0, 3), (90, 3.0, 5)])
 def test_loss_channel_reproduces_erlang_b(rate_per_hour, hold_min, lines):
     """Messages that find every line busy are lost (no waiting room, no patience left)."""
-    one_type = {"talk": {"share": 1.0, "priority": 1, "norm_min": 10, "units_needed": 1, "on_scene_min": 5,
-                         "radio_messages": 1, "duplicate_calls": 0}}
+    one_type = {
+        "talk": {
+            "share": 1.0,
+            "priority": 1,
+            "norm_min": 10,
+            "units_needed": 1,
+            "on_scene_min": 5,
+            "radio_messages": 1,
+            "duplicate_calls": 0,
+        }
+    }
     sc = scenario(
         horizon={"duration_min": 1440, "warmup_min": 120},
         load={"base_rate_per_hour": rate_per_hour, "profile": [1.0] * 24},
-        room={"radio_message_min": {"dist": "exponential", "mean": hold_min}, "message_patience_min": 1e-9,
-              "caller_patience_min": 1e9},
+        room={
+            "radio_message_min": {"dist": "exponential", "mean": hold_min},
+            "message_patience_min": 1e-9,
+            "caller_patience_min": 1e9,
+        },
         channels={"eocs": {"capacity": lines, "waiting_room": False, "needs_centralist": False}},
-        replace={"load.incident_types": one_type,
-                 "room.roster": [{"start": "00:00", "end": "00:00", "centralists": 50}]})
+        replace={
+            "load.incident_types": one_type,
+            "room.roster": [{"start": "00:00", "end": "00:00", "centralists": 50}],
+        },
+    )
     blocked = []
     for rep in range(12):
         out = simulate(sc, 11, rep)
@@ -89,23 +134,22 @@ def test_loss_channel_reproduces_erlang_b(rate_per_hour, hold_min, lines):
 # --- monotonicity under common random numbers -----------------------------------------------
 def _means(sc, reps=30):
     kpis = [compute(simulate(sc, 3, r)) for r in range(reps)]
-    return (np.mean([k["processing_time_mean_s"] for k in kpis]),
-            np.mean([k["undelivered_messages"] for k in kpis]))
+    return (np.mean([k["processing_time_mean_s"] for k in kpis]), np.mean([k["undelivered_messages"] for k in kpis]))
 
 
 def test_longer_outages_never_improve_processing_or_delivery():
-    results = [_means(nye(**SHORT_NYE, outages=[{**EOCS_2H[0], "duration_min": d}], procedure=TODAY))
-               for d in (30, 90, 180)]
-    for (p1, u1), (p2, u2) in zip(results, results[1:]):
+    results = [
+        _means(nye(**SHORT_NYE, outages=[{**EOCS_2H[0], "duration_min": d}], procedure=TODAY)) for d in (30, 90, 180)
+    ]
+    for (p1, u1), (p2, u2) in zip(results, results[1:], strict=False):
         assert p2 >= p1 and u2 >= u1, results
 
 
 def test_slower_detection_never_improves_processing_or_delivery():
     """Steps of 20 min: 1 against 10 min moves processing by 0.06 +- 0.03 s (120 replications),
     less than 30 replications can resolve, so such a pair passes or fails by chance."""
-    results = [_means(nye(**SHORT_NYE, outages=EOCS_2H, procedure={**TODAY, "detection_min": d}))
-               for d in (1, 20, 40)]
-    for (p1, u1), (p2, u2) in zip(results, results[1:]):
+    results = [_means(nye(**SHORT_NYE, outages=EOCS_2H, procedure={**TODAY, "detection_min": d})) for d in (1, 20, 40)]
+    for (p1, u1), (p2, u2) in zip(results, results[1:], strict=False):
         assert p2 >= p1 and u2 >= u1, results
 
 
@@ -155,15 +199,24 @@ def _check_messages(out):
     assert len({m[0] for m in out.messages}) == len(out.messages)
 
 
-@pytest.mark.parametrize("outages", [
-    pytest.param([{"target": "eocs", "start_min": 0, "duration_min": 10_000}], id="whole-horizon"),
-    pytest.param([{"target": "eocs", "start": "2024-12-31T23:30:00", "duration_min": 90},
-                  {"target": "eocs", "start": "2025-01-01T00:30:00", "duration_min": 90},
-                  {"target": "c2000", "start": "2025-01-01T00:00:00", "duration_min": 60, "regions": ["VNOG"]}],
-                 id="overlapping"),
-    pytest.param([{"target": "eocs", "start_min": 5, "duration_min": 30}], id="before-warmup-ends"),
-    pytest.param([{"target": "eocs", "start_min": 60, "duration_min": 120, "capacity_factor": 0.25}], id="degraded"),
-])
+@pytest.mark.parametrize(
+    "outages",
+    [
+        pytest.param([{"target": "eocs", "start_min": 0, "duration_min": 10_000}], id="whole-horizon"),
+        pytest.param(
+            [
+                {"target": "eocs", "start": "2024-12-31T23:30:00", "duration_min": 90},
+                {"target": "eocs", "start": "2025-01-01T00:30:00", "duration_min": 90},
+                {"target": "c2000", "start": "2025-01-01T00:00:00", "duration_min": 60, "regions": ["VNOG"]},
+            ],
+            id="overlapping",
+        ),
+        pytest.param([{"target": "eocs", "start_min": 5, "duration_min": 30}], id="before-warmup-ends"),
+        pytest.param(
+            [{"target": "eocs", "start_min": 60, "duration_min": 120, "capacity_factor": 0.25}], id="degraded"
+        ),
+    ],
+)
 @pytest.mark.parametrize("policy", ["resume", "restart", "move_to_fallback"])
 def test_messages_are_conserved_across_outage_boundaries(outages, policy):
     sc = nye(**SHORT_NYE, outages=outages, procedure=TODAY, resilience={"interrupted_policy": policy})
@@ -175,10 +228,15 @@ def test_messages_are_conserved_across_outage_boundaries(outages, policy):
 
 
 def test_overlapping_outages_keep_the_channel_down_until_the_last_ends():
-    sc = nye(**SHORT_NYE, outages=[{"target": "eocs", "start_min": 100, "duration_min": 60},
-                                   {"target": "eocs", "start_min": 130, "duration_min": 60}])
+    sc = nye(
+        **SHORT_NYE,
+        outages=[
+            {"target": "eocs", "start_min": 100, "duration_min": 60},
+            {"target": "eocs", "start_min": 130, "duration_min": 60},
+        ],
+    )
     level = simulate(sc, 1, 0).levels["eocs_capacity"]
-    assert list(zip(level.times, level.values)) == [(0, 12), (100, 0), (190, 12)]
+    assert list(zip(level.times, level.values, strict=False)) == [(0, 12), (100, 0), (190, 12)]
 
 
 def test_whole_horizon_outage_without_fallback_delivers_no_room_message():
@@ -190,17 +248,26 @@ def test_whole_horizon_outage_without_fallback_delivers_no_room_message():
 
 def test_degraded_capacity_slows_messages_down():
     plain = [compute(simulate(nye(**SHORT_NYE), 4, r))["radio_message_delay_mean_min"] for r in range(5)]
-    low = nye(**SHORT_NYE, outages=[{"target": "eocs", "start_min": 60, "duration_min": 240,
-                                     "capacity_factor": 1 / 12}])
+    low = nye(
+        **SHORT_NYE, outages=[{"target": "eocs", "start_min": 60, "duration_min": 240, "capacity_factor": 1 / 12}]
+    )
     degraded = [compute(simulate(low, 4, r))["radio_message_delay_mean_min"] for r in range(5)]
     assert np.mean(degraded) > np.mean(plain)
 
 
 def test_random_outages_come_and_go():
-    sc = nye(**SHORT_NYE, random_outages=[{"target": "c2000", "regions": ["Twente"],
-                                           "time_between_failures_min": {"dist": "exponential", "mean": 60},
-                                           "repair_min": {"dist": "exponential", "mean": 10}}],
-             procedure=TODAY)
+    sc = nye(
+        **SHORT_NYE,
+        random_outages=[
+            {
+                "target": "c2000",
+                "regions": ["Twente"],
+                "time_between_failures_min": {"dist": "exponential", "mean": 60},
+                "repair_min": {"dist": "exponential", "mean": 10},
+            }
+        ],
+        procedure=TODAY,
+    )
     out = simulate(sc, 1, 0)
     starts = [t for t, e, *_ in out.timeline if e == "outage_start"]
     assert len(starts) >= 2
@@ -214,6 +281,8 @@ def test_bundled_outage_scenarios_tell_the_expected_story():
     today = build(base, **SHORT_NYE)
     none = build(base, **SHORT_NYE, procedure=None)
     better = build(raw(NYE.parent / "nye_eocs_outage_better_fallback.yaml"), **SHORT_NYE)
-    undelivered = {name: np.mean([compute(simulate(sc, 9, r))["undelivered_messages"] for r in range(5)])
-                   for name, sc in (("none", none), ("today", today), ("better", better))}
+    undelivered = {
+        name: np.mean([compute(simulate(sc, 9, r))["undelivered_messages"] for r in range(5)])
+        for name, sc in (("none", none), ("today", today), ("better", better))
+    }
     assert undelivered["none"] > undelivered["today"] >= undelivered["better"], undelivered

@@ -62,15 +62,18 @@ def undeclared(files: list[Path], core: set[str], extras: set[str]) -> list[str]
             if not dists:
                 problems.append(f"{file.relative_to(ROOT)}: imports {module}, which no installed distribution provides")
             elif not dists & allowed:
-                problems.append(f"{file.relative_to(ROOT)}: imports {module} ({', '.join(sorted(dists))}), "
-                                f"not named in {where} of pyproject.toml")
+                problems.append(
+                    f"{file.relative_to(ROOT)}: imports {module} ({', '.join(sorted(dists))}), "
+                    f"not named in {where} of pyproject.toml"
+                )
     return problems
 
 
 def test_every_third_party_import_is_a_declared_dependency():
     core = _names(PYPROJECT["project"]["dependencies"])
-    extras = set().union(*(_names(reqs) for name, reqs in PYPROJECT["project"]["optional-dependencies"].items()
-                           if name != "dev"))
+    extras = set().union(
+        *(_names(reqs) for name, reqs in PYPROJECT["project"]["optional-dependencies"].items() if name != "dev")
+    )
     files = sorted([*(ROOT / "sim").rglob("*.py"), *(ROOT / "dashboard").rglob("*.py")])
     assert len(files) > 30
     assert undeclared(files, core, extras) == []
@@ -95,8 +98,12 @@ def test_the_wheel_carries_scenarios_matrix_and_docs(tmp_path):
     for folder in ("sim", "dashboard", "scenarios", "docs"):
         shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
     out = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)],
-                   check=True, timeout=240, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)],
+        check=True,
+        timeout=240,
+        capture_output=True,
+    )
     [wheel] = out.glob("meldsim-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
 
@@ -107,7 +114,12 @@ def test_the_wheel_carries_scenarios_matrix_and_docs(tmp_path):
         if trace:
             assert Path(trace).is_relative_to(scenarios), f"{file.name}: trace file outside scenarios/"
             expected.add(f"sim/bundled/scenarios/{Path(trace).relative_to(scenarios).as_posix()}")
-    expected |= {"sim/bundled/scenarios/weekday.yaml", "sim/bundled/scenarios/matrix/inspectie.yaml",
-                 "sim/bundled/docs/assumptions.md", "sim/bundled/docs/stress_des.md", "sim/bundled/__init__.py"}
+    expected |= {
+        "sim/bundled/scenarios/weekday.yaml",
+        "sim/bundled/scenarios/matrix/inspectie.yaml",
+        "sim/bundled/docs/assumptions.md",
+        "sim/bundled/docs/stress_des.md",
+        "sim/bundled/__init__.py",
+    }
     assert expected - names == set()
     assert [n for n in names if n.endswith(".png")] == []  # the README's screenshot stays out

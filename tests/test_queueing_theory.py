@@ -23,12 +23,12 @@ import math
 
 import numpy as np
 import pytest
-
 from helpers import mmc_scenario
+
 from sim.experiments import kpis
+from sim.experiments.stats import summarise
 from sim.model.room import simulate
 from sim.model.rows import CALL_COLUMNS
-from sim.experiments.stats import summarise
 
 T_ARRIVAL, T_ANSWERED = CALL_COLUMNS.index("t_arrival"), CALL_COLUMNS.index("t_answered")
 SEED = 1
@@ -80,8 +80,16 @@ def replicate(rate, service, c, hours, reps):
     for r in range(reps):
         outcome = simulate(sc, SEED, r)
         k = kpis.compute(outcome)
-        waits = np.array([row[T_ANSWERED] - row[T_ARRIVAL] for row in outcome.calls
-                          if row[T_ARRIVAL] >= warmup and row[T_ANSWERED] == row[T_ANSWERED]]) * 60
+        waits = (
+            np.array(
+                [
+                    row[T_ANSWERED] - row[T_ARRIVAL]
+                    for row in outcome.calls
+                    if row[T_ARRIVAL] >= warmup and row[T_ANSWERED] == row[T_ANSWERED]
+                ]
+            )
+            * 60
+        )
         assert waits.min() >= 0
         # the KPI is exactly the mean over these rows
         assert k["answer_wait_mean_s"] == pytest.approx(waits.mean(), rel=1e-12)
@@ -98,10 +106,12 @@ def replicate(rate, service, c, hours, reps):
 def test_mmc_matches_erlang_c(label, rate, service, c, hours, reps):
     theory = mmc_theory(rate, service, c)
     wait, p_wait, utilisation, answered = replicate(rate, service, c, hours, reps)
-    report = (f"{label}: rho={theory['rho']:.2f} calls={answered}; "
-              f"Wq theory {theory['wait_mean_s']:.2f}s CI [{wait['ci95_low']:.2f}, {wait['ci95_high']:.2f}]; "
-              f"P(wait) theory {theory['p_wait']:.4f} CI [{p_wait['ci95_low']:.4f}, {p_wait['ci95_high']:.4f}]; "
-              f"utilisation {utilisation['mean']:.4f}")
+    report = (
+        f"{label}: rho={theory['rho']:.2f} calls={answered}; "
+        f"Wq theory {theory['wait_mean_s']:.2f}s CI [{wait['ci95_low']:.2f}, {wait['ci95_high']:.2f}]; "
+        f"P(wait) theory {theory['p_wait']:.4f} CI [{p_wait['ci95_low']:.4f}, {p_wait['ci95_high']:.4f}]; "
+        f"utilisation {utilisation['mean']:.4f}"
+    )
     print(report)
     assert wait["n"] == p_wait["n"] == reps
     # the design is informative: the intervals are not so wide that anything would pass

@@ -13,18 +13,31 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sim.bundled import bundled_matrices, standard_matrix
 from sim.experiments.api import Options
 from sim.model.loading import ScenarioError
-from sim.bundled import bundled_matrices, standard_matrix
-from sim.outputs.report import (add_report_command, build_cells, build_report, cell_key, collect, findings,
-                        load_matrix, reference_procedure, run_matrix, tornado_rows)
 from sim.outputs.parts.html import mean_pm
+from sim.outputs.report import (
+    add_report_command,
+    build_cells,
+    build_report,
+    cell_key,
+    collect,
+    findings,
+    load_matrix,
+    reference_procedure,
+    run_matrix,
+    tornado_rows,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "matrix" / "tiny.yaml"
 SECTIONS = ("vraag", "bevindingen", "methode", "resultaten", "gevoeligheid", "aannames", "stress-des", "gegevens")
-EXTERNAL = re.compile(r"<script[^>]+src\s*=\s*[\"']?(https?:)?//|<link[^>]+href\s*=\s*[\"']?(https?:)?//|"
-                      r"@import|url\(\s*[\"']?(https?:)?//", re.I)
+EXTERNAL = re.compile(
+    r"<script[^>]+src\s*=\s*[\"']?(https?:)?//|<link[^>]+href\s*=\s*[\"']?(https?:)?//|"
+    r"@import|url\(\s*[\"']?(https?:)?//",
+    re.I,
+)
 TD = re.compile(r'<td class="num" data-cell="([^"]+)" data-kpi="([^"]+)" data-mean="([^"]*)">([^<]*)</td>')
 
 
@@ -63,10 +76,17 @@ def test_every_section_is_there(built):
     for section in SECTIONS:
         assert f"<section id='{section}'>" in page, section
     text = html.unescape(page)
-    assert "Hoe wordt geborgd dat bij uitval van C2000 de communicatie tussen meldkamers en hulpdiensten blijft werken?" in text
+    assert (
+        "Hoe wordt geborgd dat bij uitval van C2000 de communicatie tussen meldkamers en hulpdiensten blijft werken?"
+        in text
+    )
     assert "How is it guaranteed that, when C2000 fails" in text
-    for item in ("1.1 Purpose of the model", "2.5.4 Components - queues", "5.2 Random sampling",
-                 "6.1 Computer model sharing statement"):
+    for item in (
+        "1.1 Purpose of the model",
+        "2.5.4 Components - queues",
+        "5.2 Random sampling",
+        "6.1 Computer model sharing statement",
+    ):
         assert item in text, item
     assert "Caller" in text or "caller_patience_min" in text  # docs/assumptions.md is quoted
     assert "fig-duration-eocs" in page and "fig-tornado-unit_minutes_unreachable" in page
@@ -125,7 +145,7 @@ def test_findings_change_when_the_numbers_change(built):
 def test_page_opens_offline(built):
     _, page = built
     assert not EXTERNAL.search(page)
-    assert page.count("<script type=\"text/javascript\">") <= page.count("<script")  # inline scripts only
+    assert page.count('<script type="text/javascript">') <= page.count("<script")  # inline scripts only
     srcs = re.findall(r"<script[^>]*\ssrc=", page)
     assert srcs == []
     assert re.findall(r"<link[^>]*>", page) == []
@@ -148,8 +168,9 @@ def test_the_standard_matrix_is_valid():
     matrix = load_matrix(standard_matrix())
     cells = build_cells(matrix, standard_matrix())
     kinds = [c.kind for c in cells]
-    assert kinds.count("cell") == (len(matrix.loads) * len(matrix.targets) * len(matrix.durations_min)
-                                   * len(matrix.procedures))
+    assert kinds.count("cell") == (
+        len(matrix.loads) * len(matrix.targets) * len(matrix.durations_min) * len(matrix.procedures)
+    )
     assert set(matrix.loads) == {"normale_nacht", "oudejaarsnacht"}
     assert kinds.count("sensitivity") == 2 * len(matrix.sensitivity.parameters)
 
@@ -164,19 +185,28 @@ def write(tmp_path: Path, change) -> Path:
     return path
 
 
-@pytest.mark.parametrize("change, where, message", [
-    (lambda d: d.update(replicatons=3), "replicatons", "unknown field"),
-    (lambda d: d["procedures"]["huidig"]["procedure"].update(detection_mn=3), "procedures.huidig.procedure.detection_mn",
-     "unknown field"),
-    (lambda d: d["targets"]["eocs"].update(target="radio"), "targets.eocs.target", "'eocs'"),
-    (lambda d: d["sensitivity"].update(load="nowhere"), "sensitivity.load", "'nowhere' is not one of"),
-    (lambda d: d["sensitivity"].update(kpis=["no_such_kpi"]), "sensitivity.kpis", "unknown KPI"),
-    (lambda d: d.update(durations_min=[20, 60, 500]), "durations_min.2", "ends after the horizon"),
-    (lambda d: d.update(outage_start="25:00"), "outage_start", "clock time HH:MM"),
-    (lambda d: d["procedures"]["huidig"]["procedure"].update(steps=["carrier_pigeon"]), "procedures.huidig",
-     "unknown channel 'carrier_pigeon'"),
-    (lambda d: d["loads"]["nacht"].update(base="missing.yaml"), "loads.nacht.base", "file not found"),
-])
+@pytest.mark.parametrize(
+    "change, where, message",
+    [
+        (lambda d: d.update(replicatons=3), "replicatons", "unknown field"),
+        (
+            lambda d: d["procedures"]["huidig"]["procedure"].update(detection_mn=3),
+            "procedures.huidig.procedure.detection_mn",
+            "unknown field",
+        ),
+        (lambda d: d["targets"]["eocs"].update(target="radio"), "targets.eocs.target", "'eocs'"),
+        (lambda d: d["sensitivity"].update(load="nowhere"), "sensitivity.load", "'nowhere' is not one of"),
+        (lambda d: d["sensitivity"].update(kpis=["no_such_kpi"]), "sensitivity.kpis", "unknown KPI"),
+        (lambda d: d.update(durations_min=[20, 60, 500]), "durations_min.2", "ends after the horizon"),
+        (lambda d: d.update(outage_start="25:00"), "outage_start", "clock time HH:MM"),
+        (
+            lambda d: d["procedures"]["huidig"]["procedure"].update(steps=["carrier_pigeon"]),
+            "procedures.huidig",
+            "unknown channel 'carrier_pigeon'",
+        ),
+        (lambda d: d["loads"]["nacht"].update(base="missing.yaml"), "loads.nacht.base", "file not found"),
+    ],
+)
 def test_bad_matrices_name_the_field(tmp_path, change, where, message):
     path = write(tmp_path, change)
     with pytest.raises(ScenarioError) as info:

@@ -8,19 +8,27 @@ import math
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from helpers import same_table, scenario_file
 
 import sim.experiments.runner
-from helpers import same_table, scenario_file
 from sim import cli
 from sim.experiments import records
-from sim.experiments.records import to_arrow
 from sim.experiments.kpis import METRICS, metric_of
+from sim.experiments.records import to_arrow
 from sim.experiments.results import RECORD_TABLES
 
 RECORDS = RECORD_TABLES  # incidents, calls, messages, dispatches, ..., timeseries
 FILES = {"manifest.json", "summary.json", "replications.parquet", *(f"{t}.parquet" for t in RECORDS)}
-REQUIRED = {"manifest.json", "summary.json", "replications.parquet", "incidents.parquet", "calls.parquet",
-            "messages.parquet", "dispatches.parquet", "timeseries.parquet"}
+REQUIRED = {
+    "manifest.json",
+    "summary.json",
+    "replications.parquet",
+    "incidents.parquet",
+    "calls.parquet",
+    "messages.parquet",
+    "dispatches.parquet",
+    "timeseries.parquet",
+}
 SUMMARY_KEYS = {"mean", "sd", "ci95_low", "ci95_high", "n"}
 LEVELS = ("calls_waiting", "messages_waiting", "centralists_busy", "centralists_on_duty", "units_busy")
 #: facts about when and where a run happened, not what it computed (the commit can move
@@ -76,8 +84,13 @@ def test_run_writes_a_complete_result_directory(tmp_path, capsys):
     assert {"replication", "minute", *LEVELS} <= set(series.schema.names)
     assert series.num_rows == 3 * 360
     for r in range(3):
-        assert sorted(m for rep, m in zip(series.column("replication").to_pylist(), series.column("minute").to_pylist())
-                      if rep == r) == list(range(360))
+        assert sorted(
+            m
+            for rep, m in zip(
+                series.column("replication").to_pylist(), series.column("minute").to_pylist(), strict=False
+            )
+            if rep == r
+        ) == list(range(360))
     for name in ("incidents", "calls"):
         assert found[f"{name}.parquet"].num_rows > 0
 
@@ -108,8 +121,12 @@ def test_run_writes_a_complete_result_directory(tmp_path, capsys):
     calls = found["calls.parquet"]
     warmup = manifest["scenario"]["horizon"]["warmup_min"]
     for r in range(3):
-        n = sum(rep == r and t >= warmup for rep, t in zip(calls.column("replication").to_pylist(),
-                                                          calls.column("t_arrival").to_pylist()))
+        n = sum(
+            rep == r and t >= warmup
+            for rep, t in zip(
+                calls.column("replication").to_pylist(), calls.column("t_arrival").to_pylist(), strict=False
+            )
+        )
         assert kpi_table.column("calls").to_pylist()[r] == n
 
 
@@ -162,13 +179,15 @@ def test_replication_results_do_not_depend_on_the_batching():
     sc = scenario(horizon={"duration_min": 360})
     together = list(sim.experiments.runner.iterate(sc, 9, 4, jobs=1, keep_records=4))
     alone = [next(sim.experiments.runner.iterate(sc, 9, 1, jobs=1, keep_records=4, first=r)) for r in range(4)]
-    for a, b in zip(together, alone):
+    for a, b in zip(together, alone, strict=False):
         assert a.replication == b.replication
         assert a.events == b.events
         assert a.tables.keys() == b.tables.keys()
         for name in a.tables:
             assert same_table(to_arrow(name, a.tables[name]), to_arrow(name, b.tables[name])), name
-        assert all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a.kpis.values(), b.kpis.values()))
+        assert all(
+            x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a.kpis.values(), b.kpis.values(), strict=False)
+        )
 
 
 # --- refusing and failing ---------------------------------------------------------------------
@@ -242,6 +261,11 @@ def test_no_arrivals_through_the_cli(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     for name in ("incidents", "calls", "abandoned_calls", "backlog_peak", "centralist_utilisation"):
         assert summary[name] == {"mean": 0.0, "sd": 0.0, "ci95_low": 0.0, "ci95_high": 0.0, "n": 2}, name
-    unobserved = ("answer_wait_mean_s", "processing_time_mean_s", "opkomsttijd_mean_min", "radio_message_delay_mean_min")
+    unobserved = (
+        "answer_wait_mean_s",
+        "processing_time_mean_s",
+        "opkomsttijd_mean_min",
+        "radio_message_delay_mean_min",
+    )
     for name in unobserved:
         assert summary[name] == {"mean": None, "sd": None, "ci95_low": None, "ci95_high": None, "n": 0}, name

@@ -47,8 +47,9 @@ def test_overlay_changes_one_nested_value_and_keeps_the_rest(tree):
     base = resolve_file(tree / "base" / "weekday.yaml")
     assert base["room"]["intake_min"]["dist"] == "triangular"
     high = base["room"]["intake_min"]["high"] + 1.5
-    overlay = write(tree / "overlays" / "slow_intake.yaml",
-                    f"base: ../base/weekday.yaml\nroom:\n  intake_min: {{high: {high}}}\n")
+    overlay = write(
+        tree / "overlays" / "slow_intake.yaml", f"base: ../base/weekday.yaml\nroom:\n  intake_min: {{high: {high}}}\n"
+    )
     merged = resolve_file(overlay)
     # the one value changed, its siblings kept
     assert merged["room"]["intake_min"] == {**base["room"]["intake_min"], "high": high}
@@ -64,9 +65,13 @@ def test_overlay_merges_inside_named_entries(tree):
     original = load_scenario(WEEKDAY)
     first, *middle, last = original.load.incident_types  # move 0.05 of the share from first to last
     less, more = original.load.incident_types[first].share - 0.05, original.load.incident_types[last].share + 0.05
-    overlay = write(tree / "overlays" / "shares.yaml", (
-        "base: ../base/weekday.yaml\n"
-        f"load:\n  incident_types:\n    {first}: {{share: {less}}}\n    {last}: {{share: {more}}}\n"))
+    overlay = write(
+        tree / "overlays" / "shares.yaml",
+        (
+            "base: ../base/weekday.yaml\n"
+            f"load:\n  incident_types:\n    {first}: {{share: {less}}}\n    {last}: {{share: {more}}}\n"
+        ),
+    )
     types = load_scenario(overlay).load.incident_types
     assert list(types) == list(original.load.incident_types)
     assert types[first].share == less and types[last].share == more
@@ -75,10 +80,14 @@ def test_overlay_merges_inside_named_entries(tree):
 
 
 def test_lists_are_replaced_whole(tree):
-    overlay = write(tree / "overlays" / "one_block.yaml", (
-        "base: ../base/weekday.yaml\n"
-        "room:\n  roster:\n    - {start: '00:00', end: '24:00', centralists: 3}\n"
-        "units:\n  stations:\n    - {name: Zwolle, region: IJsselland, crew: professional, units: 5}\n"))
+    overlay = write(
+        tree / "overlays" / "one_block.yaml",
+        (
+            "base: ../base/weekday.yaml\n"
+            "room:\n  roster:\n    - {start: '00:00', end: '24:00', centralists: 3}\n"
+            "units:\n  stations:\n    - {name: Zwolle, region: IJsselland, crew: professional, units: 5}\n"
+        ),
+    )
     scenario = load_scenario(overlay)
     assert [(b.start, b.end, b.centralists) for b in scenario.room.roster] == [("00:00", "24:00", 3)]
     assert [s.name for s in scenario.units.stations] == ["Zwolle"]
@@ -120,17 +129,21 @@ def test_shipped_nye_overlay_keeps_weekday_values():
 def test_trace_file_resolves_relative_to_the_overlay(tree, monkeypatch):
     start = load_scenario(WEEKDAY).horizon.start
     half_past = (start + dt.timedelta(minutes=30)).isoformat()
-    trace = write(tree / "overlays" / "data" / "trace.csv",
-                  f"time,region,type\n90,VGZ,oms\n{half_past},Twente,autobrand\n")
-    overlay = write(tree / "overlays" / "replay.yaml",
-                    "base: ../base/weekday.yaml\nload:\n  trace_file: data/trace.csv\n")
+    trace = write(
+        tree / "overlays" / "data" / "trace.csv", f"time,region,type\n90,VGZ,oms\n{half_past},Twente,autobrand\n"
+    )
+    overlay = write(
+        tree / "overlays" / "replay.yaml", "base: ../base/weekday.yaml\nload:\n  trace_file: data/trace.csv\n"
+    )
     monkeypatch.chdir(tree / "base")  # somewhere else: the working directory must not matter
     assert Path(resolve_file(overlay)["load"]["trace_file"]) == trace.resolve()
     scenario = load_scenario(Path("..") / "overlays" / "replay.yaml")
     assert scenario.load.trace_file == trace.resolve()
     rows = read_trace(scenario)
-    assert [(r.minute, r.region, r.incident_type) for r in rows] == [(30.0, "Twente", "autobrand"),
-                                                                      (90.0, "VGZ", "oms")]
+    assert [(r.minute, r.region, r.incident_type) for r in rows] == [
+        (30.0, "Twente", "autobrand"),
+        (90.0, "VGZ", "oms"),
+    ]
 
 
 def test_trace_file_in_a_base_resolves_relative_to_the_base(tree):
@@ -173,7 +186,8 @@ def test_base_must_be_a_path(tree, base):
     with pytest.raises(ScenarioError) as caught:
         resolve_file(overlay)
     assert [(p.path, p.message) for p in caught.value.problems] == [
-        ("base", "must be the path of another scenario file")]
+        ("base", "must be the path of another scenario file")
+    ]
 
 
 def test_a_file_that_is_its_own_base(tree):
@@ -195,5 +209,10 @@ def test_deep_merge_semantics():
     overlay = {"a": {"y": {"q": 20}, "z": 3}, "l": [9], "s": {"now": "a dict"}, "d": 5, "new": None}
     before = copy.deepcopy((base, overlay))
     assert deep_merge(base, overlay) == {
-        "a": {"x": 1, "y": {"p": 1, "q": 20}, "z": 3}, "l": [9], "s": {"now": "a dict"}, "d": 5, "new": None}
+        "a": {"x": 1, "y": {"p": 1, "q": 20}, "z": 3},
+        "l": [9],
+        "s": {"now": "a dict"},
+        "d": 5,
+        "new": None,
+    }
     assert (base, overlay) == before, "deep_merge must not change its arguments"

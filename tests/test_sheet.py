@@ -7,24 +7,31 @@ import json
 import re
 
 import pytest
-
 from helpers import nye
+
 from sim.experiments import api
 from sim.outputs.sheet import sheet_html, write_sheet
 
-EXTERNAL = re.compile(r"<script[^>]+src\s*=|<link[^>]+href\s*=\s*[\"']?(https?:)?//|@import|url\(\s*[\"']?(https?:)?//",
-                      re.I)
+EXTERNAL = re.compile(
+    r"<script[^>]+src\s*=|<link[^>]+href\s*=\s*[\"']?(https?:)?//|@import|url\(\s*[\"']?(https?:)?//", re.I
+)
 
 
 def short(name: str, procedure):
-    return nye(name=name, horizon={"start": "2024-12-31T23:30:00", "duration_min": 90, "warmup_min": 10},
-               outages=[{"target": "eocs", "start_min": 15, "duration_min": 45}], procedure=procedure)
+    return nye(
+        name=name,
+        horizon={"start": "2024-12-31T23:30:00", "duration_min": 90, "warmup_min": 10},
+        outages=[{"target": "eocs", "start_min": 15, "duration_min": 45}],
+        procedure=procedure,
+    )
 
 
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory):
-    scenarios = [short("geen_terugval", None),
-                 short("portofoons", {"detection_min": 3, "decision_min": 2, "steps": ["handhelds", "telephone"]})]
+    scenarios = [
+        short("geen_terugval", None),
+        short("portofoons", {"detection_min": 3, "decision_min": 2, "steps": ["handhelds", "telephone"]}),
+    ]
     out = tmp_path_factory.mktemp("sheet") / "cmp"
     return api.compare(scenarios, api.Options(replications=3, seed=2, jobs=1, keep_records=0), out=out)
 
@@ -46,8 +53,7 @@ def test_sheet_renders_the_comparison(comparison, tmp_path):
     for scenario, kpi, mean in cells:
         assert json.loads(mean) == rows[kpi, scenario]["mean"]
     # significant paired differences are marked, others are not
-    diffs = re.findall(r"<td class='num ([a-z]*)' data-diff='([^']*)' data-significant='(true|false)'>([^<]*)<",
-                       page)
+    diffs = re.findall(r"<td class='num ([a-z]*)' data-diff='([^']*)' data-significant='(true|false)'>([^<]*)<", page)
     assert diffs
     for cls, _diff, significant, shown in diffs:
         if significant == "false":

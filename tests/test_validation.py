@@ -20,8 +20,11 @@ from sim.cli import EXIT_BAD_INPUT, main
 ROOT = Path(__file__).resolve().parents[1]
 BAD = Path("tests/bad_scenarios")  # relative to ROOT: the tests chdir there so messages show short paths
 # scenarios/matrix/ holds report matrices, not scenarios (tests/test_report.py validates those)
-SCENARIOS = sorted(p.relative_to(ROOT) for p in ROOT.glob("scenarios/**/*.yaml")
-                   if "matrix" not in p.relative_to(ROOT / "scenarios").parts)
+SCENARIOS = sorted(
+    p.relative_to(ROOT)
+    for p in ROOT.glob("scenarios/**/*.yaml")
+    if "matrix" not in p.relative_to(ROOT / "scenarios").parts
+)
 
 # (file, substring of the field path, substring of the message); the path and message must be
 # on the same problem line. ``(top level)`` is how a problem without a field path is shown.
@@ -108,7 +111,8 @@ def test_bad_scenario_is_reported_with_its_field(capsys, name, path, message):
     for line in lines:
         assert len(line) == 3 and all(part.strip() for part in line), f"not 'FILE: path: message': {line}"
     assert any(same_file(f, file) and path in p and message in m for f, p, m in lines), (
-        f"no line for {path!r} saying {message!r}; got:\n{err}")
+        f"no line for {path!r} saying {message!r}; got:\n{err}"
+    )
 
 
 def test_every_bad_scenario_file_has_a_case():
@@ -128,8 +132,9 @@ def test_problem_lines_name_the_file_as_given(capsys):
 def test_yaml_syntax_error_reports_line_and_column(capsys):
     _, _, err = validate(capsys, BAD / "yaml_syntax.yaml")
     # the pure-Python and libyaml parsers word the problem differently but agree on the place
-    assert err.startswith(f"{BAD / 'yaml_syntax.yaml'}: (top level): "
-                          "YAML syntax error: line 4, column 14: mapping values are not allowed")
+    assert err.startswith(
+        f"{BAD / 'yaml_syntax.yaml'}: (top level): YAML syntax error: line 4, column 14: mapping values are not allowed"
+    )
 
 
 def test_several_problems_in_one_file_are_all_reported(capsys):
@@ -142,8 +147,9 @@ def test_several_problems_in_one_file_are_all_reported(capsys):
 
 def test_good_and_bad_files_together(capsys):
     """Every file is checked; one bad file makes the exit status 2 but good ones still say ok."""
-    status, out, err = validate(capsys, "scenarios/weekday.yaml", BAD / "region_shares_sum.yaml",
-                                BAD / "does_not_exist.yaml")
+    status, out, err = validate(
+        capsys, "scenarios/weekday.yaml", BAD / "region_shares_sum.yaml", BAD / "does_not_exist.yaml"
+    )
     assert status == EXIT_BAD_INPUT
     assert out.strip() == "scenarios/weekday.yaml: ok"
     files = {f for f, _, _ in problem_lines(err)}
@@ -169,26 +175,43 @@ def _meldsim() -> list[str]:
 
 def test_command_line_exit_status_and_messages():
     """The installed ``meldsim`` script in a subprocess (one call: the import takes seconds)."""
-    bad_files = [BAD / "yaml_syntax.yaml", BAD / "station_unknown_region.yaml", BAD / "cycle_a.yaml",
-                 BAD / "trace_unknown_region.yaml", BAD / "does_not_exist.yaml"]
+    bad_files = [
+        BAD / "yaml_syntax.yaml",
+        BAD / "station_unknown_region.yaml",
+        BAD / "cycle_a.yaml",
+        BAD / "trace_unknown_region.yaml",
+        BAD / "does_not_exist.yaml",
+    ]
     good_files = [Path("scenarios/weekday.yaml"), Path("scenarios/nye.yaml")]
-    result = subprocess.run([*_meldsim(), "validate", *map(str, good_files), *map(str, bad_files)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*_meldsim(), "validate", *map(str, good_files), *map(str, bad_files)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in result.stdout + result.stderr
     assert result.returncode == 2, result.stderr
     assert result.stdout.splitlines() == [f"{f}: ok" for f in good_files], result.stderr
     lines = problem_lines(result.stderr)
     assert all(len(line) == 3 for line in lines), result.stderr
     assert {(Path(f).name, p) for f, p, _ in lines} >= {
-        ("yaml_syntax.yaml", "(top level)"), ("station_unknown_region.yaml", "units.stations.1.region"),
-        ("cycle_a.yaml", "base"), ("trace_unknown_region.yaml", "load.trace_file"),
-        ("does_not_exist.yaml", "(top level)")}
+        ("yaml_syntax.yaml", "(top level)"),
+        ("station_unknown_region.yaml", "units.stations.1.region"),
+        ("cycle_a.yaml", "base"),
+        ("trace_unknown_region.yaml", "load.trace_file"),
+        ("does_not_exist.yaml", "(top level)"),
+    }
 
 
-@pytest.mark.parametrize(("trace_file", "csv_text", "message"), [
-    ("huge_field.csv", "time,region,type\n1,Twente,\"" + "x" * 200_000 + "\"\n", "huge_field.csv"),  # csv.Error
-    ("nul\\0byte.csv", None, ""),  # ValueError: embedded null byte, from Path.resolve() / open()
-], ids=["csv_field_too_large", "nul_in_path"])
+@pytest.mark.parametrize(
+    ("trace_file", "csv_text", "message"),
+    [
+        ("huge_field.csv", 'time,region,type\n1,Twente,"' + "x" * 200_000 + '"\n', "huge_field.csv"),  # csv.Error
+        ("nul\\0byte.csv", None, ""),  # ValueError: embedded null byte, from Path.resolve() / open()
+    ],
+    ids=["csv_field_too_large", "nul_in_path"],
+)
 def test_unreadable_trace_files_are_reported(capsys, tmp_path, trace_file, csv_text, message):
     """Trace files that make the csv module or the OS layer raise something other than OSError."""
     if csv_text is not None:

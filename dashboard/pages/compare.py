@@ -15,8 +15,17 @@ from dash import Input, Output, State, dcc, html
 from sim.experiments.metrics import GROUPED, metric_of
 
 from .. import data, figures, i18n, ids
-from ..components import (Config, broken_runs, csv_payload, current_config, field, figure_card, message, run_options,
-                          table_card)
+from ..components import (
+    Config,
+    broken_runs,
+    csv_payload,
+    current_config,
+    field,
+    figure_card,
+    message,
+    run_options,
+    table_card,
+)
 from ..i18n import t
 from ..norms import NORM_SHARE, NORMS, PROCESSING_TARGET_S, norm_of
 
@@ -35,36 +44,73 @@ def build_layout(cfg: Config, lang: str = "nl", runs: str | None = None) -> html
     readable = {e.key for e in entries if not e.error}
     preset = [r for r in (runs or "").split(",") if r in readable]
     value = preset or default_selection(cfg, entries)
-    return html.Div(className="page", children=[
-        html.H2(t("cmp.title", lang)),
-        html.P(t("cmp.intro", lang), className="intro"),
-        field(t("cmp.runs", lang), dcc.Dropdown(id=ids.CMP_RUNS, multi=True, value=value,
-                                                options=run_options(entries, lang),
-                                                placeholder=t("cmp.runs.placeholder", lang),
-                                                persistence=not preset, persistence_type="session")),
-        html.Div(broken_runs(entries, lang), id=ids.CMP_BROKEN),
-        html.Div(id=ids.CMP_MESSAGES),
-        table_card(ids.TABLE_KPIS, t("cmp.table.title", lang), lang, html.Div(id=ids.CMP_TABLE, className="scroll")),
-        figure_card(ids.FIG_TIMESERIES, t("cmp.ts.title", lang), lang),
-        html.Div(className="grid-2", children=[
-            figure_card(ids.FIG_ECDF_PROCESSING, t("fig.processing", lang), lang, note=t("fig.ecdf.note", lang)),
-            figure_card(ids.FIG_ECDF_OPKOMST, t("fig.opkomst", lang), lang, note=t("fig.ecdf.note", lang)),
-        ]),
-        figure_card(ids.FIG_REGIONS, t("cmp.regions.title", lang), lang, controls=html.Div(className="inline", children=[
-            html.Label(t("cmp.regions.kpi", lang)),
-            dcc.Dropdown(id=ids.CMP_REGION_KPI, value=DEFAULT_REGION_KPI, clearable=False,
-                         options=[{"label": i18n.kpi_label(k, lang), "value": k} for k in GROUPED],
-                         persistence=True, persistence_type="session", style={"minWidth": "340px"}),
-        ])),
-        norms_note(lang),
-    ])
+    return html.Div(
+        className="page",
+        children=[
+            html.H2(t("cmp.title", lang)),
+            html.P(t("cmp.intro", lang), className="intro"),
+            field(
+                t("cmp.runs", lang),
+                dcc.Dropdown(
+                    id=ids.CMP_RUNS,
+                    multi=True,
+                    value=value,
+                    options=run_options(entries, lang),
+                    placeholder=t("cmp.runs.placeholder", lang),
+                    persistence=not preset,
+                    persistence_type="session",
+                ),
+            ),
+            html.Div(broken_runs(entries, lang), id=ids.CMP_BROKEN),
+            html.Div(id=ids.CMP_MESSAGES),
+            table_card(
+                ids.TABLE_KPIS, t("cmp.table.title", lang), lang, html.Div(id=ids.CMP_TABLE, className="scroll")
+            ),
+            figure_card(ids.FIG_TIMESERIES, t("cmp.ts.title", lang), lang),
+            html.Div(
+                className="grid-2",
+                children=[
+                    figure_card(
+                        ids.FIG_ECDF_PROCESSING, t("fig.processing", lang), lang, note=t("fig.ecdf.note", lang)
+                    ),
+                    figure_card(ids.FIG_ECDF_OPKOMST, t("fig.opkomst", lang), lang, note=t("fig.ecdf.note", lang)),
+                ],
+            ),
+            figure_card(
+                ids.FIG_REGIONS,
+                t("cmp.regions.title", lang),
+                lang,
+                controls=html.Div(
+                    className="inline",
+                    children=[
+                        html.Label(t("cmp.regions.kpi", lang)),
+                        dcc.Dropdown(
+                            id=ids.CMP_REGION_KPI,
+                            value=DEFAULT_REGION_KPI,
+                            clearable=False,
+                            options=[{"label": i18n.kpi_label(k, lang), "value": k} for k in GROUPED],
+                            persistence=True,
+                            persistence_type="session",
+                            style={"minWidth": "340px"},
+                        ),
+                    ],
+                ),
+            ),
+            norms_note(lang),
+        ],
+    )
 
 
 def norms_note(lang: str) -> html.Details:
-    return html.Details(className="note", children=[
-        html.Summary(t("cmp.norms", lang)),
-        html.Ul([html.Li([html.B(i18n.kpi_label(k, lang)), f" {n.describe()}: {n.source}"]) for k, n in NORMS.items()]),
-    ])
+    return html.Details(
+        className="note",
+        children=[
+            html.Summary(t("cmp.norms", lang)),
+            html.Ul(
+                [html.Li([html.B(i18n.kpi_label(k, lang)), f" {n.describe()}: {n.source}"]) for k, n in NORMS.items()]
+            ),
+        ],
+    )
 
 
 # --- callbacks as plain functions ----------------------------------------------------------
@@ -74,10 +120,12 @@ def default_selection(cfg: Config, entries) -> list[str]:
     for e in good:  # newest first: the first run inside a comparison directory names the newest comparison
         parts = e.key.split("/")
         if "runs" in parts[:-1]:
-            group = "/".join(parts[:parts.index("runs")])
+            group = "/".join(parts[: parts.index("runs")])
             members = [g.key for g in good if g.key.startswith(group + "/runs/")]
             try:
-                order = json.loads((cfg.results_root / group / "comparison.json").read_text(encoding="utf-8"))["scenarios"]
+                order = json.loads((cfg.results_root / group / "comparison.json").read_text(encoding="utf-8"))[
+                    "scenarios"
+                ]
                 members.sort(key=lambda k: order.index(k.rsplit("/", 1)[-1]) if k.rsplit("/", 1)[-1] in order else 99)
             except (OSError, ValueError, KeyError, TypeError):
                 pass
@@ -104,8 +152,9 @@ def table_view(cfg: Config, keys, lang: str):
         except data.DataError as exc:
             problem = str(exc)
         if problem:
-            messages.append(message(t("error.file", lang, file="replications.parquet", run=run.key, error=problem),
-                                    "warning"))
+            messages.append(
+                message(t("error.file", lang, file="replications.parquet", run=run.key, error=problem), "warning")
+            )
     return kpi_table(rows, runs, lang), csv_payload(ids.TABLE_KPIS, rows), messages
 
 
@@ -121,8 +170,10 @@ def kpi_table(rows: list[dict], runs, lang: str) -> html.Table:
     for kpi, cells in by_kpi.items():
         first = next(iter(cells.values()))
         unit = first["unit"]
-        tds = [html.Td(i18n.kpi_label(kpi, lang), title=kpi, className="kpi"),
-               html.Td(i18n.unit_label(unit, lang), className="unit")]
+        tds = [
+            html.Td(i18n.kpi_label(kpi, lang), title=kpi, className="kpi"),
+            html.Td(i18n.unit_label(unit, lang), className="unit"),
+        ]
         for run in runs:
             r = cells.get(run.key, {})
             cls = "num"
@@ -130,28 +181,45 @@ def kpi_table(rows: list[dict], runs, lang: str) -> html.Table:
             if r.get("norm_broken"):
                 cls += " cell-norm-broken"
                 title = f"{t('cmp.legend.norm', lang)}: {r['norm']}"
-            tds.append(html.Td([html.Div(i18n.value(r.get("mean"), unit, lang), className="mean"),
-                                html.Div(_interval(r.get("ci95_low"), r.get("ci95_high"), unit, lang), className="ci")],
-                               className=cls, title=title))
+            tds.append(
+                html.Td(
+                    [
+                        html.Div(i18n.value(r.get("mean"), unit, lang), className="mean"),
+                        html.Div(_interval(r.get("ci95_low"), r.get("ci95_high"), unit, lang), className="ci"),
+                    ],
+                    className=cls,
+                    title=title,
+                )
+            )
         for run in runs[1:]:
             r = cells.get(run.key, {})
             cls = "num"
             if r.get("significant"):
                 cls += {"better": " cell-sig-better", "worse": " cell-sig-worse"}.get(r.get("change"), " cell-sig")
             mark = "" if r.get("paired") in (True, None) else " †"
-            tds.append(html.Td([html.Div(i18n.value(r.get("diff_mean"), unit, lang, signed=True) + mark,
-                                         className="mean"),
-                                html.Div(_interval(r.get("diff_ci95_low"), r.get("diff_ci95_high"), unit, lang),
-                                         className="ci")],
-                               className=cls, title=None if mark == "" else t("cmp.table.unpaired", lang)))
+            tds.append(
+                html.Td(
+                    [
+                        html.Div(i18n.value(r.get("diff_mean"), unit, lang, signed=True) + mark, className="mean"),
+                        html.Div(
+                            _interval(r.get("diff_ci95_low"), r.get("diff_ci95_high"), unit, lang), className="ci"
+                        ),
+                    ],
+                    className=cls,
+                    title=None if mark == "" else t("cmp.table.unpaired", lang),
+                )
+            )
         body.append(html.Tr(tds))
-    legend = html.Div(className="legend", children=[
-        html.Span(t("cmp.legend.better", lang), className="swatch cell-sig-better"),
-        html.Span(t("cmp.legend.worse", lang), className="swatch cell-sig-worse"),
-        html.Span(t("cmp.legend.neutral", lang), className="swatch cell-sig"),
-        html.Span(t("cmp.legend.norm", lang), className="swatch cell-norm-broken"),
-        html.Span(t("cmp.legend.ci", lang) + f" † = {t('cmp.table.unpaired', lang)}.", className="legend-text"),
-    ])
+    legend = html.Div(
+        className="legend",
+        children=[
+            html.Span(t("cmp.legend.better", lang), className="swatch cell-sig-better"),
+            html.Span(t("cmp.legend.worse", lang), className="swatch cell-sig-worse"),
+            html.Span(t("cmp.legend.neutral", lang), className="swatch cell-sig"),
+            html.Span(t("cmp.legend.norm", lang), className="swatch cell-norm-broken"),
+            html.Span(t("cmp.legend.ci", lang) + f" † = {t('cmp.table.unpaired', lang)}.", className="legend-text"),
+        ],
+    )
     return html.Div([html.Table([html.Thead(html.Tr(head)), html.Tbody(body)], className="table kpi-table"), legend])
 
 
@@ -174,11 +242,24 @@ def timeseries_view(cfg: Config, keys, lang: str):
         if ts is None:
             continue
         colour = figures.colour(i)
-        series.append({"label": run.label, "colour": colour, "time": run.times(ts["minute"]),
-                       "values": {k: v for k, v in ts.items() if k not in ("minute", "step")}})
+        series.append(
+            {
+                "label": run.label,
+                "colour": colour,
+                "time": run.times(ts["minute"]),
+                "values": {k: v for k, v in ts.items() if k not in ("minute", "step")},
+            }
+        )
         for w in run_windows:
-            windows.append({**w, "label": run.label, "colour": colour, "start": run.times([w["start"]])[0],
-                            "end": run.times([w["end"]])[0]})
+            windows.append(
+                {
+                    **w,
+                    "label": run.label,
+                    "colour": colour,
+                    "start": run.times([w["start"]])[0],
+                    "end": run.times([w["end"]])[0],
+                }
+            )
     if not series:
         return figures.empty_figure(t("empty.choose_runs", lang) if not runs else t("empty.no_records", lang))
     return figures.timeseries_figure(series, windows, lang)
@@ -204,12 +285,22 @@ def ecdf_view(cfg: Config, keys, lang: str):
         empty = figures.empty_figure(t("empty.choose_runs", lang) if not runs else t("empty.no_records", lang))
         return empty, empty
     share = NORMS["processing_within_60s_share"].minimum
-    fig_p = figures.ecdf_figure(processing, None, t("fig.processing.x", lang),
-                                [(PROCESSING_TARGET_S, t("fig.norm", lang, value=f"{PROCESSING_TARGET_S:g} s"))],
-                                share, lang)
-    fig_o = figures.ecdf_figure(opkomst, None, t("fig.opkomst.x", lang),
-                                [(n, t("fig.norm", lang, value=f"{n:g} min")) for n in sorted(norms)],
-                                NORMS["opkomsttijd_within_norm_share"].minimum or NORM_SHARE, lang)
+    fig_p = figures.ecdf_figure(
+        processing,
+        None,
+        t("fig.processing.x", lang),
+        [(PROCESSING_TARGET_S, t("fig.norm", lang, value=f"{PROCESSING_TARGET_S:g} s"))],
+        share,
+        lang,
+    )
+    fig_o = figures.ecdf_figure(
+        opkomst,
+        None,
+        t("fig.opkomst.x", lang),
+        [(n, t("fig.norm", lang, value=f"{n:g} min")) for n in sorted(norms)],
+        NORMS["opkomsttijd_within_norm_share"].minimum or NORM_SHARE,
+        lang,
+    )
     return fig_p, fig_o
 
 
@@ -223,8 +314,10 @@ def regions_view(cfg: Config, keys, kpi: str | None, lang: str):
     kpi = kpi if kpi in bases else (DEFAULT_REGION_KPI if DEFAULT_REGION_KPI in bases else (bases or [None])[0])
     if kpi is None:
         return figures.empty_figure(t("empty.no_data", lang))
-    bars = [{"label": run.label, "colour": figures.colour(i), "stats": data.region_stats(run, kpi)}
-            for i, run in enumerate(runs)]
+    bars = [
+        {"label": run.label, "colour": figures.colour(i), "stats": data.region_stats(run, kpi)}
+        for i, run in enumerate(runs)
+    ]
     try:
         unit = metric_of(kpi).unit
     except KeyError:
@@ -235,22 +328,34 @@ def regions_view(cfg: Config, keys, kpi: str | None, lang: str):
 # --- wiring --------------------------------------------------------------------------------
 # The page is rebuilt when the language changes, so the language is State here, not Input.
 def register(app, cfg: Config) -> None:
-    @app.callback(Output(ids.CMP_TABLE, "children"), Output(ids.csv_data(ids.TABLE_KPIS), "data"),
-                  Output(ids.CMP_MESSAGES, "children"), Input(ids.CMP_RUNS, "value"), State(ids.LANG, "data"))
+    @app.callback(
+        Output(ids.CMP_TABLE, "children"),
+        Output(ids.csv_data(ids.TABLE_KPIS), "data"),
+        Output(ids.CMP_MESSAGES, "children"),
+        Input(ids.CMP_RUNS, "value"),
+        State(ids.LANG, "data"),
+    )
     def _table(keys, lang):
         return table_view(cfg, keys, lang)
 
-    @app.callback(Output(ids.fig(ids.FIG_TIMESERIES), "figure"), Input(ids.CMP_RUNS, "value"),
-                  State(ids.LANG, "data"))
+    @app.callback(Output(ids.fig(ids.FIG_TIMESERIES), "figure"), Input(ids.CMP_RUNS, "value"), State(ids.LANG, "data"))
     def _timeseries(keys, lang):
         return timeseries_view(cfg, keys, lang)
 
-    @app.callback(Output(ids.fig(ids.FIG_ECDF_PROCESSING), "figure"), Output(ids.fig(ids.FIG_ECDF_OPKOMST), "figure"),
-                  Input(ids.CMP_RUNS, "value"), State(ids.LANG, "data"))
+    @app.callback(
+        Output(ids.fig(ids.FIG_ECDF_PROCESSING), "figure"),
+        Output(ids.fig(ids.FIG_ECDF_OPKOMST), "figure"),
+        Input(ids.CMP_RUNS, "value"),
+        State(ids.LANG, "data"),
+    )
     def _ecdf(keys, lang):
         return ecdf_view(cfg, keys, lang)
 
-    @app.callback(Output(ids.fig(ids.FIG_REGIONS), "figure"), Input(ids.CMP_RUNS, "value"),
-                  Input(ids.CMP_REGION_KPI, "value"), State(ids.LANG, "data"))
+    @app.callback(
+        Output(ids.fig(ids.FIG_REGIONS), "figure"),
+        Input(ids.CMP_RUNS, "value"),
+        Input(ids.CMP_REGION_KPI, "value"),
+        State(ids.LANG, "data"),
+    )
     def _regions(keys, kpi, lang):
         return regions_view(cfg, keys, kpi, lang)

@@ -27,21 +27,35 @@ def build_layout(cfg: Config, lang: str = "nl", run: str | None = None, replicat
         rep = int(replication) if replication is not None else None
     except ValueError:
         rep = None
-    return html.Div(className="page", children=[
-        html.H2(t("tl.title", lang)),
-        html.P(t("tl.intro", lang), className="intro"),
-        html.Div(className="grid-2 controls", children=[
-            field(t("tl.run", lang), dcc.Dropdown(id=ids.TL_RUN, value=preset or (with_records or [None])[0],
-                                                  options=run_options(entries, lang), clearable=False,
-                                                  placeholder=t("tl.run.placeholder", lang),
-                                                  persistence=preset is None, persistence_type="session")),
-            field(t("tl.replication", lang), dcc.Dropdown(id=ids.TL_REPLICATION, options=[], clearable=False)),
-        ]),
-        html.Div(broken_runs(entries, lang), id=ids.TL_BROKEN),
-        html.Div(id=ids.TL_MESSAGES),
-        dcc.Store(id=ids.TL_WANTED, data=rep),
-        figure_card(ids.FIG_GANTT, t("tl.title", lang), lang),
-    ])
+    return html.Div(
+        className="page",
+        children=[
+            html.H2(t("tl.title", lang)),
+            html.P(t("tl.intro", lang), className="intro"),
+            html.Div(
+                className="grid-2 controls",
+                children=[
+                    field(
+                        t("tl.run", lang),
+                        dcc.Dropdown(
+                            id=ids.TL_RUN,
+                            value=preset or (with_records or [None])[0],
+                            options=run_options(entries, lang),
+                            clearable=False,
+                            placeholder=t("tl.run.placeholder", lang),
+                            persistence=preset is None,
+                            persistence_type="session",
+                        ),
+                    ),
+                    field(t("tl.replication", lang), dcc.Dropdown(id=ids.TL_REPLICATION, options=[], clearable=False)),
+                ],
+            ),
+            html.Div(broken_runs(entries, lang), id=ids.TL_BROKEN),
+            html.Div(id=ids.TL_MESSAGES),
+            dcc.Store(id=ids.TL_WANTED, data=rep),
+            figure_card(ids.FIG_GANTT, t("tl.title", lang), lang),
+        ],
+    )
 
 
 def replication_choices_view(cfg: Config, key, current, lang: str):
@@ -75,13 +89,23 @@ def gantt_view(cfg: Config, key, replication, lang: str):
 
 
 def register(app, cfg: Config) -> None:
-    @app.callback(Output(ids.TL_REPLICATION, "options"), Output(ids.TL_REPLICATION, "value"),
-                  Output(ids.TL_MESSAGES, "children"), Input(ids.TL_RUN, "value"), State(ids.LANG, "data"),
-                  State(ids.TL_REPLICATION, "value"), State(ids.TL_WANTED, "data"))
+    @app.callback(
+        Output(ids.TL_REPLICATION, "options"),
+        Output(ids.TL_REPLICATION, "value"),
+        Output(ids.TL_MESSAGES, "children"),
+        Input(ids.TL_RUN, "value"),
+        State(ids.LANG, "data"),
+        State(ids.TL_REPLICATION, "value"),
+        State(ids.TL_WANTED, "data"),
+    )
     def _replications(key, lang, current, wanted):
         return replication_choices_view(cfg, key, current if current is not None else wanted, lang)
 
-    @app.callback(Output(ids.fig(ids.FIG_GANTT), "figure"), Input(ids.TL_RUN, "value"),
-                  Input(ids.TL_REPLICATION, "value"), State(ids.LANG, "data"))
+    @app.callback(
+        Output(ids.fig(ids.FIG_GANTT), "figure"),
+        Input(ids.TL_RUN, "value"),
+        Input(ids.TL_REPLICATION, "value"),
+        State(ids.LANG, "data"),
+    )
     def _gantt(key, replication, lang):
         return gantt_view(cfg, key, replication, lang)

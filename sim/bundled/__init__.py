@@ -53,6 +53,8 @@ def _on_disk(resource: Traversable) -> Path:
     """Scenarios name other files by relative path (``base:``, ``trace_file``, a matrix's loads)
     and worker processes reopen them, so they must be plain files, as pip installs them."""
     if not isinstance(resource, Path):
-        raise RuntimeError(f"meldsim's bundled scenarios are inside an archive ({resource}); "
-                           "install meldsim with pip so that they are plain files")
+        raise RuntimeError(
+            f"meldsim's bundled scenarios are inside an archive ({resource}); "
+            "install meldsim with pip so that they are plain files"
+        )
     return resource

@@ -13,20 +13,30 @@ import itertools
 import json
 import math
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiments import runner
 from sim.experiments.metrics import METRICS, metric_of
-from sim.model.loading import Problem, ScenarioError, load_scenario, resolve_file, scenario_from_dict
-from sim.experiments.results import (RunWriter, default_run_dir, discard, git_commit, publish_dir, scenario_json,
-                      scenario_sha256, staging_dir, versions, write_json)
-from sim.model.scenario import Scenario
+from sim.experiments.results import (
+    RunWriter,
+    default_run_dir,
+    discard,
+    git_commit,
+    publish_dir,
+    scenario_json,
+    scenario_sha256,
+    staging_dir,
+    versions,
+    write_json,
+)
 from sim.experiments.stats import paired_difference, relative_half_width, summarise
+from sim.model.loading import Problem, ScenarioError, load_scenario, resolve_file, scenario_from_dict
+from sim.model.scenario import Scenario
 
 Progress = Callable[[int, int], None]
 DEFAULT_KEEP_RECORDS = 20
@@ -52,8 +62,14 @@ def as_scenario(source: str | Path | Scenario) -> Scenario:
 
 
 # --- run ---------------------------------------------------------------------------------
-def run(source: str | Path | Scenario, options: Options | None = None, *, out: Path | None = None,
-        results_root: Path = Path("results"), progress: Progress | None = None) -> Path:
+def run(
+    source: str | Path | Scenario,
+    options: Options | None = None,
+    *,
+    out: Path | None = None,
+    results_root: Path = Path("results"),
+    progress: Progress | None = None,
+) -> Path:
     """Replications of one scenario into one result directory; returns its path."""
     options = options or Options()
     scenario = as_scenario(source)
@@ -100,9 +116,13 @@ class RunGroup:
         }
 
 
-
-def run_group(scenarios: dict[str, Scenario], options: Options, directories: dict[str, Path], staging: Path,
-              progress: Progress | None) -> RunGroup:
+def run_group(
+    scenarios: dict[str, Scenario],
+    options: Options,
+    directories: dict[str, Path],
+    staging: Path,
+    progress: Progress | None,
+) -> RunGroup:
     """Run every scenario into its directory inside ``staging``, all with the same seeds in one pool.
 
     The one runner behind run, compare, sweep, the sensitivity points and the report matrix,
@@ -140,16 +160,25 @@ def _replicate(scenarios, writers, options: Options, events, progress) -> tuple[
         achieved = max(relative_half_width(summarise(w.column(options.precision_kpi))) for w in writers.values())
         if achieved <= target:
             break
-    return done, {"kpi": options.precision_kpi, "relative_precision": options.precision,
-                  "adjusted_target": target, "achieved_relative_half_width": achieved,
-                  "met": achieved <= target, "replications_needed": done, "maximum": total}
+    return done, {
+        "kpi": options.precision_kpi,
+        "relative_precision": options.precision,
+        "adjusted_target": target,
+        "achieved_relative_half_width": achieved,
+        "met": achieved <= target,
+        "replications_needed": done,
+        "maximum": total,
+    }
 
 
 def _batch(scenarios, writers, options: Options, first: int, count: int, events, progress, total) -> None:
-    tasks = [runner.Task(name, sc, count, first, options.keep_records, options.engine) for name, sc in scenarios.items()]
+    tasks = [
+        runner.Task(name, sc, count, first, options.keep_records, options.engine) for name, sc in scenarios.items()
+    ]
     done = first * len(scenarios)
-    for name, result in runner.iterate_tasks(tasks, options.seed, jobs=options.jobs, executor=options.executor,
-                                             scheduler=options.scheduler):
+    for name, result in runner.iterate_tasks(
+        tasks, options.seed, jobs=options.jobs, executor=options.executor, scheduler=options.scheduler
+    ):
         writers[name].add(result)
         events[name] += result.events
         done += 1
@@ -162,8 +191,14 @@ def _source_name(source) -> str:
 
 
 # --- compare -----------------------------------------------------------------------------
-def compare(sources: Sequence[str | Path | Scenario], options: Options | None = None, *, out: Path | None = None,
-            results_root: Path = Path("results"), progress: Progress | None = None) -> Path:
+def compare(
+    sources: Sequence[str | Path | Scenario],
+    options: Options | None = None,
+    *,
+    out: Path | None = None,
+    results_root: Path = Path("results"),
+    progress: Progress | None = None,
+) -> Path:
     """Run scenarios with the same seeds and compare each with the first, pairwise per replication."""
     options = options or Options()
     scenarios = {}
@@ -178,13 +213,20 @@ def compare(sources: Sequence[str | Path | Scenario], options: Options | None = 
     target = Path(out) if out else default_run_dir(Path(results_root) / "comparisons", "-vs-".join(scenarios)[:80])
     staging = staging_dir(target)
     group = run_group(scenarios, options, {name: staging / "runs" / name for name in scenarios}, staging, progress)
-    for name, source in zip(scenarios, sources):
+    for name, source in zip(scenarios, sources, strict=False):
         group.writers[name].finish(group.manifest(name, _source_name(source)))
     rows = comparison_rows({name: w.kpi_rows for name, w in group.writers.items()})
     pq.write_table(pa.Table.from_pylist(rows), staging / "comparison.parquet")
-    write_json(staging / "comparison.json", {"baseline": next(iter(scenarios)), "scenarios": list(scenarios),
-                                              "seed": options.seed, "replications": group.replications,
-                                              "kpis": rows})
+    write_json(
+        staging / "comparison.json",
+        {
+            "baseline": next(iter(scenarios)),
+            "scenarios": list(scenarios),
+            "seed": options.seed,
+            "replications": group.replications,
+            "kpis": rows,
+        },
+    )
     return publish_dir(staging, target)
 
 
@@ -199,16 +241,29 @@ def comparison_rows(kpi_rows: dict[str, list[dict]]) -> list[dict]:
         for name in names:
             values = [r.get(kpi, math.nan) for r in kpi_rows[name]]
             s = summarise(values)
-            row = {"kpi": kpi, "unit": metric_of(kpi).unit, "scenario": name, "mean": s["mean"],
-                   "ci95_low": s["ci95_low"], "ci95_high": s["ci95_high"], "n": s["n"]}
+            row = {
+                "kpi": kpi,
+                "unit": metric_of(kpi).unit,
+                "scenario": name,
+                "mean": s["mean"],
+                "ci95_low": s["ci95_low"],
+                "ci95_high": s["ci95_high"],
+                "n": s["n"],
+            }
             if name != baseline:
                 d = paired_difference(values, base)
-                row.update(diff_mean=d["mean"], diff_ci95_low=d["ci95_low"], diff_ci95_high=d["ci95_high"],
-                           diff_n=d["n"], p_value=d["p_value"],
-                           significant=bool(d["ci95_low"] > 0 or d["ci95_high"] < 0))
+                row.update(
+                    diff_mean=d["mean"],
+                    diff_ci95_low=d["ci95_low"],
+                    diff_ci95_high=d["ci95_high"],
+                    diff_n=d["n"],
+                    p_value=d["p_value"],
+                    significant=bool(d["ci95_low"] > 0 or d["ci95_high"] < 0),
+                )
             else:
-                row.update(diff_mean=None, diff_ci95_low=None, diff_ci95_high=None, diff_n=None, p_value=None,
-                           significant=None)
+                row.update(
+                    diff_mean=None, diff_ci95_low=None, diff_ci95_high=None, diff_n=None, p_value=None, significant=None
+                )
             rows.append(row)
     return rows
 
@@ -257,7 +312,7 @@ def set_path(data: dict, path: str, value) -> dict:
             if isinstance(node, dict):
                 node[key] = {}
             else:
-                raise KeyError(f"{'.'.join(parents[:i + 1])} is not a mapping")
+                raise KeyError(f"{'.'.join(parents[: i + 1])} is not a mapping")
         node = node[key]
     if isinstance(node, list):
         node[_index(leaf, path, node)] = value
@@ -284,7 +339,7 @@ def variants(base: str | Path, settings: dict[str, list], file: str | None = Non
     file = file or str(base)
     points, problems = [], []
     for combo in itertools.product(*settings.values()):
-        point = dict(zip(settings, combo))
+        point = dict(zip(settings, combo, strict=False))
         data = raw
         try:
             for path, value in point.items():
@@ -303,8 +358,15 @@ def variants(base: str | Path, settings: dict[str, list], file: str | None = Non
     return points
 
 
-def sweep(base: str | Path, settings: dict[str, list], options: Options | None = None, *, out: Path | None = None,
-          results_root: Path = Path("results"), progress: Progress | None = None) -> Path:
+def sweep(
+    base: str | Path,
+    settings: dict[str, list],
+    options: Options | None = None,
+    *,
+    out: Path | None = None,
+    results_root: Path = Path("results"),
+    progress: Progress | None = None,
+) -> Path:
     """A full grid over ``settings``; one row per point and KPI with mean and CI."""
     options = options or Options()
     points = variants(base, settings)
@@ -312,18 +374,32 @@ def sweep(base: str | Path, settings: dict[str, list], options: Options | None =
     name = points[0][1].name.split(" [")[0]
     target = Path(out) if out else default_run_dir(Path(results_root) / "sweeps", name)
     staging = staging_dir(target)
-    group = run_group(scenarios, options, {name: staging / "points" / name for name in scenarios}, staging,
-                       progress)
+    group = run_group(scenarios, options, {name: staging / "points" / name for name in scenarios}, staging, progress)
     rows = []
-    for (point, scenario), (key, writer) in zip(points, group.writers.items()):
+    for (point, _scenario), (key, writer) in zip(points, group.writers.items(), strict=False):
         writer.finish(group.manifest(key, str(base)))
         for kpi in writer.kpi_names():
             s = summarise(writer.column(kpi))
-            rows.append({"point": key, **{p: json.dumps(v) for p, v in point.items()}, "kpi": kpi,
-                         "unit": metric_of(kpi).unit, **s})
+            rows.append(
+                {
+                    "point": key,
+                    **{p: json.dumps(v) for p, v in point.items()},
+                    "kpi": kpi,
+                    "unit": metric_of(kpi).unit,
+                    **s,
+                }
+            )
     pq.write_table(pa.Table.from_pylist(rows), staging / "sweep.parquet")
-    write_json(staging / "sweep.json", {"base": str(base), "settings": settings, "seed": options.seed,
-                                         "replications": group.replications, "rows": rows})
+    write_json(
+        staging / "sweep.json",
+        {
+            "base": str(base),
+            "settings": settings,
+            "seed": options.seed,
+            "replications": group.replications,
+            "rows": rows,
+        },
+    )
     return publish_dir(staging, target)
 
 

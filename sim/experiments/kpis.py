@@ -13,11 +13,11 @@ import math
 import numpy as np
 
 from sim.experiments.metrics import GAP_THRESHOLD_MIN, GROUPED, METRICS, Metric, metric_of  # noqa: F401 (re-exported)
+from sim.experiments.step_functions import integral, peak, step_integral, time_average
 from sim.model.room import LATE, Outcome
 from sim.model.rows import CallRow as C
 from sim.model.rows import DispatchRow as D
 from sim.model.rows import MessageRow as M
-from sim.experiments.step_functions import integral, peak, step_integral, time_average
 
 
 def _mean(x: np.ndarray) -> float:
@@ -92,7 +92,9 @@ def compute(outcome: Outcome) -> dict[str, float]:
     # --- calls ---
     calls = [c for c in outcome.calls if c[C.T_ARRIVAL] >= warmup]
     kpi["calls"] = float(len(calls))
-    waits = np.array([c[C.T_ANSWERED] - c[C.T_ARRIVAL] for c in calls if not math.isnan(c[C.T_ANSWERED])], dtype=float) * 60
+    waits = (
+        np.array([c[C.T_ANSWERED] - c[C.T_ARRIVAL] for c in calls if not math.isnan(c[C.T_ANSWERED])], dtype=float) * 60
+    )
     kpi["answer_wait_mean_s"] = _mean(waits)
     kpi["answer_wait_p90_s"] = _p90(waits)
     kpi["abandoned_calls"] = float(sum(c[C.STATE] == "abandoned" for c in calls))
@@ -101,8 +103,7 @@ def compute(outcome: Outcome) -> dict[str, float]:
     # --- the room ---
     levels = outcome.levels
     kpi["backlog_peak"] = peak(levels["calls_waiting"], warmup, end)
-    kpi["centralist_utilisation"] = _utilisation(levels["centralists_busy"], levels["centralists_on_duty"],
-                                                 warmup, end)
+    kpi["centralist_utilisation"] = _utilisation(levels["centralists_busy"], levels["centralists_on_duty"], warmup, end)
 
     # --- radio traffic between room and units (button statuses take no room time) ---
     instant = _instant(outcome.scenario)
@@ -167,7 +168,7 @@ def unreachable_intervals(outcome: Outcome) -> list[tuple[int, float, float]]:
     gaps_by_region: dict[str, list[tuple[float, float]]] = {}
     for region, level in outcome.reachable.items():
         gaps, since = [], None
-        for t, value in zip(level.times, level.values):
+        for t, value in zip(level.times, level.values, strict=False):
             if value == 0 and since is None:
                 since = t
             elif value and since is not None:
@@ -190,8 +191,9 @@ def unreachable_intervals(outcome: Outcome) -> list[tuple[int, float, float]]:
     return found
 
 
-def outage_kpis(outcome: Outcome, created: np.ndarray, delays: np.ndarray, messages: list,
-                incidents: list) -> dict[str, float]:
+def outage_kpis(
+    outcome: Outcome, created: np.ndarray, delays: np.ndarray, messages: list, incidents: list
+) -> dict[str, float]:
     """``created`` and ``delays``: of the fresh room messages that were delivered."""
     scenario = outcome.scenario
     warmup, end = scenario.horizon.warmup_min, scenario.horizon.duration_min
@@ -208,23 +210,27 @@ def outage_kpis(outcome: Outcome, created: np.ndarray, delays: np.ndarray, messa
     in_outage = delays[inside]
     kpi["message_delay_in_outage_mean_min"] = _mean(in_outage) if windows else np.nan
     kpi["message_delay_in_outage_p90_min"] = _p90(in_outage) if windows else np.nan
-    kpi["undelivered_scene_messages"] = float(sum(m[M.KIND] == "scene" and m[M.STATE] == "undelivered" for m in messages))
+    kpi["undelivered_scene_messages"] = float(
+        sum(m[M.KIND] == "scene" and m[M.STATE] == "undelivered" for m in messages)
+    )
 
     gaps = [(i, max(a, warmup), b) for i, a, b in unreachable_intervals(outcome) if b > warmup]
     kpi["unit_minutes_unreachable"] = float(sum(b - a for _, a, b in gaps))
     kpi["longest_unreachable_gap_min"] = max((b - a for _, a, b in gaps), default=0.0)
     long_gap = {outcome.dispatches[i][D.INCIDENT] for i, a, b in gaps if b - a > GAP_THRESHOLD_MIN}
     counted = [i for i in incidents if i.state != "abandoned"]
-    kpi["incidents_gap_over_5min_share"] = (sum(i.id in long_gap for i in counted) / len(counted)
-                                            if counted else np.nan)
+    kpi["incidents_gap_over_5min_share"] = sum(i.id in long_gap for i in counted) / len(counted) if counted else np.nan
 
     primary = [n for n, ch in scenario.channels.items() if ch.purpose == "alarm" and not ch.standby]
     alarmed = [d for d in outcome.dispatches if d[D.T_DISPATCHED] >= warmup and not math.isnan(d[D.T_ALARM])]
-    fallback = np.array([d[D.T_ALARM] - d[D.T_DISPATCHED] for d in alarmed if d[D.ALARM_CHANNEL] not in primary],
-                        dtype=float) * 60
+    fallback = (
+        np.array([d[D.T_ALARM] - d[D.T_DISPATCHED] for d in alarmed if d[D.ALARM_CHANNEL] not in primary], dtype=float)
+        * 60
+    )
     baseline = scenario.room.alarm_min.expected * scenario.channels[primary[0]].time_factor * 60
-    kpi["alarms_via_fallback"] = float(len({(d[D.INCIDENT], d[D.STATION], d[D.T_DISPATCHED]) for d in alarmed
-                                             if d[D.ALARM_CHANNEL] not in primary}))
+    kpi["alarms_via_fallback"] = float(
+        len({(d[D.INCIDENT], d[D.STATION], d[D.T_DISPATCHED]) for d in alarmed if d[D.ALARM_CHANNEL] not in primary})
+    )
     kpi["alarm_fallback_extra_delay_s"] = _mean(fallback) - baseline if fallback.size else np.nan
 
     for name, ch in scenario.channels.items():

@@ -18,47 +18,61 @@ class Metric:
 
 
 _M = Metric
-METRICS: dict[str, Metric] = {m.name: m for m in (
-    _M("incidents", "count", "incidents that started after the warm-up", ""),
-    _M("calls", "count", "112 calls (first, duplicate and re-dialled) reaching the fire desk", ""),
-    _M("answer_wait_mean_s", "s", "mean wait of an answered 112 call for a centralist"),
-    _M("answer_wait_p90_s", "s", "90th percentile of that wait"),
-    _M("abandoned_calls", "count", "112 calls where the caller hung up before a centralist answered"),
-    _M("unreported_incidents", "count", "incidents whose every caller hung up for good"),
-    _M("processing_time_mean_s", "s", "verwerkingstijd: first call reaching the room to first alarm"),
-    _M("processing_time_p90_s", "s", "90th percentile of the processing time"),
-    _M("processing_within_60s_share", "share", "incidents alarmed within 60 s of the first call", "higher"),
-    _M("processing_within_120s_share", "share", "incidents alarmed within 120 s of the first call", "higher"),
-    _M("opkomsttijd_mean_min", "min", "opkomsttijd: first call to first unit on scene"),
-    _M("opkomsttijd_p90_min", "min", "90th percentile of the opkomsttijd"),
-    _M("opkomsttijd_within_norm_share", "share", "incidents where the first unit arrived within the type's norm", "higher"),
-    _M("backlog_peak", "calls", "most 112 calls waiting for a centralist at one moment"),
-    _M("centralist_utilisation", "share", "time-weighted busy centralists over centralists on duty", ""),
-    _M("radio_message_delay_mean_min", "min", "mean wait of a spoken radio message for a channel and a centralist"),
-    _M("radio_message_delay_p90_min", "min", "90th percentile of that wait"),
-    _M("undelivered_messages", "count", "radio messages given up after the message patience"),
-    _M("incidents_open_at_end", "count", "incidents not completed when the horizon ends", ""),
-    # communication under outages (issue 3)
-    _M("outage_to_detection_min", "min", "outage start until the room notices (mean over responses)"),
-    _M("outage_to_decision_min", "min", "outage start until the CaCo declares the fallback procedure"),
-    _M("outage_to_first_fallback_min", "min", "outage start until the first fallback channel is up"),
-    _M("message_delay_in_outage_mean_min", "min", "mean wait of room messages created while an outage is on"),
-    _M("message_delay_in_outage_p90_min", "min", "90th percentile of that wait"),
-    _M("spoken_statuses", "count", "status changes that had to be spoken because no status channel worked"),
-    _M("late_status_reports", "count", "statuses reported late, after their first attempt went undelivered", ""),
-    _M("undelivered_scene_messages", "count", "unit-to-unit messages on the scene that never got through"),
-    _M("unit_minutes_unreachable", "unit-min", "minutes units on a job spent where no voice channel reached them"),
-    _M("longest_unreachable_gap_min", "min", "longest single stretch a unit on a job could not be reached"),
-    _M("incidents_gap_over_5min_share", "share", "incidents where a unit was unreachable for more than 5 min"),
-    _M("alarms_via_fallback", "count", "station alarms sent by a fallback path instead of the primary", ""),
-    _M("alarm_fallback_extra_delay_s", "s", "extra time from dispatch to alarm on a fallback path vs P2000"),
-    _M("fallback_utilisation", "share", "busy over available capacity of a fallback channel while it was up", ""),
-)}
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        _M("incidents", "count", "incidents that started after the warm-up", ""),
+        _M("calls", "count", "112 calls (first, duplicate and re-dialled) reaching the fire desk", ""),
+        _M("answer_wait_mean_s", "s", "mean wait of an answered 112 call for a centralist"),
+        _M("answer_wait_p90_s", "s", "90th percentile of that wait"),
+        _M("abandoned_calls", "count", "112 calls where the caller hung up before a centralist answered"),
+        _M("unreported_incidents", "count", "incidents whose every caller hung up for good"),
+        _M("processing_time_mean_s", "s", "verwerkingstijd: first call reaching the room to first alarm"),
+        _M("processing_time_p90_s", "s", "90th percentile of the processing time"),
+        _M("processing_within_60s_share", "share", "incidents alarmed within 60 s of the first call", "higher"),
+        _M("processing_within_120s_share", "share", "incidents alarmed within 120 s of the first call", "higher"),
+        _M("opkomsttijd_mean_min", "min", "opkomsttijd: first call to first unit on scene"),
+        _M("opkomsttijd_p90_min", "min", "90th percentile of the opkomsttijd"),
+        _M(
+            "opkomsttijd_within_norm_share",
+            "share",
+            "incidents where the first unit arrived within the type's norm",
+            "higher",
+        ),
+        _M("backlog_peak", "calls", "most 112 calls waiting for a centralist at one moment"),
+        _M("centralist_utilisation", "share", "time-weighted busy centralists over centralists on duty", ""),
+        _M("radio_message_delay_mean_min", "min", "mean wait of a spoken radio message for a channel and a centralist"),
+        _M("radio_message_delay_p90_min", "min", "90th percentile of that wait"),
+        _M("undelivered_messages", "count", "radio messages given up after the message patience"),
+        _M("incidents_open_at_end", "count", "incidents not completed when the horizon ends", ""),
+        # communication under outages (issue 3)
+        _M("outage_to_detection_min", "min", "outage start until the room notices (mean over responses)"),
+        _M("outage_to_decision_min", "min", "outage start until the CaCo declares the fallback procedure"),
+        _M("outage_to_first_fallback_min", "min", "outage start until the first fallback channel is up"),
+        _M("message_delay_in_outage_mean_min", "min", "mean wait of room messages created while an outage is on"),
+        _M("message_delay_in_outage_p90_min", "min", "90th percentile of that wait"),
+        _M("spoken_statuses", "count", "status changes that had to be spoken because no status channel worked"),
+        _M("late_status_reports", "count", "statuses reported late, after their first attempt went undelivered", ""),
+        _M("undelivered_scene_messages", "count", "unit-to-unit messages on the scene that never got through"),
+        _M("unit_minutes_unreachable", "unit-min", "minutes units on a job spent where no voice channel reached them"),
+        _M("longest_unreachable_gap_min", "min", "longest single stretch a unit on a job could not be reached"),
+        _M("incidents_gap_over_5min_share", "share", "incidents where a unit was unreachable for more than 5 min"),
+        _M("alarms_via_fallback", "count", "station alarms sent by a fallback path instead of the primary", ""),
+        _M("alarm_fallback_extra_delay_s", "s", "extra time from dispatch to alarm on a fallback path vs P2000"),
+        _M("fallback_utilisation", "share", "busy over available capacity of a fallback channel while it was up", ""),
+    )
+}
 
 GAP_THRESHOLD_MIN = 5.0
 
-GROUPED = ("processing_time_mean_s", "processing_time_p90_s", "processing_within_60s_share",
-           "opkomsttijd_mean_min", "opkomsttijd_p90_min", "opkomsttijd_within_norm_share")
+GROUPED = (
+    "processing_time_mean_s",
+    "processing_time_p90_s",
+    "processing_within_60s_share",
+    "opkomsttijd_mean_min",
+    "opkomsttijd_p90_min",
+    "opkomsttijd_within_norm_share",
+)
 
 
 def metric_of(kpi: str) -> Metric:

@@ -25,8 +25,8 @@ import pyarrow.parquet as pq
 from sim import __version__
 from sim.experiments.metrics import METRICS
 from sim.experiments.records import float_array, to_arrow
-from sim.model.scenario import Scenario
 from sim.experiments.stats import summarise
+from sim.model.scenario import Scenario
 
 RECORD_TABLES = ("incidents", "calls", "messages", "dispatches", "timeline", "timeseries")
 DEPENDENCIES = ("simpy", "numpy", "scipy", "pydantic", "pyarrow", "pyyaml")
@@ -120,9 +120,15 @@ class RunWriter:
             writer.close()
         self._writers = {}
         names = self.kpi_names()
-        pq.write_table(pa.table({"replication": pa.array([r["replication"] for r in self.kpi_rows], pa.int32()),
-                                 **{k: float_array(self.column(k)) for k in names}}),
-                       self.directory / "replications.parquet")
+        pq.write_table(
+            pa.table(
+                {
+                    "replication": pa.array([r["replication"] for r in self.kpi_rows], pa.int32()),
+                    **{k: float_array(self.column(k)) for k in names},
+                }
+            ),
+            self.directory / "replications.parquet",
+        )
         write_json(self.directory / "summary.json", {k: summarise(self.column(k)) for k in names})
         write_json(self.directory / "manifest.json", manifest)
 
@@ -173,6 +179,7 @@ def git_commit() -> str | None:
         return None
     if out.returncode != 0:
         return None
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                           capture_output=True, text=True, timeout=5).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=here, capture_output=True, text=True, timeout=5
+    ).stdout.strip()
     return out.stdout.strip() + ("-dirty" if dirty else "")

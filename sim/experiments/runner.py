@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Hashable, Iterator, Sequence
 
 from sim.experiments import kpis, records
 from sim.model.room import simulate
@@ -42,15 +42,21 @@ class Task:
     engine: str = "fast"  # or "simpy", the plain-SimPy reference engine
 
 
-def run_replication(scenario: Scenario, seed: int, replication: int, keep_records: bool,
-                    engine: str = "fast") -> ReplicationResult:
+def run_replication(
+    scenario: Scenario, seed: int, replication: int, keep_records: bool, engine: str = "fast"
+) -> ReplicationResult:
     outcome = simulate(scenario, seed, replication, engine)
-    return ReplicationResult(replication, kpis.compute(outcome), outcome.events,
-                             records.tables(outcome, replication) if keep_records else None)
+    return ReplicationResult(
+        replication,
+        kpis.compute(outcome),
+        outcome.events,
+        records.tables(outcome, replication) if keep_records else None,
+    )
 
 
-def run_batch(scenario: Scenario, seed: int, replications: range, keep_records: int,
-              engine: str = "fast") -> list[ReplicationResult]:
+def run_batch(
+    scenario: Scenario, seed: int, replications: range, keep_records: int, engine: str = "fast"
+) -> list[ReplicationResult]:
     return [run_replication(scenario, seed, r, r < keep_records, engine) for r in replications]
 
 
@@ -64,17 +70,27 @@ def batches(first: int, count: int, jobs: int, max_batch: int = 25) -> list[rang
     return [range(s, min(s + size, first + count)) for s in range(first, first + count, size)]
 
 
-def iterate(scenario: Scenario, seed: int, replications: int, *, jobs: int = 1, keep_records: int = 0,
-            first: int = 0, executor: str = "process", scheduler: str | None = None,
-            engine: str = "fast") -> Iterator[ReplicationResult]:
+def iterate(
+    scenario: Scenario,
+    seed: int,
+    replications: int,
+    *,
+    jobs: int = 1,
+    keep_records: int = 0,
+    first: int = 0,
+    executor: str = "process",
+    scheduler: str | None = None,
+    engine: str = "fast",
+) -> Iterator[ReplicationResult]:
     """Every replication's result of one scenario, in replication order."""
     task = Task(None, scenario, replications, first, keep_records, engine)
     for _key, result in iterate_tasks([task], seed, jobs=jobs, executor=executor, scheduler=scheduler):
         yield result
 
 
-def iterate_tasks(tasks: Sequence[Task], seed: int, *, jobs: int = 1, executor: str = "process",
-                  scheduler: str | None = None) -> Iterator[tuple[Hashable, ReplicationResult]]:
+def iterate_tasks(
+    tasks: Sequence[Task], seed: int, *, jobs: int = 1, executor: str = "process", scheduler: str | None = None
+) -> Iterator[tuple[Hashable, ReplicationResult]]:
     """(task key, result) for every replication of every task, in task then replication order."""
     work = [(task, chunk) for task in tasks for chunk in batches(task.first, task.count, jobs)]
     if executor == "dask":
@@ -95,8 +111,10 @@ def _ignore_sigint() -> None:
 def _pool(work, seed: int, jobs: int):
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
     try:
-        futures = [(task, pool.submit(run_batch, task.scenario, seed, chunk, task.keep_records, task.engine))
-                   for task, chunk in work]
+        futures = [
+            (task, pool.submit(run_batch, task.scenario, seed, chunk, task.keep_records, task.engine))
+            for task, chunk in work
+        ]
         for task, future in futures:
             for result in future.result():
                 yield task.key, result
@@ -127,8 +145,15 @@ def _dask(work, seed: int, jobs: int, scheduler: str | None):
         for task, _ in work:
             if id(task.scenario) not in shared:
                 shared[id(task.scenario)] = client.scatter(task.scenario, broadcast=True)
-        futures = [(task, client.submit(run_batch, shared[id(task.scenario)], seed, chunk, task.keep_records,
-                                        task.engine, pure=False)) for task, chunk in work]
+        futures = [
+            (
+                task,
+                client.submit(
+                    run_batch, shared[id(task.scenario)], seed, chunk, task.keep_records, task.engine, pure=False
+                ),
+            )
+            for task, chunk in work
+        ]
         for task, future in futures:
             for result in future.result():
                 yield task.key, result

@@ -39,9 +39,9 @@ import pyarrow.parquet as pq
 
 from sim.experiments.api import Options, Progress, run_group, set_path
 from sim.experiments.metrics import METRICS
-from sim.model.loading import Problem, ScenarioError, resolve_file, scenario_from_dict
 from sim.experiments.results import default_run_dir, discard, publish_dir, staging_dir, versions, write_json
 from sim.experiments.stats import paired_difference, summarise
+from sim.model.loading import Problem, ScenarioError, resolve_file, scenario_from_dict
 
 METHODS = ("oat", "sobol")
 _MISSING = object()
@@ -85,8 +85,15 @@ class Plan:
     sobol_problem: dict | None = None
 
 
-def plan(base: str | Path, params: dict[str, tuple[float, float]], kpi: str, *, method: str = "oat",
-         samples: int = 64, seed: int = 1) -> Plan:
+def plan(
+    base: str | Path,
+    params: dict[str, tuple[float, float]],
+    kpi: str,
+    *,
+    method: str = "oat",
+    samples: int = 64,
+    seed: int = 1,
+) -> Plan:
     """Build and validate every point; raises ScenarioError naming each bad path, nothing runs."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, not '{method}'")
@@ -109,17 +116,33 @@ def plan(base: str | Path, params: dict[str, tuple[float, float]], kpi: str, *, 
         raise ScenarioError(problems)
     if method == "oat":
         return Plan(file, base_scenario.name, method, checked, keys, settings, scenarios)
-    problem = {"num_vars": len(checked), "names": [p.path for p in checked],
-               "bounds": [[p.low, p.high] for p in checked]}
-    settings = [{p.path: p.value(x) for p, x in zip(checked, row)} for row in _sobol_sample(problem, samples, seed)]
+    problem = {
+        "num_vars": len(checked),
+        "names": [p.path for p in checked],
+        "bounds": [[p.low, p.high] for p in checked],
+    }
+    settings = [
+        {p.path: p.value(x) for p, x in zip(checked, row, strict=False)}
+        for row in _sobol_sample(problem, samples, seed)
+    ]
     keys = [f"sample-{i:05d}" for i in range(len(settings))]
-    return Plan(file, base_scenario.name, method, checked, keys, settings, build_points(raw, file, settings, keys),
-                problem)
+    return Plan(
+        file, base_scenario.name, method, checked, keys, settings, build_points(raw, file, settings, keys), problem
+    )
 
 
-def sensitivity(base: str | Path, params: dict[str, tuple[float, float]], kpi: str, options: Options | None = None,
-                *, method: str = "oat", samples: int = 64, out: Path | None = None,
-                results_root: Path = Path("results"), progress: Progress | None = None) -> Path:
+def sensitivity(
+    base: str | Path,
+    params: dict[str, tuple[float, float]],
+    kpi: str,
+    options: Options | None = None,
+    *,
+    method: str = "oat",
+    samples: int = 64,
+    out: Path | None = None,
+    results_root: Path = Path("results"),
+    progress: Progress | None = None,
+) -> Path:
     """Run a sensitivity analysis of ``kpi`` to ``params`` on ``base``; returns the result directory."""
     options = options or Options()
     points = plan(base, params, kpi, method=method, samples=samples, seed=options.seed)
@@ -137,10 +160,15 @@ def sensitivity(base: str | Path, params: dict[str, tuple[float, float]], kpi: s
         for key, writer in group.writers.items():
             writer.finish(group.manifest(key, file))
             columns[key] = writer.column(kpi)
-        point_rows = [{"point": key, **{p.path: setting.get(p.path) for p in checked},
-                       "at_base": [p.path for p in checked if p.path not in setting],
-                       **{f"kpi_{k}": v for k, v in summarise(columns[key]).items()}}
-                      for key, setting in zip(keys, settings)]
+        point_rows = [
+            {
+                "point": key,
+                **{p.path: setting.get(p.path) for p in checked},
+                "at_base": [p.path for p in checked if p.path not in setting],
+                **{f"kpi_{k}": v for k, v in summarise(columns[key]).items()},
+            }
+            for key, setting in zip(keys, settings, strict=False)
+        ]
         if method == "oat":
             rows = oat_rows(checked, keys, columns)
             extra = {"base_point": keys[0], "base_kpi": summarise(columns[keys[0]])}
@@ -148,14 +176,32 @@ def sensitivity(base: str | Path, params: dict[str, tuple[float, float]], kpi: s
             rows, extra = sobol_rows(checked, sobol_problem, columns, keys, options.seed)
         pq.write_table(pa.Table.from_pylist(rows), staging / "sensitivity.parquet")
         pq.write_table(_points_table(point_rows, checked), staging / "points.parquet")
-        write_json(staging / "sensitivity.json", {
-            "method": method, "base": file, "scenario_name": name, "kpi": kpi, "unit": METRICS[kpi.split("[")[0]].unit,
-            "params": {p.path: {"low": p.low, "high": p.high, "integer": p.integer, "base": p.base} for p in checked},
-            "samples": samples if method == "sobol" else None, "points": len(keys), "seed": options.seed,
-            "replications": group.replications, "precision": group.precision, "jobs": options.jobs,
-            "executor": options.executor, "started": started.isoformat(timespec="seconds"),
-            "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "wall_time_s": round(group.wall, 3), "versions": versions(), **extra, "rows": rows})
+        write_json(
+            staging / "sensitivity.json",
+            {
+                "method": method,
+                "base": file,
+                "scenario_name": name,
+                "kpi": kpi,
+                "unit": METRICS[kpi.split("[")[0]].unit,
+                "params": {
+                    p.path: {"low": p.low, "high": p.high, "integer": p.integer, "base": p.base} for p in checked
+                },
+                "samples": samples if method == "sobol" else None,
+                "points": len(keys),
+                "seed": options.seed,
+                "replications": group.replications,
+                "precision": group.precision,
+                "jobs": options.jobs,
+                "executor": options.executor,
+                "started": started.isoformat(timespec="seconds"),
+                "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                "wall_time_s": round(group.wall, 3),
+                "versions": versions(),
+                **extra,
+                "rows": rows,
+            },
+        )
     except BaseException:
         discard(staging)
         raise
@@ -163,8 +209,9 @@ def sensitivity(base: str | Path, params: dict[str, tuple[float, float]], kpi: s
 
 
 # --- points --------------------------------------------------------------------------------
-def check_params(resolved: dict, params: dict[str, tuple[float, float]],
-                 file: str) -> tuple[list[Param], list[Problem]]:
+def check_params(
+    resolved: dict, params: dict[str, tuple[float, float]], file: str
+) -> tuple[list[Param], list[Problem]]:
     """Every parameter's path looked up in the validated base scenario, its bounds checked."""
     if not params:
         raise ScenarioError([Problem(file, "--param", "give at least one parameter path=low:high")])
@@ -181,8 +228,14 @@ def check_params(resolved: dict, params: dict[str, tuple[float, float]],
             continue
         spec = isinstance(value, dict) and "dist" in value
         if isinstance(value, bool) or not (spec or value is None or isinstance(value, (int, float))):
-            problems.append(Problem(file, path, f"not a number in the scenario (it is {json.dumps(value)}); "
-                                                "sensitivity varies numbers and distribution specs"))
+            problems.append(
+                Problem(
+                    file,
+                    path,
+                    f"not a number in the scenario (it is {json.dumps(value)}); "
+                    "sensitivity varies numbers and distribution specs",
+                )
+            )
             continue
         integer = isinstance(value, int) and not isinstance(value, bool)
         if not (math.isfinite(low) and math.isfinite(high)):
@@ -216,7 +269,7 @@ def build_points(raw: dict, file: str, settings: list[dict], keys: list[str]) ->
     """Every point's scenario, validated before anything runs; problems of all points at once."""
     scenarios, problems, seen = {}, [], set()
     base_name = raw.get("name", "scenario")
-    for key, setting in zip(keys, settings):
+    for key, setting in zip(keys, settings, strict=False):
         label = ", ".join(f"{p}={v}" for p, v in setting.items()) or "base"
         data = raw
         try:
@@ -243,8 +296,10 @@ def _points_table(rows: list[dict], params: list[Param]) -> pa.Table:
     fields = [pa.field("point", pa.string())]
     fields += [pa.field(p.path, pa.int64() if p.integer else pa.float64()) for p in params]
     fields += [pa.field("at_base", pa.list_(pa.string()))]
-    fields += [pa.field(f"kpi_{k}", pa.int64() if k == "n" else pa.float64())
-               for k in ("mean", "sd", "ci95_low", "ci95_high", "n")]
+    fields += [
+        pa.field(f"kpi_{k}", pa.int64() if k == "n" else pa.float64())
+        for k in ("mean", "sd", "ci95_low", "ci95_high", "n")
+    ]
     return pa.Table.from_pylist(rows, schema=pa.schema(fields))
 
 
@@ -258,20 +313,29 @@ def oat_rows(params: list[Param], keys: list[str], columns: dict[str, list[float
         lo, hi = summarise(at_low), summarise(at_high)
         diff = paired_difference(at_high, at_low)
         swing = abs(hi["mean"] - lo["mean"])
-        rows.append({
-            "param": p.path, "low": float(p.value(p.low)), "high": float(p.value(p.high)),
-            "base_value": float(p.base) if isinstance(p.base, (int, float)) else None,
-            "base_spec": json.dumps(p.base) if isinstance(p.base, dict) else None,
-            "kpi_at_base_mean": base["mean"],
-            "kpi_at_low_mean": lo["mean"], "kpi_at_low_ci95_low": lo["ci95_low"],
-            "kpi_at_low_ci95_high": lo["ci95_high"],
-            "kpi_at_high_mean": hi["mean"], "kpi_at_high_ci95_low": hi["ci95_low"],
-            "kpi_at_high_ci95_high": hi["ci95_high"],
-            "swing": swing,
-            # high - low, paired per replication (same seeds at both points)
-            "diff_mean": diff["mean"], "diff_ci95_low": diff["ci95_low"], "diff_ci95_high": diff["ci95_high"],
-            "p_value": diff["p_value"], "n": min(lo["n"], hi["n"]),
-        })
+        rows.append(
+            {
+                "param": p.path,
+                "low": float(p.value(p.low)),
+                "high": float(p.value(p.high)),
+                "base_value": float(p.base) if isinstance(p.base, (int, float)) else None,
+                "base_spec": json.dumps(p.base) if isinstance(p.base, dict) else None,
+                "kpi_at_base_mean": base["mean"],
+                "kpi_at_low_mean": lo["mean"],
+                "kpi_at_low_ci95_low": lo["ci95_low"],
+                "kpi_at_low_ci95_high": lo["ci95_high"],
+                "kpi_at_high_mean": hi["mean"],
+                "kpi_at_high_ci95_low": hi["ci95_low"],
+                "kpi_at_high_ci95_high": hi["ci95_high"],
+                "swing": swing,
+                # high - low, paired per replication (same seeds at both points)
+                "diff_mean": diff["mean"],
+                "diff_ci95_low": diff["ci95_low"],
+                "diff_ci95_high": diff["ci95_high"],
+                "p_value": diff["p_value"],
+                "n": min(lo["n"], hi["n"]),
+            }
+        )
     rows.sort(key=lambda r: (math.isnan(r["swing"]), -r["swing"] if not math.isnan(r["swing"]) else 0))
     return rows
 
@@ -283,27 +347,42 @@ def _sobol_sample(problem: dict, samples: int, seed: int):
     return sobol_sample.sample(problem, samples, calc_second_order=False, seed=seed)
 
 
-def sobol_rows(params: list[Param], problem: dict, columns: dict[str, list[float]], keys: list[str],
-               seed: int) -> tuple[list[dict], dict]:
+def sobol_rows(
+    params: list[Param], problem: dict, columns: dict[str, list[float]], keys: list[str], seed: int
+) -> tuple[list[dict], dict]:
     import numpy as np
     from SALib.analyze import sobol as sobol_analyze
 
     y = np.array([summarise(columns[k])["mean"] for k in keys], dtype=float)
     missing = int(np.isnan(y).sum())
-    extra = {"kpi_mean_over_points": float(np.nanmean(y)) if missing < y.size else None,
-             "kpi_var_over_points": float(np.nanvar(y)) if missing < y.size else None,
-             "points_without_kpi": missing}
+    extra = {
+        "kpi_mean_over_points": float(np.nanmean(y)) if missing < y.size else None,
+        "kpi_var_over_points": float(np.nanvar(y)) if missing < y.size else None,
+        "points_without_kpi": missing,
+    }
     if missing or y.size < 2 or float(np.var(y)) == 0:
         # SALib divides by the variance of Y: without any variation there are no indices
-        extra["note"] = ("the KPI was not observed at some points" if missing else
-                         "the KPI does not vary over the points") + "; indices are undefined"
+        extra["note"] = (
+            "the KPI was not observed at some points" if missing else "the KPI does not vary over the points"
+        ) + "; indices are undefined"
         nan = math.nan
-        rows = [{"param": p.path, "low": p.low, "high": p.high, "S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan}
-                for p in params]
+        rows = [
+            {"param": p.path, "low": p.low, "high": p.high, "S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan}
+            for p in params
+        ]
         return rows, extra
     result = sobol_analyze.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed)
-    rows = [{"param": p.path, "low": p.low, "high": p.high, "S1": float(result["S1"][i]),
-             "S1_conf": float(result["S1_conf"][i]), "ST": float(result["ST"][i]),
-             "ST_conf": float(result["ST_conf"][i])} for i, p in enumerate(params)]
+    rows = [
+        {
+            "param": p.path,
+            "low": p.low,
+            "high": p.high,
+            "S1": float(result["S1"][i]),
+            "S1_conf": float(result["S1_conf"][i]),
+            "ST": float(result["ST"][i]),
+            "ST_conf": float(result["ST_conf"][i]),
+        }
+        for i, p in enumerate(params)
+    ]
     rows.sort(key=lambda r: -r["ST"] if math.isfinite(r["ST"]) else math.inf)
     return rows, extra

@@ -65,7 +65,7 @@ def unpaired_difference(values, baseline) -> dict[str, float]:
         return {"mean": mean, "ci95_low": mean, "ci95_high": mean}
     from scipy import stats
 
-    dof = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1))
+    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
     half = float(stats.t.ppf(0.975, dof)) * math.sqrt(va + vb)
     return {"mean": mean, "ci95_low": mean - half, "ci95_high": mean + half}
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def integral(level, grid) -> "np.ndarray":
+def integral(level, grid) -> np.ndarray:
     """∫ level dt from 0 to each grid time (the step function is right-continuous)."""
     return step_integral(level.times, level.values, grid)
 
 
-def step_integral(times, values, grid) -> "np.ndarray":
+def step_integral(times, values, grid) -> np.ndarray:
     times = np.asarray(times, dtype=float)
     values = np.asarray(values, dtype=float)
     # several changes at one instant: the last one holds
@@ -38,5 +38,5 @@ def peak(level, start: float, end: float) -> float:
     times = np.asarray(level.times)
     values = np.asarray(level.values, dtype=float)
     before = np.searchsorted(times, start, side="right") - 1
-    inside = values[max(before, 0):np.searchsorted(times, end, side="right")]
+    inside = values[max(before, 0) : np.searchsorted(times, end, side="right")]
     return float(inside.max()) if inside.size else float("nan")

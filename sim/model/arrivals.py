@@ -92,10 +92,18 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
         minutes = arrival_minutes(scenario, streams["incident_arrivals"]).tolist()
         n = len(minutes)
         region_names = list(load.region_shares)
-        regions = [region_names[i] for i in streams["incident_region"].choice(
-            len(region_names), size=n, p=_normalised(load.region_shares.values()))]
-        kinds = [types[i] for i in streams["incident_type"].choice(
-            len(types), size=n, p=_normalised(t.share for t in load.incident_types.values()))]
+        regions = [
+            region_names[i]
+            for i in streams["incident_region"].choice(
+                len(region_names), size=n, p=_normalised(load.region_shares.values())
+            )
+        ]
+        kinds = [
+            types[i]
+            for i in streams["incident_type"].choice(
+                len(types), size=n, p=_normalised(t.share for t in load.incident_types.values())
+            )
+        ]
 
     # every draw of a stream in one numpy call, in incident order: the same numbers as the
     # scalar samplers drew one by one (numpy draws array arguments element by element)
@@ -121,20 +129,29 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
 
     incidents = []
     o = c = m = 0
-    for i, (minute, region, kind, spec) in enumerate(zip(minutes, regions, kinds, specs)):
+    for i, (minute, region, kind, spec) in enumerate(zip(minutes, regions, kinds, specs, strict=False)):
         k, j = n_calls[i], n_messages[i]
-        incidents.append(Incident(
-            id=i, minute=minute, region=region, type=kind, priority=spec.priority, norm_min=spec.norm_min,
-            units_needed=max(1, units[i]), on_scene_min=on_scene[i], intake_min=intake[i],
-            dispatch_min=dispatch[i],
-            call_offsets_min=[0.0] + sorted(offsets[o:o + k - 1]),
-            call_patience_min=patience[c:c + k],
-            call_handling_min=handling[c:c + k],
-            message_fractions=sorted(timing[m:m + j]),
-            message_durations_min=radio[m:m + j],
-            scene_fractions=sorted(scene_timing() for _ in range(n_scene[i])),
-            scene_durations_min=[scene_radio() for _ in range(n_scene[i])],
-        ))
+        incidents.append(
+            Incident(
+                id=i,
+                minute=minute,
+                region=region,
+                type=kind,
+                priority=spec.priority,
+                norm_min=spec.norm_min,
+                units_needed=max(1, units[i]),
+                on_scene_min=on_scene[i],
+                intake_min=intake[i],
+                dispatch_min=dispatch[i],
+                call_offsets_min=[0.0] + sorted(offsets[o : o + k - 1]),
+                call_patience_min=patience[c : c + k],
+                call_handling_min=handling[c : c + k],
+                message_fractions=sorted(timing[m : m + j]),
+                message_durations_min=radio[m : m + j],
+                scene_fractions=sorted(scene_timing() for _ in range(n_scene[i])),
+                scene_durations_min=[scene_radio() for _ in range(n_scene[i])],
+            )
+        )
         o, c, m = o + k - 1, c + k, m + j
     return incidents
 
@@ -196,12 +213,12 @@ def draw_many(dists: list, rng: np.random.Generator) -> list:
         return out
     method = methods.pop()
     if method == "empirical":
-        for i, u in zip(live, rng.random(len(live)).tolist()):
+        for i, u in zip(live, rng.random(len(live)).tolist(), strict=False):
             values, cumulative = plans[id(dists[i])][1]
             out[i] = values[min(bisect.bisect_right(cumulative, u), len(values) - 1)]
         return out
-    columns = zip(*(plans[id(dists[i])][1] for i in live))
-    for i, x in zip(live, getattr(rng, method)(*(np.array(col) for col in columns)).tolist()):
+    columns = zip(*(plans[id(dists[i])][1] for i in live), strict=False)
+    for i, x in zip(live, getattr(rng, method)(*(np.array(col) for col in columns)).tolist(), strict=False):
         out[i] = x
     return out
 

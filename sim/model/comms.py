@@ -28,8 +28,7 @@ class Effect:
 
 
 class ChannelState:
-    __slots__ = ("name", "spec", "pool", "rank", "active", "factor", "region_factor", "regions",
-                 "transmissions")
+    __slots__ = ("name", "spec", "pool", "rank", "active", "factor", "region_factor", "regions", "transmissions")
 
     def __init__(self, env: simpy.Environment, name: str, spec: Channel, rank: int, regions: tuple[str, ...]):
         self.name, self.spec, self.rank = name, spec, rank
@@ -68,8 +67,10 @@ class Comms:
         self.env = env
         self.scenario = scenario
         regions = scenario.regions
-        self.channels = {name: ChannelState(env, name, spec, rank, regions)
-                         for rank, (name, spec) in enumerate(scenario.channels.items())}
+        self.channels = {
+            name: ChannelState(env, name, spec, rank, regions)
+            for rank, (name, spec) in enumerate(scenario.channels.items())
+        }
         self.by_purpose: dict[str, list[ChannelState]] = {}
         for state in self.channels.values():
             self.by_purpose.setdefault(state.spec.purpose, []).append(state)
@@ -171,8 +172,9 @@ class Comms:
         key = (purpose, region, at_staffed_station)
         found = self._candidates.get(key)
         if found is None:  # reach changes only in refresh(), which clears the cache
-            found = self._candidates[key] = [s for s in self.by_purpose.get(purpose, ())
-                                             if s.reaches(region, at_staffed_station)]
+            found = self._candidates[key] = [
+                s for s in self.by_purpose.get(purpose, ()) if s.reaches(region, at_staffed_station)
+            ]
         return found
 
     def choose(self, purpose: str, region: str, at_staffed_station: bool = False) -> ChannelState | None:

@@ -11,7 +11,8 @@ import bisect
 import functools
 import itertools
 import math
-from typing import Annotated, Callable, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
@@ -49,7 +50,7 @@ class Dist(BaseModel):
     weights: tuple[float, ...] | None = None
 
     @model_validator(mode="after")
-    def _check_parameters(self) -> "Dist":
+    def _check_parameters(self) -> Dist:
         needed = PARAMETERS[self.dist]
         allowed = needed + _OPTIONAL.get(self.dist, ())
         missing = [p for p in needed if getattr(self, p) is None]

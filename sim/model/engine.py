@@ -30,6 +30,7 @@ from sim.model.engine_simpy import GAVE_UP
 
 __all__ = ["GAVE_UP", "Environment", "Level", "PatienceClock", "Pool", "WatchedLevel", "check_simpy", "resume_now"]
 
+
 def check_simpy() -> None:
     """Fail at import, naming the SimPy version, if the private internals used here are missing."""
     env = simpy.Environment()
@@ -37,16 +38,19 @@ def check_simpy() -> None:
     def idle():
         yield env.timeout(0)
 
-    wanted = ((env, ("_now", "_queue", "_eid", "_active_proc")),
-              (env.process(idle()), ("_resume", "_generator", "_target", "callbacks")),
-              (simpy.Event(env).succeed(), ("_ok", "_value")),
-              (simpy.PriorityResource(env, 1), ("put_queue", "users")))
+    wanted = (
+        (env, ("_now", "_queue", "_eid", "_active_proc")),
+        (env.process(idle()), ("_resume", "_generator", "_target", "callbacks")),
+        (simpy.Event(env).succeed(), ("_ok", "_value")),
+        (simpy.PriorityResource(env, 1), ("put_queue", "users")),
+    )
     missing = [f"{type(obj).__name__}.{name}" for obj, names in wanted for name in names if not hasattr(obj, name)]
     if missing:
         raise ImportError(
             f"meldsim's fast engine does not work with SimPy {getattr(simpy, '__version__', '?')}: it relies on "
             f"SimPy internals that this version lacks ({', '.join(missing)}). Install a tested SimPy "
-            f"(pip install 'simpy>=4.1,<4.2') or run with --engine simpy (the reference engine, public API only).")
+            f"(pip install 'simpy>=4.1,<4.2') or run with --engine simpy (the reference engine, public API only)."
+        )
 
 
 check_simpy()

@@ -155,15 +155,18 @@ def read_trace(scenario: Scenario, file: str = "<scenario>") -> list[TraceRow]:
             reader = csv.DictReader(handle)
             missing = {"time", "region", "type"} - set(reader.fieldnames or ())
             if missing:
-                raise ScenarioError([Problem(file, field, f"{path.name}: missing column(s) {', '.join(sorted(missing))}")])
+                raise ScenarioError(
+                    [Problem(file, field, f"{path.name}: missing column(s) {', '.join(sorted(missing))}")]
+                )
             rows = []
             for line, row in enumerate(reader, start=2):
                 rows.append(_trace_row(scenario, row, f"{path.name} line {line}", file))
     except OSError as exc:
         raise ScenarioError([Problem(file, field, f"cannot read trace file: {exc.strerror or exc}")]) from None
     except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(file, field, f"{path.name}: not UTF-8 text (byte {exc.start}); "
-                                                  "save the CSV as UTF-8")]) from None
+        raise ScenarioError(
+            [Problem(file, field, f"{path.name}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8")]
+        ) from None
     except (csv.Error, ValueError) as exc:  # a field over the csv size limit, a NUL byte in the path
         raise ScenarioError([Problem(file, field, f"{path.name}: cannot read trace file: {exc}")]) from None
     return sorted(rows, key=lambda r: r.minute)

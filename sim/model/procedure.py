@@ -77,8 +77,9 @@ class Outages:
             duration = self.power_cut(duration)
         self.ongoing += 1
         self.comms.add(effect)
-        self.timeline.log(OUTAGE_START, outage.target, f"regions={scope} factor={outage.capacity_factor:g} "
-                                                       f"lasts_min={duration:.1f}")
+        self.timeline.log(
+            OUTAGE_START, outage.target, f"regions={scope} factor={outage.capacity_factor:g} lasts_min={duration:.1f}"
+        )
         if self.procedure is not None:
             self.procedure.outage_started(effect)
         yield from _sleep(self.env, duration)

@@ -43,7 +43,6 @@ LATE_PRIORITY = 9  # below every incident priority (1-3)
 CHANNEL_LOST, LOOK_AGAIN = "channel lost", "look again"
 
 
-
 @dataclass
 class Outcome:
     """Everything one replication produced, in plain rows and step functions."""
@@ -64,8 +63,25 @@ class Outcome:
 class Transmission:
     """One message, status or alarm on its way; lets an outage find and move it."""
 
-    __slots__ = ("process", "purpose", "region", "staffed", "priority", "room_priority", "base_min", "row",
-                 "progress", "channel", "slot", "person", "talking", "started", "attempts", "pinned", "deadline")
+    __slots__ = (
+        "process",
+        "purpose",
+        "region",
+        "staffed",
+        "priority",
+        "room_priority",
+        "base_min",
+        "row",
+        "progress",
+        "channel",
+        "slot",
+        "person",
+        "talking",
+        "started",
+        "attempts",
+        "pinned",
+        "deadline",
+    )
 
     def __init__(self, purpose, region, staffed, priority, room_priority, base_min, row=None):
         self.purpose, self.region, self.staffed = purpose, region, staffed
@@ -94,7 +110,9 @@ class ControlRoom:
         self.timeline = Timeline(env)
         self.patience = env.patience_clock()
         self.dynamic = bool(scenario.outages or scenario.random_outages)
-        self.procedure = Procedure(env, scenario, self.comms, self.timeline, self, streams) if scenario.procedure else None
+        self.procedure = (
+            Procedure(env, scenario, self.comms, self.timeline, self, streams) if scenario.procedure else None
+        )
         if self.dynamic:
             Outages(env, scenario, self.comms, self.timeline, self.procedure, streams)
         self.calls_waiting = env.watched_level()
@@ -110,8 +128,9 @@ class ControlRoom:
         self.spoken_status = resilience.spoken_status_min.sampler(streams["spoken_status"])
         self.failed_attempt_time = resilience.failed_attempt_min.sampler(streams["failed_attempt"])
         self.manual_dispatch = resilience.gms_down_dispatch_extra_min.sampler(streams["gms_manual"])
-        self.extra_turnout = {name: ch.volunteer_extra_turnout_min.sampler(streams["turnout"])
-                              for name, ch in scenario.channels.items()}
+        self.extra_turnout = {
+            name: ch.volunteer_extra_turnout_min.sampler(streams["turnout"]) for name, ch in scenario.channels.items()
+        }
         self.policy = resilience.interrupted_policy
         self.message_patience = room.message_patience_min
         self.calls: list[list] = []
@@ -133,7 +152,9 @@ class ControlRoom:
             self.unit_names += [f"{station.name}-{k + 1}" for k in range(station.units)]
             self.available.append(ids[::-1])  # pop() takes unit 1 first
         self.turnout = {crew: d.sampler(streams["turnout"]) for crew, d in units.turnout_min.items()}
-        self.travel = {(a, b): d.sampler(streams["travel"]) for a, row in units.travel_min.items() for b, d in row.items()}
+        self.travel = {
+            (a, b): d.sampler(streams["travel"]) for a, row in units.travel_min.items() for b, d in row.items()
+        }
 
         def expected_response(station, region):
             return units.turnout_min[station.crew].expected + units.travel_min[station.region][region].expected
@@ -141,8 +162,10 @@ class ControlRoom:
         # nearest available in the region, then neighbours: stations of the incident's own
         # region first, each group ordered by expected turnout + travel
         self.station_order = {
-            region: sorted(range(len(self.stations)), key=lambda s: (
-                self.stations[s].region != region, expected_response(self.stations[s], region), s))
+            region: sorted(
+                range(len(self.stations)),
+                key=lambda s: (self.stations[s].region != region, expected_response(self.stations[s], region), s),
+            )
             for region in scenario.regions
         }
         self.waiting_for_units: deque[list] = deque()
@@ -163,8 +186,18 @@ class ControlRoom:
         for name, state in self.comms.channels.items():
             levels[f"{name}_busy"] = state.pool.busy
             levels[f"{name}_capacity"] = state.pool.limit
-        return Outcome(self.scenario, incidents, self.calls, self.messages, self.dispatches, self.timeline.rows,
-                       levels, self.comms.reachable, self.unit_names, events=env.events_scheduled())
+        return Outcome(
+            self.scenario,
+            incidents,
+            self.calls,
+            self.messages,
+            self.dispatches,
+            self.timeline.rows,
+            levels,
+            self.comms.reachable,
+            self.unit_names,
+            events=env.events_scheduled(),
+        )
 
     # --- the room's staffing: roster x room factor (relocation) + called in ----------------
     def roster(self):
@@ -187,8 +220,9 @@ class ControlRoom:
 
     def incoming(self, incidents: list[Incident]):
         """Every first and duplicate 112 call, in time order, from one process."""
-        arrivals = sorted((inc.minute + offset, inc.id, k)
-                          for inc in incidents for k, offset in enumerate(inc.call_offsets_min))
+        arrivals = sorted(
+            (inc.minute + offset, inc.id, k) for inc in incidents for k, offset in enumerate(inc.call_offsets_min)
+        )
         env = self.env
         for inc in incidents:
             inc.calls_pending = len(inc.call_offsets_min)
@@ -282,8 +316,14 @@ class ControlRoom:
 
     def alarm(self, inc: Incident, s: int, rows: list[list]):
         station = self.stations[s]
-        tx = Transmission("alarm", station.region, station.crew != "volunteer", inc.priority,
-                          self.call_rank + inc.priority, self.alarm_time())
+        tx = Transmission(
+            "alarm",
+            station.region,
+            station.crew != "volunteer",
+            inc.priority,
+            self.call_rank + inc.priority,
+            self.alarm_time(),
+        )
         channel = yield from self.transmit(tx, None)
         now = self.env.now
         extra = self.extra_turnout[channel]() if station.crew == "volunteer" else 0.0
@@ -322,9 +362,9 @@ class ControlRoom:
         self.status(inc, unit, 1, inc.region)
         if inc.t_on_scene is None:
             inc.t_on_scene, inc.commander = env.now, unit
-            for fraction, base in zip(inc.message_fractions, inc.message_durations_min):
+            for fraction, base in zip(inc.message_fractions, inc.message_durations_min, strict=False):
                 env.start(self.message(inc, unit, "voice", fraction * inc.on_scene_min, base))
-            for fraction, base in zip(inc.scene_fractions, inc.scene_durations_min):
+            for fraction, base in zip(inc.scene_fractions, inc.scene_durations_min, strict=False):
                 env.start(self.message(inc, unit, "scene", fraction * inc.on_scene_min, base, purpose="scene"))
         yield env.timeout(inc.on_scene_min)
         row[DispatchRow.T_CLEAR] = env.now
@@ -342,8 +382,9 @@ class ControlRoom:
         channel = self.comms.choose("status", region)
         if channel is not None and channel.has_room():
             now = self.env.now
-            self.messages.append([len(self.messages), inc.id, unit, STATUSES[which], now, now, now,
-                                  channel.name, "delivered", 1])
+            self.messages.append(
+                [len(self.messages), inc.id, unit, STATUSES[which], now, now, now, channel.name, "delivered", 1]
+            )
         else:
             self.env.start(self.message(inc, unit, STATUSES[which], 0.0, self.spoken_status()))
 
@@ -385,8 +426,9 @@ class ControlRoom:
         self.messages_waiting.add(1)
         self.late_reports[unit] = row
         # after fresh traffic: a late report is news for the room's picture, not an emergency
-        tx = Transmission("voice", inc.region, False, LATE_PRIORITY, self.radio_rank + LATE_PRIORITY,
-                          self.spoken_status(), row)
+        tx = Transmission(
+            "voice", inc.region, False, LATE_PRIORITY, self.radio_rank + LATE_PRIORITY, self.spoken_status(), row
+        )
         channel = yield from self.transmit(tx, None)
         row[MessageRow.T_END], row[MessageRow.CHANNEL], row[MessageRow.STATE] = env.now, channel, "delivered"
         row[MessageRow.ATTEMPTS] = tx.attempts
@@ -508,9 +550,14 @@ class ControlRoom:
                     continue
                 target = None
                 if self.policy == "move_to_fallback":
-                    target = next((c for c in self.comms.candidates(tx.purpose, tx.region, tx.staffed)
-                                   if c.has_room() and c.spec.needs_centralist == channel.spec.needs_centralist),
-                                  None)
+                    target = next(
+                        (
+                            c
+                            for c in self.comms.candidates(tx.purpose, tx.region, tx.staffed)
+                            if c.has_room() and c.spec.needs_centralist == channel.spec.needs_centralist
+                        ),
+                        None,
+                    )
                 if target is not None and (not tx.talking or target.spec.time_factor == channel.spec.time_factor):
                     channel.pool.release(tx.slot)
                     channel.transmissions.pop(tx, None)

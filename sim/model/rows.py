@@ -23,8 +23,19 @@ class MessageRow:
 
 
 class DispatchRow:
-    (INCIDENT, UNIT, STATION, T_DISPATCHED, T_ALARM, ALARM_CHANNEL, T_DEPARTED, T_ON_SCENE, T_CLEAR, T_AVAILABLE,
-     STATE) = range(11)
+    (
+        INCIDENT,
+        UNIT,
+        STATION,
+        T_DISPATCHED,
+        T_ALARM,
+        ALARM_CHANNEL,
+        T_DEPARTED,
+        T_ON_SCENE,
+        T_CLEAR,
+        T_AVAILABLE,
+        STATE,
+    ) = range(11)
 
 
 CALL_COLUMNS = columns(CallRow)

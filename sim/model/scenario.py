@@ -67,7 +67,7 @@ class Horizon(Strict):
     warmup_min: float = Field(0, ge=0, description="results before this are discarded")
 
     @model_validator(mode="after")
-    def _warmup_inside(self) -> "Horizon":
+    def _warmup_inside(self) -> Horizon:
         if self.warmup_min >= self.duration_min:
             raise ValueError(
                 f"warmup_min ({self.warmup_min:g}) must be shorter than duration_min ({self.duration_min:g})"
@@ -105,14 +105,16 @@ class IncidentType(Strict):
 class Load(Strict):
     base_rate_per_hour: float = Field(ge=0)
     profile: Literal["weekday", "weekend", "new_years_eve"] | list[float] = Field(
-        "weekday", description="named, or factors by clock hour: 24 repeat daily; 24 x d cover d days "
-        "from midnight of the start day, then repeat")
+        "weekday",
+        description="named, or factors by clock hour: 24 repeat daily; 24 x d cover d days "
+        "from midnight of the start day, then repeat",
+    )
     load_factor: float = Field(1.0, ge=0, description="scales the whole profile")
     region_shares: dict[str, float]
     incident_types: dict[str, IncidentType]
     duplicate_call_delay_min: NonNegDist = Field(
-        Dist(dist="exponential", mean=3.0),
-        description="time from an incident to each duplicate call about it")
+        Dist(dist="exponential", mean=3.0), description="time from an incident to each duplicate call about it"
+    )
     trace_file: Path | None = Field(None, description="CSV time,region,type; replaces the generator")
 
     @field_validator("profile")
@@ -237,7 +239,8 @@ class Channel(Strict):
     survives: list[OutageTarget] = Field(default_factory=list, description="outage targets that leave it working")
     regions: list[str] | None = Field(None, description="regions it reaches; null = all")
     reach: Literal["anywhere", "staffed_station", "on_scene"] = Field(
-        "anywhere", description="staffed_station: only units at a staffed station (alarm by phone to the post)")
+        "anywhere", description="staffed_station: only units at a staffed station (alarm by phone to the post)"
+    )
     needs_centralist: bool = Field(True, description="a centralist is on the line for the whole transmission")
     waiting_room: bool = Field(True, description="false: a busy channel turns an attempt away (busy tone)")
     standby: bool = Field(False, description="a fallback: down until the procedure activates it")
@@ -258,7 +261,7 @@ class Outage(Strict):
     capacity_factor: float = Field(0.0, ge=0, le=1, description="0 = down, 0.5 = half capacity")
 
     @model_validator(mode="after")
-    def _one_start_one_length(self) -> "Outage":
+    def _one_start_one_length(self) -> Outage:
         if (self.start is None) == (self.start_min is None):
             raise ValueError("give exactly one of start (datetime) and start_min")
         if (self.duration_min is None) == (self.end is None):
@@ -290,12 +293,15 @@ class Resilience(Strict):
     failed_attempt_min: NonNegDist = Field(
         Dist(dist="triangular", low=0.5, mode=1.0, high=2.0),
         description="centralist time lost per message on a dead channel before the room has noticed the "
-                    "outage: keying the console, repeating the call, checking the equipment")
+        "outage: keying the console, repeating the call, checking the equipment",
+    )
     retry_min: NonNegDist = Field(0.5, description="wait before a failed or turned-away transmission is retried")
     interrupted_policy: Literal["resume", "restart", "move_to_fallback"] = Field(
-        "move_to_fallback", description="a conversation whose channel drops: continues where it stopped once "
+        "move_to_fallback",
+        description="a conversation whose channel drops: continues where it stopped once "
         "that same channel is back (resume), starts again from the beginning on the first channel that works "
-        "(restart), or continues where it stopped on the first channel that works (move_to_fallback)")
+        "(restart), or continues where it stopped on the first channel that works (move_to_fallback)",
+    )
 
 
 # --- fallback procedure ----------------------------------------------------------------------
@@ -318,7 +324,7 @@ class Escalation(Strict):
     call_in_min: NonNegDist = Field(45, description="call_in_centralists: until they are at their desks")
 
     @model_validator(mode="after")
-    def _one_trigger(self) -> "Escalation":
+    def _one_trigger(self) -> Escalation:
         if (self.when_outage_longer_than_min is None) == (self.when_calls_waiting_above is None):
             raise ValueError("give exactly one trigger: when_outage_longer_than_min or when_calls_waiting_above")
         if self.action == "call_in_centralists" and self.centralists < 1:
@@ -330,7 +336,8 @@ class Procedure(Strict):
     """The fallback plan: detect, the CaCo decides, then channels come up in order."""
 
     detection: Literal["delay", "first_failure"] = Field(
-        "delay", description="the room notices after detection_min, or at the first failed transmission")
+        "delay", description="the room notices after detection_min, or at the first failed transmission"
+    )
     detection_min: NonNegDist = Field(5, description="delay: outage start to noticing; first_failure: extra delay")
     decision_min: NonNegDist = Field(5, description="CaCo: noticing to declaring the fallback")
     steps: list[str] = Field(default_factory=list, description="fallback channels (or 'relocate'), activated in order")
@@ -396,13 +403,17 @@ class Scenario(Strict):
         return problems
 
     @model_validator(mode="after")
-    def _cross_field(self) -> "Scenario":
+    def _cross_field(self) -> Scenario:
         regions = set(self.regions)
         problems = []
         for i, station in enumerate(self.units.stations):
             if station.region not in regions:
-                problems.append((f"units.stations.{i}.region",
-                                 f"unknown region '{station.region}' (regions: {', '.join(self.regions)})"))
+                problems.append(
+                    (
+                        f"units.stations.{i}.region",
+                        f"unknown region '{station.region}' (regions: {', '.join(self.regions)})",
+                    )
+                )
         crews = {s.crew for s in self.units.stations}
         for crew in sorted(crews - set(self.units.turnout_min)):
             problems.append(("units.turnout_min", f"no turnout time for crew '{crew}'"))

@@ -46,4 +46,6 @@ STREAM_NAMES: tuple[str, ...] = (
 
 def make_streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
     children = np.random.SeedSequence([seed, replication]).spawn(len(STREAM_NAMES))
-    return {name: np.random.Generator(np.random.PCG64(child)) for name, child in zip(STREAM_NAMES, children)}
+    return {
+        name: np.random.Generator(np.random.PCG64(child)) for name, child in zip(STREAM_NAMES, children, strict=False)
+    }

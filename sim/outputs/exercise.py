@@ -29,21 +29,33 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.cliargs import (SCENARIO_HELP, non_negative_int as _non_negative_int, positive_int as _positive_int,
-                         scenario_path)
 from sim import __version__, labels
+from sim.cliargs import SCENARIO_HELP, scenario_path
+from sim.cliargs import non_negative_int as _non_negative_int
+from sim.cliargs import positive_int as _positive_int
 from sim.experiments import runner
 from sim.experiments.kpis import METRICS, metric_of, minute_series, unreachable_intervals
 from sim.model.loading import Problem, ScenarioError, load_scenario
+from sim.model.procedure import (
+    ACTIVATED,
+    CALL_IN,
+    CALLED_IN,
+    DECIDED,
+    DETECTED,
+    GENERATOR_FAILED,
+    OUTAGE_END,
+    OUTAGE_START,
+    RELOCATED,
+    RELOCATION_START,
+    STOOD_DOWN,
+)
+from sim.model.room import LATE, STATUSES, Outcome, simulate
 from sim.model.rows import CallRow
 from sim.model.rows import DispatchRow as D
 from sim.model.rows import MessageRow as M
-from sim.model.room import LATE, STATUSES, Outcome, simulate
-from sim.model.procedure import (ACTIVATED, CALL_IN, CALLED_IN, DECIDED, DETECTED, GENERATOR_FAILED, OUTAGE_END,
-                        OUTAGE_START, RELOCATED, RELOCATION_START, STOOD_DOWN)
+from sim.model.scenario import Scenario
 from sim.outputs.parts import words
 from sim.outputs.parts.html import Figures, document, esc, value_text
-from sim.model.scenario import Scenario
 
 DEFAULT_KPI = "processing_time_mean_s"
 DEFAULT_REPLICATIONS = 30
@@ -130,11 +142,16 @@ class Exercise:
     # --- output ---
     def columns(self) -> list[tuple[str, str]]:
         """(key, header) of every CSV column for the chosen language(s)."""
+
         def label(nl: str, en: str) -> str:
             return {"nl": nl, "en": en}.get(self.lang, f"{nl} / {en}")
 
-        cols = [("time", label("Tijd", "Time")), ("minute", label("Minuut", "Minute")),
-                ("date", label("Datum", "Date")), ("category", label("Soort", "Category"))]
+        cols = [
+            ("time", label("Tijd", "Time")),
+            ("minute", label("Minuut", "Minute")),
+            ("date", label("Datum", "Date")),
+            ("category", label("Soort", "Category")),
+        ]
         for key, nl, en in TEXT_COLUMNS:
             if self.lang in ("nl", "nl+en"):
                 cols.append((f"{key}_nl", nl if self.lang == "nl" else f"{nl} (NL)"))
@@ -149,9 +166,14 @@ class Exercise:
         out = []
         for inj in self.injects:
             cat_nl, cat_en = CATEGORIES[inj.category]
-            row = {"time": self.clock(inj.minute), "minute": f"{inj.minute:.1f}", "date": self.date(inj.minute),
-                   "category": {"nl": cat_nl, "en": cat_en}.get(self.lang, cat_nl if cat_nl == cat_en
-                                                                       else f"{cat_nl} / {cat_en}")}
+            row = {
+                "time": self.clock(inj.minute),
+                "minute": f"{inj.minute:.1f}",
+                "date": self.date(inj.minute),
+                "category": {"nl": cat_nl, "en": cat_en}.get(
+                    self.lang, cat_nl if cat_nl == cat_en else f"{cat_nl} / {cat_en}"
+                ),
+            }
             for key, _nl, _en in TEXT_COLUMNS:
                 row[f"{key}_nl"] = getattr(inj, f"{key}_nl")
                 row[f"{key}_en"] = getattr(inj, f"{key}_en")
@@ -236,8 +258,21 @@ class _Script:
         self.injects: list[Inject] = []
 
     def add(self, minute, category, what, action=("", ""), detail=("", ""), source="") -> None:
-        self.injects.append(Inject(float(minute), _ORDER[category], len(self.injects), category, what[0], what[1],
-                                   action[0], action[1], detail[0], detail[1], source))
+        self.injects.append(
+            Inject(
+                float(minute),
+                _ORDER[category],
+                len(self.injects),
+                category,
+                what[0],
+                what[1],
+                action[0],
+                action[1],
+                detail[0],
+                detail[1],
+                source,
+            )
+        )
 
 
 # --- the outage and the procedure's answer, exactly as the model logged them: one handler per timeline event ---
@@ -251,27 +286,48 @@ def _outage_started(s: _Script, minute: float, event: str, subject: str, detail:
     how_en = "falls out" if factor == 0 else f"runs at {factor * 100:.0f} % capacity"
     lasts = float(info["lasts_min"]) if "lasts_min" in info else math.nan
     if s.procedure is None:
-        action = ("Geen terugvalprocedure: centralisten merken de storing en improviseren",
-                  "No fallback procedure: centralists notice the outage and improvise")
+        action = (
+            "Geen terugvalprocedure: centralisten merken de storing en improviseren",
+            "No fallback procedure: centralists notice the outage and improvise",
+        )
     elif s.procedure.detection == "first_failure":
-        action = ("Herkennen bij de eerste mislukte uitzending en de CaCo waarschuwen",
-                  "Detect at the first failed transmission and alert the CaCo")
+        action = (
+            "Herkennen bij de eerste mislukte uitzending en de CaCo waarschuwen",
+            "Detect at the first failed transmission and alert the CaCo",
+        )
     else:
-        action = ("Herkennen: uitzendingen komen niet aan; de CaCo waarschuwen",
-                  "Detect: transmissions do not get through; alert the CaCo")
-    s.add(minute, "outage", (f"{t_nl} {how_nl} ({r_nl})", f"{t_en} {how_en} ({r_en})"), action,
-          (f"duurt {lasts:.0f} min" if lasts == lasts else "", f"lasts {lasts:.0f} min" if lasts == lasts else ""),
-          event)
+        action = (
+            "Herkennen: uitzendingen komen niet aan; de CaCo waarschuwen",
+            "Detect: transmissions do not get through; alert the CaCo",
+        )
+    s.add(
+        minute,
+        "outage",
+        (f"{t_nl} {how_nl} ({r_nl})", f"{t_en} {how_en} ({r_en})"),
+        action,
+        (f"duurt {lasts:.0f} min" if lasts == lasts else "", f"lasts {lasts:.0f} min" if lasts == lasts else ""),
+        event,
+    )
 
 
 def _outage_ended(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
     t_nl, t_en = labels.target(subject)
-    action = (("Herstel bevestigen; terugvalmiddelen afschalen na de terugschakeltijd",
-               "Confirm recovery; stand fallbacks down after the revert time") if s.procedure else
-              ("Herstel bevestigen", "Confirm recovery"))
-    what = ((f"{t_nl} werkt weer", f"{t_en} is back") if subject != "power" else
-            ("De meldkamer heeft weer stroom (noodstroomaggregaat of net)",
-             "The room has power again (generator or mains)"))
+    action = (
+        (
+            "Herstel bevestigen; terugvalmiddelen afschalen na de terugschakeltijd",
+            "Confirm recovery; stand fallbacks down after the revert time",
+        )
+        if s.procedure
+        else ("Herstel bevestigen", "Confirm recovery")
+    )
+    what = (
+        (f"{t_nl} werkt weer", f"{t_en} is back")
+        if subject != "power"
+        else (
+            "De meldkamer heeft weer stroom (noodstroomaggregaat of net)",
+            "The room has power again (generator or mains)",
+        )
+    )
     s.add(minute, "outage", what, action, source=event)
 
 
@@ -279,59 +335,98 @@ def _decided(s: _Script, minute: float, event: str, subject: str, detail: str) -
     steps = s.procedure.steps if s.procedure else []
     steps_nl = [labels.step(step)[0] for step in steps]
     steps_en = [labels.step(step)[1] for step in steps]
-    s.add(minute, "procedure", ("De CaCo kondigt de terugvalprocedure af", "The CaCo declares the fallback procedure"),
-          ("Terugvalprocedure afkondigen: " + (", ".join(steps_nl) or "geen stappen"),
-           "Declare the fallback procedure: " + (", ".join(steps_en) or "no steps")), source=event)
+    s.add(
+        minute,
+        "procedure",
+        ("De CaCo kondigt de terugvalprocedure af", "The CaCo declares the fallback procedure"),
+        (
+            "Terugvalprocedure afkondigen: " + (", ".join(steps_nl) or "geen stappen"),
+            "Declare the fallback procedure: " + (", ".join(steps_en) or "no steps"),
+        ),
+        source=event,
+    )
 
 
 def _activated(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
     c_nl, c_en = labels.channel(subject)
-    s.add(minute, "procedure", (f"Terugvalkanaal beschikbaar: {c_nl}", f"Fallback channel up: {c_en}"),
-          labels.channel_action(subject), source=f"{event} {subject}")
+    s.add(
+        minute,
+        "procedure",
+        (f"Terugvalkanaal beschikbaar: {c_nl}", f"Fallback channel up: {c_en}"),
+        labels.channel_action(subject),
+        source=f"{event} {subject}",
+    )
 
 
 def _stood_down(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
     c_nl, c_en = labels.channel(subject)
-    s.add(minute, "procedure", (f"Terugvalkanaal afgeschaald: {c_nl}", f"Fallback channel stood down: {c_en}"),
-          ("Terug naar de normale werkwijze", "Back to the normal way of working"), source=f"{event} {subject}")
+    s.add(
+        minute,
+        "procedure",
+        (f"Terugvalkanaal afgeschaald: {c_nl}", f"Fallback channel stood down: {c_en}"),
+        ("Terug naar de normale werkwijze", "Back to the normal way of working"),
+        source=f"{event} {subject}",
+    )
 
 
 def _call_in(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
-    s.add(minute, "procedure", (f"Extra centralisten opgeroepen ({detail})", f"Extra centralists called in ({detail})"),
-          ("Centralisten oproepen", "Call in centralists"), source=event)
+    s.add(
+        minute,
+        "procedure",
+        (f"Extra centralisten opgeroepen ({detail})", f"Extra centralists called in ({detail})"),
+        ("Centralisten oproepen", "Call in centralists"),
+        source=event,
+    )
 
 
 def _called_in(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
-    s.add(minute, "procedure", (f"Extra centralisten aan het werk ({detail})",
-                                f"Extra centralists at their desks ({detail})"),
-          ("Extra centralisten werk toewijzen", "Give the extra centralists work"), source=event)
+    s.add(
+        minute,
+        "procedure",
+        (f"Extra centralisten aan het werk ({detail})", f"Extra centralists at their desks ({detail})"),
+        ("Extra centralisten werk toewijzen", "Give the extra centralists work"),
+        source=event,
+    )
 
 
 def _fixed(category: str, what: tuple[str, str], action: tuple[str, str]):
     """A handler for an event whose inject never changes."""
+
     def handler(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
         s.add(minute, category, what, action, source=event)
+
     return handler
 
 
 TIMELINE_INJECTS = {
     OUTAGE_START: _outage_started,
     OUTAGE_END: _outage_ended,
-    GENERATOR_FAILED: _fixed("outage", ("Noodstroomaggregaat faalt: de meldkamer is zonder stroom",
-                                        "The generator fails: the room has no power"),
-                             ("Uitwijk overwegen", "Consider relocating")),
-    DETECTED: _fixed("procedure", ("De meldkamer merkt de storing op", "The room notices the outage"),
-                     ("Storing melden aan de CaCo", "Report the outage to the CaCo")),
+    GENERATOR_FAILED: _fixed(
+        "outage",
+        ("Noodstroomaggregaat faalt: de meldkamer is zonder stroom", "The generator fails: the room has no power"),
+        ("Uitwijk overwegen", "Consider relocating"),
+    ),
+    DETECTED: _fixed(
+        "procedure",
+        ("De meldkamer merkt de storing op", "The room notices the outage"),
+        ("Storing melden aan de CaCo", "Report the outage to the CaCo"),
+    ),
     DECIDED: _decided,
     ACTIVATED: _activated,
     STOOD_DOWN: _stood_down,
-    RELOCATION_START: _fixed("procedure", ("Uitwijk naar de back-upmeldkamer begint",
-                                           "Relocation to the backup room starts"),
-                             ("Uitwijken: een deel van de centralisten verhuist, de rest werkt door",
-                              "Relocate (uitwijk): part of the centralists move, the rest keep working")),
-    RELOCATED: _fixed("procedure", ("De meldkamer werkt vanuit de uitwijklocatie",
-                                    "The room works from the backup room"),
-                      ("Werkplekken in de uitwijklocatie bemensen", "Staff the desks in the backup room")),
+    RELOCATION_START: _fixed(
+        "procedure",
+        ("Uitwijk naar de back-upmeldkamer begint", "Relocation to the backup room starts"),
+        (
+            "Uitwijken: een deel van de centralisten verhuist, de rest werkt door",
+            "Relocate (uitwijk): part of the centralists move, the rest keep working",
+        ),
+    ),
+    RELOCATED: _fixed(
+        "procedure",
+        ("De meldkamer werkt vanuit de uitwijklocatie", "The room works from the backup room"),
+        ("Werkplekken in de uitwijklocatie bemensen", "Staff the desks in the backup room"),
+    ),
     CALL_IN: _call_in,
     CALLED_IN: _called_in,
 }
@@ -348,8 +443,10 @@ def _incidents(s: _Script) -> None:
     for inc in outcome.incidents:
         ty_nl, ty_en = labels.incident_type(inc.type)
         n = inc.units_needed
-        what = (f"Incident: {ty_nl} in {inc.region} (prio {inc.priority}, {n} {'eenheid' if n == 1 else 'eenheden'})",
-                f"Incident: {ty_en} in {inc.region} (priority {inc.priority}, {n} unit{'s' if n != 1 else ''})")
+        what = (
+            f"Incident: {ty_nl} in {inc.region} (prio {inc.priority}, {n} {'eenheid' if n == 1 else 'eenheden'})",
+            f"Incident: {ty_en} in {inc.region} (priority {inc.priority}, {n} unit{'s' if n != 1 else ''})",
+        )
         via = first_alarm.get(inc.id)
         if inc.state == "abandoned":
             action = ("Melding aannemen (alle bellers haken af)", "Take the call (every caller hangs up)")
@@ -359,7 +456,10 @@ def _incidents(s: _Script) -> None:
                 action = ("Aannemen, uitgeven en alarmeren via P2000", "Take the call, dispatch and alarm via P2000")
             else:
                 c_nl, c_en = labels.channel(via)
-                action = (f"Aannemen, uitgeven en alarmeren via {c_nl}", f"Take the call, dispatch and alarm via {c_en}")
+                action = (
+                    f"Aannemen, uitgeven en alarmeren via {c_nl}",
+                    f"Take the call, dispatch and alarm via {c_en}",
+                )
             detail = _incident_outcome(inc)
         s.add(inc.minute, "incident", what, action, detail, source=f"incident {inc.id}")
 
@@ -374,10 +474,14 @@ def _incident_outcome(inc) -> tuple[str, str]:
         parts_en.append(f"alarmed after {inc.t_alarm - inc.minute:.1f} min")
     if inc.t_on_scene is not None:
         late = inc.t_on_scene - inc.minute > inc.norm_min
-        parts_nl.append(f"ter plaatse na {inc.t_on_scene - inc.minute:.1f} min"
-                        + (f" (norm {inc.norm_min:g} overschreden)" if late else ""))
-        parts_en.append(f"on scene after {inc.t_on_scene - inc.minute:.1f} min"
-                        + (f" (norm {inc.norm_min:g} exceeded)" if late else ""))
+        parts_nl.append(
+            f"ter plaatse na {inc.t_on_scene - inc.minute:.1f} min"
+            + (f" (norm {inc.norm_min:g} overschreden)" if late else "")
+        )
+        parts_en.append(
+            f"on scene after {inc.t_on_scene - inc.minute:.1f} min"
+            + (f" (norm {inc.norm_min:g} exceeded)" if late else "")
+        )
     return "; ".join(parts_nl), "; ".join(parts_en)
 
 
@@ -391,10 +495,16 @@ def _surges(s: _Script, surge_calls: int) -> None:
         count = i - lo + 1
         if not surging and count >= surge_calls:
             surging = True
-            s.add(t, "surge", (f"Piek: {count} 112-meldingen binnen 5 minuten",
-                               f"Surge: {count} 112 calls within 5 minutes"),
-                  ("Prioriteren; bij aanhoudende drukte extra centralisten overwegen",
-                   "Prioritise; consider extra centralists if it keeps up"), source="calls")
+            s.add(
+                t,
+                "surge",
+                (f"Piek: {count} 112-meldingen binnen 5 minuten", f"Surge: {count} 112 calls within 5 minutes"),
+                (
+                    "Prioriteren; bij aanhoudende drukte extra centralisten overwegen",
+                    "Prioritise; consider extra centralists if it keeps up",
+                ),
+                source="calls",
+            )
         elif surging and count < surge_calls / 2:
             surging = False
 
@@ -405,9 +515,11 @@ def _unreachable(s: _Script) -> None:
     steps = _fallback_steps(s.scenario, "voice")
     voice_nl = [labels.channel(step)[0] for step in steps]
     voice_en = [labels.channel(step)[1] for step in steps]
-    reach_action = (("Eenheid bereiken via " + " of ".join(voice_nl), "Reach the unit via " + " or ".join(voice_en))
-                    if voice_nl else ("Geen terugvalkanaal: eenheid handelt zelfstandig",
-                                      "No fallback channel: the unit acts on its own"))
+    reach_action = (
+        ("Eenheid bereiken via " + " of ".join(voice_nl), "Reach the unit via " + " or ".join(voice_en))
+        if voice_nl
+        else ("Geen terugvalkanaal: eenheid handelt zelfstandig", "No fallback channel: the unit acts on its own")
+    )
     by_minute: dict[int, list[tuple[float, float, int]]] = {}
     for i, a, b in unreachable_intervals(s.outcome):
         by_minute.setdefault(int(math.floor(a)), []).append((a, b, i))
@@ -415,10 +527,16 @@ def _unreachable(s: _Script) -> None:
         gaps.sort()
         units = [f"{names[s.outcome.dispatches[i][D.UNIT]]} ({b - a:.0f} min)" for a, b, i in gaps]
         n = len(units)
-        s.add(gaps[0][0], "unreachable",
-              (f"{n} {'eenheid kan' if n == 1 else 'eenheden kunnen'} de meldkamer niet bereiken: {_join(units)}",
-               f"{n} unit{' cannot' if n == 1 else 's cannot'} reach the room: {_join(units)}"),
-              reach_action, source="unreachable")
+        s.add(
+            gaps[0][0],
+            "unreachable",
+            (
+                f"{n} {'eenheid kan' if n == 1 else 'eenheden kunnen'} de meldkamer niet bereiken: {_join(units)}",
+                f"{n} unit{' cannot' if n == 1 else 's cannot'} reach the room: {_join(units)}",
+            ),
+            reach_action,
+            source="unreachable",
+        )
 
 
 def _undelivered(s: _Script) -> None:
@@ -436,18 +554,29 @@ def _undelivered(s: _Script) -> None:
             items_nl = [f"{names[m[M.UNIT]]} ({_kind(m[M.KIND])[0]})" for m in room]
             items_en = [f"{names[m[M.UNIT]]} ({_kind(m[M.KIND])[1]})" for m in room]
             patience = s.scenario.room.message_patience_min
-            s.add(room[0][M.T_END], "unreachable",
-                  (f"Bericht niet afgeleverd na {patience:g} min: {_join(items_nl)}",
-                   f"Message given up after {patience:g} min: {_join(items_en)}"),
-                  ("Eenheid actief oproepen; status nagaan", "Call the unit actively; check its status"),
-                  ("eenheid handelt zelfstandig", "the unit acts on its own"), source="undelivered")
+            s.add(
+                room[0][M.T_END],
+                "unreachable",
+                (
+                    f"Bericht niet afgeleverd na {patience:g} min: {_join(items_nl)}",
+                    f"Message given up after {patience:g} min: {_join(items_en)}",
+                ),
+                ("Eenheid actief oproepen; status nagaan", "Call the unit actively; check its status"),
+                ("eenheid handelt zelfstandig", "the unit acts on its own"),
+                source="undelivered",
+            )
         if scene:
             items = [names[m[M.UNIT]] for m in scene]
-            s.add(scene[0][M.T_END], "unreachable",
-                  (f"Verkeer ter plaatse komt niet door (DMO): {_join(items)}",
-                   f"Traffic on the scene does not get through (DMO): {_join(items)}"),
-                  ("Bevelvoerder laat ploegen onderling afstemmen",
-                   "The bevelvoerder has the crews coordinate directly"), source="undelivered scene")
+            s.add(
+                scene[0][M.T_END],
+                "unreachable",
+                (
+                    f"Verkeer ter plaatse komt niet door (DMO): {_join(items)}",
+                    f"Traffic on the scene does not get through (DMO): {_join(items)}",
+                ),
+                ("Bevelvoerder laat ploegen onderling afstemmen", "The bevelvoerder has the crews coordinate directly"),
+                source="undelivered scene",
+            )
 
 
 def _failing_alarms(s: _Script) -> None:
@@ -455,9 +584,14 @@ def _failing_alarms(s: _Script) -> None:
     steps = _fallback_steps(s.scenario, "alarm")
     alarm_nl = [labels.channel(step)[0] for step in steps]
     alarm_en = [labels.channel(step)[1] for step in steps]
-    alarm_action = (("Alarmeringsroute omzetten: " + ", ".join(alarm_nl), "Switch the alarm path: " + ", ".join(alarm_en))
-                    if alarm_nl else ("Alarm opnieuw proberen; kazerne of bevelvoerder bellen",
-                                      "Retry the alarm; phone the post or the bevelvoerder"))
+    alarm_action = (
+        ("Alarmeringsroute omzetten: " + ", ".join(alarm_nl), "Switch the alarm path: " + ", ".join(alarm_en))
+        if alarm_nl
+        else (
+            "Alarm opnieuw proberen; kazerne of bevelvoerder bellen",
+            "Retry the alarm; phone the post or the bevelvoerder",
+        )
+    )
     primary = set(_primary_alarm(s.scenario))
     stations = [station.name for station in s.scenario.units.stations]
     seen: set[tuple[int, int, float]] = set()
@@ -478,20 +612,32 @@ def _failing_alarms(s: _Script) -> None:
                 items.append(f"{stations[d[D.STATION]]}: niet verstuurd|{stations[d[D.STATION]]}: not sent")
             else:
                 c_nl, c_en = labels.channel(d[D.ALARM_CHANNEL])
-                items.append(f"{stations[d[D.STATION]]}: via {c_nl} na {d[D.T_ALARM] - d[D.T_DISPATCHED]:.1f} min|"
-                             f"{stations[d[D.STATION]]}: via {c_en} after {d[D.T_ALARM] - d[D.T_DISPATCHED]:.1f} min")
+                items.append(
+                    f"{stations[d[D.STATION]]}: via {c_nl} na {d[D.T_ALARM] - d[D.T_DISPATCHED]:.1f} min|"
+                    f"{stations[d[D.STATION]]}: via {c_en} after {d[D.T_ALARM] - d[D.T_DISPATCHED]:.1f} min"
+                )
         nl_items = [x.split("|")[0] for x in items]
         en_items = [x.split("|")[1] for x in items]
         n = len(rows)
-        s.add(rows[0][D.T_DISPATCHED], "alarm",
-              (f"P2000-alarmering lukt niet voor {n} {'post' if n == 1 else 'posten'}",
-               f"P2000 alarm fails for {n} post{'s' if n != 1 else ''}"),
-              alarm_action, ("; ".join(nl_items[:6]) + (f" (+{n - 6})" if n > 6 else ""),
-                             "; ".join(en_items[:6]) + (f" (+{n - 6})" if n > 6 else "")), source="alarm")
+        s.add(
+            rows[0][D.T_DISPATCHED],
+            "alarm",
+            (
+                f"P2000-alarmering lukt niet voor {n} {'post' if n == 1 else 'posten'}",
+                f"P2000 alarm fails for {n} post{'s' if n != 1 else ''}",
+            ),
+            alarm_action,
+            (
+                "; ".join(nl_items[:6]) + (f" (+{n - 6})" if n > 6 else ""),
+                "; ".join(en_items[:6]) + (f" (+{n - 6})" if n > 6 else ""),
+            ),
+            source="alarm",
+        )
 
 
-def build_injects(outcome: Outcome, *, surge_calls: int = DEFAULT_SURGE_CALLS,
-                  window: tuple[float, float] | None = None) -> list[Inject]:
+def build_injects(
+    outcome: Outcome, *, surge_calls: int = DEFAULT_SURGE_CALLS, window: tuple[float, float] | None = None
+) -> list[Inject]:
     """Every inject of one replication, ordered by time (then category, then model order)."""
     script = _Script(outcome)
     for minute, event, subject, detail in outcome.timeline:
@@ -547,10 +693,20 @@ def parse_time(text: str, scenario: Scenario) -> float:
         raise ValueError(f"'{text}' is not HH:MM or minutes") from None
 
 
-def make_exercise(source: str | Path | Scenario, seed: int, *, pick: str | int = "median", kpi: str = DEFAULT_KPI,
-                  replications: int = DEFAULT_REPLICATIONS, jobs: int = 1, lang: str = "nl+en",
-                  surge_calls: int = DEFAULT_SURGE_CALLS, start: float | None = None, end: float | None = None,
-                  progress=None) -> Exercise:
+def make_exercise(
+    source: str | Path | Scenario,
+    seed: int,
+    *,
+    pick: str | int = "median",
+    kpi: str = DEFAULT_KPI,
+    replications: int = DEFAULT_REPLICATIONS,
+    jobs: int = 1,
+    lang: str = "nl+en",
+    surge_calls: int = DEFAULT_SURGE_CALLS,
+    start: float | None = None,
+    end: float | None = None,
+    progress=None,
+) -> Exercise:
     """Pick a replication, simulate it again and build its inject list."""
     scenario = source if isinstance(source, Scenario) else load_scenario(source)
     name = f"<{scenario.name}>" if isinstance(source, Scenario) else str(source)
@@ -578,8 +734,21 @@ def make_exercise(source: str | Path | Scenario, seed: int, *, pick: str | int =
     window = default_window(outcome)
     window = (window[0] if start is None else start, window[1] if end is None else end)
     injects = build_injects(outcome, surge_calls=surge_calls, window=window)
-    return Exercise(scenario, name, seed, replication, str(pick), kpi, value, values, outcome, injects,
-                    minute_series(outcome), window, lang)
+    return Exercise(
+        scenario,
+        name,
+        seed,
+        replication,
+        str(pick),
+        kpi,
+        value,
+        values,
+        outcome,
+        injects,
+        minute_series(outcome),
+        window,
+        lang,
+    )
 
 
 def write_exercise(exercise: Exercise, out: Path) -> tuple[Path, Path]:
@@ -598,8 +767,12 @@ def write_exercise(exercise: Exercise, out: Path) -> tuple[Path, Path]:
 
 
 # --- the printable page --------------------------------------------------------------------
-SHORT_PREDICTIONS = (("112 wachtend", "calls waiting"), ("onbereikbaar", "unreachable"),
-                     ("berichten wachtend", "msgs waiting"), ("centralisten bezet", "centralists busy"))
+SHORT_PREDICTIONS = (
+    ("112 wachtend", "calls waiting"),
+    ("onbereikbaar", "unreachable"),
+    ("berichten wachtend", "msgs waiting"),
+    ("centralisten bezet", "centralists busy"),
+)
 
 EXERCISE_CSS = """
 @page { size: A4 landscape; margin: 10mm; }
@@ -632,26 +805,54 @@ def _timeline_figure(ex: Exercise):
     for name in PREDICTIONS[:3]:
         nl, en = labels.series(name)
         label = {"nl": nl, "en": en}.get(ex.lang, f"{nl} / {en}")
-        fig.add_trace(go.Scatter(x=x, y=np.round(ex.series[name][keep], 3), mode="lines", name=label,
-                                 line={"width": 1.6, "color": colours[name]}))
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=np.round(ex.series[name][keep], 3),
+                mode="lines",
+                name=label,
+                line={"width": 1.6, "color": colours[name]},
+            )
+        )
     for a, b in _outage_spans(ex.outcome):
         if b >= lo and a <= hi:
-            fig.add_vrect(x0=start + dt.timedelta(minutes=max(a, lo)), x1=start + dt.timedelta(minutes=min(b, hi)),
-                          fillcolor="#b3261e", opacity=0.08, line_width=0)
+            fig.add_vrect(
+                x0=start + dt.timedelta(minutes=max(a, lo)),
+                x1=start + dt.timedelta(minutes=min(b, hi)),
+                fillcolor="#b3261e",
+                opacity=0.08,
+                line_width=0,
+            )
     for inj in ex.injects:
         if inj.category == "procedure":
             when = start + dt.timedelta(minutes=inj.minute)
             fig.add_vline(x=when, line={"width": 1, "dash": "dot", "color": "#0b5cad"})
     marks = [i for i in ex.injects if i.category in ("procedure", "outage")]
     if marks:
-        fig.add_trace(go.Scatter(
-            x=[start + dt.timedelta(minutes=i.minute) for i in marks], y=[0] * len(marks), mode="markers",
-            marker={"symbol": "triangle-up", "size": 9, "color": ["#b3261e" if i.category == "outage" else "#0b5cad"
-                                                                 for i in marks]},
-            name={"nl": "storing/procedure", "en": "outage/procedure"}.get(ex.lang, "storing/procedure · outage/procedure"),
-            text=[i.what_nl if ex.lang != "en" else i.what_en for i in marks], hoverinfo="text+x"))
-    fig.update_layout(margin={"l": 50, "r": 10, "t": 10, "b": 40}, legend={"orientation": "h", "y": -0.2},
-                      template="simple_white", yaxis_title="aantal / count", hovermode="x")
+        fig.add_trace(
+            go.Scatter(
+                x=[start + dt.timedelta(minutes=i.minute) for i in marks],
+                y=[0] * len(marks),
+                mode="markers",
+                marker={
+                    "symbol": "triangle-up",
+                    "size": 9,
+                    "color": ["#b3261e" if i.category == "outage" else "#0b5cad" for i in marks],
+                },
+                name={"nl": "storing/procedure", "en": "outage/procedure"}.get(
+                    ex.lang, "storing/procedure · outage/procedure"
+                ),
+                text=[i.what_nl if ex.lang != "en" else i.what_en for i in marks],
+                hoverinfo="text+x",
+            )
+        )
+    fig.update_layout(
+        margin={"l": 50, "r": 10, "t": 10, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+        template="simple_white",
+        yaxis_title="aantal / count",
+        hovermode="x",
+    )
     return fig
 
 
@@ -677,25 +878,34 @@ def render_html(ex: Exercise) -> str:
         x = np.asarray(ex.kpi_values, dtype=float)
         x = x[~np.isnan(x)]
         rank = float((x <= ex.kpi_value).mean() * 100) if x.size else math.nan
-        pick_nl = {"median": "mediane replicatie", "worst": f"zware replicatie ({WORST_PERCENTILE}e percentiel, "
-                   f"slechte kant)"}.get(ex.pick, ex.pick)
-        pick_en = {"median": "median replication", "worst": f"hard replication ({WORST_PERCENTILE}th percentile, "
-                   f"bad side)"}.get(ex.pick, ex.pick)
+        pick_nl = {
+            "median": "mediane replicatie",
+            "worst": f"zware replicatie ({WORST_PERCENTILE}e percentiel, slechte kant)",
+        }.get(ex.pick, ex.pick)
+        pick_en = {
+            "median": "median replication",
+            "worst": f"hard replication ({WORST_PERCENTILE}th percentile, bad side)",
+        }.get(ex.pick, ex.pick)
         pick_nl += f" van {len(ex.kpi_values)}; {kpi_nl} = {value_text(ex.kpi, ex.kpi_value)} (rang {rank:.0f} %)"
-        pick_en += f" of {len(ex.kpi_values)}; {kpi_en} = {value_text(ex.kpi, ex.kpi_value, lang='en')} (rank {rank:.0f} %)"
+        pick_en += (
+            f" of {len(ex.kpi_values)}; {kpi_en} = {value_text(ex.kpi, ex.kpi_value, lang='en')} (rank {rank:.0f} %)"
+        )
     else:
         pick_nl = f"replicatie {ex.replication} op verzoek; {kpi_nl} = {value_text(ex.kpi, ex.kpi_value)}"
         pick_en = f"replication {ex.replication} as asked; {kpi_en} = {value_text(ex.kpi, ex.kpi_value, lang='en')}"
-    proc_nl, proc_en = words.procedure_text(sc.model_dump(mode="json")["procedure"],
-                                            sc.model_dump(mode="json")["channels"])
+    proc_nl, proc_en = words.procedure_text(
+        sc.model_dump(mode="json")["procedure"], sc.model_dump(mode="json")["channels"]
+    )
     out_nl, out_en = words.outages_text(sc.model_dump(mode="json")["outages"])
     lo, hi = ex.window
-    columns_note = t("Kolommen: tijd (klok en modelminuut vanaf de start van het scenario), wat er gebeurt, welke "
-                     "beslissing of terugvalactie de procedure op dat moment verwacht, en wat het model voorspelt "
-                     "voor de meldkamer in die minuut (gemiddelden over de minuut).",
-                     "Columns: time (clock and model minute from the scenario start), what happens, which decision "
-                     "or fallback action the procedure expects then, and what the model predicts for the room in "
-                     "that minute (averages over the minute).")
+    columns_note = t(
+        "Kolommen: tijd (klok en modelminuut vanaf de start van het scenario), wat er gebeurt, welke "
+        "beslissing of terugvalactie de procedure op dat moment verwacht, en wat het model voorspelt "
+        "voor de meldkamer in die minuut (gemiddelden over de minuut).",
+        "Columns: time (clock and model minute from the scenario start), what happens, which decision "
+        "or fallback action the procedure expects then, and what the model predicts for the room in "
+        "that minute (averages over the minute).",
+    )
     header = [
         f"<h1>{t('Oefenscript', 'Exercise script')}: {esc(sc.name)}</h1>",
         f'<p class="muted">{esc(sc.description)}</p>' if sc.description else "",
@@ -713,52 +923,91 @@ def render_html(ex: Exercise) -> str:
         f"<p class='small'>{columns_note}</p>",
     ]
     figure = Figures().html(_timeline_figure(ex), "exercise-timeline", width=1000, height=300)
-    cols = [("time", "Tijd", "Time"), ("category", "Soort", "Category"), ("what", "Gebeurtenis", "What happens"),
-            ("action", "Verwachte actie", "Expected action"), ("detail", "Modeluitkomst", "Model outcome")]
+    cols = [
+        ("time", "Tijd", "Time"),
+        ("category", "Soort", "Category"),
+        ("what", "Gebeurtenis", "What happens"),
+        ("action", "Verwachte actie", "Expected action"),
+        ("detail", "Modeluitkomst", "Model outcome"),
+    ]
     head = "".join(f'<th class="c-{k}">{t(nl, en)}</th>' for k, nl, en in cols)
     head += "".join(f'<th class="num pred">{t(nl, en)}</th>' for nl, en in SHORT_PREDICTIONS)
     body = []
     for inj in ex.injects:
         cat_nl, cat_en = CATEGORIES[inj.category]
         day = ex.date(inj.minute)[8:10] + "-" + ex.date(inj.minute)[5:7]
-        cells = [f'<td class="time">{esc(ex.clock(inj.minute))}<br><span class="muted small">{day} · '
-                 f'{inj.minute:.1f}</span></td>',
-                 f'<td><span class="badge cat-{inj.category}">{esc(cat_nl if lang != "en" else cat_en)}</span></td>',
-                 f"<td>{t(inj.what_nl, inj.what_en)}</td>", f"<td>{t(inj.action_nl, inj.action_en)}</td>",
-                 f"<td>{t(inj.detail_nl, inj.detail_en)}</td>"]
+        cells = [
+            f'<td class="time">{esc(ex.clock(inj.minute))}<br><span class="muted small">{day} · '
+            f"{inj.minute:.1f}</span></td>",
+            f'<td><span class="badge cat-{inj.category}">{esc(cat_nl if lang != "en" else cat_en)}</span></td>',
+            f"<td>{t(inj.what_nl, inj.what_en)}</td>",
+            f"<td>{t(inj.action_nl, inj.action_en)}</td>",
+            f"<td>{t(inj.detail_nl, inj.detail_en)}</td>",
+        ]
         for name in PREDICTIONS[:4]:
             value = ex.prediction(name, inj.minute)
             cells.append(f'<td class="num">{"" if math.isnan(value) else f"{value:.1f}"}</td>')
-        body.append(f'<tr class="cat-{inj.category}" data-minute="{inj.minute:.1f}" data-source="{esc(inj.source)}">'
-                    + "".join(cells) + "</tr>")
-    table = (f'<table class="injects"><thead><tr>{head}</tr></thead><tbody>' + "\n".join(body) + "</tbody></table>")
-    content = "\n".join(header) + f"\n<h2>{t('Tijdlijn', 'Timeline')}</h2>\n{figure}\n" \
+        body.append(
+            f'<tr class="cat-{inj.category}" data-minute="{inj.minute:.1f}" data-source="{esc(inj.source)}">'
+            + "".join(cells)
+            + "</tr>"
+        )
+    table = f'<table class="injects"><thead><tr>{head}</tr></thead><tbody>' + "\n".join(body) + "</tbody></table>"
+    content = (
+        "\n".join(header) + f"\n<h2>{t('Tijdlijn', 'Timeline')}</h2>\n{figure}\n"
         f"<h2>{t('Injects', 'Injects')}</h2>\n{table}"
+    )
     return document(f"Oefenscript {sc.name}", content, lang="en" if lang == "en" else "nl", css=EXERCISE_CSS)
 
 
 # --- command line --------------------------------------------------------------------------
 def add_exercise_command(subparsers) -> argparse.ArgumentParser:
     """Register ``meldsim exercise`` on the sub-command set of sim/cli.py's parser."""
-    p = subparsers.add_parser("exercise", help="turn one replication into a minute-by-minute exercise script "
-                                               "(CSV and printable HTML)")
+    p = subparsers.add_parser(
+        "exercise", help="turn one replication into a minute-by-minute exercise script (CSV and printable HTML)"
+    )
     p.add_argument("file", metavar="SCENARIO", help=SCENARIO_HELP)
     p.add_argument("--seed", type=_non_negative_int, default=1)
-    p.add_argument("--pick", type=parse_pick, default="median", metavar="median|worst|REP",
-                   help="median: the replication closest to the median of --kpi; worst: the one at the "
-                        f"{WORST_PERCENTILE}th percentile on the KPI's bad side; a number: that replication")
+    p.add_argument(
+        "--pick",
+        type=parse_pick,
+        default="median",
+        metavar="median|worst|REP",
+        help="median: the replication closest to the median of --kpi; worst: the one at the "
+        f"{WORST_PERCENTILE}th percentile on the KPI's bad side; a number: that replication",
+    )
     p.add_argument("--kpi", default=DEFAULT_KPI, help=f"KPI for --pick (default {DEFAULT_KPI})")
-    p.add_argument("--replications", "-n", type=_positive_int, default=DEFAULT_REPLICATIONS,
-                   help="replications to choose from (KPIs only)")
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=_positive_int,
+        default=DEFAULT_REPLICATIONS,
+        help="replications to choose from (KPIs only)",
+    )
     p.add_argument("--jobs", "-j", type=_positive_int, default=runner.default_jobs())
     p.add_argument("--lang", choices=LANGS, default="nl+en", help="language of the texts (default both, Dutch first)")
-    p.add_argument("--surge", type=_positive_int, default=DEFAULT_SURGE_CALLS, metavar="N",
-                   help="a call surge is N or more 112 calls within 5 minutes")
-    p.add_argument("--from", dest="start", metavar="HH:MM|MIN", help="first inject time (default: 30 min before the "
-                                                                      "first outage, or the end of the warm-up)")
-    p.add_argument("--to", dest="end", metavar="HH:MM|MIN", help="last inject time (default: 30 min after the last "
-                                                                  "procedure step, or the horizon)")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for exercise.csv and exercise.html")
+    p.add_argument(
+        "--surge",
+        type=_positive_int,
+        default=DEFAULT_SURGE_CALLS,
+        metavar="N",
+        help="a call surge is N or more 112 calls within 5 minutes",
+    )
+    p.add_argument(
+        "--from",
+        dest="start",
+        metavar="HH:MM|MIN",
+        help="first inject time (default: 30 min before the first outage, or the end of the warm-up)",
+    )
+    p.add_argument(
+        "--to",
+        dest="end",
+        metavar="HH:MM|MIN",
+        help="last inject time (default: 30 min after the last procedure step, or the horizon)",
+    )
+    p.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="directory for exercise.csv and exercise.html"
+    )
     p.set_defaults(handler=cmd_exercise)
     return p
 
@@ -774,16 +1023,28 @@ def cmd_exercise(args) -> int:
     except ValueError as exc:
         raise ScenarioError([Problem(args.file, "--from/--to", str(exc))]) from None
     if scenario.procedure is None and not scenario.outages and not scenario.random_outages:
-        print(f"{args.file}: note: no outage in this scenario; the script has incidents and surges only",
-              file=sys.stderr)
-    exercise = make_exercise(file, args.seed, pick=args.pick, kpi=args.kpi, replications=args.replications,
-                             jobs=args.jobs, lang=args.lang, surge_calls=args.surge, start=start, end=end)
+        print(
+            f"{args.file}: note: no outage in this scenario; the script has incidents and surges only", file=sys.stderr
+        )
+    exercise = make_exercise(
+        file,
+        args.seed,
+        pick=args.pick,
+        kpi=args.kpi,
+        replications=args.replications,
+        jobs=args.jobs,
+        lang=args.lang,
+        surge_calls=args.surge,
+        start=start,
+        end=end,
+    )
     exercise.source = args.file
     csv_path, html_path = write_exercise(exercise, args.out)
-    print(f"replication {exercise.replication} ({exercise.pick}, {exercise.kpi} = "
-          f"{value_text(exercise.kpi, exercise.kpi_value)}): {len(exercise.injects)} injects", file=sys.stderr)
+    print(
+        f"replication {exercise.replication} ({exercise.pick}, {exercise.kpi} = "
+        f"{value_text(exercise.kpi, exercise.kpi_value)}): {len(exercise.injects)} injects",
+        file=sys.stderr,
+    )
     print(csv_path)
     print(html_path)
     return 0
-
-

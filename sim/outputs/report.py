@@ -36,30 +36,58 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim import labels
 from sim.bundled import doc_text
-from sim.cliargs import matrix_path, non_negative_int as _non_negative_int, positive_int as _positive_int
+from sim.cliargs import matrix_path
+from sim.cliargs import non_negative_int as _non_negative_int
+from sim.cliargs import positive_int as _positive_int
 from sim.experiments import runner
 from sim.experiments.api import Options, run_group, set_path
 from sim.experiments.metrics import METRICS, metric_of
-from sim.model.loading import Problem, ScenarioError, read_yaml_mapping, resolve_file, scenario_from_dict, validation_problems
+from sim.experiments.results import default_run_dir, git_commit, publish_dir, staging_dir, versions, write_json
+from sim.experiments.stats import paired_difference
+from sim.model.loading import (
+    Problem,
+    ScenarioError,
+    read_yaml_mapping,
+    resolve_file,
+    scenario_from_dict,
+    validation_problems,
+)
+from sim.model.scenario import OutageTarget, Procedure
 from sim.outputs.parts import words
 from sim.outputs.parts.html import Figures, document, esc, finite, half_width, mean_pm, number, unit_label, value_text
-from sim.experiments.results import default_run_dir, git_commit, publish_dir, staging_dir, versions, write_json
-from sim.model.scenario import OutageTarget, Procedure
-from sim.experiments.stats import paired_difference
 
+QUESTION_NL = (
+    "Hoe wordt geborgd dat bij uitval van C2000 de communicatie tussen meldkamers en hulpdiensten blijft werken?"
+)
+QUESTION_EN = (
+    "How is it guaranteed that, when C2000 fails, communication between control rooms and emergency "
+    "services keeps working?"
+)
 
-QUESTION_NL = ("Hoe wordt geborgd dat bij uitval van C2000 de communicatie tussen meldkamers en hulpdiensten "
-               "blijft werken?")
-QUESTION_EN = ("How is it guaranteed that, when C2000 fails, communication between control rooms and emergency "
-               "services keeps working?")
-
-ROOM_KPIS = ("answer_wait_mean_s", "processing_time_mean_s", "processing_within_60s_share",
-             "opkomsttijd_within_norm_share", "backlog_peak", "abandoned_calls")
-COMMUNICATION_KPIS = ("radio_message_delay_mean_min", "undelivered_messages", "unit_minutes_unreachable",
-                      "longest_unreachable_gap_min", "incidents_gap_over_5min_share", "alarm_fallback_extra_delay_s",
-                      "outage_to_first_fallback_min")
-FIGURE_KPIS = ("processing_within_60s_share", "opkomsttijd_within_norm_share", "radio_message_delay_mean_min",
-               "undelivered_messages", "unit_minutes_unreachable")
+ROOM_KPIS = (
+    "answer_wait_mean_s",
+    "processing_time_mean_s",
+    "processing_within_60s_share",
+    "opkomsttijd_within_norm_share",
+    "backlog_peak",
+    "abandoned_calls",
+)
+COMMUNICATION_KPIS = (
+    "radio_message_delay_mean_min",
+    "undelivered_messages",
+    "unit_minutes_unreachable",
+    "longest_unreachable_gap_min",
+    "incidents_gap_over_5min_share",
+    "alarm_fallback_extra_delay_s",
+    "outage_to_first_fallback_min",
+)
+FIGURE_KPIS = (
+    "processing_within_60s_share",
+    "opkomsttijd_within_norm_share",
+    "radio_message_delay_mean_min",
+    "undelivered_messages",
+    "unit_minutes_unreachable",
+)
 SHARE_DROP = 0.05  # findings: "the 60 s share falls more than 5 percentage points below its no-outage value"
 PARAMETERS_NL = {
     "procedure.detection_min": ("detectietijd (min)", "detection time (min)"),
@@ -67,7 +95,10 @@ PARAMETERS_NL = {
     "channels.handhelds.capacity": ("aantal portofoonsets", "number of handheld sets"),
     "channels.handhelds.activation_min": ("tijd tot sets klaar (min)", "time until the sets are ready (min)"),
     "channels.telephone.capacity": ("telefoonlijnen", "telephone lines"),
-    "channels.telephone.activation_min": ("tijd tot telefoonlijst klaar (min)", "time until the phone list is out (min)"),
+    "channels.telephone.activation_min": (
+        "tijd tot telefoonlijst klaar (min)",
+        "time until the phone list is out (min)",
+    ),
 }
 KEY = r"^[A-Za-z0-9_-]+$"
 
@@ -90,8 +121,10 @@ class LoadLevel(_Strict):
     label: str = Field(min_length=1)
     label_en: str = ""
     outage_start: float | dt.datetime | str | None = Field(None, description="overrides the matrix outage_start")
-    set: dict[str, Any] = Field(default_factory=dict, description="dotted scenario path -> value, applied to the "
-                                                                  "base, e.g. horizon.duration_min: 240")
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="dotted scenario path -> value, applied to the base, e.g. horizon.duration_min: 240",
+    )
 
     @field_validator("outage_start")
     @classmethod
@@ -111,10 +144,12 @@ class ProcedureOption(_Strict):
     label: str = Field(min_length=1)
     label_en: str = ""
     procedure: Procedure | None = Field(description="the scenario's procedure section, or null for no fallback")
-    steps: dict[OutageTarget, list[str]] = Field(default_factory=dict,
-                                                 description="per outage target: replaces procedure.steps")
-    set: dict[str, Any] = Field(default_factory=dict, description="dotted scenario path -> value, e.g. "
-                                                                  "channels.handhelds.capacity: 8")
+    steps: dict[OutageTarget, list[str]] = Field(
+        default_factory=dict, description="per outage target: replaces procedure.steps"
+    )
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="dotted scenario path -> value, e.g. channels.handhelds.capacity: 8"
+    )
 
 
 class Sensitivity(_Strict):
@@ -142,8 +177,9 @@ class Matrix(_Strict):
     description: str = ""
     seed: int = Field(1, ge=0)
     replications: int = Field(10, ge=2)
-    outage_start: float | dt.datetime | str = Field(description="minutes after each load's horizon start, a "
-                                                                "datetime, or a clock time HH:MM")
+    outage_start: float | dt.datetime | str = Field(
+        description="minutes after each load's horizon start, a datetime, or a clock time HH:MM"
+    )
     loads: dict[str, LoadLevel] = Field(min_length=1)
     targets: dict[str, OutageKind] = Field(min_length=1)
     durations_min: list[float] = Field(min_length=1)
@@ -184,7 +220,7 @@ class Matrix(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _sensitivity_cell(self) -> "Matrix":
+    def _sensitivity_cell(self) -> Matrix:
         s = self.sensitivity
         if s is None:
             return self
@@ -229,9 +265,17 @@ class Cell:
     value: Any = None
 
     def index(self) -> dict:
-        return {"key": self.key, "kind": self.kind, "load": self.load, "target": self.target,
-                "duration_min": self.duration_min, "procedure": self.procedure, "parameter": self.parameter,
-                "level": self.level, "value": self.value}
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "load": self.load,
+            "target": self.target,
+            "duration_min": self.duration_min,
+            "procedure": self.procedure,
+            "parameter": self.parameter,
+            "level": self.level,
+            "value": self.value,
+        }
 
 
 def cell_key(load: str, target: str, duration: float, procedure: str) -> str:
@@ -264,15 +308,23 @@ def build_cells(matrix: Matrix, matrix_file: str | Path) -> list[Cell]:
             problems.append(Problem(shown, f"loads.{load_name}.set", str(exc).strip("'\"")))
             continue
         except ScenarioError as exc:
-            problems += [Problem(shown, f"loads.{load_name}.base", f"{p.path}: {p.message}" if p.path else p.message)
-                         for p in exc.problems]
+            problems += [
+                Problem(shown, f"loads.{load_name}.base", f"{p.path}: {p.message}" if p.path else p.message)
+                for p in exc.problems
+            ]
             continue
         horizon = base.horizon
         start = _start_minute(load.outage_start if load.outage_start is not None else matrix.outage_start, horizon)
         where = f"loads.{load_name}.outage_start" if load.outage_start is not None else "outage_start"
         if not 0 <= start < horizon.duration_min:
-            problems.append(Problem(shown, where, f"minute {start:g} is outside the horizon of load '{load_name}' "
-                                                  f"({horizon.duration_min:g} min from {horizon.start})"))
+            problems.append(
+                Problem(
+                    shown,
+                    where,
+                    f"minute {start:g} is outside the horizon of load '{load_name}' "
+                    f"({horizon.duration_min:g} min from {horizon.start})",
+                )
+            )
             continue
         baseline = copy.deepcopy(raw)
         baseline.update(name=f"{raw.get('name', load_name)} (no outage)", outages=[], random_outages=[], procedure=None)
@@ -280,19 +332,31 @@ def build_cells(matrix: Matrix, matrix_file: str | Path) -> list[Cell]:
         for target_name, target in matrix.targets.items():
             for i, duration in enumerate(matrix.durations_min):
                 if start + duration > horizon.duration_min + 1e-9:
-                    problems.append(Problem(shown, f"durations_min.{i}",
-                                            f"{duration:g} min from minute {start:g} ends after the horizon of load "
-                                            f"'{load_name}' ({horizon.duration_min:g} min)"))
+                    problems.append(
+                        Problem(
+                            shown,
+                            f"durations_min.{i}",
+                            f"{duration:g} min from minute {start:g} ends after the horizon of load "
+                            f"'{load_name}' ({horizon.duration_min:g} min)",
+                        )
+                    )
                     continue
                 for proc_name, option in matrix.procedures.items():
                     data = copy.deepcopy(raw)
-                    outage = {"target": target.target, "start_min": start, "duration_min": duration,
-                              "capacity_factor": target.capacity_factor}
+                    outage = {
+                        "target": target.target,
+                        "start_min": start,
+                        "duration_min": duration,
+                        "capacity_factor": target.capacity_factor,
+                    }
                     if target.regions:
                         outage["regions"] = list(target.regions)
                     key = cell_key(load_name, target_name, duration, proc_name)
-                    data.update(name=f"{raw.get('name', load_name)} {target_name} {duration:g} min {proc_name}",
-                                outages=[outage], random_outages=[])
+                    data.update(
+                        name=f"{raw.get('name', load_name)} {target_name} {duration:g} min {proc_name}",
+                        outages=[outage],
+                        random_outages=[],
+                    )
                     if option.procedure is None:
                         data["procedure"] = None
                     else:
@@ -315,8 +379,11 @@ def build_cells(matrix: Matrix, matrix_file: str | Path) -> list[Cell]:
         try:
             scenario_from_dict(cell.data, shown)
         except ScenarioError as exc:
-            where = {"cell": f"procedures.{cell.procedure}", "baseline": f"loads.{cell.load}",
-                     "sensitivity": f"sensitivity.parameters.{cell.parameter}"}[cell.kind]
+            where = {
+                "cell": f"procedures.{cell.procedure}",
+                "baseline": f"loads.{cell.load}",
+                "sensitivity": f"sensitivity.parameters.{cell.parameter}",
+            }[cell.kind]
             for p in exc.problems:
                 problems.append(Problem(shown, where, f"in cell {cell.key}: {p.path}: {p.message}"))
     if problems:
@@ -331,21 +398,40 @@ def _sensitivity_cells(sens: Sensitivity, cells: list[Cell], shown: str) -> tupl
     base_cell = next(c for c in cells if c.key == base_key)
     points, problems = [], []
     for j, (path, values) in enumerate(sens.parameters.items()):
-        for level, value in zip(("low", "high"), values):
+        for level, value in zip(("low", "high"), values, strict=False):
             try:
                 data = set_path(base_cell.data, path, value)
             except KeyError as exc:
                 problems.append(Problem(shown, f"sensitivity.parameters.{path}", str(exc).strip("'\"")))
                 continue
             data["name"] = f"{base_cell.data['name']} [{path}={value}]"
-            points.append(Cell(f"sens__{j:02d}__{level}", "sensitivity", sens.load, sens.target, sens.duration_min,
-                               sens.procedure, data, parameter=path, level=level, value=value))
+            points.append(
+                Cell(
+                    f"sens__{j:02d}__{level}",
+                    "sensitivity",
+                    sens.load,
+                    sens.target,
+                    sens.duration_min,
+                    sens.procedure,
+                    data,
+                    parameter=path,
+                    level=level,
+                    value=value,
+                )
+            )
     return points, problems
 
 
 # --- running -------------------------------------------------------------------------------
-def run_matrix(matrix_file: str | Path, options: Options | None = None, *, out: Path | None = None,
-               results_root: Path = Path("results"), progress=None, matrix: Matrix | None = None) -> Path:
+def run_matrix(
+    matrix_file: str | Path,
+    options: Options | None = None,
+    *,
+    out: Path | None = None,
+    results_root: Path = Path("results"),
+    progress=None,
+    matrix: Matrix | None = None,
+) -> Path:
     """Every cell of the matrix in one pool into one result directory; returns its path."""
     matrix = matrix or load_matrix(matrix_file)
     cells = build_cells(matrix, matrix_file)
@@ -357,24 +443,27 @@ def run_matrix(matrix_file: str | Path, options: Options | None = None, *, out: 
     group = run_group(scenarios, options, {c.key: staging / "cells" / c.key for c in cells}, staging, progress)
     for cell in cells:
         group.writers[cell.key].finish(group.manifest(cell.key, f"{matrix_file}#{cell.key}"))
-    write_json(staging / "matrix.json", {
-        "matrix_file": str(matrix_file),
-        "matrix": matrix.model_dump(mode="json"),
-        "seed": options.seed,
-        "replications": group.replications,
-        "jobs": options.jobs,
-        "executor": options.executor,
-        "cells": [c.index() for c in cells],
-        "started": group.started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "wall_time_s": round(group.wall, 3),
-        "simpy_events": sum(group.events.values()),
-        "load_average_at_start": load_average,
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "versions": versions(),
-        "git_commit": git_commit(),
-    })
+    write_json(
+        staging / "matrix.json",
+        {
+            "matrix_file": str(matrix_file),
+            "matrix": matrix.model_dump(mode="json"),
+            "seed": options.seed,
+            "replications": group.replications,
+            "jobs": options.jobs,
+            "executor": options.executor,
+            "cells": [c.index() for c in cells],
+            "started": group.started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "wall_time_s": round(group.wall, 3),
+            "simpy_events": sum(group.events.values()),
+            "load_average_at_start": load_average,
+            "cpu_count": os.cpu_count(),
+            "platform": platform.platform(),
+            "versions": versions(),
+            "git_commit": git_commit(),
+        },
+    )
     return publish_dir(staging, target)
 
 
@@ -394,15 +483,26 @@ def collect(run_dir: Path) -> dict:
         directory = run_dir / "cells" / cell["key"]
         manifest = _read_json(directory / "manifest.json")
         scenario = manifest["scenario"]
-        cells[cell["key"]] = {**cell, "summary": _read_json(directory / "summary.json"),
-                              "scenario_name": manifest["scenario_name"],
-                              "procedure_spec": scenario.get("procedure"),
-                              "channels": {k: v for k, v in scenario.get("channels", {}).items() if v.get("standby")},
-                              "outages": scenario.get("outages"),
-                              "horizon": scenario.get("horizon")}
+        cells[cell["key"]] = {
+            **cell,
+            "summary": _read_json(directory / "summary.json"),
+            "scenario_name": manifest["scenario_name"],
+            "procedure_spec": scenario.get("procedure"),
+            "channels": {k: v for k, v in scenario.get("channels", {}).items() if v.get("standby")},
+            "outages": scenario.get("outages"),
+            "horizon": scenario.get("horizon"),
+        }
         reps[cell["key"]] = pq.read_table(directory / "replications.parquet").to_pydict()
-    kpis = list(dict.fromkeys([*matrix["room_kpis"], *matrix["communication_kpis"], *matrix["figure_kpis"],
-                               *((matrix.get("sensitivity") or {}).get("kpis") or [])]))
+    kpis = list(
+        dict.fromkeys(
+            [
+                *matrix["room_kpis"],
+                *matrix["communication_kpis"],
+                *matrix["figure_kpis"],
+                *((matrix.get("sensitivity") or {}).get("kpis") or []),
+            ]
+        )
+    )
     reference = reference_procedure(matrix)
     paired: dict[str, dict] = {}
     for key, cell in cells.items():
@@ -417,13 +517,26 @@ def collect(run_dir: Path) -> dict:
                 with warnings.catch_warnings():  # nearly equal replications: scipy warns, the CI is still right
                     warnings.simplefilter("ignore", RuntimeWarning)
                     paired[key]["kpis"][kpi] = paired_difference(reps[key][kpi], reps[ref][kpi])
-    return {"run_dir": str(run_dir), "matrix_file": meta["matrix_file"], "matrix": matrix, "seed": meta["seed"],
-            "oat": _oat(matrix, cells, reps),
-            "replications": meta["replications"], "jobs": meta["jobs"], "wall_time_s": meta["wall_time_s"],
-            "started": meta["started"], "finished": meta["finished"], "versions": meta["versions"],
-            "git_commit": meta["git_commit"], "load_average_at_start": meta.get("load_average_at_start"),
-            "cpu_count": meta.get("cpu_count"), "platform": meta.get("platform"),
-            "simpy_events": meta.get("simpy_events"), "cells": cells, "paired": paired}
+    return {
+        "run_dir": str(run_dir),
+        "matrix_file": meta["matrix_file"],
+        "matrix": matrix,
+        "seed": meta["seed"],
+        "oat": _oat(matrix, cells, reps),
+        "replications": meta["replications"],
+        "jobs": meta["jobs"],
+        "wall_time_s": meta["wall_time_s"],
+        "started": meta["started"],
+        "finished": meta["finished"],
+        "versions": meta["versions"],
+        "git_commit": meta["git_commit"],
+        "load_average_at_start": meta.get("load_average_at_start"),
+        "cpu_count": meta.get("cpu_count"),
+        "platform": meta.get("platform"),
+        "simpy_events": meta.get("simpy_events"),
+        "cells": cells,
+        "paired": paired,
+    }
 
 
 def _oat(matrix: dict, cells: dict, reps: dict) -> dict:
@@ -501,8 +614,13 @@ def _pm_pct(summary: dict) -> str:
 def heaviest_load(data: dict) -> str:
     """The load level whose no-outage baseline has the most incidents (New Year's Eve)."""
     loads = list(data["matrix"]["loads"])
-    return max(loads, key=lambda l: (_mean(data, f"{l}__baseline", "incidents") if finite(
-        _mean(data, f"{l}__baseline", "incidents")) else -1, -loads.index(l)))
+    return max(
+        loads,
+        key=lambda l: (
+            _mean(data, f"{l}__baseline", "incidents") if finite(_mean(data, f"{l}__baseline", "incidents")) else -1,
+            -loads.index(l),
+        ),
+    )
 
 
 # --- findings: generated from the numbers --------------------------------------------------
@@ -560,11 +678,12 @@ def _norm_per_procedure(f: _Focus, t_name: str) -> dict | None:
     base = f.baseline(SHARE_KPI)
     return {
         "nl": f"{f.target(t_name, 'nl')}, {_duration_text(f.longest, 'nl')} storing bij belasting '{f.load('nl')}': "
-              f"de 60-secondennorm voor verwerking wordt gehaald {', '.join(parts_nl)} van de incidenten "
-              f"(zonder storing: {_pm_pct(base)}).",
+        f"de 60-secondennorm voor verwerking wordt gehaald {', '.join(parts_nl)} van de incidenten "
+        f"(zonder storing: {_pm_pct(base)}).",
         "en": f"{f.target(t_name, 'en')}, {_duration_text(f.longest, 'en')} outage at {f.load('en')} load: the "
-              f"60-second processing norm is met {', '.join(parts_en)} of incidents (without an outage: "
-              f"{_pm_pct(base)})."}
+        f"60-second processing norm is met {', '.join(parts_en)} of incidents (without an outage: "
+        f"{_pm_pct(base)}).",
+    }
 
 
 def _units_out_of_reach(f: _Focus, t_name: str) -> dict | None:
@@ -578,15 +697,16 @@ def _units_out_of_reach(f: _Focus, t_name: str) -> dict | None:
     undelivered = _summary(f.data, ref_key, "undelivered_messages")
     return {
         "nl": f"{f.target(t_name, 'nl')}, {_duration_text(f.longest, 'nl')} storing, '{f.ref('nl')}' ({f.load('nl')}): "
-              f"eenheden zijn samen {mean_pm('unit_minutes_unreachable', unreachable)} onbereikbaar; de langste "
-              f"onderbreking voor één eenheid is {mean_pm('longest_unreachable_gap_min', gap)}; bij "
-              f"{_pm_pct(over5)} van de incidenten is een eenheid langer dan 5 min onbereikbaar; "
-              f"{mean_pm('undelivered_messages', undelivered)} berichten komen niet aan.",
+        f"eenheden zijn samen {mean_pm('unit_minutes_unreachable', unreachable)} onbereikbaar; de langste "
+        f"onderbreking voor één eenheid is {mean_pm('longest_unreachable_gap_min', gap)}; bij "
+        f"{_pm_pct(over5)} van de incidenten is een eenheid langer dan 5 min onbereikbaar; "
+        f"{mean_pm('undelivered_messages', undelivered)} berichten komen niet aan.",
         "en": f"{f.target(t_name, 'en')}, {_duration_text(f.longest, 'en')} outage, '{f.ref('en')}' ({f.load('en')}): "
-              f"units are unreachable for {mean_pm('unit_minutes_unreachable', unreachable, 'en')} in total; the "
-              f"longest stretch one unit cannot be reached is {mean_pm('longest_unreachable_gap_min', gap)}; in "
-              f"{_pm_pct(over5)} of incidents a unit is unreachable for more than 5 min; "
-              f"{mean_pm('undelivered_messages', undelivered)} messages are never delivered."}
+        f"units are unreachable for {mean_pm('unit_minutes_unreachable', unreachable, 'en')} in total; the "
+        f"longest stretch one unit cannot be reached is {mean_pm('longest_unreachable_gap_min', gap)}; in "
+        f"{_pm_pct(over5)} of incidents a unit is unreachable for more than 5 min; "
+        f"{mean_pm('undelivered_messages', undelivered)} messages are never delivered.",
+    }
 
 
 def _response_when_reachable(f: _Focus, t_name: str) -> dict | None:
@@ -601,13 +721,14 @@ def _response_when_reachable(f: _Focus, t_name: str) -> dict | None:
     processing = _summary(f.data, ref_key, "processing_time_mean_s")
     return {
         "nl": f"{f.target(t_name, 'nl')}, {_duration_text(f.longest, 'nl')} storing, '{f.ref('nl')}' ({f.load('nl')}): "
-              f"eenheden blijven bereikbaar, maar de opkomstnorm wordt gehaald bij {_pm_pct(norm)} van de incidenten "
-              f"(zonder storing {_pm_pct(norm_base)}); gemiddelde verwerkingstijd "
-              f"{mean_pm('processing_time_mean_s', processing)}.",
+        f"eenheden blijven bereikbaar, maar de opkomstnorm wordt gehaald bij {_pm_pct(norm)} van de incidenten "
+        f"(zonder storing {_pm_pct(norm_base)}); gemiddelde verwerkingstijd "
+        f"{mean_pm('processing_time_mean_s', processing)}.",
         "en": f"{f.target(t_name, 'en')}, {_duration_text(f.longest, 'en')} outage, '{f.ref('en')}' ({f.load('en')}): "
-              f"units stay reachable, but the response-time norm is met for {_pm_pct(norm)} of incidents (without "
-              f"an outage {_pm_pct(norm_base)}); mean processing time "
-              f"{mean_pm('processing_time_mean_s', processing, 'en')}."}
+        f"units stay reachable, but the response-time norm is met for {_pm_pct(norm)} of incidents (without "
+        f"an outage {_pm_pct(norm_base)}); mean processing time "
+        f"{mean_pm('processing_time_mean_s', processing, 'en')}.",
+    }
 
 
 def _best_procedure(f: _Focus, t_name: str) -> dict | None:
@@ -639,14 +760,15 @@ def _best_procedure(f: _Focus, t_name: str) -> dict | None:
     best_nl, best_en = _label(f.procedures[best], "nl"), _label(f.procedures[best], "en")
     return {
         "nl": f"{f.target(t_name, 'nl')}: '{best_nl}' {what_nl}: {k_nl} {value_text(kpi, value)} "
-              f"tegen {value_text(kpi, ref_value)} met '{f.ref('nl')}' (gepaard verschil "
-              f"{number(d['mean'] * scale)}{' procentpunt' if scale == 100 else ''}, 95%-BI {ci}; "
-              f"{'significant' if sig else 'niet significant'}).",
+        f"tegen {value_text(kpi, ref_value)} met '{f.ref('nl')}' (gepaard verschil "
+        f"{number(d['mean'] * scale)}{' procentpunt' if scale == 100 else ''}, 95%-BI {ci}; "
+        f"{'significant' if sig else 'niet significant'}).",
         "en": f"{f.target(t_name, 'en')}: '{best_en}' {what_en}: {k_en} "
-              f"{value_text(kpi, value, lang='en')} against {value_text(kpi, ref_value, lang='en')} with "
-              f"'{f.ref('en')}' (paired difference {number(d['mean'] * scale)}"
-              f"{' percentage points' if scale == 100 else ''}, 95% CI {ci}; "
-              f"{'significant' if sig else 'not significant'})."}
+        f"{value_text(kpi, value, lang='en')} against {value_text(kpi, ref_value, lang='en')} with "
+        f"'{f.ref('en')}' (paired difference {number(d['mean'] * scale)}"
+        f"{' percentage points' if scale == 100 else ''}, 95% CI {ci}; "
+        f"{'significant' if sig else 'not significant'}).",
+    }
 
 
 def _degradation_with_duration(f: _Focus, t_name: str) -> dict | None:
@@ -664,9 +786,10 @@ def _degradation_with_duration(f: _Focus, t_name: str) -> dict | None:
         return None
     return {
         "nl": f"{f.target(t_name, 'nl')} ({f.load('nl')}): van {f.shortest:g} naar {f.longest:g} min storing gaat de "
-              f"gemiddelde verwerkingstijd met {'; '.join(parts_nl)}.",
+        f"gemiddelde verwerkingstijd met {'; '.join(parts_nl)}.",
         "en": f"{f.target(t_name, 'en')} ({f.load('en')}): from {f.shortest:g} to {f.longest:g} min of outage the "
-              f"mean processing time goes with {'; '.join(parts_en)}."}
+        f"mean processing time goes with {'; '.join(parts_en)}.",
+    }
 
 
 def _share_drop(f: _Focus, t_name: str) -> dict | None:
@@ -683,21 +806,23 @@ def _share_drop(f: _Focus, t_name: str) -> dict | None:
         d0 = min(below)
         return {
             "nl": f"{t_nl} met '{f.ref('nl')}' ({f.load('nl')}): het aandeel binnen 60 s zakt meer dan {drop:.0f} "
-                  f"procentpunt onder de waarde zonder storing ({_pct(base_share)}) vanaf {d0:g} min storing "
-                  f"({_pct(shares[d0])}).",
+            f"procentpunt onder de waarde zonder storing ({_pct(base_share)}) vanaf {d0:g} min storing "
+            f"({_pct(shares[d0])}).",
             "en": f"{t_en} with '{f.ref('en')}' ({f.load('en')}): the share within 60 s falls more than {drop:.0f} "
-                  f"percentage points below its no-outage value ({_pct(base_share)}) from {d0:g} min of outage on "
-                  f"({_pct(shares[d0])})."}
+            f"percentage points below its no-outage value ({_pct(base_share)}) from {d0:g} min of outage on "
+            f"({_pct(shares[d0])}).",
+        }
     worst = min(shares.values(), default=math.nan)
     if not finite(worst):
         return None
     return {
         "nl": f"{t_nl} met '{f.ref('nl')}' ({f.load('nl')}): het aandeel binnen 60 s blijft bij alle onderzochte "
-              f"duren binnen {drop:.0f} procentpunt van de waarde zonder storing ({_pct(base_share)}; laagste: "
-              f"{_pct(worst)}).",
+        f"duren binnen {drop:.0f} procentpunt van de waarde zonder storing ({_pct(base_share)}; laagste: "
+        f"{_pct(worst)}).",
         "en": f"{t_en} with '{f.ref('en')}' ({f.load('en')}): the share within 60 s stays within {drop:.0f} "
-              f"percentage points of its no-outage value ({_pct(base_share)}; lowest: {_pct(worst)}) at every "
-              f"duration studied."}
+        f"percentage points of its no-outage value ({_pct(base_share)}; lowest: {_pct(worst)}) at every "
+        f"duration studied.",
+    }
 
 
 def _load_matters(f: _Focus) -> dict | None:
@@ -716,11 +841,12 @@ def _load_matters(f: _Focus) -> dict | None:
         return None
     return {
         "nl": f"Belasting telt: bij een {_duration_text(f.longest, 'nl')} {_label(targets[first_target], 'nl')} met "
-              f"'{_label(f.procedures[proc], 'nl')}' wordt de 60 s-norm gehaald bij {_pm_pct(a)} "
-              f"({_label(loads[light], 'nl').lower()}) tegen {_pm_pct(b)} ({f.load('nl')}).",
+        f"'{_label(f.procedures[proc], 'nl')}' wordt de 60 s-norm gehaald bij {_pm_pct(a)} "
+        f"({_label(loads[light], 'nl').lower()}) tegen {_pm_pct(b)} ({f.load('nl')}).",
         "en": f"Load matters: in a {_duration_text(f.longest, 'en')} {_label(targets[first_target], 'en')} with "
-              f"'{_label(f.procedures[proc], 'en')}' the 60 s norm is met for {_pm_pct(a)} "
-              f"({_label(loads[light], 'en')}) against {_pm_pct(b)} ({f.load('en')})."}
+        f"'{_label(f.procedures[proc], 'en')}' the 60 s norm is met for {_pm_pct(a)} "
+        f"({_label(loads[light], 'en')}) against {_pm_pct(b)} ({f.load('en')}).",
+    }
 
 
 def _sensitivity_finding(kpi: str, rows: list[dict]) -> dict | None:
@@ -737,17 +863,24 @@ def _sensitivity_finding(kpi: str, rows: list[dict]) -> dict | None:
         second_en = f"; next {q_en} (range {value_text(kpi, rows[1]['range'], lang='en')})"
     return {
         "nl": f"Gevoeligheid ({k_nl}): {p_nl} heeft de meeste invloed: van {top['low_value']} naar "
-              f"{top['high_value']} gaat {k_nl} van {value_text(kpi, top['low'])} naar "
-              f"{value_text(kpi, top['high'])} (basis {value_text(kpi, top['base'])}){second_nl}.",
+        f"{top['high_value']} gaat {k_nl} van {value_text(kpi, top['low'])} naar "
+        f"{value_text(kpi, top['high'])} (basis {value_text(kpi, top['base'])}){second_nl}.",
         "en": f"Sensitivity ({k_en}): {p_en} matters most: from {top['low_value']} to "
-              f"{top['high_value']}, {k_en} goes from {value_text(kpi, top['low'], lang='en')} to "
-              f"{value_text(kpi, top['high'], lang='en')} (base {value_text(kpi, top['base'], lang='en')})"
-              f"{second_en}."}
+        f"{top['high_value']}, {k_en} goes from {value_text(kpi, top['low'], lang='en')} to "
+        f"{value_text(kpi, top['high'], lang='en')} (base {value_text(kpi, top['base'], lang='en')})"
+        f"{second_en}.",
+    }
 
 
 #: one finding each per outage target, in the order they are listed
-TARGET_FINDINGS = (_norm_per_procedure, _units_out_of_reach, _response_when_reachable, _best_procedure,
-                   _degradation_with_duration, _share_drop)
+TARGET_FINDINGS = (
+    _norm_per_procedure,
+    _units_out_of_reach,
+    _response_when_reachable,
+    _best_procedure,
+    _degradation_with_duration,
+    _share_drop,
+)
 
 
 def findings(data: dict) -> list[dict[str, str]]:
@@ -784,9 +917,20 @@ def tornado_rows(data: dict) -> dict[str, list[dict]]:
                 continue
             low, high = _mean(data, levels["low"][0], kpi), _mean(data, levels["high"][0], kpi)
             swing = abs(high - low) if finite(low) and finite(high) else math.nan
-            rows.append({"parameter": param, "low_key": levels["low"][0], "high_key": levels["high"][0],
-                         "low_value": _value_words(levels["low"][1]), "high_value": _value_words(levels["high"][1]),
-                         "low": low, "high": high, "base": base, "base_key": base_key, "range": swing})
+            rows.append(
+                {
+                    "parameter": param,
+                    "low_key": levels["low"][0],
+                    "high_key": levels["high"][0],
+                    "low_value": _value_words(levels["low"][1]),
+                    "high_value": _value_words(levels["high"][1]),
+                    "low": low,
+                    "high": high,
+                    "base": base,
+                    "base_key": base_key,
+                    "range": swing,
+                }
+            )
         rows.sort(key=lambda r: (-(r["range"] if finite(r["range"]) else -1), r["parameter"]))
         out[kpi] = rows
     return out
@@ -838,18 +982,28 @@ def _cell_td(data: dict, key: str, kpi: str) -> str:
 
 def _results_table(data: dict, target: str, load: str, kpis: list[str]) -> str:
     matrix = data["matrix"]
-    head = "".join(f'<th class="num">{_t(*labels.kpi(k))}<br><span class="muted small">'
-                   f'{esc(unit_label(k))}</span></th>' for k in kpis)
-    rows = [f"<tr><th>{_t('Procedure', 'Procedure')}</th><th class='num'>{_t('Duur (min)', 'Duration (min)')}</th>"
-            f"{head}</tr>"]
+    head = "".join(
+        f'<th class="num">{_t(*labels.kpi(k))}<br><span class="muted small">{esc(unit_label(k))}</span></th>'
+        for k in kpis
+    )
+    rows = [
+        f"<tr><th>{_t('Procedure', 'Procedure')}</th><th class='num'>{_t('Duur (min)', 'Duration (min)')}</th>"
+        f"{head}</tr>"
+    ]
     base_key = f"{load}__baseline"
-    rows.append(f"<tr><td><em>{_t('geen storing', 'no outage')}</em></td><td class='num'>0</td>"
-                + "".join(_cell_td(data, base_key, k) for k in kpis) + "</tr>")
+    rows.append(
+        f"<tr><td><em>{_t('geen storing', 'no outage')}</em></td><td class='num'>0</td>"
+        + "".join(_cell_td(data, base_key, k) for k in kpis)
+        + "</tr>"
+    )
     for p_name, proc in matrix["procedures"].items():
         for duration in matrix["durations_min"]:
             key = cell_key(load, target, duration, p_name)
-            rows.append(f"<tr><td>{_t(_label(proc, 'nl'), _label(proc, 'en'))}</td><td class='num'>{duration:g}</td>"
-                        + "".join(_cell_td(data, key, k) for k in kpis) + "</tr>")
+            rows.append(
+                f"<tr><td>{_t(_label(proc, 'nl'), _label(proc, 'en'))}</td><td class='num'>{duration:g}</td>"
+                + "".join(_cell_td(data, key, k) for k in kpis)
+                + "</tr>"
+            )
     return '<table class="results">' + "\n".join(rows) + "</table>"
 
 
@@ -864,8 +1018,9 @@ def _duration_figure(data: dict, target: str):
     for k in kpis:
         for l in loads:
             titles.append(f"{labels.kpi(k)[0]} ({unit_label(k)}) · {_label(matrix['loads'][l], 'nl')}")
-    fig = make_subplots(rows=len(kpis), cols=len(loads), subplot_titles=titles, vertical_spacing=0.06,
-                        horizontal_spacing=0.08)
+    fig = make_subplots(
+        rows=len(kpis), cols=len(loads), subplot_titles=titles, vertical_spacing=0.06, horizontal_spacing=0.08
+    )
     durations = matrix["durations_min"]
     for p_i, (p_name, proc) in enumerate(matrix["procedures"].items()):
         colour = PROC_COLOURS[p_i % len(PROC_COLOURS)]
@@ -878,25 +1033,48 @@ def _duration_figure(data: dict, target: str):
                     m, hw = s.get("mean"), half_width(s)
                     ys.append(round(m * scale, 6) if finite(m) else None)
                     es.append(round(hw * scale, 6) if finite(hw) else None)
-                fig.add_trace(go.Scatter(x=durations, y=ys, error_y={"type": "data", "array": es, "visible": True,
-                                                                     "thickness": 1, "width": 3},
-                                         mode="lines+markers", name=f"{proc['label']}", legendgroup=p_name,
-                                         showlegend=(r == 1 and c == 1), line={"color": colour, "width": 2}),
-                              row=r, col=c)
+                fig.add_trace(
+                    go.Scatter(
+                        x=durations,
+                        y=ys,
+                        error_y={"type": "data", "array": es, "visible": True, "thickness": 1, "width": 3},
+                        mode="lines+markers",
+                        name=f"{proc['label']}",
+                        legendgroup=p_name,
+                        showlegend=(r == 1 and c == 1),
+                        line={"color": colour, "width": 2},
+                    ),
+                    row=r,
+                    col=c,
+                )
     for r, kpi in enumerate(kpis, start=1):
         scale = 100 if metric_of(kpi).unit == "share" else 1
         for c, load in enumerate(loads, start=1):
             m = _mean(data, f"{load}__baseline", kpi)
             if finite(m):
-                fig.add_trace(go.Scatter(x=[durations[0], durations[-1]], y=[round(m * scale, 6)] * 2, mode="lines",
-                                         name="geen storing / no outage", legendgroup="baseline",
-                                         showlegend=(r == 1 and c == 1),
-                                         line={"color": "#8c959f", "dash": "dash", "width": 1}), row=r, col=c)
-            fig.update_xaxes(title_text="duur storing (min)" if r == len(kpis) else None, tickvals=durations,
-                             row=r, col=c)
+                fig.add_trace(
+                    go.Scatter(
+                        x=[durations[0], durations[-1]],
+                        y=[round(m * scale, 6)] * 2,
+                        mode="lines",
+                        name="geen storing / no outage",
+                        legendgroup="baseline",
+                        showlegend=(r == 1 and c == 1),
+                        line={"color": "#8c959f", "dash": "dash", "width": 1},
+                    ),
+                    row=r,
+                    col=c,
+                )
+            fig.update_xaxes(
+                title_text="duur storing (min)" if r == len(kpis) else None, tickvals=durations, row=r, col=c
+            )
     fig.update_annotations(font_size=10)
-    fig.update_layout(template="simple_white", margin={"l": 50, "r": 10, "t": 40, "b": 40},
-                      legend={"orientation": "h", "y": 1.04, "x": 0, "yanchor": "bottom"}, font={"size": 10})
+    fig.update_layout(
+        template="simple_white",
+        margin={"l": 50, "r": 10, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": 1.04, "x": 0, "yanchor": "bottom"},
+        font={"size": 10},
+    )
     return fig
 
 
@@ -909,15 +1087,29 @@ def _tornado_figure(kpi: str, rows: list[dict]):
     base = rows[0]["base"] * scale if rows and finite(rows[0]["base"]) else 0
     fig = go.Figure()
     for level, colour in (("low", "#0b5cad"), ("high", "#b3261e")):
-        fig.add_trace(go.Bar(
-            y=names, x=[round((r[level] * scale - base), 6) if finite(r[level]) else 0 for r in ordered], base=base,
-            orientation="h", name=f"{'laag' if level == 'low' else 'hoog'} / {level}", marker_color=colour,
-            text=[r[f"{level}_value"] for r in ordered], textposition="auto"))
+        fig.add_trace(
+            go.Bar(
+                y=names,
+                x=[round((r[level] * scale - base), 6) if finite(r[level]) else 0 for r in ordered],
+                base=base,
+                orientation="h",
+                name=f"{'laag' if level == 'low' else 'hoog'} / {level}",
+                marker_color=colour,
+                text=[r[f"{level}_value"] for r in ordered],
+                textposition="auto",
+            )
+        )
     fig.add_vline(x=base, line={"color": "#1b1f23", "width": 1})
     k_nl, _ = labels.kpi(kpi)
-    fig.update_layout(barmode="group", template="simple_white", height=140 + 55 * len(rows),
-                      margin={"l": 220, "r": 10, "t": 30, "b": 40}, xaxis_title=f"{k_nl} ({unit_label(kpi)})",
-                      legend={"orientation": "h", "y": 1.1}, font={"size": 10})
+    fig.update_layout(
+        barmode="group",
+        template="simple_white",
+        height=140 + 55 * len(rows),
+        margin={"l": 220, "r": 10, "t": 30, "b": 40},
+        xaxis_title=f"{k_nl} ({unit_label(kpi)})",
+        legend={"orientation": "h", "y": 1.1},
+        font={"size": 10},
+    )
     return fig
 
 
@@ -930,27 +1122,37 @@ def _design_section(data: dict) -> str:
         base = cells.get(f"{l_name}__baseline", {})
         horizon = base.get("horizon") or {}
         incidents = _summary(data, f"{l_name}__baseline", "incidents")
-        rows.append(f"<tr><td>{_t(load['label'], load.get('label_en') or load['label'])}</td><td>{esc(load['base'])}</td>"
-                    f"<td>{esc(str(horizon.get('start', '')))} + {number(horizon.get('duration_min'), 0)} min "
-                    f"(warm-up {number(horizon.get('warmup_min'), 0)})</td>"
-                    f"<td class='num'>{esc(mean_pm('incidents', incidents))}</td></tr>")
-    parts.append(f"<h3>{_t('Belastingsniveaus', 'Load levels')}</h3><table><tr><th>{_t('Niveau', 'Level')}</th>"
-                 f"<th>{_t('Basisscenario', 'Base scenario')}</th><th>{_t('Horizon', 'Horizon')}</th>"
-                 f"<th class='num'>{_t('Incidenten (geen storing)', 'Incidents (no outage)')}</th></tr>"
-                 + "".join(rows) + "</table>")
+        rows.append(
+            f"<tr><td>{_t(load['label'], load.get('label_en') or load['label'])}</td><td>{esc(load['base'])}</td>"
+            f"<td>{esc(str(horizon.get('start', '')))} + {number(horizon.get('duration_min'), 0)} min "
+            f"(warm-up {number(horizon.get('warmup_min'), 0)})</td>"
+            f"<td class='num'>{esc(mean_pm('incidents', incidents))}</td></tr>"
+        )
+    parts.append(
+        f"<h3>{_t('Belastingsniveaus', 'Load levels')}</h3><table><tr><th>{_t('Niveau', 'Level')}</th>"
+        f"<th>{_t('Basisscenario', 'Base scenario')}</th><th>{_t('Horizon', 'Horizon')}</th>"
+        f"<th class='num'>{_t('Incidenten (geen storing)', 'Incidents (no outage)')}</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
     rows = []
     for t_name, target in matrix["targets"].items():
         r_nl, r_en = labels.regions(target.get("regions"))
         tn, te = labels.target(target["target"])
-        rows.append(f"<tr><td>{_t(target['label'], target.get('label_en') or target['label'])}</td>"
-                    f"<td>{_t(tn, te)}</td><td>{_t(r_nl, r_en)}</td><td class='num'>"
-                    f"{target.get('capacity_factor', 0) * 100:.0f} %</td></tr>")
+        rows.append(
+            f"<tr><td>{_t(target['label'], target.get('label_en') or target['label'])}</td>"
+            f"<td>{_t(tn, te)}</td><td>{_t(r_nl, r_en)}</td><td class='num'>"
+            f"{target.get('capacity_factor', 0) * 100:.0f} %</td></tr>"
+        )
     start = matrix["outage_start"]
-    parts.append(f"<h3>{_t('Storingen', 'Outages')}</h3><p>{_t(f'Start: {start} (t.o.v. het begin van de horizon); duren: ', f'Start: {start} (relative to the horizon start); durations: ')}"
-                 f"{esc(', '.join(f'{d:g}' for d in matrix['durations_min']))} min.</p>"
-                 f"<table><tr><th>{_t('Soort', 'Kind')}</th><th>{_t('Doel', 'Target')}</th>"
-                 f"<th>{_t('Regio', 'Regions')}</th><th class='num'>{_t('Restcapaciteit', 'Capacity left')}</th></tr>"
-                 + "".join(rows) + "</table>")
+    parts.append(
+        f"<h3>{_t('Storingen', 'Outages')}</h3><p>{_t(f'Start: {start} (t.o.v. het begin van de horizon); duren: ', f'Start: {start} (relative to the horizon start); durations: ')}"
+        f"{esc(', '.join(f'{d:g}' for d in matrix['durations_min']))} min.</p>"
+        f"<table><tr><th>{_t('Soort', 'Kind')}</th><th>{_t('Doel', 'Target')}</th>"
+        f"<th>{_t('Regio', 'Regions')}</th><th class='num'>{_t('Restcapaciteit', 'Capacity left')}</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
     rows = []
     for p_name, proc in matrix["procedures"].items():
         texts = []
@@ -961,10 +1163,15 @@ def _design_section(data: dict) -> str:
                 continue
             nl, en = words.procedure_text(cell["procedure_spec"], cell["channels"])
             texts.append(f"<p><strong>{esc(matrix['targets'][t_name]['label'])}:</strong> {_t(nl, en)}</p>")
-        rows.append(f"<tr><td>{_t(proc['label'], proc.get('label_en') or proc['label'])}</td><td>{''.join(texts)}</td></tr>")
-    parts.append(f"<h3>{_t('Terugvalprocedures', 'Fallback procedures')}</h3><table><tr><th>"
-                 f"{_t('Procedure', 'Procedure')}</th><th>{_t('In woorden (uit de scenario-manifesten)', 'In words (from the scenario manifests)')}</th></tr>"
-                 + "".join(rows) + "</table>")
+        rows.append(
+            f"<tr><td>{_t(proc['label'], proc.get('label_en') or proc['label'])}</td><td>{''.join(texts)}</td></tr>"
+        )
+    parts.append(
+        f"<h3>{_t('Terugvalprocedures', 'Fallback procedures')}</h3><table><tr><th>"
+        f"{_t('Procedure', 'Procedure')}</th><th>{_t('In woorden (uit de scenario-manifesten)', 'In words (from the scenario manifests)')}</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
     return "\n".join(parts)
 
 
@@ -973,19 +1180,21 @@ def _versions_table(data: dict) -> str:
     load = data.get("load_average_at_start")
     load_text = ", ".join(f"{x:.2f}" for x in load) if load else "–"
     n_cells = len(data["cells"])
-    return (f"<table class='small'><tr><th>{_t('Eigenschap', 'Property')}</th><th>{_t('Waarde', 'Value')}</th></tr>"
-            f"<tr><td>matrix</td><td>{esc(data['matrix_file'])}</td></tr>"
-            f"<tr><td>{_t('resultaatmap', 'result directory')}</td><td>{esc(data['run_dir'])}</td></tr>"
-            f"<tr><td>seed</td><td>{data['seed']}</td></tr>"
-            f"<tr><td>{_t('replicaties per cel', 'replications per cell')}</td><td>{data['replications']}</td></tr>"
-            f"<tr><td>{_t('cellen (scenario’s)', 'cells (scenarios)')}</td><td>{n_cells}</td></tr>"
-            f"<tr><td>{_t('processen', 'processes')}</td><td>{data['jobs']} (cpu's: {data.get('cpu_count')})</td></tr>"
-            f"<tr><td>{_t('rekentijd (één pool)', 'run time (one pool)')}</td><td>{number(data['wall_time_s'])} s; "
-            f"load average {esc(load_text)}</td></tr>"
-            f"<tr><td>SimPy events</td><td>{data.get('simpy_events')}</td></tr>"
-            f"<tr><td>{_t('gestart / klaar', 'started / finished')}</td><td>{esc(data['started'])} / {esc(data['finished'])}</td></tr>"
-            f"<tr><td>git commit</td><td>{esc(str(data['git_commit']))}</td></tr>"
-            f"<tr><td>platform</td><td>{esc(str(data.get('platform')))}</td></tr>{rows}</table>")
+    return (
+        f"<table class='small'><tr><th>{_t('Eigenschap', 'Property')}</th><th>{_t('Waarde', 'Value')}</th></tr>"
+        f"<tr><td>matrix</td><td>{esc(data['matrix_file'])}</td></tr>"
+        f"<tr><td>{_t('resultaatmap', 'result directory')}</td><td>{esc(data['run_dir'])}</td></tr>"
+        f"<tr><td>seed</td><td>{data['seed']}</td></tr>"
+        f"<tr><td>{_t('replicaties per cel', 'replications per cell')}</td><td>{data['replications']}</td></tr>"
+        f"<tr><td>{_t('cellen (scenario’s)', 'cells (scenarios)')}</td><td>{n_cells}</td></tr>"
+        f"<tr><td>{_t('processen', 'processes')}</td><td>{data['jobs']} (cpu's: {data.get('cpu_count')})</td></tr>"
+        f"<tr><td>{_t('rekentijd (één pool)', 'run time (one pool)')}</td><td>{number(data['wall_time_s'])} s; "
+        f"load average {esc(load_text)}</td></tr>"
+        f"<tr><td>SimPy events</td><td>{data.get('simpy_events')}</td></tr>"
+        f"<tr><td>{_t('gestart / klaar', 'started / finished')}</td><td>{esc(data['started'])} / {esc(data['finished'])}</td></tr>"
+        f"<tr><td>git commit</td><td>{esc(str(data['git_commit']))}</td></tr>"
+        f"<tr><td>platform</td><td>{esc(str(data.get('platform')))}</td></tr>{rows}</table>"
+    )
 
 
 MODEL_SUMMARY_NL = (
@@ -997,7 +1206,8 @@ MODEL_SUMMARY_NL = (
     "P2000, portofoons in de meldkamer, telefoon, SMS-alarmering, ...) is een pool met een capaciteit die in de tijd "
     "verandert: een storing zet de capaciteit van kanalen die het doel niet overleven op nul, een terugvalprocedure "
     "(detectie, besluit CaCo, terugvalkanalen op volgorde, escalaties) zet kanalen aan. Een bericht dat geen kanaal "
-    "vindt wacht; na het geduld van 15 min telt het als niet afgeleverd.")
+    "vindt wacht; na het geduld van 15 min telt het als niet afgeleverd."
+)
 MODEL_SUMMARY_EN = (
     "meldsim is a discrete-event simulation (SimPy) of the fire/multi desk of Meldkamer Oost-Nederland (MKBM). "
     "Incidents arrive as a non-homogeneous Poisson process by hour of day (normal night or New Year's Eve), split "
@@ -1007,7 +1217,8 @@ MODEL_SUMMARY_EN = (
     "is a pool whose capacity changes over time: an outage sets the capacity of channels that do not survive its "
     "target to zero, a fallback procedure (detection, CaCo decision, fallback channels in order, escalations) "
     "switches channels on. A message that finds no channel waits; after the 15 min patience it counts as "
-    "undelivered.")
+    "undelivered."
+)
 
 
 def render(data: dict) -> str:
@@ -1017,73 +1228,114 @@ def render(data: dict) -> str:
     found = findings(data)
     title_nl = matrix.get("title") or f"Onderzoeksrapport {matrix['name']}"
     sections = []
-    sections.append(f"<h1>{esc(title_nl)}</h1><p class='muted'>{esc(matrix.get('description') or '')}</p>"
-                    f"<p class='noprint toc small'>" + "".join(
-                        f"<a href='#{i}'>{esc(n)}</a>" for i, n in (
-                            ("vraag", "Vraag"), ("bevindingen", "Bevindingen"), ("methode", "Methode"),
-                            ("resultaten", "Resultaten"), ("gevoeligheid", "Gevoeligheid"),
-                            ("aannames", "Aannames"), ("stress-des", "STRESS-DES"), ("gegevens", "Gegevens"))) + "</p>")
+    sections.append(
+        f"<h1>{esc(title_nl)}</h1><p class='muted'>{esc(matrix.get('description') or '')}</p>"
+        f"<p class='noprint toc small'>"
+        + "".join(
+            f"<a href='#{i}'>{esc(n)}</a>"
+            for i, n in (
+                ("vraag", "Vraag"),
+                ("bevindingen", "Bevindingen"),
+                ("methode", "Methode"),
+                ("resultaten", "Resultaten"),
+                ("gevoeligheid", "Gevoeligheid"),
+                ("aannames", "Aannames"),
+                ("stress-des", "STRESS-DES"),
+                ("gegevens", "Gegevens"),
+            )
+        )
+        + "</p>"
+    )
     sections.append(
         f"<section id='vraag'><h2>{_t('1. Onderzoeksvraag', '1. Research question')}</h2>"
         f"<p class='question'>{esc(QUESTION_NL)}</p><p class='en'>{esc(QUESTION_EN)}</p>"
-        f"<p>{_t('De Inspectie JenV kijkt naar continuïteitsplannen, hoe terugvalopties werken als ze gebruikt worden, besluitvorming en coördinatie tijdens de storing, en hoe medewerkers zijn voorbereid. Dit rapport beantwoordt het kwantitatieve deel: hoe verslechteren de prestaties van de meldkamer en de communicatie met eenheden met de duur van een storing, per terugvalprocedure en belasting, en welke parameters van de terugval het meest uitmaken.', 'The Inspectorate looks at continuity plans, how fallback options work when used, decision making and coordination during the outage, and how staff are prepared. This report answers the quantitative part: how the room and its communication with units degrade with the duration of an outage, per fallback procedure and load, and which fallback parameters matter most.')}</p></section>")
-    items = "".join(f"<li class='finding' data-finding='{i}'>{esc(f['nl'])}<span class='en'>{esc(f['en'])}</span></li>"
-                    for i, f in enumerate(found))
-    sections.append(f"<section id='bevindingen'><h2>{_t('2. Bevindingen', '2. Findings')}</h2>"
-                    f"<p class='small muted'>{_t('Gegenereerd uit de getallen van deze run (gemiddelde ± halve breedte van het 95%-betrouwbaarheidsinterval over replicaties).', 'Generated from the numbers of this run (mean ± half-width of the 95 % confidence interval over replications).')}</p>"
-                    f"<ul>{items}</ul></section>")
+        f"<p>{_t('De Inspectie JenV kijkt naar continuïteitsplannen, hoe terugvalopties werken als ze gebruikt worden, besluitvorming en coördinatie tijdens de storing, en hoe medewerkers zijn voorbereid. Dit rapport beantwoordt het kwantitatieve deel: hoe verslechteren de prestaties van de meldkamer en de communicatie met eenheden met de duur van een storing, per terugvalprocedure en belasting, en welke parameters van de terugval het meest uitmaken.', 'The Inspectorate looks at continuity plans, how fallback options work when used, decision making and coordination during the outage, and how staff are prepared. This report answers the quantitative part: how the room and its communication with units degrade with the duration of an outage, per fallback procedure and load, and which fallback parameters matter most.')}</p></section>"
+    )
+    items = "".join(
+        f"<li class='finding' data-finding='{i}'>{esc(f['nl'])}<span class='en'>{esc(f['en'])}</span></li>"
+        for i, f in enumerate(found)
+    )
+    sections.append(
+        f"<section id='bevindingen'><h2>{_t('2. Bevindingen', '2. Findings')}</h2>"
+        f"<p class='small muted'>{_t('Gegenereerd uit de getallen van deze run (gemiddelde ± halve breedte van het 95%-betrouwbaarheidsinterval over replicaties).', 'Generated from the numbers of this run (mean ± half-width of the 95 % confidence interval over replications).')}</p>"
+        f"<ul>{items}</ul></section>"
+    )
     sections.append(_method_section(data))
     sections.append(_results_section(data, figures))
     sections.append(_sensitivity_section(data, figures))
-    sections.append(f"<section id='aannames'><h2>{_t('6. Aannames en bronnen', '6. Assumptions and sources')}</h2>"
-                    f"<p class='small'>{_t('Letterlijk uit docs/assumptions.md (E = schatting; domain §n = shared/domain.md met bronnen).', 'Verbatim from docs/assumptions.md (E = estimate; domain §n = shared/domain.md with sources).')}</p>"
-                    + _markdown("assumptions.md") + "</section>")
-    sections.append(f"<section id='stress-des'><h2>{_t('7. STRESS-DES-checklist', '7. STRESS-DES checklist')}</h2>"
-                    + _stress_run_table(data) + _markdown("stress_des.md") + "</section>")
+    sections.append(
+        f"<section id='aannames'><h2>{_t('6. Aannames en bronnen', '6. Assumptions and sources')}</h2>"
+        f"<p class='small'>{_t('Letterlijk uit docs/assumptions.md (E = schatting; domain §n = shared/domain.md met bronnen).', 'Verbatim from docs/assumptions.md (E = estimate; domain §n = shared/domain.md with sources).')}</p>"
+        + _markdown("assumptions.md")
+        + "</section>"
+    )
+    sections.append(
+        f"<section id='stress-des'><h2>{_t('7. STRESS-DES-checklist', '7. STRESS-DES checklist')}</h2>"
+        + _stress_run_table(data)
+        + _markdown("stress_des.md")
+        + "</section>"
+    )
     blob = json.dumps(_clean({**data, "findings": found}), sort_keys=True, allow_nan=False).replace("</", "<\\/")
     sections.append(
         f"<section id='gegevens'><h2>{_t('8. Gegevens en reproductie', '8. Data and reproduction')}</h2>"
         f"<p>{_t('Alle getallen komen uit de resultaatmap hieronder (summary.json per cel) en staan ook als JSON in deze pagina (script#meldsim-data). Opnieuw maken:', 'Every number comes from the result directory below (summary.json per cell) and is also embedded as JSON in this page (script#meldsim-data). To rebuild:')}</p>"
         f"<pre class='small'>meldsim report {esc(data['matrix_file'])} --seed {data['seed']} --replications {data['replications']} --out report.html\n"
         f"meldsim report {esc(data['matrix_file'])} --from-run {esc(data['run_dir'])} --out report.html</pre>"
-        f"<script type='application/json' id='meldsim-data'>{blob}</script></section>")
+        f"<script type='application/json' id='meldsim-data'>{blob}</script></section>"
+    )
     return document(title_nl, "\n".join(sections), lang="nl", css=REPORT_CSS)
 
 
 def _method_section(data: dict) -> str:
     """Section 3: the model, the experiment (cells, seeds, one pool), versions and run time."""
     reps, seed = data["replications"], data["seed"]
-    experiment_nl = (f"Elke cel van de matrix (belasting × storing × duur × procedure, plus een run zonder storing per "
-                     f"belasting en de gevoeligheidspunten) draait {reps} replicaties met seed {seed}: replicatie i "
-                     f"gebruikt in elke cel dezelfde toevalsstromen (common random numbers), zodat verschillen tussen "
-                     f"procedures gepaard worden geschat. Alle cellen draaien in één procespool.")
-    experiment_en = (f"Every cell of the matrix (load × outage × duration × procedure, plus a no-outage run per load "
-                     f"and the sensitivity points) runs {reps} replications with seed {seed}: replication i uses the "
-                     f"same random streams in every cell (common random numbers), so differences between procedures "
-                     f"are estimated paired. All cells run in one process pool.")
+    experiment_nl = (
+        f"Elke cel van de matrix (belasting × storing × duur × procedure, plus een run zonder storing per "
+        f"belasting en de gevoeligheidspunten) draait {reps} replicaties met seed {seed}: replicatie i "
+        f"gebruikt in elke cel dezelfde toevalsstromen (common random numbers), zodat verschillen tussen "
+        f"procedures gepaard worden geschat. Alle cellen draaien in één procespool."
+    )
+    experiment_en = (
+        f"Every cell of the matrix (load × outage × duration × procedure, plus a no-outage run per load "
+        f"and the sensitivity points) runs {reps} replications with seed {seed}: replication i uses the "
+        f"same random streams in every cell (common random numbers), so differences between procedures "
+        f"are estimated paired. All cells run in one process pool."
+    )
     return (
         f"<section id='methode'><h2>{_t('3. Methode', '3. Method')}</h2>"
         f"<h3>{_t('Model', 'Model')}</h3><p>{esc(MODEL_SUMMARY_NL)}</p><p class='en'>{esc(MODEL_SUMMARY_EN)}</p>"
         f"<h3>{_t('Experiment', 'Experiment')}</h3>"
         f"<p>{_t(experiment_nl, experiment_en)}</p>"
-        + _design_section(data) + f"<h3>{_t('Versies en rekentijd', 'Versions and run time')}</h3>" + _versions_table(data)
-        + "</section>")
+        + _design_section(data)
+        + f"<h3>{_t('Versies en rekentijd', 'Versions and run time')}</h3>"
+        + _versions_table(data)
+        + "</section>"
+    )
 
 
 def _results_section(data: dict, figures: Figures) -> str:
     """Section 4: per outage target, the KPIs against the duration and the tables per load."""
     matrix = data["matrix"]
-    results = [f"<section id='resultaten'><h2>{_t('4. Resultaten per storingssoort', '4. Results per outage type')}</h2>"
-               f"<p class='small'>{_t('Figuren: KPI tegen de duur van de storing, per procedure (lijnen, foutbalken = halve breedte 95%-BI) en belasting (kolommen); gestreept: zonder storing. Tabellen: gemiddelde ± halve breedte 95%-BI.', 'Figures: KPI against outage duration, per procedure (lines, error bars = 95 % CI half-width) and load (columns); dashed: no outage. Tables: mean ± 95 % CI half-width.')}</p>"]
+    results = [
+        f"<section id='resultaten'><h2>{_t('4. Resultaten per storingssoort', '4. Results per outage type')}</h2>"
+        f"<p class='small'>{_t('Figuren: KPI tegen de duur van de storing, per procedure (lijnen, foutbalken = halve breedte 95%-BI) en belasting (kolommen); gestreept: zonder storing. Tabellen: gemiddelde ± halve breedte 95%-BI.', 'Figures: KPI against outage duration, per procedure (lines, error bars = 95 % CI half-width) and load (columns); dashed: no outage. Tables: mean ± 95 % CI half-width.')}</p>"
+    ]
     for t_name, target in matrix["targets"].items():
-        results.append(f"<h3 id='target-{esc(t_name)}'>{_t(target['label'], target.get('label_en') or target['label'])}</h3>")
+        results.append(
+            f"<h3 id='target-{esc(t_name)}'>{_t(target['label'], target.get('label_en') or target['label'])}</h3>"
+        )
         fig = _duration_figure(data, t_name)
-        results.append(figures.html(fig, f"fig-duration-{t_name}", width=760,
-                                    height=230 * len(matrix["figure_kpis"]) + 80))
+        results.append(
+            figures.html(fig, f"fig-duration-{t_name}", width=760, height=230 * len(matrix["figure_kpis"]) + 80)
+        )
         for l_name, load in matrix["loads"].items():
-            results.append(f"<h4>{_t(load['label'] + ': meldkamer', (load.get('label_en') or load['label']) + ': the room')}</h4>")
+            results.append(
+                f"<h4>{_t(load['label'] + ': meldkamer', (load.get('label_en') or load['label']) + ': the room')}</h4>"
+            )
             results.append(_results_table(data, t_name, l_name, matrix["room_kpis"]))
-            results.append(f"<h4>{_t(load['label'] + ': communicatie', (load.get('label_en') or load['label']) + ': communication')}</h4>")
+            results.append(
+                f"<h4>{_t(load['label'] + ': communicatie', (load.get('label_en') or load['label']) + ': communication')}</h4>"
+            )
             results.append(_results_table(data, t_name, l_name, matrix["communication_kpis"]))
     results.append("</section>")
     return "\n".join(results)
@@ -1092,11 +1344,14 @@ def _results_section(data: dict, figures: Figures) -> str:
 def _sensitivity_section(data: dict, figures: Figures) -> str:
     """Section 5: a tornado figure and table per sensitivity KPI."""
     sens = data["matrix"].get("sensitivity")
-    sens_html = [f"<section id='gevoeligheid'><h2>{_t('5. Welke terugvalparameters tellen het meest', '5. Which fallback parameters matter most')}</h2>"]
+    sens_html = [
+        f"<section id='gevoeligheid'><h2>{_t('5. Welke terugvalparameters tellen het meest', '5. Which fallback parameters matter most')}</h2>"
+    ]
     if sens:
         base_key = cell_key(sens["load"], sens["target"], sens["duration_min"], sens["procedure"])
         sens_html.append(
-            f"<p>{_t(f'Eén-voor-één-gevoeligheid (tornado) rond de cel {base_key}: elke parameter op een lage en een hoge waarde, de rest op de basis; dezelfde seeds.', f'One-at-a-time sensitivity (tornado) around cell {base_key}: each parameter at a low and a high value, the rest at base; the same seeds.')}</p>")
+            f"<p>{_t(f'Eén-voor-één-gevoeligheid (tornado) rond de cel {base_key}: elke parameter op een lage en een hoge waarde, de rest op de basis; dezelfde seeds.', f'One-at-a-time sensitivity (tornado) around cell {base_key}: each parameter at a low and a high value, the rest at base; the same seeds.')}</p>"
+        )
         for kpi, rows in tornado_rows(data).items():
             k_nl, k_en = labels.kpi(kpi)
             sens_html.append(f"<h3>{_t(k_nl, k_en)}</h3>")
@@ -1104,7 +1359,9 @@ def _sensitivity_section(data: dict, figures: Figures) -> str:
                 sens_html.append(figures.html(_tornado_figure(kpi, rows), f"fig-tornado-{kpi}", width=760))
             sens_html.append(_tornado_table(data, kpi, rows, base_key))
     else:
-        sens_html.append(f"<p>{_t('Deze matrix heeft geen gevoeligheidsanalyse.', 'This matrix has no sensitivity analysis.')}</p>")
+        sens_html.append(
+            f"<p>{_t('Deze matrix heeft geen gevoeligheidsanalyse.', 'This matrix has no sensitivity analysis.')}</p>"
+        )
     sens_html.append("</section>")
     return "\n".join(sens_html)
 
@@ -1112,21 +1369,33 @@ def _sensitivity_section(data: dict, figures: Figures) -> str:
 def _tornado_table(data: dict, kpi: str, rows: list[dict], base_key: str) -> str:
     """Each parameter's low and high cell, its range and the paired difference high − low."""
     k_nl, _ = labels.kpi(kpi)
-    table = [f"<table class='results'><tr><th>{_t('Parameter', 'Parameter')}</th><th>{_t('laag', 'low')}</th>"
-             f"<th class='num'>{esc(k_nl)} ({_t('laag', 'low')})</th><th>{_t('hoog', 'high')}</th>"
-             f"<th class='num'>{esc(k_nl)} ({_t('hoog', 'high')})</th><th class='num'>{_t('bereik', 'range')}</th>"
-             f"<th class='num'>{_t('gepaard hoog − laag [95%-BI]', 'paired high − low [95 % CI]')}</th></tr>"]
+    table = [
+        f"<table class='results'><tr><th>{_t('Parameter', 'Parameter')}</th><th>{_t('laag', 'low')}</th>"
+        f"<th class='num'>{esc(k_nl)} ({_t('laag', 'low')})</th><th>{_t('hoog', 'high')}</th>"
+        f"<th class='num'>{esc(k_nl)} ({_t('hoog', 'high')})</th><th class='num'>{_t('bereik', 'range')}</th>"
+        f"<th class='num'>{_t('gepaard hoog − laag [95%-BI]', 'paired high − low [95 % CI]')}</th></tr>"
+    ]
     oat = {r["param"]: r for r in (data.get("oat") or {}).get(kpi, [])}
     for r in rows:
         d = oat.get(r["parameter"])
-        paired = (f"{value_text(kpi, d['diff_mean'], unit=False)} [{value_text(kpi, d['diff_ci95_low'], unit=False)}"
-                  f", {value_text(kpi, d['diff_ci95_high'], unit=False)}]") if d else "–"
-        table.append(f"<tr><td>{_t(*parameter_label(r['parameter']))}</td><td>{esc(r['low_value'])}</td>"
-                     f"{_cell_td(data, r['low_key'], kpi)}<td>{esc(r['high_value'])}</td>"
-                     f"{_cell_td(data, r['high_key'], kpi)}<td class='num'>{esc(value_text(kpi, r['range']))}</td>"
-                     f"<td class='num'>{esc(paired)}</td></tr>")
-    table.append(f"<tr><td><em>{_t('basis', 'base')}</em></td><td></td>{_cell_td(data, base_key, kpi)}"
-                 f"<td></td><td></td><td></td><td></td></tr></table>")
+        paired = (
+            (
+                f"{value_text(kpi, d['diff_mean'], unit=False)} [{value_text(kpi, d['diff_ci95_low'], unit=False)}"
+                f", {value_text(kpi, d['diff_ci95_high'], unit=False)}]"
+            )
+            if d
+            else "–"
+        )
+        table.append(
+            f"<tr><td>{_t(*parameter_label(r['parameter']))}</td><td>{esc(r['low_value'])}</td>"
+            f"{_cell_td(data, r['low_key'], kpi)}<td>{esc(r['high_value'])}</td>"
+            f"{_cell_td(data, r['high_key'], kpi)}<td class='num'>{esc(value_text(kpi, r['range']))}</td>"
+            f"<td class='num'>{esc(paired)}</td></tr>"
+        )
+    table.append(
+        f"<tr><td><em>{_t('basis', 'base')}</em></td><td></td>{_cell_td(data, base_key, kpi)}"
+        f"<td></td><td></td><td></td><td></td></tr></table>"
+    )
     return "".join(table)
 
 
@@ -1134,27 +1403,49 @@ def _stress_run_table(data: dict) -> str:
     """The checklist items whose answers depend on this run."""
     matrix = data["matrix"]
     horizons = {l: (data["cells"].get(f"{l}__baseline") or {}).get("horizon") or {} for l in matrix["loads"]}
-    init = "; ".join(f"{matrix['loads'][l]['label']}: warm-up {number(h.get('warmup_min'), 0)} min, "
-                     f"horizon {number(h.get('duration_min'), 0)} min from {h.get('start')}" for l, h in horizons.items())
+    init = "; ".join(
+        f"{matrix['loads'][l]['label']}: warm-up {number(h.get('warmup_min'), 0)} min, "
+        f"horizon {number(h.get('duration_min'), 0)} min from {h.get('start')}"
+        for l, h in horizons.items()
+    )
     rows = [
-        ("1.3", "Experimentation aims", f"Scenario matrix {matrix['name']}: {len(matrix['loads'])} load levels × "
-         f"{len(matrix['targets'])} outage targets × {len(matrix['durations_min'])} durations × "
-         f"{len(matrix['procedures'])} procedures; one-at-a-time sensitivity on "
-         f"{len((matrix.get('sensitivity') or {}).get('parameters') or {})} fallback parameters."),
+        (
+            "1.3",
+            "Experimentation aims",
+            f"Scenario matrix {matrix['name']}: {len(matrix['loads'])} load levels × "
+            f"{len(matrix['targets'])} outage targets × {len(matrix['durations_min'])} durations × "
+            f"{len(matrix['procedures'])} procedures; one-at-a-time sensitivity on "
+            f"{len((matrix.get('sensitivity') or {}).get('parameters') or {})} fallback parameters.",
+        ),
         ("4.1", "Initialisation", f"Terminating (one night). Empty and idle at the start. {init}."),
-        ("4.2", "Run length", "; ".join(f"{matrix['loads'][l]['label']}: {number(h.get('duration_min'), 0)} min"
-                                        for l, h in horizons.items())),
-        ("4.3", "Estimation approach", f"{data['replications']} independent replications per cell, seed "
-         f"{data['seed']}; mean and t-based 95 % CI; procedures compared by paired differences (CRN)."),
+        (
+            "4.2",
+            "Run length",
+            "; ".join(
+                f"{matrix['loads'][l]['label']}: {number(h.get('duration_min'), 0)} min" for l, h in horizons.items()
+            ),
+        ),
+        (
+            "4.3",
+            "Estimation approach",
+            f"{data['replications']} independent replications per cell, seed "
+            f"{data['seed']}; mean and t-based 95 % CI; procedures compared by paired differences (CRN).",
+        ),
         ("5.1", "Software", ", ".join(f"{k} {v}" for k, v in data["versions"].items()) + f"; {data.get('platform')}"),
-        ("5.4", "System specification", f"{data['jobs']} worker processes on {data.get('cpu_count')} CPUs; "
-         f"{number(data['wall_time_s'])} s for the matrix; load average at start "
-         f"{', '.join(f'{x:.2f}' for x in (data.get('load_average_at_start') or []))} (shared machine)."),
+        (
+            "5.4",
+            "System specification",
+            f"{data['jobs']} worker processes on {data.get('cpu_count')} CPUs; "
+            f"{number(data['wall_time_s'])} s for the matrix; load average at start "
+            f"{', '.join(f'{x:.2f}' for x in (data.get('load_average_at_start') or []))} (shared machine).",
+        ),
     ]
     body = "".join(f"<tr><td>{esc(n)}</td><td>{esc(t)}</td><td>{esc(a)}</td></tr>" for n, t, a in rows)
-    return (f"<h3>{_t('Deze run', 'This run')}</h3><table class='small'><tr><th>Item</th><th>Onderdeel / item</th>"
-            f"<th>{_t('Antwoord voor deze run', 'Answer for this run')}</th></tr>{body}</table>"
-            f"<h3>{_t('Checklist voor het model (docs/stress_des.md)', 'Checklist for the model (docs/stress_des.md)')}</h3>")
+    return (
+        f"<h3>{_t('Deze run', 'This run')}</h3><table class='small'><tr><th>Item</th><th>Onderdeel / item</th>"
+        f"<th>{_t('Antwoord voor deze run', 'Answer for this run')}</th></tr>{body}</table>"
+        f"<h3>{_t('Checklist voor het model (docs/stress_des.md)', 'Checklist for the model (docs/stress_des.md)')}</h3>"
+    )
 
 
 def _clean(value):
@@ -1179,19 +1470,32 @@ def build_report(run_dir: Path, html_path: Path) -> Path:
 # --- command line --------------------------------------------------------------------------
 def add_report_command(subparsers) -> argparse.ArgumentParser:
     """Register ``meldsim report`` on the sub-command set of sim/cli.py's parser."""
-    p = subparsers.add_parser("report", help="run a scenario matrix and write the research-question report (one "
-                                             "self-contained HTML file)")
-    p.add_argument("matrix", nargs="?", metavar="MATRIX", help="a matrix file or the name of a bundled one "
-                                                             "(default: inspectie, the standard matrix)")
+    p = subparsers.add_parser(
+        "report", help="run a scenario matrix and write the research-question report (one self-contained HTML file)"
+    )
+    p.add_argument(
+        "matrix",
+        nargs="?",
+        metavar="MATRIX",
+        help="a matrix file or the name of a bundled one (default: inspectie, the standard matrix)",
+    )
     p.add_argument("--out", type=Path, required=True, metavar="REPORT.html")
     p.add_argument("--replications", "-n", type=_positive_int, help="override the matrix's replications")
     p.add_argument("--seed", type=_non_negative_int, help="override the matrix's seed")
     p.add_argument("--jobs", "-j", type=_positive_int, default=runner.default_jobs())
-    p.add_argument("--results", type=Path, default=Path("results"),
-                   help="root for the result directory (default results/, under reports/<matrix name>/)")
+    p.add_argument(
+        "--results",
+        type=Path,
+        default=Path("results"),
+        help="root for the result directory (default results/, under reports/<matrix name>/)",
+    )
     p.add_argument("--run-dir", type=Path, help="result directory for the matrix run (must not exist)")
-    p.add_argument("--from-run", type=Path, metavar="RUN", help="do not run: rebuild the report from a finished "
-                                                                "matrix result directory")
+    p.add_argument(
+        "--from-run",
+        type=Path,
+        metavar="RUN",
+        help="do not run: rebuild the report from a finished matrix result directory",
+    )
     p.add_argument("--quiet", "-q", action="store_true")
     p.set_defaults(handler=cmd_report)
     return p
@@ -1211,11 +1515,16 @@ def cmd_report(args) -> int:
         if args.run_dir is not None and args.run_dir.exists():
             print(f"--run-dir: {args.run_dir} already exists; choose a new directory", file=sys.stderr)
             return 2
-        options = Options(replications=args.replications or matrix.replications,
-                          seed=matrix.seed if args.seed is None else args.seed, jobs=args.jobs, keep_records=0)
+        options = Options(
+            replications=args.replications or matrix.replications,
+            seed=matrix.seed if args.seed is None else args.seed,
+            jobs=args.jobs,
+            keep_records=0,
+        )
         progress = None if args.quiet else _progress_printer()
-        run_dir = run_matrix(matrix_file, options, out=args.run_dir, results_root=args.results, progress=progress,
-                             matrix=matrix)
+        run_dir = run_matrix(
+            matrix_file, options, out=args.run_dir, results_root=args.results, progress=progress, matrix=matrix
+        )
         if progress:
             print(file=sys.stderr)
     path = build_report(run_dir, args.out)
@@ -1233,9 +1542,11 @@ def _progress_printer():
             state["last"] = now
             elapsed = now - state["start"]
             eta = elapsed / done * (total - done) if done else math.nan
-            print(f"\rreport: {done}/{total} replications, {elapsed:.0f} s, ETA {eta:.0f} s   ", end="",
-                  file=sys.stderr, flush=True)
+            print(
+                f"\rreport: {done}/{total} replications, {elapsed:.0f} s, ETA {eta:.0f} s   ",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
 
     return update
-
-

@@ -23,14 +23,32 @@ from sim.outputs.parts import words
 from sim.outputs.parts.html import document, esc, finite, unit_label, value_text
 from sim.outputs.parts.svg import bar_chart
 
-SHEET_KPIS = ("answer_wait_mean_s", "abandoned_calls", "processing_time_mean_s", "processing_within_60s_share",
-              "opkomsttijd_mean_min", "opkomsttijd_within_norm_share", "backlog_peak", "centralist_utilisation",
-              "radio_message_delay_mean_min", "undelivered_messages", "outage_to_detection_min",
-              "outage_to_decision_min", "outage_to_first_fallback_min", "unit_minutes_unreachable",
-              "longest_unreachable_gap_min", "incidents_gap_over_5min_share", "alarms_via_fallback",
-              "alarm_fallback_extra_delay_s")
-KEY_FIGURES = ("processing_within_60s_share", "opkomsttijd_within_norm_share", "radio_message_delay_mean_min",
-               "unit_minutes_unreachable")
+SHEET_KPIS = (
+    "answer_wait_mean_s",
+    "abandoned_calls",
+    "processing_time_mean_s",
+    "processing_within_60s_share",
+    "opkomsttijd_mean_min",
+    "opkomsttijd_within_norm_share",
+    "backlog_peak",
+    "centralist_utilisation",
+    "radio_message_delay_mean_min",
+    "undelivered_messages",
+    "outage_to_detection_min",
+    "outage_to_decision_min",
+    "outage_to_first_fallback_min",
+    "unit_minutes_unreachable",
+    "longest_unreachable_gap_min",
+    "incidents_gap_over_5min_share",
+    "alarms_via_fallback",
+    "alarm_fallback_extra_delay_s",
+)
+KEY_FIGURES = (
+    "processing_within_60s_share",
+    "opkomsttijd_within_norm_share",
+    "radio_message_delay_mean_min",
+    "unit_minutes_unreachable",
+)
 
 SHEET_CSS = """
 @page { size: A4 portrait; margin: 10mm; }
@@ -85,9 +103,11 @@ def sheet_html(comparison_dir: Path) -> str:
         p_nl, p_en = words.procedure_text(sc.get("procedure"), standby)
         o_nl, o_en = words.outages_text(sc.get("outages"))
         role = "basis / baseline" if name == baseline else f"vergeleken met {baseline}"
-        scen.append(f"<tr><td><strong>{_letter(i)}: {_breakable(name)}</strong><br><span class='muted'>{esc(role)}</span></td>"
-                    f"<td>{esc(sc.get('description') or '')}<br><em>Storing:</em> {esc(o_nl)}<br>"
-                    f"<em>Procedure:</em> <span title='{esc(p_en)}'>{esc(p_nl)}</span></td></tr>")
+        scen.append(
+            f"<tr><td><strong>{_letter(i)}: {_breakable(name)}</strong><br><span class='muted'>{esc(role)}</span></td>"
+            f"<td>{esc(sc.get('description') or '')}<br><em>Storing:</em> {esc(o_nl)}<br>"
+            f"<em>Procedure:</em> <span title='{esc(p_en)}'>{esc(p_nl)}</span></td></tr>"
+        )
 
     # --- key figures ---
     figs = []
@@ -101,18 +121,28 @@ def sheet_html(comparison_dir: Path) -> str:
             return v * scale if finite(v) else math.nan
 
         nl, _en = labels.kpi(kpi)
-        figs.append(bar_chart(f"{nl} ({unit_label(kpi)})",
-                              [_letter(i) for i in range(len(names))],
-                              [scaled((c or {}).get("mean")) for c in cells],
-                              [scaled((c or {}).get("ci95_low")) for c in cells],
-                              [scaled((c or {}).get("ci95_high")) for c in cells],
-                              [value_text(kpi, (c or {}).get("mean"), unit=False) for c in cells], width=178))
+        figs.append(
+            bar_chart(
+                f"{nl} ({unit_label(kpi)})",
+                [_letter(i) for i in range(len(names))],
+                [scaled((c or {}).get("mean")) for c in cells],
+                [scaled((c or {}).get("ci95_low")) for c in cells],
+                [scaled((c or {}).get("ci95_high")) for c in cells],
+                [value_text(kpi, (c or {}).get("mean"), unit=False) for c in cells],
+                width=178,
+            )
+        )
 
     # --- the KPI table ---
-    head = "<th class='kpi'>KPI</th>" + "".join(
-        f"<th class='num' title='{esc(n)}'>{_letter(i)}</th>" for i, n in enumerate(names)) + "".join(
-        f"<th class='num' title='{esc(n)}'>Δ {_letter(i)} − {_letter(0)}</th>" for i, n in enumerate(names)
-        if n != baseline)
+    head = (
+        "<th class='kpi'>KPI</th>"
+        + "".join(f"<th class='num' title='{esc(n)}'>{_letter(i)}</th>" for i, n in enumerate(names))
+        + "".join(
+            f"<th class='num' title='{esc(n)}'>Δ {_letter(i)} − {_letter(0)}</th>"
+            for i, n in enumerate(names)
+            if n != baseline
+        )
+    )
     body = []
     for kpi in SHEET_KPIS:
         cells = [rows.get((kpi, n)) for n in names]
@@ -120,14 +150,18 @@ def sheet_html(comparison_dir: Path) -> str:
             continue
         nl, en = labels.kpi(kpi)
         metric = METRICS[kpi]
-        tds = [f"<td>{esc(nl)} <span class='muted'>({esc(unit_label(kpi))})</span> "
-               f"<span class='en small'>{esc(en)}</span></td>"]
-        for n, c in zip(names, cells):
+        tds = [
+            f"<td>{esc(nl)} <span class='muted'>({esc(unit_label(kpi))})</span> "
+            f"<span class='en small'>{esc(en)}</span></td>"
+        ]
+        for n, c in zip(names, cells, strict=False):
             c = c or {}
-            tds.append(f"<td class='num' data-scenario='{esc(n)}' data-kpi='{esc(kpi)}' "
-                       f"data-mean='{json.dumps(c.get('mean'))}'>{esc(value_text(kpi, c.get('mean'), unit=False))}"
-                       f"<span class='ci'>{esc(_ci(kpi, c.get('ci95_low'), c.get('ci95_high')))}</span></td>")
-        for n, c in zip(names, cells):
+            tds.append(
+                f"<td class='num' data-scenario='{esc(n)}' data-kpi='{esc(kpi)}' "
+                f"data-mean='{json.dumps(c.get('mean'))}'>{esc(value_text(kpi, c.get('mean'), unit=False))}"
+                f"<span class='ci'>{esc(_ci(kpi, c.get('ci95_low'), c.get('ci95_high')))}</span></td>"
+            )
+        for n, c in zip(names, cells, strict=False):
             if n == baseline:
                 continue
             c = c or {}
@@ -140,9 +174,11 @@ def sheet_html(comparison_dir: Path) -> str:
                 cls, mark = "", " *"
             sign = "+" if finite(diff) and diff > 0 else ""
             text = f"{sign}{value_text(kpi, diff, unit=False)}" if finite(diff) else "–"
-            tds.append(f"<td class='num {cls}' data-diff='{json.dumps(diff)}' "
-                       f"data-significant='{str(bool(c.get('significant'))).lower()}'>{esc(text + mark)}"
-                       f"<span class='ci'>{esc(_ci(kpi, c.get('diff_ci95_low'), c.get('diff_ci95_high')))}</span></td>")
+            tds.append(
+                f"<td class='num {cls}' data-diff='{json.dumps(diff)}' "
+                f"data-significant='{str(bool(c.get('significant'))).lower()}'>{esc(text + mark)}"
+                f"<span class='ci'>{esc(_ci(kpi, c.get('diff_ci95_low'), c.get('diff_ci95_high')))}</span></td>"
+            )
         body.append("<tr>" + "".join(tds) + "</tr>")
 
     first = manifests[names[0]]
@@ -165,7 +201,8 @@ def sheet_html(comparison_dir: Path) -> str:
         f"significant zonder richting. <span class='en'>Mean with 95 % CI over replications; Δ = paired difference "
         f"with {esc(baseline)}; green/red = significantly better/worse.</span><br>"
         f"meldsim {esc(versions.get('meldsim', ''))}, git {esc(str(first.get('git_commit')))}; "
-        f"{esc(str(comparison_dir))}</p>")
+        f"{esc(str(comparison_dir))}</p>"
+    )
     return document(f"{title}: {' vs '.join(names)}", content, lang="nl", css=SHEET_CSS)
 
 
@@ -178,5 +215,9 @@ def write_sheet(comparison_dir: Path, html_path: Path) -> Path:
 
 def add_html_option(compare_parser) -> None:
     """``--html SHEET.html`` on sim/cli.py's ``compare`` sub-parser."""
-    compare_parser.add_argument("--html", type=Path, metavar="SHEET.html",
-                                help="also write a one-page printable comparison sheet (self-contained HTML)")
+    compare_parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="SHEET.html",
+        help="also write a one-page printable comparison sheet (self-contained HTML)",
+    )

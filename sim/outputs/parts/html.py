@@ -14,8 +14,7 @@ from sim.experiments.kpis import metric_of
 
 esc = html.escape
 
-FONT = ('-apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", '
-        'sans-serif')
+FONT = '-apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", "Liberation Sans", sans-serif'
 
 BASE_CSS = f"""
 :root {{ --ink: #1b1f23; --muted: #586069; --line: #d0d7de; --accent: #b3261e; --ok: #1a7f37; --bg: #f6f8fa; }}
@@ -54,10 +53,12 @@ ul {{ margin: 4px 0 8px 18px; padding: 0; }}
 
 def document(title: str, body: str, *, lang: str = "nl", css: str = "") -> str:
     """A complete, self-contained HTML page."""
-    return ("<!DOCTYPE html>\n"
-            f'<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{esc(title)}</title>\n<style>{BASE_CSS}{css}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n<style>{BASE_CSS}{css}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
 
 
 class Figures:
@@ -74,8 +75,13 @@ class Figures:
         config = {"displaylogo": False, "responsive": False, "displayModeBar": False, "staticPlot": False}
         inline = self.count == 0
         self.count += 1
-        out = fig.to_html(full_html=False, include_plotlyjs=True if inline else False, div_id=div_id,
-                          config=config, include_mathjax=False)
+        out = fig.to_html(
+            full_html=False,
+            include_plotlyjs=True if inline else False,
+            div_id=div_id,
+            config=config,
+            include_mathjax=False,
+        )
         return f'<div class="figure">{out}</div>'
 
 

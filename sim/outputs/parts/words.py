@@ -30,8 +30,10 @@ def dist_text(spec, unit: str = "min") -> tuple[str, str]:
 def procedure_text(procedure: dict | None, channels: dict | None = None) -> tuple[str, str]:
     """A scenario's ``procedure`` (as in its manifest) in a few sentences."""
     if not procedure:
-        return ("Geen terugvalprocedure: niemand deelt sets uit of belt eenheden; centralisten improviseren.",
-                "No fallback procedure: nobody hands out sets or phones units; centralists improvise.")
+        return (
+            "Geen terugvalprocedure: niemand deelt sets uit of belt eenheden; centralisten improviseren.",
+            "No fallback procedure: nobody hands out sets or phones units; centralists improvise.",
+        )
     channels = channels or {}
     nl, en = [], []
     det_nl, det_en = dist_text(procedure.get("detection_min", 5))
