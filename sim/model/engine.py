@@ -208,61 +208,6 @@ class Pool(simpy.PriorityResource):
             self._trigger_put(at_once=True)
 
 
-class Environment(simpy.Environment):
-    """simpy's Environment, with processes that start at once and without the event of a
-    process that ended well and that nothing waits for (one event in five on a night, and
-    processing it did nothing)."""
-
-    def __init__(self, initial_time: float = 0):
-        super().__init__(initial_time)
-        self._started = simpy.Event(self)  # processed, never scheduled: what a process starts from
-        self._started._ok, self._started._value, self._started.callbacks = True, None, None  # type: ignore[assignment]  # processed
-
-    def start(self, generator) -> simpy.Process:
-        """A process whose first step runs now, inside the caller's, up to its first yield.
-
-        simpy's ``process()`` starts a generator from an Initialize event later in the same
-        instant: an event per call, alarm, unit and message, a third of a night's events.
-        Same instant, same order among the started processes; what changes is only that a
-        process started by another runs before that other one goes on.
-        """
-        process = simpy.Process.__new__(simpy.Process)
-        process.env, process.callbacks, process._generator, process._target = self, [], generator, None  # type: ignore[assignment]  # started, waiting for nothing
-        resume_now(process, self._started)
-        return process
-
-    def timeout(self, delay: float = 0, value: Any | None = None) -> simpy.Timeout:
-        """simpy's Timeout, built here: ``env.timeout`` makes a bound class, a Timeout
-        frame and a schedule frame for every wait, and most events are timeouts."""
-        if delay < 0:
-            raise ValueError(f"negative delay {delay}")
-        timeout = simpy.Timeout.__new__(simpy.Timeout)
-        timeout.env, timeout.callbacks, timeout._value, timeout._delay, timeout._ok = self, [], value, delay, True
-        heapq.heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), timeout))
-        return timeout
-
-    def schedule(self, event, priority=NORMAL, delay=0) -> None:
-        if event.__class__ is simpy.Process and event._ok and not event.callbacks:
-            event.callbacks = None  # type: ignore[assignment]  # processed
-            return
-        heapq.heappush(self._queue, (self._now + delay, priority, next(self._eid), event))
-
-    def events_scheduled(self) -> int:
-        return next(copy.copy(self._eid))
-
-    def pool(self, capacity: float | None) -> Pool:
-        return Pool(self, capacity)
-
-    def level(self, value: float = 0) -> Level:
-        return Level(self, value)
-
-    def watched_level(self, value: float = 0) -> WatchedLevel:
-        return WatchedLevel(self, value)
-
-    def patience_clock(self) -> PatienceClock:
-        return PatienceClock(self)
-
-
 class PatienceClock:
     """Ends a wait still going on at its deadline (the wait returns GAVE_UP); one timer in all.
 
@@ -309,3 +254,48 @@ class PatienceClock:
             if waiting:  # what simpy's interrupt does, with a value instead of an exception
                 event.callbacks.remove(process._resume)
                 process._resume(self.gave_up)
+
+
+class Environment(reference.Factories, simpy.Environment):
+    """simpy's Environment, with processes that start at once and without the event of a
+    process that ended well and that nothing waits for (one event in five on a night, and
+    processing it did nothing)."""
+
+    Pool, Level, WatchedLevel, PatienceClock = Pool, Level, WatchedLevel, PatienceClock
+
+    def __init__(self, initial_time: float = 0):
+        super().__init__(initial_time)
+        self._started = simpy.Event(self)  # processed, never scheduled: what a process starts from
+        self._started._ok, self._started._value, self._started.callbacks = True, None, None  # type: ignore[assignment]  # processed
+
+    def start(self, generator) -> simpy.Process:
+        """A process whose first step runs now, inside the caller's, up to its first yield.
+
+        simpy's ``process()`` starts a generator from an Initialize event later in the same
+        instant: an event per call, alarm, unit and message, a third of a night's events.
+        Same instant, same order among the started processes; what changes is only that a
+        process started by another runs before that other one goes on.
+        """
+        process = simpy.Process.__new__(simpy.Process)
+        process.env, process.callbacks, process._generator, process._target = self, [], generator, None  # type: ignore[assignment]  # started, waiting for nothing
+        resume_now(process, self._started)
+        return process
+
+    def timeout(self, delay: float = 0, value: Any | None = None) -> simpy.Timeout:
+        """simpy's Timeout, built here: ``env.timeout`` makes a bound class, a Timeout
+        frame and a schedule frame for every wait, and most events are timeouts."""
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        timeout = simpy.Timeout.__new__(simpy.Timeout)
+        timeout.env, timeout.callbacks, timeout._value, timeout._delay, timeout._ok = self, [], value, delay, True
+        heapq.heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), timeout))
+        return timeout
+
+    def schedule(self, event, priority=NORMAL, delay=0) -> None:
+        if event.__class__ is simpy.Process and event._ok and not event.callbacks:
+            event.callbacks = None  # type: ignore[assignment]  # processed
+            return
+        heapq.heappush(self._queue, (self._now + delay, priority, next(self._eid), event))
+
+    def events_scheduled(self) -> int:
+        return next(copy.copy(self._eid))

@@ -167,7 +167,28 @@ class PatienceClock:
         return outcome
 
 
-class Environment(simpy.Environment):
+class Factories:
+    """What the model builds through its environment, so it never names an engine's classes."""
+
+    Pool: type = Pool
+    Level: type = Level
+    WatchedLevel: type = WatchedLevel
+    PatienceClock: type = PatienceClock
+
+    def pool(self, capacity: float | None):
+        return self.Pool(self, capacity)
+
+    def level(self, value: float = 0):
+        return self.Level(self, value)
+
+    def watched_level(self, value: float = 0):
+        return self.WatchedLevel(self, value)
+
+    def patience_clock(self):
+        return self.PatienceClock(self)
+
+
+class Environment(Factories, simpy.Environment):
     """simpy's Environment with the model's factories and an event count."""
 
     def __init__(self, initial_time: float = 0):
@@ -183,15 +204,3 @@ class Environment(simpy.Environment):
 
     def events_scheduled(self) -> int:
         return self.scheduled
-
-    def pool(self, capacity: float | None) -> Pool:
-        return Pool(self, capacity)
-
-    def level(self, value: float = 0) -> Level:
-        return Level(self, value)
-
-    def watched_level(self, value: float = 0) -> WatchedLevel:
-        return WatchedLevel(self, value)
-
-    def patience_clock(self) -> PatienceClock:
-        return PatienceClock(self)
