@@ -10,7 +10,8 @@ channels and horizon unchanged). Both run ``sim.model.room.simulate`` for replic
 seed 1, replication by replication in alternating order, timed in process CPU time
 (``time.process_time``: less sensitive to other load than wall time) and wall time.
 Reported per scenario: median over rounds of the time per replication, SimPy events per
-replication and the ratios with outage / without (median of the per-round ratios). Issue 3's target: a ratio of at most 1.5 (CPU time). The
+replication and the ratios with outage / without (median of the per-round ratios). \
+Issue 3's target: a ratio of at most 1.5 (CPU time). The
 script prints PASS/FAIL lines, writes bench/out/outage-<timestamp>.json and always exits 0.
 
 ``--full`` times whole runs instead: ``meldsim run SCENARIO --replications 1000 --jobs 2``

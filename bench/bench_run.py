@@ -647,8 +647,8 @@ def report(data: dict) -> None:
             f"(one run each; in-run = manifest wall_time_s, without interpreter start-up and imports)"
         )
         print(
-            f"  {'jobs':>4} {'wall s':>8} {'in-run s':>8} {'rep/s':>7} {'speed-up':>8} {'CPU s':>7} {'peak RSS sum':>13} "
-            f"{'peak PSS sum':>13} {'max 1 proc':>11} {'results':>9} {'workers':>7}"
+            f"  {'jobs':>4} {'wall s':>8} {'in-run s':>8} {'rep/s':>7} {'speed-up':>8} {'CPU s':>7} "
+            f"{'peak RSS sum':>13} {'peak PSS sum':>13} {'max 1 proc':>11} {'results':>9} {'workers':>7}"
         )
         base = next((r["wall_s"] for r in full if r["jobs"] == 1), None)
         for r in full:
@@ -657,8 +657,9 @@ def report(data: dict) -> None:
             speed = f"{base / r['wall_s']:.2f}x" if base else "–"
             inrun = r.get("manifest_wall_s") or math.nan
             print(
-                f"  {r['jobs']:>4} {r['wall_s']:>8.1f} {inrun:>8.1f} {r['replications_per_s']:>7.1f} {speed:>8} {cpu:>7.1f} "
-                f"{fmt_bytes(r['tree_peak_rss_sum_bytes']):>13} {fmt_bytes(r['tree_peak_pss_sum_bytes']):>13} "
+                f"  {r['jobs']:>4} {r['wall_s']:>8.1f} {inrun:>8.1f} {r['replications_per_s']:>7.1f} {speed:>8} "
+                f"{cpu:>7.1f} {fmt_bytes(r['tree_peak_rss_sum_bytes']):>13} "
+                f"{fmt_bytes(r['tree_peak_pss_sum_bytes']):>13} "
                 f"{fmt_bytes(tv.get('max_rss_bytes')):>11} {fmt_bytes(r.get('result_allocated_bytes')):>9} "
                 f"{len(r['worker_processes']):>7}"
             )

@@ -67,8 +67,8 @@ def start_runs(
     keep_records: int = api.DEFAULT_KEEP_RECORDS,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[str]:
-    """Run ``files`` (one: :func:`sim.experiments.api.run`; several: :func:`sim.experiments.api.compare`, same seeds) and
-    return the keys (paths relative to ``results_root``) of the new run directories."""
+    """Run ``files`` (one: :func:`sim.experiments.api.run`; several: :func:`sim.experiments.api.compare`, same seeds)
+    and return the keys (paths relative to ``results_root``) of the new run directories."""
     root = Path(results_root)
     paths = [scenario_path(scenarios_dir, f) for f in files]
     scenarios = [load_scenario(p) for p in paths]  # every problem before anything runs

@@ -130,7 +130,7 @@ def test_outage_and_procedure_actions_at_the_model_times(exercise):
     timeline_rows = [r for r in rows if r[3] in ("storing / outage", "procedure")]
     assert len(timeline_rows) == len(events)
     injected = [(float(r[1]), r) for r in timeline_rows]
-    for (minute, event, subject), (got, _row) in zip(sorted(events, key=lambda x: x[0]), injected, strict=False):
+    for (minute, _event, _subject), (got, _row) in zip(sorted(events, key=lambda x: x[0]), injected, strict=False):
         assert got == pytest.approx(minute, abs=1e-9)
     texts = " | ".join(r[4] + " " + r[5] for r in timeline_rows)
     assert "eOCS (radiobediensysteem) valt uit" in texts and "eOCS (radio console system) falls out" in texts

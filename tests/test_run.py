@@ -208,7 +208,7 @@ def test_failure_mid_run_leaves_nothing(tmp_path, monkeypatch):
     def failing(scenario, seed, replication, keep_records, engine="fast"):
         calls.append(replication)
         if replication >= 1:
-            raise RuntimeError("boom in replication %d" % replication)
+            raise RuntimeError(f"boom in replication {replication}")
         return real(scenario, seed, replication, keep_records, engine)
 
     monkeypatch.setattr(sim.experiments.runner, "run_replication", failing)

@@ -898,6 +898,11 @@ def render_html(ex: Exercise) -> str:
     )
     out_nl, out_en = words.outages_text(sc.model_dump(mode="json")["outages"])
     lo, hi = ex.window
+    seed_nl = f"seed {ex.seed}, replicatie {ex.replication}: {pick_nl}"
+    seed_en = f"seed {ex.seed}, replication {ex.replication}: {pick_en}"
+    span = f"{ex.day_clock(lo)} – {ex.day_clock(hi)}"
+    window_nl = f"{span} (minuut {lo:.0f}–{hi:.0f}; {len(ex.injects)} injects)"
+    window_en = f"{span} (minute {lo:.0f}–{hi:.0f}; {len(ex.injects)} injects)"
     columns_note = t(
         "Kolommen: tijd (klok en modelminuut vanaf de start van het scenario), wat er gebeurt, welke "
         "beslissing of terugvalactie de procedure op dat moment verwacht, en wat het model voorspelt "
@@ -913,10 +918,8 @@ def render_html(ex: Exercise) -> str:
         f"<tr><th>{t('Scenario', 'Scenario')}</th><td>{esc(ex.source)}</td></tr>",
         f"<tr><th>{t('Storing', 'Outage')}</th><td>{t(out_nl, out_en)}</td></tr>",
         f"<tr><th>{t('Terugvalprocedure', 'Fallback procedure')}</th><td>{t(proc_nl, proc_en)}</td></tr>",
-        f"<tr><th>{t('Seed, replicatie', 'Seed, replication')}</th><td>"
-        f"{t(f'seed {ex.seed}, replicatie {ex.replication}: {pick_nl}', f'seed {ex.seed}, replication {ex.replication}: {pick_en}')}</td></tr>",
-        f"<tr><th>{t('Venster', 'Window')}</th><td>"
-        f"{t(f'{ex.day_clock(lo)} – {ex.day_clock(hi)} (minuut {lo:.0f}–{hi:.0f}; {len(ex.injects)} injects)', f'{ex.day_clock(lo)} – {ex.day_clock(hi)} (minute {lo:.0f}–{hi:.0f}; {len(ex.injects)} injects)')}</td></tr>",
+        f"<tr><th>{t('Seed, replicatie', 'Seed, replication')}</th><td>{t(seed_nl, seed_en)}</td></tr>",
+        f"<tr><th>{t('Venster', 'Window')}</th><td>{t(window_nl, window_en)}</td></tr>",
         f"<tr><th>{t('Gemaakt met', 'Made with')}</th><td>meldsim {esc(__version__)}; "
         f"{t('zelfde seed = zelfde script', 'same seed = same script')}</td></tr>",
         "</table></div>",

@@ -616,9 +616,11 @@ def heaviest_load(data: dict) -> str:
     loads = list(data["matrix"]["loads"])
     return max(
         loads,
-        key=lambda l: (
-            _mean(data, f"{l}__baseline", "incidents") if finite(_mean(data, f"{l}__baseline", "incidents")) else -1,
-            -loads.index(l),
+        key=lambda load: (
+            _mean(data, f"{load}__baseline", "incidents")
+            if finite(_mean(data, f"{load}__baseline", "incidents"))
+            else -1,
+            -loads.index(load),
         ),
     )
 
@@ -829,7 +831,7 @@ def _load_matters(f: _Focus) -> dict | None:
     """The same outage on a lighter night and at the heaviest load."""
     matrix = f.data["matrix"]
     loads, targets = matrix["loads"], matrix["targets"]
-    others = [l for l in loads if l != f.heavy]
+    others = [load for load in loads if load != f.heavy]
     if not others:
         return None
     light = others[0]
@@ -1016,8 +1018,8 @@ def _duration_figure(data: dict, target: str):
     kpis = matrix["figure_kpis"]
     titles = []
     for k in kpis:
-        for l in loads:
-            titles.append(f"{labels.kpi(k)[0]} ({unit_label(k)}) · {_label(matrix['loads'][l], 'nl')}")
+        for load in loads:
+            titles.append(f"{labels.kpi(k)[0]} ({unit_label(k)}) · {_label(matrix['loads'][load], 'nl')}")
     fig = make_subplots(
         rows=len(kpis), cols=len(loads), subplot_titles=titles, vertical_spacing=0.06, horizontal_spacing=0.08
     )
@@ -1136,7 +1138,7 @@ def _design_section(data: dict) -> str:
         + "</table>"
     )
     rows = []
-    for t_name, target in matrix["targets"].items():
+    for _t_name, target in matrix["targets"].items():
         r_nl, r_en = labels.regions(target.get("regions"))
         tn, te = labels.target(target["target"])
         rows.append(
@@ -1145,8 +1147,10 @@ def _design_section(data: dict) -> str:
             f"{target.get('capacity_factor', 0) * 100:.0f} %</td></tr>"
         )
     start = matrix["outage_start"]
+    start_nl = f"Start: {start} (t.o.v. het begin van de horizon); duren: "
+    start_en = f"Start: {start} (relative to the horizon start); durations: "
     parts.append(
-        f"<h3>{_t('Storingen', 'Outages')}</h3><p>{_t(f'Start: {start} (t.o.v. het begin van de horizon); duren: ', f'Start: {start} (relative to the horizon start); durations: ')}"
+        f"<h3>{_t('Storingen', 'Outages')}</h3><p>{_t(start_nl, start_en)}"
         f"{esc(', '.join(f'{d:g}' for d in matrix['durations_min']))} min.</p>"
         f"<table><tr><th>{_t('Soort', 'Kind')}</th><th>{_t('Doel', 'Target')}</th>"
         f"<th>{_t('Regio', 'Regions')}</th><th class='num'>{_t('Restcapaciteit', 'Capacity left')}</th></tr>"
@@ -1168,7 +1172,8 @@ def _design_section(data: dict) -> str:
         )
     parts.append(
         f"<h3>{_t('Terugvalprocedures', 'Fallback procedures')}</h3><table><tr><th>"
-        f"{_t('Procedure', 'Procedure')}</th><th>{_t('In woorden (uit de scenario-manifesten)', 'In words (from the scenario manifests)')}</th></tr>"
+        f"{_t('Procedure', 'Procedure')}</th>"
+        f"<th>{_t('In woorden (uit de scenario-manifesten)', 'In words (from the scenario manifests)')}</th></tr>"
         + "".join(rows)
         + "</table>"
     )
@@ -1191,7 +1196,8 @@ def _versions_table(data: dict) -> str:
         f"<tr><td>{_t('rekentijd (één pool)', 'run time (one pool)')}</td><td>{number(data['wall_time_s'])} s; "
         f"load average {esc(load_text)}</td></tr>"
         f"<tr><td>SimPy events</td><td>{data.get('simpy_events')}</td></tr>"
-        f"<tr><td>{_t('gestart / klaar', 'started / finished')}</td><td>{esc(data['started'])} / {esc(data['finished'])}</td></tr>"
+        f"<tr><td>{_t('gestart / klaar', 'started / finished')}</td>"
+        f"<td>{esc(data['started'])} / {esc(data['finished'])}</td></tr>"
         f"<tr><td>git commit</td><td>{esc(str(data['git_commit']))}</td></tr>"
         f"<tr><td>platform</td><td>{esc(str(data.get('platform')))}</td></tr>{rows}</table>"
     )
@@ -1218,6 +1224,45 @@ MODEL_SUMMARY_EN = (
     "target to zero, a fallback procedure (detection, CaCo decision, fallback channels in order, escalations) "
     "switches channels on. A message that finds no channel waits; after the 15 min patience it counts as "
     "undelivered."
+)
+
+
+INTRO_NL = (
+    "De Inspectie JenV kijkt naar continuïteitsplannen, hoe terugvalopties werken als ze gebruikt worden, "
+    "besluitvorming en coördinatie tijdens de storing, en hoe medewerkers zijn voorbereid. Dit rapport beantwoordt "
+    "het kwantitatieve deel: hoe verslechteren de prestaties van de meldkamer en de communicatie met eenheden met de "
+    "duur van een storing, per terugvalprocedure en belasting, en welke parameters van de terugval het meest uitmaken."
+)
+INTRO_EN = (
+    "The Inspectorate looks at continuity plans, how fallback options work when used, decision making and "
+    "coordination during the outage, and how staff are prepared. This report answers the quantitative part: how the "
+    "room and its communication with units degrade with the duration of an outage, per fallback procedure and load, "
+    "and which fallback parameters matter most."
+)
+FINDINGS_NOTE_NL = (
+    "Gegenereerd uit de getallen van deze run (gemiddelde ± halve breedte van het 95%-betrouwbaarheidsinterval "
+    "over replicaties)."
+)
+FINDINGS_NOTE_EN = (
+    "Generated from the numbers of this run (mean ± half-width of the 95 % confidence interval over replications)."
+)
+ASSUMPTIONS_NOTE_NL = "Letterlijk uit docs/assumptions.md (E = schatting; domain §n = shared/domain.md met bronnen)."
+ASSUMPTIONS_NOTE_EN = "Verbatim from docs/assumptions.md (E = estimate; domain §n = shared/domain.md with sources)."
+DATA_NOTE_NL = (
+    "Alle getallen komen uit de resultaatmap hieronder (summary.json per cel) en staan ook als JSON in deze pagina "
+    "(script#meldsim-data). Opnieuw maken:"
+)
+DATA_NOTE_EN = (
+    "Every number comes from the result directory below (summary.json per cell) and is also embedded as JSON in "
+    "this page (script#meldsim-data). To rebuild:"
+)
+FIGURES_NOTE_NL = (
+    "Figuren: KPI tegen de duur van de storing, per procedure (lijnen, foutbalken = halve breedte 95%-BI) en "
+    "belasting (kolommen); gestreept: zonder storing. Tabellen: gemiddelde ± halve breedte 95%-BI."
+)
+FIGURES_NOTE_EN = (
+    "Figures: KPI against outage duration, per procedure (lines, error bars = 95 % CI half-width) and load "
+    "(columns); dashed: no outage. Tables: mean ± 95 % CI half-width."
 )
 
 
@@ -1249,7 +1294,7 @@ def render(data: dict) -> str:
     sections.append(
         f"<section id='vraag'><h2>{_t('1. Onderzoeksvraag', '1. Research question')}</h2>"
         f"<p class='question'>{esc(QUESTION_NL)}</p><p class='en'>{esc(QUESTION_EN)}</p>"
-        f"<p>{_t('De Inspectie JenV kijkt naar continuïteitsplannen, hoe terugvalopties werken als ze gebruikt worden, besluitvorming en coördinatie tijdens de storing, en hoe medewerkers zijn voorbereid. Dit rapport beantwoordt het kwantitatieve deel: hoe verslechteren de prestaties van de meldkamer en de communicatie met eenheden met de duur van een storing, per terugvalprocedure en belasting, en welke parameters van de terugval het meest uitmaken.', 'The Inspectorate looks at continuity plans, how fallback options work when used, decision making and coordination during the outage, and how staff are prepared. This report answers the quantitative part: how the room and its communication with units degrade with the duration of an outage, per fallback procedure and load, and which fallback parameters matter most.')}</p></section>"
+        f"<p>{_t(INTRO_NL, INTRO_EN)}</p></section>"
     )
     items = "".join(
         f"<li class='finding' data-finding='{i}'>{esc(f['nl'])}<span class='en'>{esc(f['en'])}</span></li>"
@@ -1257,7 +1302,7 @@ def render(data: dict) -> str:
     )
     sections.append(
         f"<section id='bevindingen'><h2>{_t('2. Bevindingen', '2. Findings')}</h2>"
-        f"<p class='small muted'>{_t('Gegenereerd uit de getallen van deze run (gemiddelde ± halve breedte van het 95%-betrouwbaarheidsinterval over replicaties).', 'Generated from the numbers of this run (mean ± half-width of the 95 % confidence interval over replications).')}</p>"
+        f"<p class='small muted'>{_t(FINDINGS_NOTE_NL, FINDINGS_NOTE_EN)}</p>"
         f"<ul>{items}</ul></section>"
     )
     sections.append(_method_section(data))
@@ -1265,7 +1310,7 @@ def render(data: dict) -> str:
     sections.append(_sensitivity_section(data, figures))
     sections.append(
         f"<section id='aannames'><h2>{_t('6. Aannames en bronnen', '6. Assumptions and sources')}</h2>"
-        f"<p class='small'>{_t('Letterlijk uit docs/assumptions.md (E = schatting; domain §n = shared/domain.md met bronnen).', 'Verbatim from docs/assumptions.md (E = estimate; domain §n = shared/domain.md with sources).')}</p>"
+        f"<p class='small'>{_t(ASSUMPTIONS_NOTE_NL, ASSUMPTIONS_NOTE_EN)}</p>"
         + _markdown("assumptions.md")
         + "</section>"
     )
@@ -1278,8 +1323,9 @@ def render(data: dict) -> str:
     blob = json.dumps(_clean({**data, "findings": found}), sort_keys=True, allow_nan=False).replace("</", "<\\/")
     sections.append(
         f"<section id='gegevens'><h2>{_t('8. Gegevens en reproductie', '8. Data and reproduction')}</h2>"
-        f"<p>{_t('Alle getallen komen uit de resultaatmap hieronder (summary.json per cel) en staan ook als JSON in deze pagina (script#meldsim-data). Opnieuw maken:', 'Every number comes from the result directory below (summary.json per cell) and is also embedded as JSON in this page (script#meldsim-data). To rebuild:')}</p>"
-        f"<pre class='small'>meldsim report {esc(data['matrix_file'])} --seed {data['seed']} --replications {data['replications']} --out report.html\n"
+        f"<p>{_t(DATA_NOTE_NL, DATA_NOTE_EN)}</p>"
+        f"<pre class='small'>meldsim report {esc(data['matrix_file'])} --seed {data['seed']} "
+        f"--replications {data['replications']} --out report.html\n"
         f"meldsim report {esc(data['matrix_file'])} --from-run {esc(data['run_dir'])} --out report.html</pre>"
         f"<script type='application/json' id='meldsim-data'>{blob}</script></section>"
     )
@@ -1318,7 +1364,7 @@ def _results_section(data: dict, figures: Figures) -> str:
     matrix = data["matrix"]
     results = [
         f"<section id='resultaten'><h2>{_t('4. Resultaten per storingssoort', '4. Results per outage type')}</h2>"
-        f"<p class='small'>{_t('Figuren: KPI tegen de duur van de storing, per procedure (lijnen, foutbalken = halve breedte 95%-BI) en belasting (kolommen); gestreept: zonder storing. Tabellen: gemiddelde ± halve breedte 95%-BI.', 'Figures: KPI against outage duration, per procedure (lines, error bars = 95 % CI half-width) and load (columns); dashed: no outage. Tables: mean ± 95 % CI half-width.')}</p>"
+        f"<p class='small'>{_t(FIGURES_NOTE_NL, FIGURES_NOTE_EN)}</p>"
     ]
     for t_name, target in matrix["targets"].items():
         results.append(
@@ -1333,9 +1379,8 @@ def _results_section(data: dict, figures: Figures) -> str:
                 f"<h4>{_t(load['label'] + ': meldkamer', (load.get('label_en') or load['label']) + ': the room')}</h4>"
             )
             results.append(_results_table(data, t_name, l_name, matrix["room_kpis"]))
-            results.append(
-                f"<h4>{_t(load['label'] + ': communicatie', (load.get('label_en') or load['label']) + ': communication')}</h4>"
-            )
+            load_en = load.get("label_en") or load["label"]
+            results.append(f"<h4>{_t(load['label'] + ': communicatie', load_en + ': communication')}</h4>")
             results.append(_results_table(data, t_name, l_name, matrix["communication_kpis"]))
     results.append("</section>")
     return "\n".join(results)
@@ -1345,13 +1390,20 @@ def _sensitivity_section(data: dict, figures: Figures) -> str:
     """Section 5: a tornado figure and table per sensitivity KPI."""
     sens = data["matrix"].get("sensitivity")
     sens_html = [
-        f"<section id='gevoeligheid'><h2>{_t('5. Welke terugvalparameters tellen het meest', '5. Which fallback parameters matter most')}</h2>"
+        f"<section id='gevoeligheid'>"
+        f"<h2>{_t('5. Welke terugvalparameters tellen het meest', '5. Which fallback parameters matter most')}</h2>"
     ]
     if sens:
         base_key = cell_key(sens["load"], sens["target"], sens["duration_min"], sens["procedure"])
-        sens_html.append(
-            f"<p>{_t(f'Eén-voor-één-gevoeligheid (tornado) rond de cel {base_key}: elke parameter op een lage en een hoge waarde, de rest op de basis; dezelfde seeds.', f'One-at-a-time sensitivity (tornado) around cell {base_key}: each parameter at a low and a high value, the rest at base; the same seeds.')}</p>"
+        oat_nl = (
+            f"Eén-voor-één-gevoeligheid (tornado) rond de cel {base_key}: elke parameter op een lage en een hoge "
+            f"waarde, de rest op de basis; dezelfde seeds."
         )
+        oat_en = (
+            f"One-at-a-time sensitivity (tornado) around cell {base_key}: each parameter at a low and a high value, "
+            f"the rest at base; the same seeds."
+        )
+        sens_html.append(f"<p>{_t(oat_nl, oat_en)}</p>")
         for kpi, rows in tornado_rows(data).items():
             k_nl, k_en = labels.kpi(kpi)
             sens_html.append(f"<h3>{_t(k_nl, k_en)}</h3>")
@@ -1402,11 +1454,11 @@ def _tornado_table(data: dict, kpi: str, rows: list[dict], base_key: str) -> str
 def _stress_run_table(data: dict) -> str:
     """The checklist items whose answers depend on this run."""
     matrix = data["matrix"]
-    horizons = {l: (data["cells"].get(f"{l}__baseline") or {}).get("horizon") or {} for l in matrix["loads"]}
+    horizons = {load: (data["cells"].get(f"{load}__baseline") or {}).get("horizon") or {} for load in matrix["loads"]}
     init = "; ".join(
-        f"{matrix['loads'][l]['label']}: warm-up {number(h.get('warmup_min'), 0)} min, "
+        f"{matrix['loads'][load]['label']}: warm-up {number(h.get('warmup_min'), 0)} min, "
         f"horizon {number(h.get('duration_min'), 0)} min from {h.get('start')}"
-        for l, h in horizons.items()
+        for load, h in horizons.items()
     )
     rows = [
         (
@@ -1422,7 +1474,8 @@ def _stress_run_table(data: dict) -> str:
             "4.2",
             "Run length",
             "; ".join(
-                f"{matrix['loads'][l]['label']}: {number(h.get('duration_min'), 0)} min" for l, h in horizons.items()
+                f"{matrix['loads'][load]['label']}: {number(h.get('duration_min'), 0)} min"
+                for load, h in horizons.items()
             ),
         ),
         (
@@ -1444,7 +1497,8 @@ def _stress_run_table(data: dict) -> str:
     return (
         f"<h3>{_t('Deze run', 'This run')}</h3><table class='small'><tr><th>Item</th><th>Onderdeel / item</th>"
         f"<th>{_t('Antwoord voor deze run', 'Answer for this run')}</th></tr>{body}</table>"
-        f"<h3>{_t('Checklist voor het model (docs/stress_des.md)', 'Checklist for the model (docs/stress_des.md)')}</h3>"
+        "<h3>"
+        f"{_t('Checklist voor het model (docs/stress_des.md)', 'Checklist for the model (docs/stress_des.md)')}</h3>"
     )
 
 

@@ -117,7 +117,7 @@ def sheet_html(comparison_dir: Path) -> str:
             continue
         scale = 100 if metric_of(kpi).unit == "share" else 1
 
-        def scaled(v):
+        def scaled(v, scale=scale):
             return v * scale if finite(v) else math.nan
 
         nl, _en = labels.kpi(kpi)
@@ -186,7 +186,8 @@ def sheet_html(comparison_dir: Path) -> str:
     title = "Vergelijking terugvalprocedures"
     content = (
         f"<h1>{title} <span class='en'>/ Procedure comparison</span></h1>"
-        f"<p class='muted'>{esc(' · '.join(names))} — {data['replications']} gepaarde replicaties (seed {data['seed']}; "
+        f"<p class='muted'>{esc(' · '.join(names))} — {data['replications']} gepaarde replicaties "
+        f"(seed {data['seed']}; "
         f"zelfde incidenten en meldingen in elk scenario) · {esc(str(first.get('finished', ''))[:16])}</p>"
         f"<h2>Scenario's en procedures <span class='en'>/ scenarios and procedures</span></h2>"
         f"<table class='scen'>{''.join(scen)}</table>"
