@@ -7,6 +7,7 @@ Compare table and drawn as a line in the figures. Grouped variants
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -18,7 +19,7 @@ class Norm:
     source: str = ""
 
     def broken(self, value) -> bool:
-        if value is None or value != value:
+        if value is None or math.isnan(value):
             return False
         return (self.minimum is not None and value < self.minimum) or (
             self.maximum is not None and value > self.maximum

@@ -305,7 +305,7 @@ def _outage_started(s: _Script, minute: float, event: str, subject: str, detail:
         "outage",
         (f"{t_nl} {how_nl} ({r_nl})", f"{t_en} {how_en} ({r_en})"),
         action,
-        (f"duurt {lasts:.0f} min" if lasts == lasts else "", f"lasts {lasts:.0f} min" if lasts == lasts else ""),
+        ("", "") if math.isnan(lasts) else (f"duurt {lasts:.0f} min", f"lasts {lasts:.0f} min"),
         event,
     )
 
