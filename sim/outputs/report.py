@@ -42,7 +42,7 @@ from sim.cliargs import positive_int as _positive_int
 from sim.experiments import runner
 from sim.experiments.api import Options, run_group, set_path
 from sim.experiments.metrics import METRICS, metric_of
-from sim.experiments.results import default_run_dir, git_commit, publish_dir, staging_dir, versions, write_json
+from sim.experiments.results import default_run_dir, git_commit, publish_dir, staged, versions, write_json
 from sim.experiments.stats import paired_difference
 from sim.model.loading import (
     Problem,
@@ -438,33 +438,33 @@ def run_matrix(
     options = options or Options(replications=matrix.replications, seed=matrix.seed, keep_records=0)
     scenarios = {c.key: scenario_from_dict(c.data, str(matrix_file)) for c in cells}
     target = Path(out) if out else default_run_dir(Path(results_root) / "reports", matrix.name)
-    staging = staging_dir(target)
-    load_average = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    group = run_group(scenarios, options, {c.key: staging / "cells" / c.key for c in cells}, staging, progress)
-    for cell in cells:
-        group.writers[cell.key].finish(group.manifest(cell.key, f"{matrix_file}#{cell.key}"))
-    write_json(
-        staging / "matrix.json",
-        {
-            "matrix_file": str(matrix_file),
-            "matrix": matrix.model_dump(mode="json"),
-            "seed": options.seed,
-            "replications": group.replications,
-            "jobs": options.jobs,
-            "executor": options.executor,
-            "cells": [c.index() for c in cells],
-            "started": group.started.isoformat(timespec="seconds"),
-            "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "wall_time_s": round(group.wall, 3),
-            "simpy_events": sum(group.events.values()),
-            "load_average_at_start": load_average,
-            "cpu_count": os.cpu_count(),
-            "platform": platform.platform(),
-            "versions": versions(),
-            "git_commit": git_commit(),
-        },
-    )
-    return publish_dir(staging, target)
+    with staged(target, results_root) as staging:
+        load_average = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+        group = run_group(scenarios, options, {c.key: staging / "cells" / c.key for c in cells}, staging, progress)
+        for cell in cells:
+            group.writers[cell.key].finish(group.manifest(cell.key, f"{matrix_file}#{cell.key}"))
+        write_json(
+            staging / "matrix.json",
+            {
+                "matrix_file": str(matrix_file),
+                "matrix": matrix.model_dump(mode="json"),
+                "seed": options.seed,
+                "replications": group.replications,
+                "jobs": options.jobs,
+                "executor": options.executor,
+                "cells": [c.index() for c in cells],
+                "started": group.started.isoformat(timespec="seconds"),
+                "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                "wall_time_s": round(group.wall, 3),
+                "simpy_events": sum(group.events.values()),
+                "load_average_at_start": load_average,
+                "cpu_count": os.cpu_count(),
+                "platform": platform.platform(),
+                "versions": versions(),
+                "git_commit": git_commit(),
+            },
+        )
+        return publish_dir(staging, target)
 
 
 # --- reading results -------------------------------------------------------------------------
