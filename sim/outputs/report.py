@@ -40,7 +40,7 @@ from sim.cliargs import matrix_path
 from sim.cliargs import non_negative_int as _non_negative_int
 from sim.cliargs import positive_int as _positive_int
 from sim.experiments import runner
-from sim.experiments.api import Options, run_group, set_path
+from sim.experiments.api import Options, read_run_info, run_group, set_path
 from sim.experiments.metrics import METRICS, metric_of
 from sim.experiments.results import default_run_dir, git_commit, publish_dir, staged, versions, write_json
 from sim.experiments.stats import paired_difference
@@ -1514,6 +1514,15 @@ def _clean(value):
     return value
 
 
+def unusable_cells(run_dir: Path) -> list[str]:
+    """``CELL_DIR: what is wrong`` for every cell of a finished matrix run that is damaged or unreadable,
+    so a report is never rebuilt from a swapped or edited file."""
+    cells = Path(run_dir) / "cells"
+    if not cells.is_dir():
+        return [f"{cells}: missing"]
+    return [f"{d}: {info.error}" for d in sorted(cells.iterdir()) if d.is_dir() and (info := read_run_info(d)).error]
+
+
 def build_report(run_dir: Path, html_path: Path) -> Path:
     """Render the report of a finished matrix run to ``html_path`` (written atomically)."""
     from sim.experiments.results import write_text_atomic
@@ -1560,6 +1569,11 @@ def cmd_report(args) -> int:
     if args.from_run is not None:
         if not (args.from_run / "matrix.json").is_file():
             print(f"--from-run: {args.from_run} is not a matrix result directory (no matrix.json)", file=sys.stderr)
+            return 2
+        problems = unusable_cells(args.from_run)
+        for problem in problems:
+            print(f"--from-run: {problem}", file=sys.stderr)
+        if problems:
             return 2
         run_dir = args.from_run
     else:
