@@ -197,6 +197,35 @@ def test_a_dashboard_job_stopped_with_sigterm_cleans_up_and_returns(tmp_path):
     assert [p for p in hidden(root) if ".run-slots" not in p] == []
 
 
+def test_a_cancelled_dashboard_job_leaves_nothing_the_next_start_does_not_clean(tmp_path):
+    """Dash's Cancel kills the job and its children with SIGKILL: no clean-up can run in them."""
+    root = tmp_path / "results"
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    hour(scenarios)
+    job = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from dashboard import jobs; jobs.start_runs(*sys.argv[1:3], ['today.yaml'], 5000, 1, 2)",
+        ]
+        + [str(root), str(scenarios)],
+        start_new_session=True,
+    )
+    try:
+        wait_for_staging(job, root)
+        time.sleep(0.5)
+        for pid in [*processes_of(str(root)), job.pid]:  # what psutil does for Dash: children first
+            os.kill(pid, signal.SIGKILL)
+        job.wait(timeout=10)
+    finally:
+        kill_all(job)
+    assert [p for p in hidden(root) if ".partial-" in p]
+    assert all(not e.key.startswith(".") and ".partial" not in e.key for e in data.list_run_entries(root))
+    keys = jobs.start_runs(root, scenarios, ["today.yaml"], 2, 1, 1, keep_records=0)
+    assert len(keys) == 1 and [p for p in hidden(root) if ".partial-" in p] == []
+
+
 # --- 2. bounded work ----------------------------------------------------------------------------
 def test_bounded_submits_only_as_results_are_taken():
     submitted = []
