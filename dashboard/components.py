@@ -192,9 +192,14 @@ def register_download_callbacks(app) -> None:
 # --- runs as choices -------------------------------------------------------------------------
 def run_label(entry, lang: str) -> str:
     if entry.error:
-        return f"⚠ {entry.key} — {t('run.unreadable', lang)}: {entry.error[:90]}"
+        return f"⚠ {entry.key} — {mark(entry, lang)}: {entry.status[:90]}"
     when = (entry.finished or "")[:16].replace("T", " ")
     return f"{entry.scenario} · {when} · {entry.replications} {t('run.replications', lang)} · {entry.key}"
+
+
+def mark(entry, lang: str) -> str:
+    """ "damaged" (files swapped or changed after the run) or "unreadable" (cannot be read at all)."""
+    return t("run.damaged" if getattr(entry, "damaged", False) else "run.unreadable", lang)
 
 
 def run_options(entries, lang: str) -> list[dict]:
@@ -211,7 +216,7 @@ def broken_runs(entries, lang: str):
         className="msg msg-warning",
         children=[
             html.Summary(f"{t('broken.title', lang)}: {len(broken)}"),
-            html.Ul([html.Li([html.Code(e.key), f" — {e.error}"]) for e in broken]),
+            html.Ul([html.Li([html.Code(e.key), f" — {mark(e, lang)}: {e.status}"]) for e in broken]),
         ],
     )
 

@@ -46,6 +46,12 @@ class RunEntry:
     seed: int | None = None
     records: int | None = None
     error: str | None = None
+    damaged: bool = False  # the files differ from those the manifest recorded
+
+    @property
+    def status(self) -> str:
+        """``error`` without the "damaged: " the mark already says."""
+        return (self.error or "").removeprefix("damaged: ")
 
 
 def list_run_entries(root: Path) -> list[RunEntry]:
@@ -87,16 +93,24 @@ def _entry(root: Path, info) -> RunEntry:
             seed, records = manifest.get("seed"), manifest.get("records_kept_for")
         except (OSError, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}"
-    return RunEntry(key, info.path, info.scenario, info.finished, info.replications, seed, records, error)
+    damaged = bool(getattr(info, "damaged", False))
+    return RunEntry(key, info.path, info.scenario, info.finished, info.replications, seed, records, error, damaged)
 
 
 def resolve_run(root: Path, key: str) -> Path:
     """The directory of run ``key``, which must lie inside ``root`` (keys come from browsers)."""
     root = Path(root).resolve()
-    path = (root / str(key)).resolve()
+    try:
+        path = (root / str(key)).resolve()
+    except (ValueError, OSError) as exc:  # a NUL byte, a name too long for the file system
+        raise DataError(f"{key!r}: not a run ({exc})") from None
     if path != root and root not in path.parents:
         raise DataError(f"{key}: not inside the results directory")
-    if not path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except (ValueError, OSError):
+        is_dir = False
+    if not is_dir:
         raise DataError(f"{key}: no such run directory")
     return path
 

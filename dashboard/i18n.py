@@ -38,6 +38,7 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         ),
         "download.csv.title": ("Tabel downloaden als CSV", "Download the table as CSV"),
         "run.unreadable": ("onleesbaar", "unreadable"),
+        "run.damaged": ("beschadigd", "damaged"),
         "run.replications": ("replicaties", "replications"),
         "empty.choose_runs": ("Kies hierboven één of meer runs.", "Choose one or more runs above."),
         "empty.no_data": ("Geen gegevens", "No data"),
@@ -155,6 +156,14 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "{field}: give a whole number from {low} to {high}.",
         ),
         "run.failed": ("De run is mislukt: {error}", "The run failed: {error}"),
+        "run.busy": (
+            "Er lopen al {limit} runs (het maximum tegelijk). Start opnieuw als er een klaar is.",
+            "{limit} runs are already going (the most at once). Start again when one has finished.",
+        ),
+        "run.stopped": (
+            "Gestopt (SIGTERM): er is geen resultaatmap geschreven.",
+            "Stopped (SIGTERM): no result directory was written.",
+        ),
         "run.list.title": ("Runs in de resultatenmap", "Runs in the results directory"),
         "run.cancelled": (
             "Geannuleerd: er is geen resultaatmap geschreven.",

@@ -1,8 +1,10 @@
 """Starting runs from the dashboard: scenario files by name, a result directory that no other
 run can claim, and :func:`sim.experiments.api.run` / :func:`sim.experiments.api.compare` with a progress callback.
 
-Nothing here keeps state between calls, so any number of users (each run in its own
-background process) can start runs at the same time.
+Nothing here keeps state between calls; each run goes in its own background process. At most
+:data:`MAX_CONCURRENT_RUNS` runs go at once per results directory (every run already uses all
+the cores it is given): a further start is refused with a message until one has finished.
+A job stopped with SIGTERM cleans up like an interrupted ``meldsim run``.
 """
 
 from __future__ import annotations
@@ -10,15 +12,82 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no limit on concurrent runs
+    fcntl = None  # type: ignore[assignment]
 
 from sim.experiments import api
 from sim.model.loading import Problem, ScenarioError, load_scenario
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 MAX_REPLICATIONS = 100_000
+MAX_CONCURRENT_RUNS = 2
+SLOTS_DIR = ".run-slots"  # hidden: never listed as a run
+
+
+class Busy(Exception):
+    """Every run slot is taken."""
+
+
+class Stopped(Exception):
+    """The job received SIGTERM; the run was stopped and wrote nothing."""
+
+
+@contextmanager
+def run_slot(results_root: Path, limit: int = MAX_CONCURRENT_RUNS) -> Iterator[int]:
+    """Hold one of ``limit`` slots (a locked file in ``results_root/.run-slots``) while a run goes.
+
+    The kernel drops a lock when its process ends however it ends, so a killed job never
+    keeps a slot, and jobs in different processes (or dashboard instances) share the limit.
+    """
+    if fcntl is None:
+        yield 0
+        return
+    directory = Path(results_root) / SLOTS_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    for slot in range(limit):
+        handle = open(directory / f"slot-{slot}", "a+b")  # noqa: SIM115 - held for the whole run
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        try:
+            yield slot
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
+    raise Busy(f"{limit} runs are already going")
+
+
+@contextmanager
+def terminate_stops() -> Iterator[None]:
+    """While a job runs, SIGTERM stops it like Ctrl-C stops ``meldsim run``: workers stopped, nothing
+    half-written left, and the job returns (so the server reaps it instead of leaving a zombie)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Stopped("stopped by SIGTERM; no result directory was written") from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def scenario_files(scenarios_dir: Path) -> list[Path]:
@@ -68,11 +137,19 @@ def start_runs(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[str]:
     """Run ``files`` (one: :func:`sim.experiments.api.run`; several: :func:`sim.experiments.api.compare`, same seeds)
-    and return the keys (paths relative to ``results_root``) of the new run directories."""
+    and return the keys (paths relative to ``results_root``) of the new run directories.
+
+    Raises :class:`Busy` when :data:`MAX_CONCURRENT_RUNS` runs are already going and
+    :class:`Stopped` after SIGTERM."""
     root = Path(results_root)
     paths = [scenario_path(scenarios_dir, f) for f in files]
     scenarios = [load_scenario(p) for p in paths]  # every problem before anything runs
     options = api.Options(replications=replications, seed=seed, jobs=jobs, keep_records=keep_records)
+    with terminate_stops(), run_slot(root):
+        return _run(root, paths, scenarios, options, progress)
+
+
+def _run(root: Path, paths, scenarios, options: api.Options, progress) -> list[str]:
     if len(paths) == 1:
         out = unique_run_dir(root, scenarios[0].name)
         done = api.run(paths[0], options, out=out, results_root=root, progress=progress)

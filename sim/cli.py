@@ -1,7 +1,9 @@
 """The ``meldsim`` command line: thin wrappers around :mod:`sim.experiments.api`.
 
 Bad input ends with exit status 2 and one line per problem (``FILE: field.path: what is
-wrong``); a run that is interrupted or fails leaves no result directory behind.
+wrong``); a file-system error while writing (permission denied, a full disk) ends with exit
+status 1 and ``PATH: what is wrong``; a run that is interrupted (Ctrl-C, SIGTERM) or fails
+leaves no result directory behind.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
 from contextlib import contextmanager
 from importlib.metadata import entry_points
@@ -31,8 +34,10 @@ from sim.outputs.report import add_report_command
 from sim.outputs.sheet import add_html_option, write_sheet
 
 EXIT_BAD_INPUT = 2
+EXIT_IO = 1
 ENGINE_CHOICES = tuple(ENGINES)
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + signal.SIGTERM
 PLUGIN_GROUP = "meldsim.commands"  # entry points: callables that add a sub-command to the subparsers
 DEFAULT_KEEP_RECORDS = api.DEFAULT_KEEP_RECORDS
 HEADLINE_KPIS = ("processing_time_mean_s", "opkomsttijd_mean_min", "undelivered_messages", "unit_minutes_unreachable")
@@ -47,9 +52,47 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        Console(stderr=True).print("[yellow]interrupted: stopped the workers; no result directory was written[/]")
-        return EXIT_INTERRUPTED
+    except OSError as exc:
+        print(f"{exc.filename or _target(args)}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_IO
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        Console(stderr=True).print(f"[yellow]{what}: stopped the workers; no result directory was written[/]")
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+
+
+def _target(args) -> str:
+    """Where a command writes, for an error that does not name a file (pyarrow's)."""
+    out = getattr(args, "out", None) or getattr(args, "results", None)
+    return str(out) if out is not None else "meldsim"
+
+
+def writable_problem(path: Path) -> str | None:
+    """Why a directory cannot be created at ``path`` (``PATH: what is wrong``), or None."""
+    path = Path(path)
+    for parent in [path, *path.parents]:
+        if not parent.exists():
+            continue
+        if not parent.is_dir():
+            return f"{parent}: is a file, not a directory"
+        if not os.access(parent, os.W_OK | os.X_OK):
+            return f"{parent}: not writable (permission denied)"
+        return None
+    return None
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a service manager, the dashboard): stopped like Ctrl-C, with the same clean-up."""
+
+
+def terminate_as_interrupt() -> None:
+    """From now on SIGTERM raises :class:`Terminated` in the main thread (a second one during clean-up is ignored)."""
+
+    def handler(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,6 +245,10 @@ def _options(args) -> api.Options | None:
         problems.append("--scheduler: only with --executor dask")
     if args.out is not None and args.out.exists():
         problems.append(f"--out: {args.out} already exists; choose a new directory")
+    else:
+        where = writable_problem(args.out if args.out is not None else args.results)
+        if where:
+            problems.append(f"{'--out' if args.out is not None else '--results'}: {where}")
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
@@ -358,7 +405,10 @@ def cmd_runs(args) -> int:
         table.add_column(column)
     for info in api.list_runs(args.results):
         if info.error:
-            table.add_row(str(info.path), "[red]unreadable[/]", info.error[:60], "", *[""] * len(HEADLINE_KPIS))
+            mark = "[red]damaged[/]" if info.damaged else "[red]unreadable[/]"
+            table.add_row(
+                str(info.path), mark, info.error.removeprefix("damaged: ")[:120], "", *[""] * len(HEADLINE_KPIS)
+            )
             continue
         table.add_row(
             str(info.path),
@@ -373,6 +423,9 @@ def cmd_runs(args) -> int:
 
 def cmd_show(args) -> int:
     info = api.read_run_info(args.run)
+    if info.damaged:
+        print(f"{args.run}: {info.error} (not shown: the files are not those the run wrote)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if info.error:
         print(f"{args.run}: not a readable result directory ({info.error})", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -397,8 +450,8 @@ def print_summary(run_dir: Path, console: Console) -> None:
         s = summary.get(name)
         if s is None:
             continue
-        ci = "" if s["ci95_low"] is None else f"{_fmt(s['ci95_low'])} – {_fmt(s['ci95_high'])}"
-        table.add_row(name, metric.unit, _fmt(s["mean"]), ci, str(s["n"]))
+        ci = "" if s.get("ci95_low") is None else f"{_fmt(s['ci95_low'])} – {_fmt(s.get('ci95_high'))}"
+        table.add_row(name, metric.unit, _fmt(s.get("mean")), ci, str(s.get("n", "")))
     console.print(table)
 
 
@@ -495,9 +548,11 @@ def console() -> None:
     After Ctrl-C the pool's workers are stopped and nothing is left to write, but the
     pool's manager thread may wait forever for a result that a stopped worker was halfway
     through sending, and Python joins that thread at exit (4 of 145 interrupted runs hung so).
+    SIGTERM takes the same path.
     """
+    terminate_as_interrupt()
     code = main()
-    if code == EXIT_INTERRUPTED:
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

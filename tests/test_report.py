@@ -8,6 +8,7 @@ import copy
 import html
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,20 @@ def test_rebuild_from_a_run_gives_the_same_numbers(built, tmp_path):
     again = (tmp_path / "again.html").read_text(encoding="utf-8")
     assert TD.findall(again) == TD.findall(page)
     assert data_block(again)["findings"] == data_block(page)["findings"]
+
+
+def test_a_report_is_not_rebuilt_from_a_swapped_file(built, tmp_path, capsys):
+    run, _ = built
+    copied = tmp_path / "run"
+    shutil.copytree(run, copied)
+    first, second = sorted(p for p in (copied / "cells").iterdir())[:2]
+    shutil.copy(second / "summary.json", first / "summary.json")
+    parser = argparse.ArgumentParser()
+    add_report_command(parser.add_subparsers())
+    args = parser.parse_args(["report", str(TINY), "--from-run", str(copied), "--out", str(tmp_path / "x.html")])
+    assert args.handler(args) == 2
+    assert f"--from-run: {first}: damaged: summary.json: content differs" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
 
 
 def test_the_standard_matrix_is_valid():

@@ -14,7 +14,17 @@ from dash import Input, Output, State, dcc, html, no_update
 from sim.model.loading import ScenarioError
 
 from .. import data, i18n, ids, jobs
-from ..components import Config, button, csv_payload, current_config, field, message, simple_table, table_card
+from ..components import (
+    Config,
+    button,
+    csv_payload,
+    current_config,
+    field,
+    mark,
+    message,
+    simple_table,
+    table_card,
+)
 from ..i18n import t
 from ..scenario_form import scenario_statuses
 
@@ -136,7 +146,7 @@ def runs_list_view(cfg: Config, lang: str):
     entries = data.list_run_entries(cfg.results_root)
     rows, classes, csv_rows = [], [], []
     for e in entries:
-        status = t("status.ok", lang) if not e.error else f"{t('run.unreadable', lang)}: {e.error}"
+        status = t("status.ok", lang) if not e.error else f"{mark(e, lang)}: {e.status}"
         link = e.key if e.error else dcc.Link(e.key, href=f"/?runs={e.key}")
         rows.append(
             [
@@ -211,6 +221,10 @@ def start_view(cfg: Config, set_progress, files, replications, seed, n_jobs, lan
         )
     except ScenarioError as exc:
         return html.Div([message(str(p), "error") for p in exc.problems]), no_update
+    except jobs.Busy:
+        return message(t("run.busy", lang, limit=jobs.MAX_CONCURRENT_RUNS), "warning"), no_update
+    except jobs.Stopped:
+        return message(t("run.stopped", lang), "warning"), no_update
     except Exception as exc:  # noqa: BLE001 - shown to the user; the run wrote nothing
         return message(t("run.failed", lang, error=f"{type(exc).__name__}: {exc}"), "error"), no_update
     result = html.Div(

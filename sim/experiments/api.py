@@ -30,7 +30,8 @@ from sim.experiments.results import (
     publish_dir,
     scenario_json,
     scenario_sha256,
-    staging_dir,
+    staged,
+    verify_files,
     versions,
     write_json,
 )
@@ -74,10 +75,10 @@ def run(
     options = options or Options()
     scenario = as_scenario(source)
     target = Path(out) if out else default_run_dir(Path(results_root), scenario.name)
-    staging = staging_dir(target)
-    group = run_group({scenario.name: scenario}, options, {scenario.name: staging}, staging, progress)
-    group.writers[scenario.name].finish(group.manifest(scenario.name, _source_name(source)))
-    return publish_dir(staging, target)
+    with staged(target, results_root) as staging:
+        group = run_group({scenario.name: scenario}, options, {scenario.name: staging}, staging, progress)
+        group.writers[scenario.name].finish(group.manifest(scenario.name, _source_name(source)))
+        return publish_dir(staging, target)
 
 
 @dataclass
@@ -211,23 +212,23 @@ def compare(
             name = f"{scenario.name}-{n}"
         scenarios[name] = scenario
     target = Path(out) if out else default_run_dir(Path(results_root) / "comparisons", "-vs-".join(scenarios)[:80])
-    staging = staging_dir(target)
-    group = run_group(scenarios, options, {name: staging / "runs" / name for name in scenarios}, staging, progress)
-    for name, source in zip(scenarios, sources, strict=False):
-        group.writers[name].finish(group.manifest(name, _source_name(source)))
-    rows = comparison_rows({name: w.kpi_rows for name, w in group.writers.items()})
-    pq.write_table(pa.Table.from_pylist(rows), staging / "comparison.parquet")
-    write_json(
-        staging / "comparison.json",
-        {
-            "baseline": next(iter(scenarios)),
-            "scenarios": list(scenarios),
-            "seed": options.seed,
-            "replications": group.replications,
-            "kpis": rows,
-        },
-    )
-    return publish_dir(staging, target)
+    with staged(target, results_root) as staging:
+        group = run_group(scenarios, options, {name: staging / "runs" / name for name in scenarios}, staging, progress)
+        for name, source in zip(scenarios, sources, strict=False):
+            group.writers[name].finish(group.manifest(name, _source_name(source)))
+        rows = comparison_rows({name: w.kpi_rows for name, w in group.writers.items()})
+        pq.write_table(pa.Table.from_pylist(rows), staging / "comparison.parquet")
+        write_json(
+            staging / "comparison.json",
+            {
+                "baseline": next(iter(scenarios)),
+                "scenarios": list(scenarios),
+                "seed": options.seed,
+                "replications": group.replications,
+                "kpis": rows,
+            },
+        )
+        return publish_dir(staging, target)
 
 
 def comparison_rows(kpi_rows: dict[str, list[dict]]) -> list[dict]:
@@ -373,34 +374,36 @@ def sweep(
     scenarios = {f"point-{i:03d}": sc for i, (_, sc) in enumerate(points)}
     name = points[0][1].name.split(" [")[0]
     target = Path(out) if out else default_run_dir(Path(results_root) / "sweeps", name)
-    staging = staging_dir(target)
-    group = run_group(scenarios, options, {name: staging / "points" / name for name in scenarios}, staging, progress)
-    rows = []
-    for (point, _scenario), (key, writer) in zip(points, group.writers.items(), strict=False):
-        writer.finish(group.manifest(key, str(base)))
-        for kpi in writer.kpi_names():
-            s = summarise(writer.column(kpi))
-            rows.append(
-                {
-                    "point": key,
-                    **{p: json.dumps(v) for p, v in point.items()},
-                    "kpi": kpi,
-                    "unit": metric_of(kpi).unit,
-                    **s,
-                }
-            )
-    pq.write_table(pa.Table.from_pylist(rows), staging / "sweep.parquet")
-    write_json(
-        staging / "sweep.json",
-        {
-            "base": str(base),
-            "settings": settings,
-            "seed": options.seed,
-            "replications": group.replications,
-            "rows": rows,
-        },
-    )
-    return publish_dir(staging, target)
+    with staged(target, results_root) as staging:
+        group = run_group(
+            scenarios, options, {name: staging / "points" / name for name in scenarios}, staging, progress
+        )
+        rows = []
+        for (point, _scenario), (key, writer) in zip(points, group.writers.items(), strict=False):
+            writer.finish(group.manifest(key, str(base)))
+            for kpi in writer.kpi_names():
+                s = summarise(writer.column(kpi))
+                rows.append(
+                    {
+                        "point": key,
+                        **{p: json.dumps(v) for p, v in point.items()},
+                        "kpi": kpi,
+                        "unit": metric_of(kpi).unit,
+                        **s,
+                    }
+                )
+        pq.write_table(pa.Table.from_pylist(rows), staging / "sweep.parquet")
+        write_json(
+            staging / "sweep.json",
+            {
+                "base": str(base),
+                "settings": settings,
+                "seed": options.seed,
+                "replications": group.replications,
+                "rows": rows,
+            },
+        )
+        return publish_dir(staging, target)
 
 
 # --- reading results ---------------------------------------------------------------------
@@ -411,7 +414,12 @@ class RunInfo:
     finished: str | None
     replications: int | None
     summary: dict
-    error: str | None = None
+    error: str | None = None  # unreadable (a file missing, not JSON, a value of the wrong kind) or damaged
+    damaged: bool = False  # files differ from what the manifest recorded (swapped, truncated, edited)
+
+
+class RunError(ValueError):
+    """A result file that can be read but holds something a run never writes."""
 
 
 def list_runs(root: Path = Path("results")) -> list[RunInfo]:
@@ -425,12 +433,69 @@ def list_runs(root: Path = Path("results")) -> list[RunInfo]:
 
 
 def read_run_info(path: Path) -> RunInfo:
+    """What a listing shows of one run, after checking everything later readers rely on.
+
+    A run that cannot be used carries ``error`` instead of raising, so one bad directory
+    never hides the others.
+    """
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
-        return RunInfo(path, manifest["scenario_name"], manifest.get("finished"), manifest["replications"], summary)
+        check_manifest(manifest)
+        check_summary(summary)
+    except RunError as exc:
+        return RunInfo(path, None, None, None, {}, error=str(exc))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return RunInfo(path, None, None, None, {}, error=f"{type(exc).__name__}: {exc}")
+    problems = verify_files(path, manifest)
+    info = RunInfo(path, manifest["scenario_name"], manifest.get("finished"), manifest["replications"], summary)
+    if problems:
+        info.error, info.damaged = "damaged: " + "; ".join(problems), True
+    return info
+
+
+def _is_number(value) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+
+
+def check_manifest(manifest) -> None:
+    """Raise :class:`RunError` for a manifest whose fields are not of the kinds a run writes."""
+    if not isinstance(manifest, dict):
+        raise RunError("manifest.json: not a JSON object")
+    if not isinstance(manifest.get("scenario_name"), str):
+        raise RunError("manifest.json: scenario_name: missing or not text")
+    for key in ("replications", "seed", "records_kept_for"):
+        value = manifest.get(key)
+        if (key == "replications" or value is not None) and (not isinstance(value, int) or isinstance(value, bool)):
+            raise RunError(f"manifest.json: {key}: {value!r} is not a whole number")
+    if not isinstance(manifest.get("finished"), str | None):
+        raise RunError("manifest.json: finished: not text")
+    scenario = manifest.get("scenario")
+    horizon = scenario.get("horizon") if isinstance(scenario, dict) else None
+    if scenario is not None and not isinstance(scenario, dict) or horizon is not None and not isinstance(horizon, dict):
+        raise RunError("manifest.json: scenario.horizon: not a mapping")
+    horizon = horizon or {}
+    start = horizon.get("start")
+    if start is not None:
+        try:
+            dt.datetime.fromisoformat(start)
+        except (TypeError, ValueError):
+            raise RunError(f"manifest.json: scenario.horizon.start: {start!r} is not a date and time") from None
+    for key in ("warmup_min", "duration_min"):
+        if not _is_number(horizon.get(key)):
+            raise RunError(f"manifest.json: scenario.horizon.{key}: {horizon.get(key)!r} is not a number")
+
+
+def check_summary(summary) -> None:
+    """Raise :class:`RunError` for a summary whose statistics are not numbers."""
+    if not isinstance(summary, dict):
+        raise RunError("summary.json: not a JSON object")
+    for kpi, stats in summary.items():
+        if not isinstance(stats, dict):
+            raise RunError(f"summary.json: {kpi}: not a mapping")
+        for key in ("mean", "sd", "ci95_low", "ci95_high", "n"):
+            if not _is_number(stats.get(key)):
+                raise RunError(f"summary.json: {kpi}.{key}: {stats[key]!r} is not a number")
 
 
 def kpi_names() -> Iterable[str]:

@@ -3,19 +3,25 @@
 A run directory holds ``manifest.json`` (what ran, with what, when), ``summary.json`` (per
 KPI over all replications), ``replications.parquet`` (KPIs per replication) and the record
 tables of the kept replications. Readers can trust that a directory without a leading dot
-is whole.
+is whole; the manifest records each file's size, row count and SHA-256, so a file swapped or
+damaged afterwards is detected (:func:`verify_files`). Staging directories of processes that
+died (``kill -9``, a power cut) are removed by the next run (:func:`remove_stale`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import math
 import os
 import platform
+import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -52,16 +58,85 @@ def default_run_dir(root: Path, name: str) -> Path:
     return target
 
 
+#: ``.NAME.partial-PID`` (a result directory being written) and ``.NAME.tmp-PID`` (a file being replaced)
+_STAGING = re.compile(r"^\..+\.(?:partial|tmp)-(\d+)$")
+
+
 def staging_dir(target: Path) -> Path:
     """A hidden sibling of ``target`` to write into; readers skip names starting with a dot."""
     target = Path(target)
     if target.exists():
-        raise FileExistsError(f"{target} already exists")
+        raise FileExistsError(errno.EEXIST, "already exists", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(target.parent, recursive=False)
     staging = target.parent / f".{target.name}.partial-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     return staging
+
+
+@contextmanager
+def staged(target: Path, results_root: Path | None = None) -> Iterator[Path]:
+    """A staging directory for ``target`` that is removed if anything fails before it is published.
+
+    Covers the writing of the final files too (a full disk in ``finish``), not only the replications.
+    """
+    if results_root is not None and Path(results_root).is_dir():
+        remove_stale(results_root)
+    staging = staging_dir(target)
+    try:
+        yield staging
+    except BaseException:
+        discard(staging)
+        raise
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (a zombie has finished)."""
+    if pid == os.getpid():
+        return True
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
+def stale_staging(root: Path, recursive: bool = True) -> list[Path]:
+    """Staging directories and temporary files under ``root`` whose writing process is no longer alive."""
+    found = []
+    for directory, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            match = _STAGING.match(name)
+            if match and not pid_alive(int(match.group(1))):
+                found.append(Path(directory) / name)
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")] if recursive else []
+    return found
+
+
+def remove_stale(root: Path, recursive: bool = True) -> list[Path]:
+    """Remove what :func:`stale_staging` finds; returns the removed paths."""
+    removed = []
+    for path in stale_staging(root, recursive):
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except FileNotFoundError:
+            pass  # another run cleaned it up at the same time
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
 
 
 def publish_dir(staging: Path, target: Path) -> Path:
@@ -130,7 +205,7 @@ class RunWriter:
             self.directory / "replications.parquet",
         )
         write_json(self.directory / "summary.json", {k: summarise(self.column(k)) for k in names})
-        write_json(self.directory / "manifest.json", manifest)
+        write_json(self.directory / "manifest.json", {**manifest, "files": file_records(self.directory)})
 
     def abort(self) -> None:
         for writer in self._writers.values():
@@ -138,6 +213,82 @@ class RunWriter:
                 writer.close()
             except Exception:  # noqa: BLE001 - best effort while already failing
                 pass
+
+
+def file_records(directory: Path) -> dict[str, dict]:
+    """Size, SHA-256 and (Parquet) row count of every result file in ``directory``, for the manifest."""
+    found = {}
+    for path in sorted(Path(directory).iterdir()):
+        if path.name.startswith(".") or path.name == "manifest.json" or not path.is_file():
+            continue
+        entry = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
+        if path.suffix == ".parquet":
+            entry["rows"] = pq.read_metadata(path).num_rows
+        found[path.name] = entry
+    return found
+
+
+_HASHES: dict[tuple, str] = {}
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, remembered per (path, inode, size, mtime) so listing runs again is cheap."""
+    info = os.stat(path)
+    key = (str(path), info.st_ino, info.st_size, info.st_mtime_ns)
+    if key not in _HASHES:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        if len(_HASHES) > 10_000:
+            _HASHES.clear()
+        _HASHES[key] = digest.hexdigest()
+    return _HASHES[key]
+
+
+def verify_files(directory: Path, manifest: dict) -> list[str]:
+    """What differs between the files in ``directory`` and those the manifest recorded (empty: all match).
+
+    Runs written before the manifest recorded its files have nothing to check.
+    """
+    files = manifest.get("files")
+    if files is None:
+        return []
+    if not isinstance(files, dict):
+        return ["manifest.json: 'files' is not a mapping"]
+    problems = []
+    for name, expected in files.items():
+        if (
+            not isinstance(expected, dict)
+            or not isinstance(name, str)
+            or Path(name).name != name
+            or name[:1] in ("", ".")
+        ):
+            problems.append(f"manifest.json: files.{name}: not a file record")
+            continue
+        path = Path(directory) / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+            continue
+        try:
+            size = path.stat().st_size
+            if size != expected.get("bytes") or file_sha256(path) != expected.get("sha256"):
+                problems.append(f"{name}: {_difference(path, size, expected)}")
+        except OSError as exc:
+            problems.append(f"{name}: {exc.strerror or exc}")
+    return problems
+
+
+def _difference(path: Path, size: int, expected: dict) -> str:
+    rows = expected.get("rows")
+    if path.suffix == ".parquet" and rows is not None:
+        try:
+            found = pq.read_metadata(path).num_rows
+        except Exception:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
+            return f"not a readable Parquet file ({size} bytes; the manifest says {expected.get('bytes')})"
+        if found != rows:
+            return f"{found} rows, the manifest says {rows} (another run's file?)"
+    return f"content differs from the manifest (SHA-256; {size} bytes, the manifest says {expected.get('bytes')})"
 
 
 def _kpi_order(name: str):

@@ -9,9 +9,14 @@ Several scenarios (compare, sweep, sensitivity) share one pool.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
-from collections.abc import Hashable, Iterator, Sequence
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -20,6 +25,12 @@ from sim.model.room import simulate
 from sim.model.scenario import Scenario
 
 EXECUTORS = ("process", "dask")
+#: batches submitted but not yet consumed, per worker: enough to keep every worker busy while
+#: the parent writes results, few enough that a run of millions of replications does not queue
+#: (and hold in memory) every batch at once
+IN_FLIGHT_PER_JOB = 3
+PR_SET_PDEATHSIG = 1
+PARENT_POLL_S = 1.0
 
 
 @dataclass
@@ -66,8 +77,22 @@ def default_jobs() -> int:
 
 def batches(first: int, count: int, jobs: int, max_batch: int = 25) -> list[range]:
     """Split replications so each worker gets several batches (load balance) of bounded size."""
-    size = max(1, min(max_batch, count // (4 * jobs) or 1))
-    return [range(s, min(s + size, first + count)) for s in range(first, first + count, size)]
+    return list(_chunks(first, count, jobs, max_batch))
+
+
+def _batch_size(count: int, jobs: int, max_batch: int = 25) -> int:
+    return max(1, min(max_batch, count // (4 * jobs) or 1))
+
+
+def _count(count: int, jobs: int) -> int:
+    return -(-count // _batch_size(count, jobs))
+
+
+def _chunks(first: int, count: int, jobs: int, max_batch: int = 25) -> Iterator[range]:
+    """:func:`batches`, one at a time: a run of millions of replications never lists them all."""
+    size = _batch_size(count, jobs, max_batch)
+    for s in range(first, first + count, size):
+        yield range(s, min(s + size, first + count))
 
 
 def iterate(
@@ -92,10 +117,10 @@ def iterate_tasks(
     tasks: Sequence[Task], seed: int, *, jobs: int = 1, executor: str = "process", scheduler: str | None = None
 ) -> Iterator[tuple[Hashable, ReplicationResult]]:
     """(task key, result) for every replication of every task, in task then replication order."""
-    work = [(task, chunk) for task in tasks for chunk in batches(task.first, task.count, jobs)]
+    work = ((task, chunk) for task in tasks for chunk in _chunks(task.first, task.count, jobs))
     if executor == "dask":
-        yield from _dask(work, seed, jobs, scheduler)
-    elif jobs <= 1 or len(work) == 1:
+        yield from _dask(work, tasks, seed, jobs, scheduler)
+    elif jobs <= 1 or sum(_count(t.count, jobs) for t in tasks) == 1:
         for task, chunk in work:
             for result in run_batch(task.scenario, seed, chunk, task.keep_records, task.engine):
                 yield task.key, result
@@ -103,19 +128,64 @@ def iterate_tasks(
         yield from _pool(work, seed, jobs)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them and cleans up."""
+def _init_worker(parent: int) -> None:
+    """Workers leave Ctrl-C to the parent, which stops them and cleans up, and die with the parent.
+
+    A parent killed with SIGKILL cannot stop its workers; without this they stay alive,
+    blocked on the pool's pipes and re-parented to PID 1.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """Exit when process ``parent`` is gone: the kernel's parent-death signal on Linux, else a polling thread."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # the parent died before prctl took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+    threading.Thread(target=_watch_parent, args=(parent,), name="meldsim-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
+
+
+def bounded(work: Iterable, submit: Callable, limit: int) -> Iterator[tuple]:
+    """(item, future) in the order of ``work``, with at most ``limit`` futures submitted and not yet consumed.
+
+    The next item is submitted only once the caller has taken the oldest future, so memory
+    stays bounded however many batches a run has and results still come back in order.
+    """
+    pending: deque = deque()
+    items = iter(work)
+    for item in items:
+        pending.append((item, submit(item)))
+        if len(pending) >= limit:
+            break
+    while pending:
+        yield pending.popleft()
+        for item in items:
+            pending.append((item, submit(item)))
+            break
 
 
 def _pool(work, seed: int, jobs: int):
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(os.getpid(),))
     try:
-        futures = [
-            (task, pool.submit(run_batch, task.scenario, seed, chunk, task.keep_records, task.engine))
-            for task, chunk in work
-        ]
-        for task, future in futures:
+
+        def submit(item):
+            task, chunk = item
+            return pool.submit(run_batch, task.scenario, seed, chunk, task.keep_records, task.engine)
+
+        for (task, _chunk), future in bounded(work, submit, IN_FLIGHT_PER_JOB * jobs):
             for result in future.result():
                 yield task.key, result
     except BaseException:
@@ -126,7 +196,7 @@ def _pool(work, seed: int, jobs: int):
     pool.shutdown()
 
 
-def _dask(work, seed: int, jobs: int, scheduler: str | None):
+def _dask(work, tasks: Sequence[Task], seed: int, jobs: int, scheduler: str | None):
     try:
         import dask
         from distributed import Client, LocalCluster
@@ -142,19 +212,17 @@ def _dask(work, seed: int, jobs: int, scheduler: str | None):
     try:
         # one copy of each scenario per worker, not one per batch
         shared = {}
-        for task, _ in work:
+        for task in tasks:
             if id(task.scenario) not in shared:
                 shared[id(task.scenario)] = client.scatter(task.scenario, broadcast=True)
-        futures = [
-            (
-                task,
-                client.submit(
-                    run_batch, shared[id(task.scenario)], seed, chunk, task.keep_records, task.engine, pure=False
-                ),
+
+        def submit(item):
+            task, chunk = item
+            return client.submit(
+                run_batch, shared[id(task.scenario)], seed, chunk, task.keep_records, task.engine, pure=False
             )
-            for task, chunk in work
-        ]
-        for task, future in futures:
+
+        for (task, _chunk), future in bounded(work, submit, IN_FLIGHT_PER_JOB * jobs):
             for result in future.result():
                 yield task.key, result
     finally:

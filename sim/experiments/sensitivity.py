@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 
 from sim.experiments.api import Options, Progress, run_group, set_path
 from sim.experiments.metrics import METRICS
-from sim.experiments.results import default_run_dir, discard, publish_dir, staging_dir, versions, write_json
+from sim.experiments.results import default_run_dir, publish_dir, staged, versions, write_json
 from sim.experiments.stats import paired_difference, summarise
 from sim.model.loading import Problem, ScenarioError, resolve_file, scenario_from_dict
 
@@ -153,9 +153,8 @@ def sensitivity(
     name = points.name
     target = Path(out) if out else default_run_dir(Path(results_root) / "sensitivity", name)
     started = dt.datetime.now().astimezone()
-    staging = staging_dir(target)
-    group = run_group(points.scenarios, options, {key: staging / "points" / key for key in keys}, staging, progress)
-    try:
+    with staged(target, results_root) as staging:
+        group = run_group(points.scenarios, options, {key: staging / "points" / key for key in keys}, staging, progress)
         columns = {}
         for key, writer in group.writers.items():
             writer.finish(group.manifest(key, file))
@@ -202,10 +201,7 @@ def sensitivity(
                 "rows": rows,
             },
         )
-    except BaseException:
-        discard(staging)
-        raise
-    return publish_dir(staging, target)
+        return publish_dir(staging, target)
 
 
 # --- points --------------------------------------------------------------------------------

@@ -40,9 +40,9 @@ from sim.cliargs import matrix_path
 from sim.cliargs import non_negative_int as _non_negative_int
 from sim.cliargs import positive_int as _positive_int
 from sim.experiments import runner
-from sim.experiments.api import Options, run_group, set_path
+from sim.experiments.api import Options, read_run_info, run_group, set_path
 from sim.experiments.metrics import METRICS, metric_of
-from sim.experiments.results import default_run_dir, git_commit, publish_dir, staging_dir, versions, write_json
+from sim.experiments.results import default_run_dir, git_commit, publish_dir, staged, versions, write_json
 from sim.experiments.stats import paired_difference
 from sim.model.loading import (
     Problem,
@@ -438,33 +438,33 @@ def run_matrix(
     options = options or Options(replications=matrix.replications, seed=matrix.seed, keep_records=0)
     scenarios = {c.key: scenario_from_dict(c.data, str(matrix_file)) for c in cells}
     target = Path(out) if out else default_run_dir(Path(results_root) / "reports", matrix.name)
-    staging = staging_dir(target)
-    load_average = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    group = run_group(scenarios, options, {c.key: staging / "cells" / c.key for c in cells}, staging, progress)
-    for cell in cells:
-        group.writers[cell.key].finish(group.manifest(cell.key, f"{matrix_file}#{cell.key}"))
-    write_json(
-        staging / "matrix.json",
-        {
-            "matrix_file": str(matrix_file),
-            "matrix": matrix.model_dump(mode="json"),
-            "seed": options.seed,
-            "replications": group.replications,
-            "jobs": options.jobs,
-            "executor": options.executor,
-            "cells": [c.index() for c in cells],
-            "started": group.started.isoformat(timespec="seconds"),
-            "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "wall_time_s": round(group.wall, 3),
-            "simpy_events": sum(group.events.values()),
-            "load_average_at_start": load_average,
-            "cpu_count": os.cpu_count(),
-            "platform": platform.platform(),
-            "versions": versions(),
-            "git_commit": git_commit(),
-        },
-    )
-    return publish_dir(staging, target)
+    with staged(target, results_root) as staging:
+        load_average = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+        group = run_group(scenarios, options, {c.key: staging / "cells" / c.key for c in cells}, staging, progress)
+        for cell in cells:
+            group.writers[cell.key].finish(group.manifest(cell.key, f"{matrix_file}#{cell.key}"))
+        write_json(
+            staging / "matrix.json",
+            {
+                "matrix_file": str(matrix_file),
+                "matrix": matrix.model_dump(mode="json"),
+                "seed": options.seed,
+                "replications": group.replications,
+                "jobs": options.jobs,
+                "executor": options.executor,
+                "cells": [c.index() for c in cells],
+                "started": group.started.isoformat(timespec="seconds"),
+                "finished": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                "wall_time_s": round(group.wall, 3),
+                "simpy_events": sum(group.events.values()),
+                "load_average_at_start": load_average,
+                "cpu_count": os.cpu_count(),
+                "platform": platform.platform(),
+                "versions": versions(),
+                "git_commit": git_commit(),
+            },
+        )
+        return publish_dir(staging, target)
 
 
 # --- reading results -------------------------------------------------------------------------
@@ -1514,6 +1514,15 @@ def _clean(value):
     return value
 
 
+def unusable_cells(run_dir: Path) -> list[str]:
+    """``CELL_DIR: what is wrong`` for every cell of a finished matrix run that is damaged or unreadable,
+    so a report is never rebuilt from a swapped or edited file."""
+    cells = Path(run_dir) / "cells"
+    if not cells.is_dir():
+        return [f"{cells}: missing"]
+    return [f"{d}: {info.error}" for d in sorted(cells.iterdir()) if d.is_dir() and (info := read_run_info(d)).error]
+
+
 def build_report(run_dir: Path, html_path: Path) -> Path:
     """Render the report of a finished matrix run to ``html_path`` (written atomically)."""
     from sim.experiments.results import write_text_atomic
@@ -1560,6 +1569,11 @@ def cmd_report(args) -> int:
     if args.from_run is not None:
         if not (args.from_run / "matrix.json").is_file():
             print(f"--from-run: {args.from_run} is not a matrix result directory (no matrix.json)", file=sys.stderr)
+            return 2
+        problems = unusable_cells(args.from_run)
+        for problem in problems:
+            print(f"--from-run: {problem}", file=sys.stderr)
+        if problems:
             return 2
         run_dir = args.from_run
     else:
