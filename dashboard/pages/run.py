@@ -210,7 +210,7 @@ def start_view(cfg: Config, set_progress, files, replications, seed, n_jobs, lan
             progress=jobs.throttled(report),
         )
     except ScenarioError as exc:
-        return html.Div([message(str(p), "error") for p in exc.problems]), no_update
+        return html.Div([message(jobs.problem_text(p, cfg.scenarios_dir), "error") for p in exc.problems]), no_update
     except Exception as exc:  # noqa: BLE001 - shown to the user; the run wrote nothing
         return message(t("run.failed", lang, error=f"{type(exc).__name__}: {exc}"), "error"), no_update
     result = html.Div(

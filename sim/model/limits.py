@@ -1,0 +1,42 @@
+"""Documented limits on scenario input, so that bad or hostile files fail fast with a message.
+
+Each limit sits far above every bundled scenario (``tests/test_limits.py`` checks the margin)
+and far below what would exhaust a machine: a file that passes ``meldsim validate`` must be
+one that ``meldsim run`` can finish. Change a limit here and the README's "Limits" section.
+"""
+
+from __future__ import annotations
+
+# --- files -------------------------------------------------------------------------------------
+#: bytes of one scenario file (the bundled ones are a few kB)
+MAX_SCENARIO_BYTES = 2_000_000
+#: bytes of one ``load.trace_file`` CSV (some 600,000 rows; at most MAX_INCIDENTS are used)
+MAX_TRACE_BYTES = 16_000_000
+#: YAML nodes after expanding every alias (``*name``); an alias bomb expands to billions
+MAX_YAML_NODES = 200_000
+#: nesting depth of YAML collections (the bundled scenarios nest 6 deep)
+MAX_YAML_DEPTH = 64
+#: digits of a YAML integer (Python refuses to convert more than 4,300)
+MAX_INT_DIGITS = 30
+#: files in one ``base:`` chain, the file itself included
+MAX_BASE_CHAIN = 32
+
+# --- the work one replication implies ------------------------------------------------------------
+#: horizon.duration_min: one year
+MAX_DURATION_MIN = 366 * 24 * 60.0
+#: expected incidents per replication (generator: base rate x profile x load factor x horizon)
+MAX_INCIDENTS = 200_000
+#: expected calls (first calls and duplicates) per replication
+MAX_CALLS = 500_000
+#: expected radio and scene messages per replication
+MAX_MESSAGES = 1_000_000
+
+# --- single fields -----------------------------------------------------------------------------
+MAX_RATE_PER_HOUR = 100_000.0  # load.base_rate_per_hour
+MAX_LOAD_FACTOR = 1_000.0  # load.load_factor and each hourly factor of an explicit profile
+MAX_PROFILE_HOURS = 24 * 366  # entries of an explicit profile
+MAX_PER_INCIDENT = 10_000.0  # expected units, messages or duplicate calls per incident
+MAX_CAPACITY = 100_000  # channels.*.capacity
+MAX_CENTRALISTS = 10_000  # room.roster.*.centralists, escalations' centralists
+MAX_UNITS_PER_STATION = 10_000  # units.stations.*.units
+MAX_TIME_MIN = 1.0e9  # any duration or time parameter, in minutes (about 1,900 years)
