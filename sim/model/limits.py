@@ -33,7 +33,7 @@ MAX_MESSAGES = 1_000_000
 
 # --- single fields -----------------------------------------------------------------------------
 MAX_RATE_PER_HOUR = 100_000.0  # load.base_rate_per_hour
-MAX_LOAD_FACTOR = 1_000.0  # load.load_factor and each hourly factor of an explicit profile
+MAX_LOAD_FACTOR = 1_000.0  # load.load_factor, hourly factors, channels' time_factor, gms_down_intake_factor
 MAX_PROFILE_HOURS = 24 * 366  # entries of an explicit profile
 MAX_PER_INCIDENT = 10_000.0  # expected units, messages or duplicate calls per incident
 MAX_CAPACITY = 100_000  # channels.*.capacity

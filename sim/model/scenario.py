@@ -254,7 +254,7 @@ class Channel(Strict):
     capacity: Count | None = Field(
         ge=0, le=limits.MAX_CAPACITY, description="simultaneous transmissions; null = unlimited"
     )
-    time_factor: float = Field(1.0, gt=0, description="multiplies a message's base duration")
+    time_factor: float = Field(1.0, gt=0, le=limits.MAX_LOAD_FACTOR, description="multiplies a message's base duration")
     reliability: float = Field(1.0, gt=0, le=1, description="chance a transmission gets through (else retried)")
     survives: list[OutageTarget] = Field(default_factory=list, description="outage targets that leave it working")
     regions: list[str] | None = Field(None, description="regions it reaches; null = all")
@@ -305,7 +305,9 @@ class RandomOutages(Strict):
 class Resilience(Strict):
     """How the room itself copes: manual work without GMS, generator, spoken statuses."""
 
-    gms_down_intake_factor: float = Field(1.5, ge=1, description="intake and dispatch slower by hand")
+    gms_down_intake_factor: float = Field(
+        1.5, ge=1, le=limits.MAX_LOAD_FACTOR, description="intake and dispatch slower by hand"
+    )
     gms_down_dispatch_extra_min: NonNegDist = Field(0.5, description="choosing units without a proposal")
     spoken_status_min: NonNegDist = Field(0.4, description="a status spoken instead of a button press")
     generator_switch_min: NonNegDist = Field(0.5, description="power: time until the generator carries the room")
