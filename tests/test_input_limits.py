@@ -150,6 +150,20 @@ def test_trace_file_over_the_size_limit(monkeypatch, folder):
     ]
 
 
+def test_trace_file_with_more_incidents_than_the_limit(monkeypatch, folder):
+    monkeypatch.setattr(limits, "MAX_INCIDENTS", 5)
+    write(folder / "many.csv", "time,region,type\n" + "5,VGZ,oms\n" * 6)
+    write(folder / "five.csv", "time,region,type\n" + "5,VGZ,oms\n" * 5)
+    overlay = write(folder / "many.yaml", "base: weekday.yaml\nload: {trace_file: many.csv}\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(overlay)
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("load.trace_file", "many.csv: more than 5 incidents (limit)")
+    ]
+    overlay = write(folder / "five.yaml", "base: weekday.yaml\nload: {trace_file: five.csv}\n")
+    assert load_scenario(overlay).load.trace_file.name == "five.csv"
+
+
 def test_scenario_file_must_be_a_regular_file_of_limited_size(capsys, folder, monkeypatch):
     status, err, _ = validate(capsys, "/dev/zero")
     assert status == EXIT_BAD_INPUT and "/dev/zero: (top level): cannot read file: not a regular file" in err

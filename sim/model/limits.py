@@ -8,12 +8,14 @@ one that ``meldsim run`` can finish. Change a limit here and the README's "Limit
 from __future__ import annotations
 
 # --- files -------------------------------------------------------------------------------------
-#: bytes of one scenario file (the bundled ones are a few kB)
-MAX_SCENARIO_BYTES = 2_000_000
-#: bytes of one ``load.trace_file`` CSV (some 600,000 rows; at most MAX_INCIDENTS are used)
+#: bytes of one scenario file (the largest bundled one, weekday.yaml, has 9 kB)
+MAX_SCENARIO_BYTES = 1_000_000
+#: bytes of one ``load.trace_file`` CSV; its rows (incidents) count against MAX_INCIDENTS too
 MAX_TRACE_BYTES = 16_000_000
-#: YAML nodes after expanding every alias (``*name``); an alias bomb expands to billions
-MAX_YAML_NODES = 200_000
+#: YAML nodes per file after expanding every alias (``*name``); weekday.yaml has 1,042 and a
+#: year of hourly factors 8,784, an alias bomb billions; the pure-Python parser takes 20-60 µs
+#: a node, so this also bounds the time one file can take (50,000 nodes: 1-3 s)
+MAX_YAML_NODES = 50_000
 #: nesting depth of YAML collections (the bundled scenarios nest 6 deep)
 MAX_YAML_DEPTH = 64
 #: digits of a YAML integer (Python refuses to convert more than 4,300)

@@ -334,6 +334,10 @@ def read_trace(scenario: Scenario, file: str = "<scenario>") -> list[TraceRow]:
                 )
             rows = []
             for line, row in enumerate(reader, start=2):
+                if len(rows) == limits.MAX_INCIDENTS:  # the generator's limit holds for a replay too
+                    raise ScenarioError(
+                        [Problem(file, field, f"{path.name}: more than {limits.MAX_INCIDENTS:,} incidents (limit)")]
+                    )
                 rows.append(_trace_row(scenario, row, f"{path.name} line {line}", file))
     except OSError as exc:
         raise ScenarioError([Problem(file, field, f"cannot read trace file: {exc.strerror or exc}")]) from None
