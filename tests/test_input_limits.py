@@ -221,6 +221,19 @@ def test_work_beyond_the_limits_is_refused_by_validate(capsys, folder, text, pat
     assert any(line.startswith(f"{overlay}: {path}: ") and message in line for line in err.splitlines()), err
 
 
+def test_thousands_of_regions_are_refused_before_the_square_checks(folder):
+    """5,000 regions made the travel-time check list 25 million missing pairs (GBs)."""
+    shares = ", ".join(f"r{i}: 0.0002" for i in range(5000))
+    overlay = write(folder / "regions.yaml", f"base: weekday.yaml\nload: {{region_shares: {{{shares}}}}}\n")
+    started = time.perf_counter()
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(overlay)
+    assert time.perf_counter() - started < 10
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("load.region_shares", f"at most {limits.MAX_REGIONS} regions (limit)")
+    ]
+
+
 def test_every_bundled_scenario_is_far_inside_the_limits():
     """A factor 100 of room: the limits stop absurd input, not big studies."""
     for name, path in bundled.bundled_scenarios().items():
@@ -233,6 +246,7 @@ def test_every_bundled_scenario_is_far_inside_the_limits():
         assert calls * 100 < limits.MAX_CALLS, name
         assert messages * 100 < limits.MAX_MESSAGES, name
         assert scenario.horizon.duration_min * 100 < limits.MAX_DURATION_MIN, name
+        assert len(scenario.regions) * 10 <= limits.MAX_REGIONS, name
 
 
 def test_the_dashboard_form_refuses_the_same(tmp_path):

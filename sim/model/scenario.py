@@ -150,6 +150,8 @@ class Load(Strict):
     def _regions(cls, v):
         if not v:
             raise ValueError("at least one region is needed")
+        if len(v) > limits.MAX_REGIONS:
+            raise ValueError(f"at most {limits.MAX_REGIONS} regions (limit)")
         if any(s < 0 for s in v.values()):
             raise ValueError("shares must be >= 0")
         _check_shares(v, "region shares")
