@@ -35,6 +35,7 @@ FILES = {
     "deep.yaml": "a: " + "[" * 3000 + "]" * 3000 + "\n",
     "bigint.yaml": "base: weekday.yaml\nload: {load_factor: " + "7" * 5000 + "}\n",
     "dup.yaml": "base: weekday.yaml\nname: a\nname: b\n",
+    "loop.yaml": "base: weekday.yaml\nx: &a [1, *a]\n",
     "name.yaml": "base: weekday.yaml\nname: '..'\n",
     "etc.yaml": "base: /etc/passwd\n",
     "self.yaml": "base: self.yaml\n",

@@ -78,6 +78,15 @@ def test_alias_bomb_is_refused_quickly(capsys, folder, text):
     assert seconds < 1.0, f"took {seconds:.2f} s"
 
 
+@pytest.mark.parametrize("text", ["x: &a [*a]", "y: &b {k: *b}", "z: &c [1, [2, *c]]"])
+def test_an_alias_inside_what_it_names_is_refused(capsys, folder, text):
+    """A recursive structure: RecursionError when the keys were stringified."""
+    loop = write(folder / "loop.yaml", f"base: weekday.yaml\n{text}\n")
+    status, err, _ = validate(capsys, loop)
+    assert status == EXIT_BAD_INPUT and f"{loop}: (top level): line 2: alias *" in err
+    assert "inside the collection it names" in err
+
+
 def test_aliases_within_the_limit_still_work():
     data = safe_load_text("a: &a {x: 1, y: 2}\nb: *a\nc: {<<: *a, y: 3}\n")
     assert data == {"a": {"x": 1, "y": 2}, "b": {"x": 1, "y": 2}, "c": {"x": 1, "y": 3}}
@@ -232,6 +241,13 @@ def test_thousands_of_regions_are_refused_before_the_square_checks(folder):
     assert [(p.path, p.message) for p in caught.value.problems] == [
         ("load.region_shares", f"at most {limits.MAX_REGIONS} regions (limit)")
     ]
+
+
+def test_a_roster_of_thousands_of_blocks_is_refused(capsys, folder):
+    blocks = ", ".join("{start: '00:00', end: '00:00', centralists: 1}" for _ in range(limits.MAX_ROSTER_BLOCKS + 1))
+    overlay = write(folder / "roster.yaml", f"base: weekday.yaml\nroom: {{roster: [{blocks}]}}\n")
+    status, err, _ = validate(capsys, overlay)
+    assert status == EXIT_BAD_INPUT and f"{overlay}: room.roster: List should have at most 1000 items" in err
 
 
 def test_every_bundled_scenario_is_far_inside_the_limits():

@@ -38,6 +38,7 @@ MAX_RATE_PER_HOUR = 100_000.0  # load.base_rate_per_hour
 MAX_LOAD_FACTOR = 1_000.0  # load.load_factor, hourly factors, channels' time_factor, gms_down_intake_factor
 MAX_PROFILE_HOURS = 24 * 366  # entries of an explicit profile
 MAX_REGIONS = 100  # load.region_shares: checks and travel times grow with its square
+MAX_ROSTER_BLOCKS = 1_000  # room.roster: each block is checked minute by minute
 MAX_PER_INCIDENT = 10_000.0  # expected units, messages or duplicate calls per incident
 MAX_CAPACITY = 100_000  # channels.*.capacity
 MAX_CENTRALISTS = 10_000  # room.roster.*.centralists, escalations' centralists

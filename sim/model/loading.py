@@ -159,7 +159,9 @@ class _LimitedLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             node = super().compose_node(parent, index)
-            self._count(self._sizes.get(id(node), 1), event.start_mark)
+            if id(node) not in self._sizes:  # sizes are recorded when a node is complete
+                raise YamlLimitError(f"alias *{event.anchor} inside the collection it names", event.start_mark)
+            self._count(self._sizes[id(node)], event.start_mark)
             return node
         event = self.peek_event()
         self._depth += 1

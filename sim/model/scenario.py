@@ -8,6 +8,7 @@ scenario that loads is one the model can run. Loading YAML (and ``base:`` overla
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import math
 from pathlib import Path
@@ -202,7 +203,7 @@ class RosterBlock(Strict):
 
 
 class Room(Strict):
-    roster: list[RosterBlock] = Field(min_length=1)
+    roster: list[RosterBlock] = Field(min_length=1, max_length=limits.MAX_ROSTER_BLOCKS)
     caller_patience_min: NonNegDist
     redial_probability: float = Field(ge=0, le=1)
     redial_delay_min: NonNegDist
@@ -231,8 +232,8 @@ class Units(Strict):
     @field_validator("stations")
     @classmethod
     def _unique_names(cls, v):
-        names = [s.name for s in v]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        counts = collections.Counter(s.name for s in v)  # not list.count: quadratic in the stations
+        dupes = sorted(n for n, c in counts.items() if c > 1)
         if dupes:
             raise ValueError(f"station names must be unique: {', '.join(dupes)}")
         return v
