@@ -106,10 +106,24 @@ def scenario_path(scenarios_dir: Path, name: str) -> Path:
     return path
 
 
+def problem_text(problem: Problem, scenarios_dir: Path) -> str:
+    """A problem as the dashboard shows it: files relative to the scenarios folder, never the server's
+    absolute paths (a bundled base by its file name)."""
+    directory = Path(scenarios_dir).resolve()
+    file = Path(problem.file)
+    try:
+        shown = file.resolve().relative_to(directory).as_posix() if file.is_absolute() else problem.file
+    except (ValueError, OSError, RuntimeError):
+        shown = file.name
+    message = problem.message.replace(f"{directory}{os.sep}", "")
+    return str(Problem(shown, problem.path, message))
+
+
 def unique_run_dir(root: Path, name: str, group: str | None = None) -> Path:
     """``root/[group/]<name>/<timestamp>-<random>``: like ``sim.experiments.results.default_run_dir``, with a
     random suffix so two runs started in the same second never aim at the same directory."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:80]
+    safe = "_" + safe[1:] if safe.startswith(".") else safe or "_"  # never '..' nor a hidden directory
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = Path(root) / group if group else Path(root)
     return base / safe / f"{stamp}-{uuid.uuid4().hex[:6]}"

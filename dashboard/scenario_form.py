@@ -19,12 +19,21 @@ from pathlib import Path
 import yaml
 
 from sim.experiments.results import scenario_json
-from sim.model.loading import ScenarioError, deep_merge, load_scenario, resolve_file, scenario_from_dict
+from sim.model.loading import (
+    ScenarioError,
+    deep_merge,
+    load_scenario,
+    read_yaml_mapping,
+    resolve_file,
+    safe_load_text,
+    scenario_from_dict,
+)
 from sim.model.scenario import OUTAGE_TARGETS
 
-from .jobs import scenario_files, scenario_path
+from .jobs import problem_text, scenario_files, scenario_path
 
-FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+#: used with fullmatch: ``$`` in ``match`` would let a name end in a newline
+FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -34,10 +43,9 @@ def scenario_statuses(scenarios_dir: Path) -> list[dict]:
     for path in scenario_files(scenarios_dir):
         status = {"file": path.name, "name": None, "base": None, "description": "", "valid": False, "problems": []}
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-            if isinstance(raw, dict):
-                status["base"] = raw.get("base") if isinstance(raw.get("base"), str) else None
-        except (OSError, yaml.YAMLError):
+            raw = read_yaml_mapping(path, path.name, "a scenario file")  # the limited loader, as for running
+            status["base"] = raw.get("base") if isinstance(raw.get("base"), str) else None
+        except ScenarioError:
             pass
         try:
             scenario = load_scenario(path)
@@ -104,7 +112,7 @@ def resolved_parameters(scenarios_dir: Path, file: str) -> tuple[list[tuple[str,
     try:
         scenario = load_scenario(scenario_path(scenarios_dir, file))
     except ScenarioError as exc:
-        return [], [str(p) for p in exc.problems]
+        return [], [problem_text(p, scenarios_dir) for p in exc.problems]
     return flatten(compact(scenario_json(scenario))), []
 
 
@@ -190,7 +198,7 @@ class _FieldError(Exception):
 
 def _parse(text: str, key: str):
     try:
-        return yaml.safe_load(text)
+        return safe_load_text(text)  # alias bombs and huge numbers from a browser too
     except yaml.YAMLError as exc:
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise _FieldError(reason) from None
@@ -361,12 +369,12 @@ def save_overlay(
         defaults = form_defaults(directory, base_file)
         base_raw = resolve_file(base_path)
     except ScenarioError as exc:
-        result.general += [str(p) for p in exc.problems]
+        result.general += [problem_text(p, directory) for p in exc.problems]
         return result
     stem = (filename or "").strip()
     stem = stem[:-5] if stem.endswith(".yaml") else stem[:-4] if stem.endswith(".yml") else stem
     target = directory / f"{stem}.yaml"
-    if not FILENAME.match(stem):
+    if not FILENAME.fullmatch(stem):
         result.filename_error = messages["filename"]
     elif target.exists() or (directory / f"{stem}.yml").exists():
         result.filename_error = messages["exists"].format(file=target.name)
@@ -407,7 +415,7 @@ def save_overlay(
         load_scenario(target)  # what was written loads the same way
     except ScenarioError as exc:
         target.unlink(missing_ok=True)
-        result.general += [str(p) for p in exc.problems]
+        result.general += [problem_text(p, directory) for p in exc.problems]
         return result
     result.path = target
     return result

@@ -18,9 +18,9 @@ WEEKDAY = ROOT / "scenarios" / "weekday.yaml"
 
 @pytest.fixture
 def tree(tmp_path):
-    """tmp/base/weekday.yaml (a copy) and an empty tmp/overlays/ next to it."""
+    """tmp/base/weekday.yaml (a copy); overlays go in tmp/, above it (a base must be in the
+    folder tree of the file that names it)."""
     (tmp_path / "base").mkdir()
-    (tmp_path / "overlays").mkdir()
     shutil.copy(WEEKDAY, tmp_path / "base" / "weekday.yaml")
     return tmp_path
 
@@ -47,9 +47,7 @@ def test_overlay_changes_one_nested_value_and_keeps_the_rest(tree):
     base = resolve_file(tree / "base" / "weekday.yaml")
     assert base["room"]["intake_min"]["dist"] == "triangular"
     high = base["room"]["intake_min"]["high"] + 1.5
-    overlay = write(
-        tree / "overlays" / "slow_intake.yaml", f"base: ../base/weekday.yaml\nroom:\n  intake_min: {{high: {high}}}\n"
-    )
+    overlay = write(tree / "slow_intake.yaml", f"base: base/weekday.yaml\nroom:\n  intake_min: {{high: {high}}}\n")
     merged = resolve_file(overlay)
     # the one value changed, its siblings kept
     assert merged["room"]["intake_min"] == {**base["room"]["intake_min"], "high": high}
@@ -66,9 +64,9 @@ def test_overlay_merges_inside_named_entries(tree):
     first, *middle, last = original.load.incident_types  # move 0.05 of the share from first to last
     less, more = original.load.incident_types[first].share - 0.05, original.load.incident_types[last].share + 0.05
     overlay = write(
-        tree / "overlays" / "shares.yaml",
+        tree / "shares.yaml",
         (
-            "base: ../base/weekday.yaml\n"
+            "base: base/weekday.yaml\n"
             f"load:\n  incident_types:\n    {first}: {{share: {less}}}\n    {last}: {{share: {more}}}\n"
         ),
     )
@@ -81,9 +79,9 @@ def test_overlay_merges_inside_named_entries(tree):
 
 def test_lists_are_replaced_whole(tree):
     overlay = write(
-        tree / "overlays" / "one_block.yaml",
+        tree / "one_block.yaml",
         (
-            "base: ../base/weekday.yaml\n"
+            "base: base/weekday.yaml\n"
             "room:\n  roster:\n    - {start: '00:00', end: '24:00', centralists: 3}\n"
             "units:\n  stations:\n    - {name: Zwolle, region: IJsselland, crew: professional, units: 5}\n"
         ),
@@ -95,8 +93,8 @@ def test_lists_are_replaced_whole(tree):
 
 
 def test_nearest_overlay_wins_along_a_chain(tree):
-    write(tree / "overlays" / "middle.yaml", "base: ../base/weekday.yaml\nname: middle\nload: {load_factor: 2}\n")
-    top = write(tree / "overlays" / "deeper" / "top.yaml", "base: ../middle.yaml\nload: {load_factor: 3}\n")
+    write(tree / "base" / "middle.yaml", "base: weekday.yaml\nname: middle\nload: {load_factor: 2}\n")
+    top = write(tree / "top.yaml", "base: base/middle.yaml\nload: {load_factor: 3}\n")
     scenario = load_scenario(top)
     assert scenario.name == "middle"
     assert scenario.load.load_factor == 3
@@ -104,7 +102,7 @@ def test_nearest_overlay_wins_along_a_chain(tree):
 
 
 def test_an_overlay_with_only_a_base_is_the_base(tree):
-    overlay = write(tree / "overlays" / "same.yaml", "base: ../base/weekday.yaml\n")
+    overlay = write(tree / "same.yaml", "base: base/weekday.yaml\n")
     assert load_scenario(overlay) == load_scenario(tree / "base" / "weekday.yaml")
 
 
@@ -129,15 +127,11 @@ def test_shipped_nye_overlay_keeps_weekday_values():
 def test_trace_file_resolves_relative_to_the_overlay(tree, monkeypatch):
     start = load_scenario(WEEKDAY).horizon.start
     half_past = (start + dt.timedelta(minutes=30)).isoformat()
-    trace = write(
-        tree / "overlays" / "data" / "trace.csv", f"time,region,type\n90,VGZ,oms\n{half_past},Twente,autobrand\n"
-    )
-    overlay = write(
-        tree / "overlays" / "replay.yaml", "base: ../base/weekday.yaml\nload:\n  trace_file: data/trace.csv\n"
-    )
+    trace = write(tree / "data" / "trace.csv", f"time,region,type\n90,VGZ,oms\n{half_past},Twente,autobrand\n")
+    overlay = write(tree / "replay.yaml", "base: base/weekday.yaml\nload:\n  trace_file: data/trace.csv\n")
     monkeypatch.chdir(tree / "base")  # somewhere else: the working directory must not matter
     assert Path(resolve_file(overlay)["load"]["trace_file"]) == trace.resolve()
-    scenario = load_scenario(Path("..") / "overlays" / "replay.yaml")
+    scenario = load_scenario(Path("..") / "replay.yaml")
     assert scenario.load.trace_file == trace.resolve()
     rows = read_trace(scenario)
     assert [(r.minute, r.region, r.incident_type) for r in rows] == [
@@ -149,22 +143,22 @@ def test_trace_file_resolves_relative_to_the_overlay(tree, monkeypatch):
 def test_trace_file_in_a_base_resolves_relative_to_the_base(tree):
     trace = write(tree / "base" / "trace.csv", "time,region,type\n5,VGZ,oms\n")
     write(tree / "base" / "replay.yaml", "base: weekday.yaml\nload: {trace_file: trace.csv}\n")
-    overlay = write(tree / "overlays" / "busier.yaml", "base: ../base/replay.yaml\nload: {load_factor: 2}\n")
+    overlay = write(tree / "busier.yaml", "base: base/replay.yaml\nload: {load_factor: 2}\n")
     scenario = load_scenario(overlay)
     assert scenario.load.trace_file == trace.resolve()
     assert scenario.load.load_factor == 2
 
 
 def test_relative_base_is_relative_to_the_file_not_the_working_directory(tree, monkeypatch):
-    overlay = write(tree / "overlays" / "o.yaml", "base: ../base/weekday.yaml\nname: o\n")
-    monkeypatch.chdir(tree / "overlays")
+    overlay = write(tree / "o.yaml", "base: base/weekday.yaml\nname: o\n")
+    monkeypatch.chdir(tree / "base")
     assert load_scenario(overlay).name == "o"
     monkeypatch.chdir(ROOT)
     assert load_scenario(overlay).name == "o"
 
 
 def test_problems_after_merging_name_the_overlay(tree):
-    overlay = write(tree / "overlays" / "bad.yaml", "base: ../base/weekday.yaml\nroom: {intake_min: -1}\n")
+    overlay = write(tree / "bad.yaml", "base: base/weekday.yaml\nroom: {intake_min: -1}\n")
     with pytest.raises(ScenarioError) as caught:
         load_scenario(overlay)
     assert [(p.file, p.path) for p in caught.value.problems] == [(str(overlay), "room.intake_min")]
@@ -172,7 +166,7 @@ def test_problems_after_merging_name_the_overlay(tree):
 
 def test_a_broken_base_is_reported_against_the_base(tree):
     write(tree / "base" / "broken.yaml", "name: [unclosed\n")
-    overlay = write(tree / "overlays" / "o.yaml", "base: ../base/broken.yaml\n")
+    overlay = write(tree / "o.yaml", "base: base/broken.yaml\n")
     with pytest.raises(ScenarioError) as caught:
         load_scenario(overlay)
     (problem,) = caught.value.problems
@@ -182,7 +176,7 @@ def test_a_broken_base_is_reported_against_the_base(tree):
 
 @pytest.mark.parametrize("base", ["[a.yaml]", "3", "{file: a.yaml}"])
 def test_base_must_be_a_path(tree, base):
-    overlay = write(tree / "overlays" / "o.yaml", f"base: {base}\n")
+    overlay = write(tree / "o.yaml", f"base: {base}\n")
     with pytest.raises(ScenarioError) as caught:
         resolve_file(overlay)
     assert [(p.path, p.message) for p in caught.value.problems] == [
@@ -191,7 +185,7 @@ def test_base_must_be_a_path(tree, base):
 
 
 def test_a_file_that_is_its_own_base(tree):
-    overlay = write(tree / "overlays" / "self.yaml", "base: self.yaml\n")
+    overlay = write(tree / "self.yaml", "base: self.yaml\n")
     with pytest.raises(ScenarioError) as caught:
         resolve_file(overlay)
     assert [(p.path, p.message) for p in caught.value.problems] == [("base", "base cycle: self.yaml -> self.yaml")]
@@ -199,8 +193,8 @@ def test_a_file_that_is_its_own_base(tree):
 
 def test_a_shared_base_is_not_a_cycle(tree):
     """Two overlays on the same base, one on top of the other: a diamond, not a loop."""
-    write(tree / "overlays" / "a.yaml", "base: ../base/weekday.yaml\nname: a\n")
-    top = write(tree / "overlays" / "b.yaml", "base: a.yaml\nname: b\n")
+    write(tree / "a.yaml", "base: base/weekday.yaml\nname: a\n")
+    top = write(tree / "b.yaml", "base: a.yaml\nname: b\n")
     assert load_scenario(top).name == "b"
 
 

@@ -220,7 +220,7 @@ def start_view(cfg: Config, set_progress, files, replications, seed, n_jobs, lan
             progress=jobs.throttled(report),
         )
     except ScenarioError as exc:
-        return html.Div([message(str(p), "error") for p in exc.problems]), no_update
+        return html.Div([message(jobs.problem_text(p, cfg.scenarios_dir), "error") for p in exc.problems]), no_update
     except jobs.Busy:
         return message(t("run.busy", lang, limit=jobs.MAX_CONCURRENT_RUNS), "warning"), no_update
     except jobs.Stopped:

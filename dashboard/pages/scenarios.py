@@ -13,6 +13,7 @@ from sim.model.scenario import OUTAGE_TARGETS
 from .. import i18n, ids
 from ..components import Config, button, csv_payload, current_config, field, message, simple_table, table_card
 from ..i18n import t
+from ..jobs import problem_text
 from ..scenario_form import FormDefaults, form_defaults, resolved_parameters, save_overlay, scenario_statuses
 
 PATH = "/scenarios"
@@ -277,7 +278,7 @@ def fields_view(cfg: Config, base: str | None, lang: str):
     try:
         defaults = form_defaults(cfg.scenarios_dir, base)
     except ScenarioError as exc:
-        return form_fields(None, lang, [str(p) for p in exc.problems])
+        return form_fields(None, lang, [problem_text(p, cfg.scenarios_dir) for p in exc.problems])
     return form_fields(defaults, lang)
 
 

@@ -36,7 +36,14 @@ from sim.experiments.results import (
     write_json,
 )
 from sim.experiments.stats import paired_difference, relative_half_width, summarise
-from sim.model.loading import Problem, ScenarioError, load_scenario, resolve_file, scenario_from_dict
+from sim.model.loading import (
+    Problem,
+    ScenarioError,
+    load_scenario,
+    resolve_file,
+    safe_load_text,
+    scenario_from_dict,
+)
 from sim.model.scenario import Scenario
 
 Progress = Callable[[int, int], None]
@@ -280,7 +287,7 @@ def parse_assignment(text: str) -> tuple[str, list]:
     parsed = []
     for value in _split_values(values):
         try:
-            parsed.append(yaml.safe_load(value))
+            parsed.append(safe_load_text(value))  # the limits of scenario files apply here too
         except yaml.YAMLError:
             raise ValueError(f"{path}: cannot read value '{value}'") from None
     return path, parsed

@@ -50,6 +50,9 @@ def scenario_sha256(scenario: Scenario) -> str:
 def default_run_dir(root: Path, name: str) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    # scenario files are checked (loading.NAME), but sweeps and reports build names too:
+    # never '..' (outside root) nor a leading dot (readers skip hidden directories)
+    safe = "_" + safe[1:] if safe.startswith(".") else safe or "_"
     target = root / safe / stamp
     n = 1
     while target.exists():

@@ -17,6 +17,8 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 
+from sim.model.limits import MAX_TIME_MIN as MAX_PARAMETER  # counts are limited per field in scenario.py
+
 Family = Literal["constant", "exponential", "lognormal", "gamma", "triangular", "uniform", "empirical", "poisson"]
 
 #: parameters each family takes; anything else given is an error
@@ -64,6 +66,8 @@ class Dist(BaseModel):
             for x in v if isinstance(v, tuple) else (v,):
                 if x is not None and not math.isfinite(x):
                     raise ValueError(f"{p} must be a finite number")
+                if x is not None and abs(x) > MAX_PARAMETER:
+                    raise ValueError(f"{p} must be at most {MAX_PARAMETER:g} in size (limit)")
         d = self.dist
         if d in ("exponential", "poisson") and self.mean < 0:
             raise ValueError("mean must be >= 0")

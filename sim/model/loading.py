@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import os
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +19,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from sim import bundled
+from sim.model import limits
 from sim.model.scenario import Problems, Scenario
+
+#: a scenario's ``name`` names its result directory: no dots in front, no path separators
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
 
 
 @dataclass(frozen=True)
@@ -37,14 +46,23 @@ class ScenarioError(Exception):
 
 
 def deep_merge(base: dict, overlay: dict) -> dict:
-    """Overlay wins; dicts merge key by key, anything else (lists too) is replaced whole."""
+    """Overlay wins; dicts merge key by key, anything else (lists too) is replaced whole.
+
+    A distribution spec with another ``dist`` than the base's replaces it whole: the base's
+    parameters (``low``, ``mode``, ``high``) mean nothing to the new family.
+    """
     merged = dict(base)
     for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
+        old = merged.get(key)
+        if isinstance(value, dict) and isinstance(old, dict) and not _new_family(old, value):
+            merged[key] = deep_merge(old, value)
         else:
             merged[key] = value
     return merged
+
+
+def _new_family(old: dict, new: dict) -> bool:
+    return "dist" in new and "dist" in old and new["dist"] != old["dist"]
 
 
 def resolve_file(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
@@ -55,6 +73,8 @@ def resolve_file(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     if real in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, real))
         raise ScenarioError([Problem(shown, "base", f"base cycle: {cycle}")])
+    if len(_chain) >= limits.MAX_BASE_CHAIN:
+        raise ScenarioError([Problem(shown, "base", f"base chain longer than {limits.MAX_BASE_CHAIN} files (limit)")])
     data = read_yaml_mapping(real, shown, "a scenario file")
     data = _stringify_keys(data)
     trace = data.get("load", {}).get("trace_file") if isinstance(data.get("load"), dict) else None
@@ -64,27 +84,179 @@ def resolve_file(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
         except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, symlink loop
             raise ScenarioError([Problem(shown, "load.trace_file", f"not a usable path: {exc}")]) from None
     base = data.pop("base", None)
-    if base is None:
-        return data
-    if not isinstance(base, str):
-        raise ScenarioError([Problem(shown, "base", "must be the path of another scenario file")])
-    base_path = real.parent / base
-    if not base_path.is_file():
-        raise ScenarioError([Problem(shown, "base", f"base file not found: {base}")])
-    parent = resolve_file(base_path, (*_chain, real))
-    return deep_merge(parent, data)
+    if base is not None:
+        if not isinstance(base, str):
+            raise ScenarioError([Problem(shown, "base", "must be the path of another scenario file")])
+        parent = resolve_file(_base_path(real, base, shown), (*_chain, real))
+        data = deep_merge(parent, data)
+    if not _chain and isinstance(data.get("name"), str) and not _good_name(data["name"]):
+        raise ScenarioError([Problem(shown, "name", _NAME_RULE)])
+    return data
+
+
+_NAME_RULE = (
+    "must be 1 to 80 letters, digits, '_', '-' or '.', start with a letter or digit and not contain '..' "
+    "(it names the result directory)"
+)
+
+
+def _good_name(name: str) -> bool:
+    return NAME.fullmatch(name) is not None and ".." not in name
+
+
+def _base_path(real: Path, base: str, shown: str) -> Path:
+    """Where ``base:`` points: inside the naming file's folder tree, or a bundled scenario.
+
+    A bundled scenario may be named (``base: weekday``) or reached by a relative path;
+    anything else outside the folder (``/etc/passwd``, ``../../secret.yaml``) is refused, so a
+    scenario someone hands over cannot read (and echo in its errors) arbitrary files.
+    """
+    try:
+        candidate = (real.parent / base).resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ScenarioError([Problem(shown, "base", f"not a usable path: {exc}")]) from None
+    scenarios = bundled.bundled_scenarios()
+    roots = (real.parent, *{p.resolve().parent for p in scenarios.values()})
+    if candidate.is_file():
+        if any(candidate.is_relative_to(root) for root in roots):
+            return candidate
+        raise ScenarioError(
+            [
+                Problem(
+                    shown,
+                    "base",
+                    f"{base}: a base must be inside this file's folder (or below it) or a bundled scenario",
+                )
+            ]
+        )
+    if base in scenarios:
+        return scenarios[base]
+    raise ScenarioError([Problem(shown, "base", f"base file not found: {base}")])
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses alias bombs, deep nesting, huge integers and duplicate keys.
+
+    Aliases share one node, so ``safe_load`` is quick, but everything after it (key
+    stringifying, pydantic) walks the expanded tree: 10 levels of 9 aliases are 3.5 billion
+    nodes. Counting the expanded size while composing stops such a file after a few
+    milliseconds.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._expanded = 0  # nodes so far, every alias counted as the size of what it repeats
+        self._sizes: dict[int, int] = {}  # id(anchored node) -> its expanded size
+        self._depth = 0
+
+    def fetch_flow_collection_start(self, token_class):
+        # the scanner tracks open ``[`` / ``{`` with work that grows with their number: stop early
+        if self.flow_level >= limits.MAX_YAML_DEPTH:
+            raise YamlLimitError(f"nested more than {limits.MAX_YAML_DEPTH} levels deep", self.get_mark())
+        super().fetch_flow_collection_start(token_class)
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            node = super().compose_node(parent, index)
+            if id(node) not in self._sizes:  # sizes are recorded when a node is complete
+                raise YamlLimitError(f"alias *{event.anchor} inside the collection it names", event.start_mark)
+            self._count(self._sizes[id(node)], event.start_mark)
+            return node
+        event = self.peek_event()
+        self._depth += 1
+        if self._depth > limits.MAX_YAML_DEPTH:
+            raise YamlLimitError(f"nested more than {limits.MAX_YAML_DEPTH} levels deep", event.start_mark)
+        before = self._expanded
+        self._count(1, event.start_mark)
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if getattr(event, "anchor", None) is not None:
+            self._sizes[id(node)] = self._expanded - before
+        return node
+
+    def _count(self, nodes: int, mark) -> None:
+        self._expanded += nodes
+        if self._expanded > limits.MAX_YAML_NODES:
+            raise YamlLimitError(
+                f"too many aliases/nodes: more than {limits.MAX_YAML_NODES:,} once aliases are expanded", mark
+            )
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                text = str(key)
+            except ValueError:
+                continue
+            if text in seen:
+                raise YamlLimitError(f"duplicate key '{text}' (first on line {seen[text]})", key_node.start_mark)
+            seen[text] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node):
+        digits = sum(c.isdigit() for c in str(node.value))
+        if digits > limits.MAX_INT_DIGITS:
+            raise YamlLimitError(f"a number with {digits} digits (at most {limits.MAX_INT_DIGITS})", node.start_mark)
+        return super().construct_yaml_int(node)
+
+
+_LimitedLoader.add_constructor("tag:yaml.org,2002:int", _LimitedLoader.construct_yaml_int)
+
+
+class YamlLimitError(yaml.YAMLError):
+    """A YAML document over a limit of :mod:`sim.model.limits`, or with a duplicate key."""
+
+    def __init__(self, message: str, mark=None):
+        self.message = f"line {mark.line + 1}: {message}" if mark is not None else message
+        super().__init__(self.message)
+
+
+def safe_load_text(text: str):
+    """``yaml.safe_load`` within the limits of :mod:`sim.model.limits`; raises ``yaml.YAMLError``."""
+    loader = _LimitedLoader(text)
+    try:
+        return loader.get_single_data()
+    except RecursionError:  # not reached within MAX_YAML_DEPTH; a last line of defence
+        raise YamlLimitError(f"nested more than {limits.MAX_YAML_DEPTH} levels deep") from None
+    finally:
+        loader.dispose()
+
+
+def read_limited_text(path: Path, max_bytes: int) -> str:
+    """The UTF-8 text of a regular file of at most ``max_bytes``; OSError/ValueError/UnicodeDecodeError otherwise.
+
+    ``O_NONBLOCK`` so that a FIFO never blocks the open, ``fstat`` on the open file so that
+    nothing can be swapped in between the check and the read, and no more than the limit is read
+    (``/dev/zero`` never ends).
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"larger than {max_bytes:,} bytes (limit)")
+    return data.decode("utf-8")
 
 
 def read_yaml_mapping(path: Path, shown: str, what: str) -> dict:
-    """A YAML file's top-level mapping (``yaml.safe_load``); every failure as a Problem."""
+    """A YAML file's top-level mapping (:func:`safe_load_text`); every failure as a Problem."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_limited_text(Path(path), limits.MAX_SCENARIO_BYTES)
     except FileNotFoundError:
         raise ScenarioError([Problem(shown, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(shown, "", f"cannot read file: {exc}")]) from None
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ScenarioError([Problem(shown, "", f"cannot read file: {reason}")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load_text(text)
+    except YamlLimitError as exc:
+        raise ScenarioError([Problem(shown, "", exc.message)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -98,7 +270,10 @@ def read_yaml_mapping(path: Path, shown: str, what: str) -> dict:
 
 
 def _stringify_keys(value: Any) -> Any:
-    """YAML turns keys like ``1`` or ``yes`` into non-strings; field names are strings."""
+    """YAML turns keys like ``1`` or ``yes`` into non-strings; field names are strings.
+
+    Safe to recurse: :func:`safe_load_text` bounds the depth and the expanded size.
+    """
     if isinstance(value, dict):
         return {str(k): _stringify_keys(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -151,7 +326,8 @@ def read_trace(scenario: Scenario, file: str = "<scenario>") -> list[TraceRow]:
     path = scenario.load.trace_file
     field = "load.trace_file"
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        text = read_limited_text(path, limits.MAX_TRACE_BYTES)
+        with io.StringIO(text, newline="") as handle:
             reader = csv.DictReader(handle)
             missing = {"time", "region", "type"} - set(reader.fieldnames or ())
             if missing:
@@ -160,6 +336,10 @@ def read_trace(scenario: Scenario, file: str = "<scenario>") -> list[TraceRow]:
                 )
             rows = []
             for line, row in enumerate(reader, start=2):
+                if len(rows) == limits.MAX_INCIDENTS:  # the generator's limit holds for a replay too
+                    raise ScenarioError(
+                        [Problem(file, field, f"{path.name}: more than {limits.MAX_INCIDENTS:,} incidents (limit)")]
+                    )
                 rows.append(_trace_row(scenario, row, f"{path.name} line {line}", file))
     except OSError as exc:
         raise ScenarioError([Problem(file, field, f"cannot read trace file: {exc.strerror or exc}")]) from None

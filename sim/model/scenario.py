@@ -8,13 +8,16 @@ scenario that loads is one the model can run. Loading YAML (and ``base:`` overla
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import math
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import Strict as StrictType
 
+from sim.model import limits
 from sim.model.distributions import Dist, NonNegDist
 from sim.model.profiles import PROFILES
 
@@ -44,6 +47,10 @@ def _local_time(value: dt.datetime) -> dt.datetime:
 
 #: a wall-clock time; naive, so it can be compared with the horizon start
 LocalDateTime = Annotated[dt.datetime, BeforeValidator(_not_a_number), AfterValidator(_local_time)]
+#: a head count or capacity: an int, never ``true`` (Python's bool is an int) nor 2.5
+Count = Annotated[int, StrictType()]
+#: minutes in a parameter: bounded so that no clock arithmetic overflows
+Minutes = Annotated[float, Field(le=limits.MAX_TIME_MIN)]
 
 
 class Problems(ValueError):
@@ -63,7 +70,7 @@ def _check_shares(shares: dict[str, float], what: str) -> None:
 # --- horizon ---------------------------------------------------------------------------
 class Horizon(Strict):
     start: LocalDateTime
-    duration_min: float = Field(gt=0)
+    duration_min: float = Field(gt=0, le=limits.MAX_DURATION_MIN)
     warmup_min: float = Field(0, ge=0, description="results before this are discarded")
 
     @model_validator(mode="after")
@@ -85,8 +92,8 @@ class Horizon(Strict):
 # --- load ------------------------------------------------------------------------------
 class IncidentType(Strict):
     share: float = Field(ge=0, le=1)
-    priority: int = Field(ge=1, le=3, description="1 = most urgent")
-    norm_min: float = Field(gt=0, description="opkomsttijd norm")
+    priority: Count = Field(ge=1, le=3, description="1 = most urgent")
+    norm_min: Minutes = Field(gt=0, description="opkomsttijd norm")
     units_needed: NonNegDist = 1
     on_scene_min: NonNegDist
     radio_messages: NonNegDist = Field(description="spoken messages per incident")
@@ -101,15 +108,22 @@ class IncidentType(Strict):
             raise ValueError("an incident needs on average at least one unit")
         return v
 
+    @field_validator("units_needed", "radio_messages", "scene_messages", "duplicate_calls")
+    @classmethod
+    def _per_incident(cls, v):
+        if v.expected > limits.MAX_PER_INCIDENT:
+            raise ValueError(f"at most {limits.MAX_PER_INCIDENT:,.0f} per incident on average (limit)")
+        return v
+
 
 class Load(Strict):
-    base_rate_per_hour: float = Field(ge=0)
+    base_rate_per_hour: float = Field(ge=0, le=limits.MAX_RATE_PER_HOUR)
     profile: Literal["weekday", "weekend", "new_years_eve"] | list[float] = Field(
         "weekday",
         description="named, or factors by clock hour: 24 repeat daily; 24 x d cover d days "
         "from midnight of the start day, then repeat",
     )
-    load_factor: float = Field(1.0, ge=0, description="scales the whole profile")
+    load_factor: float = Field(1.0, ge=0, le=limits.MAX_LOAD_FACTOR, description="scales the whole profile")
     region_shares: dict[str, float]
     incident_types: dict[str, IncidentType]
     duplicate_call_delay_min: NonNegDist = Field(
@@ -125,6 +139,11 @@ class Load(Strict):
                 raise ValueError(f"an explicit profile needs 24 hourly factors per day (24, 48, ...), got {len(v)}")
             if min(v) < 0 or not all(math.isfinite(x) for x in v):
                 raise ValueError("hourly factors must be finite and >= 0")
+            if len(v) > limits.MAX_PROFILE_HOURS or max(v) > limits.MAX_LOAD_FACTOR:
+                raise ValueError(
+                    f"at most {limits.MAX_PROFILE_HOURS} hourly factors, "
+                    f"each at most {limits.MAX_LOAD_FACTOR:g} (limit)"
+                )
         return v
 
     @field_validator("region_shares")
@@ -132,6 +151,8 @@ class Load(Strict):
     def _regions(cls, v):
         if not v:
             raise ValueError("at least one region is needed")
+        if len(v) > limits.MAX_REGIONS:
+            raise ValueError(f"at most {limits.MAX_REGIONS} regions (limit)")
         if any(s < 0 for s in v.values()):
             raise ValueError("shares must be >= 0")
         _check_shares(v, "region shares")
@@ -166,7 +187,7 @@ def _parse_clock(text: str) -> int:
 class RosterBlock(Strict):
     start: str = Field(description="clock time HH:MM")
     end: str = Field(description="clock time HH:MM; before start means the next day")
-    centralists: int = Field(ge=0)
+    centralists: Count = Field(ge=0, le=limits.MAX_CENTRALISTS)
 
     @field_validator("start", "end")
     @classmethod
@@ -182,7 +203,7 @@ class RosterBlock(Strict):
 
 
 class Room(Strict):
-    roster: list[RosterBlock] = Field(min_length=1)
+    roster: list[RosterBlock] = Field(min_length=1, max_length=limits.MAX_ROSTER_BLOCKS)
     caller_patience_min: NonNegDist
     redial_probability: float = Field(ge=0, le=1)
     redial_delay_min: NonNegDist
@@ -191,7 +212,7 @@ class Room(Strict):
     dispatch_min: NonNegDist
     alarm_min: NonNegDist = Field(description="time a P2000 alarm occupies the paging channel")
     radio_message_min: NonNegDist
-    message_patience_min: float = Field(gt=0, description="after this a message counts as undelivered")
+    message_patience_min: Minutes = Field(gt=0, description="after this a message counts as undelivered")
     priority_rule: PriorityRule = "calls_first"
 
 
@@ -200,7 +221,7 @@ class Station(Strict):
     name: str
     region: str
     crew: CrewKind
-    units: int = Field(ge=1)
+    units: Count = Field(ge=1, le=limits.MAX_UNITS_PER_STATION)
 
 
 class Units(Strict):
@@ -211,8 +232,8 @@ class Units(Strict):
     @field_validator("stations")
     @classmethod
     def _unique_names(cls, v):
-        names = [s.name for s in v]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        counts = collections.Counter(s.name for s in v)  # not list.count: quadratic in the stations
+        dupes = sorted(n for n, c in counts.items() if c > 1)
         if dupes:
             raise ValueError(f"station names must be unique: {', '.join(dupes)}")
         return v
@@ -233,8 +254,10 @@ class Channel(Strict):
     """
 
     purpose: Literal["voice", "alarm", "status", "scene"]
-    capacity: int | None = Field(ge=0, description="simultaneous transmissions; null = unlimited")
-    time_factor: float = Field(1.0, gt=0, description="multiplies a message's base duration")
+    capacity: Count | None = Field(
+        ge=0, le=limits.MAX_CAPACITY, description="simultaneous transmissions; null = unlimited"
+    )
+    time_factor: float = Field(1.0, gt=0, le=limits.MAX_LOAD_FACTOR, description="multiplies a message's base duration")
     reliability: float = Field(1.0, gt=0, le=1, description="chance a transmission gets through (else retried)")
     survives: list[OutageTarget] = Field(default_factory=list, description="outage targets that leave it working")
     regions: list[str] | None = Field(None, description="regions it reaches; null = all")
@@ -254,7 +277,7 @@ class Outage(Strict):
 
     target: OutageTarget
     start: LocalDateTime | None = None
-    start_min: float | None = Field(None, ge=0, description="minutes after the horizon start")
+    start_min: Minutes | None = Field(None, ge=0, description="minutes after the horizon start")
     duration_min: NonNegDist | None = None
     end: LocalDateTime | None = None
     regions: list[str] | None = Field(None, description="null = all regions")
@@ -285,7 +308,9 @@ class RandomOutages(Strict):
 class Resilience(Strict):
     """How the room itself copes: manual work without GMS, generator, spoken statuses."""
 
-    gms_down_intake_factor: float = Field(1.5, ge=1, description="intake and dispatch slower by hand")
+    gms_down_intake_factor: float = Field(
+        1.5, ge=1, le=limits.MAX_LOAD_FACTOR, description="intake and dispatch slower by hand"
+    )
     gms_down_dispatch_extra_min: NonNegDist = Field(0.5, description="choosing units without a proposal")
     spoken_status_min: NonNegDist = Field(0.4, description="a status spoken instead of a button press")
     generator_switch_min: NonNegDist = Field(0.5, description="power: time until the generator carries the room")
@@ -316,11 +341,11 @@ class Relocation(Strict):
 class Escalation(Strict):
     """An extra step when things get worse: relocate, or call in centralists."""
 
-    when_outage_longer_than_min: float | None = Field(None, ge=0)
-    when_calls_waiting_above: int | None = Field(None, ge=0)
+    when_outage_longer_than_min: Minutes | None = Field(None, ge=0)
+    when_calls_waiting_above: Count | None = Field(None, ge=0)
     targets: list[OutageTarget] | None = Field(None, description="outage trigger: only outages of these targets")
     action: Literal["relocate", "call_in_centralists"]
-    centralists: int = Field(0, ge=0, description="call_in_centralists: how many")
+    centralists: Count = Field(0, ge=0, le=limits.MAX_CENTRALISTS, description="call_in_centralists: how many")
     call_in_min: NonNegDist = Field(45, description="call_in_centralists: until they are at their desks")
 
     @model_validator(mode="after")
@@ -402,6 +427,64 @@ class Scenario(Strict):
                     problems.append((f"procedure.escalations.{i}.action", "'relocate' needs procedure.relocation"))
         return problems
 
+    def expected_incidents(self) -> float:
+        """Incidents the generator is expected to create in one replication (whole hours, so a bound)."""
+        factors = self.load.hourly_factors
+        hours = math.ceil(self.horizon.duration_min / 60)
+        first = self.horizon.start.hour
+        cycles, rest = divmod(hours, len(factors))
+        total = cycles * sum(factors) + sum(factors[(first + i) % len(factors)] for i in range(rest))
+        return self.load.base_rate_per_hour * total
+
+    def _work_problems(self) -> list[tuple[str, str]]:
+        """The work one replication implies, against :mod:`sim.model.limits`: a scenario whose
+        fields each look plausible can still ask for billions of calls or messages."""
+        problems = []
+        types = self.load.incident_types
+        if self.load.trace_file is None:
+            incidents = self.expected_incidents()
+            if incidents > limits.MAX_INCIDENTS:
+                problems.append(
+                    (
+                        "load.base_rate_per_hour",
+                        f"about {incidents:,.0f} incidents per replication (base rate x profile x load factor over "
+                        f"horizon.duration_min); at most {limits.MAX_INCIDENTS:,} (limit)",
+                    )
+                )
+                return problems
+        else:
+            incidents = 0.0  # the trace file's size is limited instead
+        for what, fields, limit in (
+            ("calls", ("duplicate_calls",), limits.MAX_CALLS),
+            ("messages", ("radio_messages", "scene_messages"), limits.MAX_MESSAGES),
+        ):
+            per_type = {
+                (name, f): t.share * (getattr(t, f).expected + (what == "calls"))
+                for name, t in types.items()
+                for f in fields
+            }
+            total = incidents * sum(per_type.values())
+            if total > limit:
+                name, f = max(per_type, key=per_type.get)
+                problems.append(
+                    (
+                        f"load.incident_types.{name}.{f}",
+                        f"about {total:,.0f} {what} per replication ({incidents:,.0f} incidents); "
+                        f"at most {limit:,} (limit)",
+                    )
+                )
+        for i, outage in enumerate(self.random_outages):
+            cycle = outage.time_between_failures_min.expected + outage.repair_min.expected
+            if cycle <= 0 or self.horizon.duration_min / cycle > limits.MAX_INCIDENTS:
+                problems.append(
+                    (
+                        f"random_outages.{i}.time_between_failures_min",
+                        f"more than {limits.MAX_INCIDENTS:,} failures per replication (limit); "
+                        "failures and repairs must take time",
+                    )
+                )
+        return problems
+
     @model_validator(mode="after")
     def _cross_field(self) -> Scenario:
         regions = set(self.regions)
@@ -426,7 +509,7 @@ class Scenario(Strict):
             for destination in row:
                 if origin not in regions or destination not in regions:
                     problems.append((f"units.travel_min.{origin}.{destination}", "unknown region"))
-        problems += self._channel_problems() + self._outage_problems()
+        problems += self._channel_problems() + self._outage_problems() + self._work_problems()
         gap = roster_gap(self.room.roster, self.horizon)
         if gap:
             problems.append(("room.roster", gap))
