@@ -298,6 +298,12 @@ def test_bad_names_are_refused(capsys, folder, name):
     assert f"{overlay}: name: " in err
 
 
+def test_a_name_in_binary_is_not_a_way_around_the_check(capsys, folder):
+    overlay = write(folder / "named.yaml", "base: weekday.yaml\nname: !!binary Li4=\n")  # b".."
+    status, err, _ = validate(capsys, overlay)
+    assert status == EXIT_BAD_INPUT and f"{overlay}: name: " in err
+
+
 @pytest.mark.parametrize("name", ["weekday", "nye-2025", "v1.2_b", "A" * 80])
 def test_good_names_pass(folder, name):
     overlay = write(folder / "named.yaml", f"base: weekday.yaml\nname: {name}\n")
