@@ -83,6 +83,7 @@ PIECES = [
     "é",
     "weekday",
     "no_such_scenario",
+    "x" * 5000,  # longer than a file name may be
 ]
 
 files = st.one_of(
