@@ -132,7 +132,7 @@ def folder(tmp_path_factory):
     return path
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(command=st.sampled_from(["validate", "run"]), file=files, extra=pieces, n=st.integers(1, 2))
 def test_any_command_line_ends_in_0_or_2_without_traceback(folder, command, file, extra, n):
     if isinstance(file, tuple):

@@ -2,6 +2,11 @@
 
 Every problem becomes a :class:`Problem` (file, dotted field path, message), never a
 traceback: ``meldsim validate`` prints them one per line.
+
+Files may be hostile: YAML is read within the limits of :mod:`sim.model.limits` (size,
+expanded nodes, depth, digits; no duplicate keys), scenario and trace files must be regular
+files, and a ``base:`` must lie in the folder tree of the file that names it or be a bundled
+scenario (by name, ``base: weekday``, or by path).
 """
 
 from __future__ import annotations
