@@ -100,9 +100,13 @@ def scenario_files(scenarios_dir: Path) -> list[Path]:
 def scenario_path(scenarios_dir: Path, name: str) -> Path:
     """The file ``name`` in ``scenarios_dir``; names come from browsers, so nothing else."""
     directory = Path(scenarios_dir).resolve()
-    path = (directory / str(name)).resolve()
-    if path.parent != directory or path.suffix not in SCENARIO_SUFFIXES or not path.is_file():
-        raise ScenarioError([Problem(str(name), "", "no such scenario file in the scenarios directory")])
+    try:
+        path = (directory / str(name)).resolve()
+        found = path.parent == directory and path.suffix in SCENARIO_SUFFIXES and path.is_file()
+    except (OSError, ValueError, RuntimeError):  # too long, a NUL byte, a symlink loop
+        found = False
+    if not found:
+        raise ScenarioError([Problem(str(name)[:200], "", "no such scenario file in the scenarios directory")])
     return path
 
 

@@ -46,10 +46,14 @@ def matrix_path(text: str | None) -> Path:
 
 def _path_or_bundled(text: str, named: dict[str, Path], what: str) -> Path:
     path = Path(text)
-    if path.exists():
-        return path
+    try:
+        if path.exists():
+            return path
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        pass
     if text in named:
         return named[text]
+    shown = text if len(text) <= 200 else f"{text[:200]}..."
     raise ScenarioError(
-        [Problem(text, "", f"file not found, and not the name of a bundled {what} (bundled: {', '.join(named)})")]
+        [Problem(shown, "", f"file not found, and not the name of a bundled {what} (bundled: {', '.join(named)})")]
     )

@@ -1,4 +1,4 @@
-"""Fuzzing ``meldsim validate`` and ``meldsim run``: random files and argument lists.
+"""Fuzzing ``meldsim validate`` and ``meldsim run`` (random files and argument lists) and the YAML loader.
 
 Whatever the input, the command must end with exit status 0 or 2, print no traceback and
 stay within a time and memory bound. Each case runs in a forked child (the CLI is imported
@@ -13,6 +13,7 @@ import os
 import resource
 import shutil
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
+from sim.model.loading import ScenarioError, read_yaml_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRA_MEMORY = 768 << 20  # address space a case may add to what the forked child starts with
@@ -81,6 +83,7 @@ PIECES = [
     "é",
     "weekday",
     "no_such_scenario",
+    "x" * 5000,  # longer than a file name may be
 ]
 
 files = st.one_of(
@@ -129,7 +132,7 @@ def folder(tmp_path_factory):
     return path
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(command=st.sampled_from(["validate", "run"]), file=files, extra=pieces, n=st.integers(1, 2))
 def test_any_command_line_ends_in_0_or_2_without_traceback(folder, command, file, extra, n):
     if isinstance(file, tuple):
@@ -157,3 +160,25 @@ def test_any_command_line_ends_in_0_or_2_without_traceback(folder, command, file
     if results.exists():
         for path in results.rglob("*"):
             assert path.resolve().is_relative_to(results.resolve())
+
+
+YAML_PIECES = ["&a ", "&b ", "*a", "*b", "<<: ", "[", "]", "{", "}", ": ", ", ", "\n", "\n  ", "- ", "!!int ", "!!str "]
+yaml_text = st.lists(
+    st.one_of(st.sampled_from(YAML_PIECES), st.text(st.sampled_from("abk019.-'\"#?|>"), max_size=4)), max_size=40
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=yaml_text)
+def test_the_yaml_loader_reports_or_returns(folder, text):
+    """In-process, many more cases than the CLI test: only a mapping or a ScenarioError, quickly."""
+    path = folder / "loader.yaml"
+    path.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    try:
+        data = read_yaml_mapping(path, "loader.yaml", "a scenario file")
+    except ScenarioError as exc:
+        assert all(p.file == "loader.yaml" and p.message for p in exc.problems)
+    else:
+        assert isinstance(data, dict)
+    assert time.perf_counter() - started < 2

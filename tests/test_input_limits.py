@@ -298,6 +298,12 @@ def test_bad_names_are_refused(capsys, folder, name):
     assert f"{overlay}: name: " in err
 
 
+def test_a_name_in_binary_is_not_a_way_around_the_check(capsys, folder):
+    overlay = write(folder / "named.yaml", "base: weekday.yaml\nname: !!binary Li4=\n")  # b".."
+    status, err, _ = validate(capsys, overlay)
+    assert status == EXIT_BAD_INPUT and f"{overlay}: name: " in err
+
+
 @pytest.mark.parametrize("name", ["weekday", "nye-2025", "v1.2_b", "A" * 80])
 def test_good_names_pass(folder, name):
     overlay = write(folder / "named.yaml", f"base: weekday.yaml\nname: {name}\n")
@@ -315,6 +321,16 @@ def test_run_directories_never_leave_the_results_root(tmp_path):
 
 
 # --- 5. tracebacks ------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["a" * 5000, "a/" * 3000])
+def test_file_names_too_long_for_the_file_system(capsys, name):
+    from dashboard.jobs import scenario_path
+
+    status, err, _ = validate(capsys, name)
+    assert status == EXIT_BAD_INPUT and "file not found, and not the name of a bundled scenario" in err
+    with pytest.raises(ScenarioError):
+        scenario_path(ROOT / "scenarios", name + ".yaml")
+
+
 def test_base_chain_of_a_thousand_files(capsys, folder):
     for i in range(1, 1000):
         write(folder / f"c{i}.yaml", f"base: {'weekday' if i == 1 else f'c{i - 1}'}.yaml\n")

@@ -2,6 +2,11 @@
 
 Every problem becomes a :class:`Problem` (file, dotted field path, message), never a
 traceback: ``meldsim validate`` prints them one per line.
+
+Files may be hostile: YAML is read within the limits of :mod:`sim.model.limits` (size,
+expanded nodes, depth, digits; no duplicate keys), scenario and trace files must be regular
+files, and a ``base:`` must lie in the folder tree of the file that names it or be a bundled
+scenario (by name, ``base: weekday``, or by path).
 """
 
 from __future__ import annotations
@@ -182,6 +187,14 @@ class _LimitedLoader(yaml.SafeLoader):
                 f"too many aliases/nodes: more than {limits.MAX_YAML_NODES:,} once aliases are expanded", mark
             )
 
+    def construct_object(self, node, deep=False):
+        # PyYAML's own constructors fail on some tagged values (``!!int ''``: IndexError)
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, IndexError, TypeError, KeyError, OverflowError) as exc:
+            value = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else "..."
+            raise YamlLimitError(f"cannot read {node.tag} value '{value}' ({exc})", node.start_mark) from None
+
     def construct_mapping(self, node, deep=False):
         seen: dict[str, int] = {}
         for key_node, _ in node.value:
@@ -222,6 +235,8 @@ def safe_load_text(text: str):
         return loader.get_single_data()
     except RecursionError:  # not reached within MAX_YAML_DEPTH; a last line of defence
         raise YamlLimitError(f"nested more than {limits.MAX_YAML_DEPTH} levels deep") from None
+    except (ValueError, IndexError, TypeError, KeyError, OverflowError) as exc:  # built after construct_object
+        raise YamlLimitError(f"a value YAML cannot read ({exc})") from None
     finally:
         loader.dispose()
 

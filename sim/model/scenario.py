@@ -373,7 +373,7 @@ class Procedure(Strict):
 
 # --- the scenario ----------------------------------------------------------------------
 class Scenario(Strict):
-    name: str = Field(min_length=1)
+    name: Annotated[str, StrictType()] = Field(min_length=1)  # strict: ``!!binary Li4=`` is b"..", not ".."
     description: str = ""
     horizon: Horizon
     load: Load
