@@ -262,6 +262,22 @@ def test_a_huge_run_does_not_submit_every_batch_at_once(tmp_path, monkeypatch):
     stream.close()  # stops the workers
 
 
+class ForkserverPool(ProcessPoolExecutor):
+    """The pool as Python 3.14 makes it by default on Linux: workers are children of a forkserver."""
+
+    def __init__(self, *args, **kwargs):
+        import multiprocessing
+
+        super().__init__(*args, mp_context=multiprocessing.get_context("forkserver"), **kwargs)
+
+
+def test_workers_started_by_a_forkserver_run_and_die_with_the_run(tmp_path, monkeypatch):
+    scenario = api.as_scenario(hour(tmp_path))
+    expected = [json.dumps(r.kpis) for r in runner.iterate(scenario, 4, 6, jobs=1)]  # NaN == NaN as text
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", ForkserverPool)
+    assert [json.dumps(r.kpis) for r in runner.iterate(scenario, 4, 6, jobs=2)] == expected
+
+
 def test_the_dashboard_runs_at_most_two_at_once(tmp_path):
     cfg = Config(tmp_path / "results", tmp_path / "scenarios")
     cfg.scenarios_dir.mkdir()

@@ -128,14 +128,22 @@ def iterate_tasks(
         yield from _pool(work, seed, jobs)
 
 
-def _init_worker(parent: int) -> None:
+def _init_worker(owner: int) -> None:
     """Workers leave Ctrl-C to the parent, which stops them and cleans up, and die with the parent.
 
     A parent killed with SIGKILL cannot stop its workers; without this they stay alive,
-    blocked on the pool's pipes and re-parented to PID 1.
+    blocked on the pool's pipes and re-parented to PID 1. The worker's direct parent is the
+    run (``fork``) or the forkserver, which exits with the run (``forkserver``, the default
+    from Python 3.14); ``owner``, the run, may have died before this worker started.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent(parent)
+    die_with_parent(os.getppid())
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        os._exit(1)
+    except PermissionError:
+        pass
 
 
 def die_with_parent(parent: int) -> None:
