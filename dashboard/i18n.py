@@ -157,8 +157,14 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         ),
         "run.failed": ("De run is mislukt: {error}", "The run failed: {error}"),
         "run.busy": (
-            "Er lopen al {limit} runs (het maximum tegelijk). Start opnieuw als er een klaar is.",
-            "{limit} runs are already going (the most at once). Start again when one has finished.",
+            "Er lopen al {limit} runs (het maximum tegelijk) en er wachten er al {queue}. "
+            "Start opnieuw als er een klaar is.",
+            "{limit} runs are already going (the most at once) and {queue} are waiting. "
+            "Start again when one has finished.",
+        ),
+        "run.queued": (
+            "In de wachtrij: er lopen al {limit} runs; deze start zodra er een klaar is.",
+            "Queued: {limit} runs are already going; this one starts when one has finished.",
         ),
         "run.stopped": (
             "Gestopt (SIGTERM): er is geen resultaatmap geschreven.",

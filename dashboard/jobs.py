@@ -3,7 +3,8 @@ run can claim, and :func:`sim.experiments.api.run` / :func:`sim.experiments.api.
 
 Nothing here keeps state between calls; each run goes in its own background process. At most
 :data:`MAX_CONCURRENT_RUNS` runs go at once per results directory (every run already uses all
-the cores it is given): a further start is refused with a message until one has finished.
+the cores it is given); up to :data:`MAX_QUEUED_RUNS` further starts wait in line (the page
+says so) and start as slots free up; beyond that a start is refused with a message.
 A job stopped with SIGTERM cleans up like an interrupted ``meldsim run``.
 """
 
@@ -14,6 +15,7 @@ import json
 import os
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +32,7 @@ from sim.model.loading import Problem, ScenarioError, load_scenario
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 MAX_REPLICATIONS = 100_000
 MAX_CONCURRENT_RUNS = 2
+MAX_QUEUED_RUNS = 4  # starts beyond the running ones that wait for a slot; more are refused
 SLOTS_DIR = ".run-slots"  # hidden: never listed as a run
 
 
@@ -41,32 +44,62 @@ class Stopped(Exception):
     """The job received SIGTERM; the run was stopped and wrote nothing."""
 
 
-@contextmanager
-def run_slot(results_root: Path, limit: int = MAX_CONCURRENT_RUNS) -> Iterator[int]:
-    """Hold one of ``limit`` slots (a locked file in ``results_root/.run-slots``) while a run goes.
-
-    The kernel drops a lock when its process ends however it ends, so a killed job never
-    keeps a slot, and jobs in different processes (or dashboard instances) share the limit.
-    """
-    if fcntl is None:
-        yield 0
-        return
-    directory = Path(results_root) / SLOTS_DIR
-    directory.mkdir(parents=True, exist_ok=True)
-    for slot in range(limit):
-        handle = open(directory / f"slot-{slot}", "a+b")  # noqa: SIM115 - held for the whole run
+def _claim(directory: Path, prefix: str, count: int):
+    """The open, exclusively locked handle of the first free ``prefix-k`` file, or None."""
+    for k in range(count):
+        handle = open(directory / f"{prefix}-{k}", "a+b")  # noqa: SIM115 - held while it counts
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             handle.close()
             continue
-        try:
-            yield slot
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
+        return handle
+    return None
+
+
+def _free(handle) -> None:
+    fcntl.flock(handle, fcntl.LOCK_UN)
+    handle.close()
+
+
+@contextmanager
+def run_slot(
+    results_root: Path,
+    limit: int = MAX_CONCURRENT_RUNS,
+    queue: int = MAX_QUEUED_RUNS,
+    waiting: Callable[[], None] | None = None,
+    poll_s: float = 0.5,
+) -> Iterator[None]:
+    """Hold one of ``limit`` run slots (locked files in ``results_root/.run-slots``) while a run goes.
+
+    When every slot is taken, wait for one holding one of ``queue`` places in line (calling
+    ``waiting()`` once, so the page can say so); with the line full too, raise :class:`Busy`.
+    The kernel drops a lock when its process ends however it ends, so a killed or cancelled
+    job never keeps a slot or a place, and jobs in different processes (or dashboard
+    instances) share the limits. Waiting jobs take free slots in no guaranteed order.
+    """
+    if fcntl is None:
+        yield
         return
-    raise Busy(f"{limit} runs are already going")
+    directory = Path(results_root) / SLOTS_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    slot = _claim(directory, "slot", limit)
+    if slot is None:
+        place = _claim(directory, "queue", queue)
+        if place is None:
+            raise Busy(f"{limit} runs are already going and {queue} are waiting")
+        try:
+            if waiting is not None:
+                waiting()
+            while slot is None:
+                time.sleep(poll_s)
+                slot = _claim(directory, "slot", limit)
+        finally:
+            _free(place)
+    try:
+        yield
+    finally:
+        _free(slot)
 
 
 @contextmanager
@@ -153,17 +186,19 @@ def start_runs(
     jobs: int,
     keep_records: int = api.DEFAULT_KEEP_RECORDS,
     progress: Callable[[int, int], None] | None = None,
+    waiting: Callable[[], None] | None = None,
 ) -> list[str]:
     """Run ``files`` (one: :func:`sim.experiments.api.run`; several: :func:`sim.experiments.api.compare`, same seeds)
     and return the keys (paths relative to ``results_root``) of the new run directories.
 
-    Raises :class:`Busy` when :data:`MAX_CONCURRENT_RUNS` runs are already going and
-    :class:`Stopped` after SIGTERM."""
+    Waits in line while :data:`MAX_CONCURRENT_RUNS` runs are going (calling ``waiting()``),
+    raises :class:`Busy` when :data:`MAX_QUEUED_RUNS` wait already, and :class:`Stopped`
+    after SIGTERM."""
     root = Path(results_root)
     paths = [scenario_path(scenarios_dir, f) for f in files]
     scenarios = [load_scenario(p) for p in paths]  # every problem before anything runs
     options = api.Options(replications=replications, seed=seed, jobs=jobs, keep_records=keep_records)
-    with terminate_stops(), run_slot(root):
+    with terminate_stops(), run_slot(root, waiting=waiting):
         return _run(root, paths, scenarios, options, progress)
 
 

@@ -8,14 +8,17 @@ marked and never breaks a listing; file-system errors end with ``PATH: what is w
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -282,15 +285,57 @@ def test_the_dashboard_runs_at_most_two_at_once(tmp_path):
     cfg = Config(tmp_path / "results", tmp_path / "scenarios")
     cfg.scenarios_dir.mkdir()
     hour(cfg.scenarios_dir)
-    with jobs.run_slot(cfg.results_root), jobs.run_slot(cfg.results_root):
+    limit, queue = jobs.MAX_CONCURRENT_RUNS, jobs.MAX_QUEUED_RUNS
+    with ExitStack() as held:
+        # every slot running and every place in line taken, as by six other jobs
+        slots = [held.enter_context(jobs.run_slot(cfg.results_root)) for _ in range(limit)]
+        assert len(slots) == limit
+        places = [held.enter_context(_hold(cfg.results_root, f"queue-{k}")) for k in range(queue)]
+        assert len(places) == queue
         with pytest.raises(jobs.Busy), jobs.run_slot(cfg.results_root):
             pass
         result, done = run.start_view(cfg, None, ["today.yaml"], 2, 1, 1, "en")
-        assert "2 runs are already going" in str(result) and done is run.no_update
+        assert f"{limit} runs are already going" in str(result) and done is run.no_update
     assert list((cfg.results_root).glob("today")) == []
-    with jobs.run_slot(cfg.results_root):  # one slot taken: a start still goes
-        result, done = run.start_view(cfg, None, ["today.yaml"], 2, 1, 1, "en")
-    assert done["runs"] and "Done" in str(result)
+
+
+def test_a_start_beyond_the_running_ones_waits_in_line_and_then_runs(tmp_path):
+    """Five starts at once (the reproduction): two run, three wait and run in turn; none is lost."""
+    root = tmp_path / "results"
+    running, order, lock = [0], [], threading.Lock()
+    most = [0]
+
+    def start(k):
+        def waiting():
+            order.append(("queued", k))
+
+        with jobs.run_slot(root, waiting=waiting, poll_s=0.02):
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.3)
+            with lock:
+                running[0] -= 1
+        order.append(("done", k))
+
+    threads = [threading.Thread(target=start, args=(k,)) for k in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert most[0] == jobs.MAX_CONCURRENT_RUNS
+    assert sorted(k for what, k in order if what == "done") == [0, 1, 2, 3, 4]
+    assert sum(what == "queued" for what, _ in order) == 3
+
+
+@contextmanager
+def _hold(root: Path, name: str):
+    """Take one lock file of the dashboard's run slots or line, as another job would."""
+    directory = root / jobs.SLOTS_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / name, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield handle
 
 
 # --- 4. one corrupt result directory never breaks a listing -------------------------------------

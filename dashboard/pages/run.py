@@ -209,6 +209,10 @@ def start_view(cfg: Config, set_progress, files, replications, seed, n_jobs, lan
         if set_progress is not None:
             set_progress((str(done), str(max(total, 1)), t("run.progress", lang, done=done, total=total)))
 
+    def queued() -> None:
+        if set_progress is not None:
+            set_progress(("0", "1", t("run.queued", lang, limit=jobs.MAX_CONCURRENT_RUNS)))
+
     try:
         keys = jobs.start_runs(
             cfg.results_root,
@@ -218,11 +222,14 @@ def start_view(cfg: Config, set_progress, files, replications, seed, n_jobs, lan
             checked["seed"],
             checked["jobs"],
             progress=jobs.throttled(report),
+            waiting=queued,
         )
     except ScenarioError as exc:
         return html.Div([message(jobs.problem_text(p, cfg.scenarios_dir), "error") for p in exc.problems]), no_update
     except jobs.Busy:
-        return message(t("run.busy", lang, limit=jobs.MAX_CONCURRENT_RUNS), "warning"), no_update
+        return message(
+            t("run.busy", lang, limit=jobs.MAX_CONCURRENT_RUNS, queue=jobs.MAX_QUEUED_RUNS), "warning"
+        ), no_update
     except jobs.Stopped:
         return message(t("run.stopped", lang), "warning"), no_update
     except Exception as exc:  # noqa: BLE001 - shown to the user; the run wrote nothing
