@@ -46,7 +46,7 @@ def assert_identical(result, reference) -> None:
 def test_sequential_pool_and_dask_give_identical_results(tmp_path):
     file = hour(tmp_path)
     # 8 replications on 2 workers: batches of one, spread over both workers
-    assert len(runner.batches(0, 8, 2)) == 8
+    assert len(list(runner.batches(0, 8, 2))) == 8
     dirs = {}
     for label, extra in (
         ("sequential", ["--jobs", "1"]),
@@ -133,7 +133,7 @@ def test_compare_on_an_existing_dask_cluster_matches_sequential(tmp_path, capsys
 
 @pytest.mark.parametrize("first, count, jobs", [(0, 1000, 2), (0, 8, 2), (20, 13, 4), (0, 3, 8), (5, 1, 1)])
 def test_replications_travel_in_bounded_batches(first, count, jobs):
-    chunks = runner.batches(first, count, jobs)
+    chunks = list(runner.batches(first, count, jobs))
     assert [r for chunk in chunks for r in chunk] == list(range(first, first + count))  # all, in order, once
     assert max(len(c) for c in chunks) <= 25  # bounded: results stream back, memory stays small
     assert len(chunks) >= min(count, 4 * jobs)  # several batches per worker to balance the load

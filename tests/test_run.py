@@ -151,7 +151,7 @@ def _manifest_without_clock(run_dir) -> dict:
 def test_same_seed_same_results_whatever_the_jobs(tmp_path):
     file = small(tmp_path)
     # six replications with two jobs: six batches of one, so the pool really is used
-    assert len(sim.experiments.runner.batches(0, 6, 2)) > 1
+    assert len(list(sim.experiments.runner.batches(0, 6, 2))) > 1
     dirs = {}
     for label, jobs in (("a", 1), ("b", 1), ("pool", 2)):
         dirs[label] = tmp_path / label

@@ -75,9 +75,12 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def batches(first: int, count: int, jobs: int, max_batch: int = 25) -> list[range]:
-    """Split replications so each worker gets several batches (load balance) of bounded size."""
-    return list(_chunks(first, count, jobs, max_batch))
+def batches(first: int, count: int, jobs: int, max_batch: int = 25) -> Iterator[range]:
+    """Split replications so each worker gets several batches (load balance) of bounded size,
+    one at a time: a run of millions of replications never lists them all."""
+    size = _batch_size(count, jobs, max_batch)
+    for s in range(first, first + count, size):
+        yield range(s, min(s + size, first + count))
 
 
 def _batch_size(count: int, jobs: int, max_batch: int = 25) -> int:
@@ -85,14 +88,8 @@ def _batch_size(count: int, jobs: int, max_batch: int = 25) -> int:
 
 
 def _count(count: int, jobs: int) -> int:
+    """How many batches :func:`batches` makes."""
     return -(-count // _batch_size(count, jobs))
-
-
-def _chunks(first: int, count: int, jobs: int, max_batch: int = 25) -> Iterator[range]:
-    """:func:`batches`, one at a time: a run of millions of replications never lists them all."""
-    size = _batch_size(count, jobs, max_batch)
-    for s in range(first, first + count, size):
-        yield range(s, min(s + size, first + count))
 
 
 def iterate(
@@ -117,7 +114,7 @@ def iterate_tasks(
     tasks: Sequence[Task], seed: int, *, jobs: int = 1, executor: str = "process", scheduler: str | None = None
 ) -> Iterator[tuple[Hashable, ReplicationResult]]:
     """(task key, result) for every replication of every task, in task then replication order."""
-    work = ((task, chunk) for task in tasks for chunk in _chunks(task.first, task.count, jobs))
+    work = ((task, chunk) for task in tasks for chunk in batches(task.first, task.count, jobs))
     if executor == "dask":
         yield from _dask(work, tasks, seed, jobs, scheduler)
     elif jobs <= 1 or sum(_count(t.count, jobs) for t in tasks) == 1:
