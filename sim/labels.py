@@ -55,6 +55,17 @@ KPIS: dict[str, Pair] = {
     "alarms_via_fallback": ("alarmeringen via terugvalroute", "alarms via a fallback path"),
     "alarm_fallback_extra_delay_s": ("extra alarmeringstijd via terugvalroute", "extra alarm time via a fallback path"),
     "fallback_utilisation": ("bezetting terugvalkanaal", "fallback channel utilisation"),
+    "double_dispatches": ("alarmeringen van een bezette eenheid", "alarms to a unit that was busy"),
+    "idle_unknown_unit_min": ("vrije eenheden onbekend in GMS", "units free but not known to be"),
+    "realarms": ("herhaalalarmeringen", "re-alarms"),
+    "alarm_ack_mean_min": ("alarmering tot bevestiging, gemiddeld", "alarm to acknowledgement, mean"),
+    "reinforcement_delay_mean_min": (
+        "opschalingsverzoek tot alarmering, gemiddeld",
+        "reinforcement request to alarm, mean",
+    ),
+    "lost_reinforcement_requests": ("verloren opschalingsverzoeken", "lost reinforcement requests"),
+    "noodknop_ack_mean_s": ("noodknop tot contact, gemiddeld", "noodknop to contact, mean"),
+    "board_reconciliation_min": ("statuscontrole na de storing", "roll call after the outage"),
 }
 
 #: KPI unit (``Metric.unit``) -> (nl, en)
@@ -81,6 +92,9 @@ SERIES: dict[str, Pair] = {
     "messages_waiting": ("wachtende berichten", "messages waiting"),
     "centralists_busy": ("bezette centralisten", "centralists busy"),
     "centralists_on_duty": ("centralisten in dienst", "centralists on duty"),
+    "units_busy": ("eenheden bezet volgens GMS", "units busy on the board"),
+    "units_idle_unknown": ("vrije eenheden onbekend in GMS", "units free but not known to be"),
+    "units_double_dispatched": ("gealarmeerde eenheden die bezet waren", "alarmed units that were busy"),
 }
 
 #: outage target (sim.model.scenario.OUTAGE_TARGETS) -> (nl, en)

@@ -14,7 +14,19 @@ import numpy as np
 
 from sim.experiments.metrics import GAP_THRESHOLD_MIN, GROUPED, METRICS, Metric, metric_of  # noqa: F401 (re-exported)
 from sim.experiments.step_functions import integral, peak, step_integral, time_average
-from sim.model.room import LATE, Outcome
+from sim.model.room import (
+    COORDINATION,
+    EXTRA,
+    LATE,
+    NOODKNOP,
+    NOT_REACHED,
+    REALARMED,
+    REINFORCEMENT,
+    ROLL_CALL_END,
+    ROLL_CALL_START,
+    STATUSES,
+    Outcome,
+)
 from sim.model.rows import CallRow as C
 from sim.model.rows import DispatchRow as D
 from sim.model.rows import MessageRow as M
@@ -108,7 +120,7 @@ def compute(outcome: Outcome) -> dict[str, float]:
     # --- radio traffic between room and units (button statuses take no room time) ---
     instant = _instant(outcome.scenario)
     messages = [m for m in outcome.messages if m[M.T_CREATED] >= warmup]
-    room = [m for m in messages if m[M.KIND] != "scene" and m[M.CHANNEL] not in instant]
+    room = [m for m in messages if m[M.KIND] not in ("scene", COORDINATION) and m[M.CHANNEL] not in instant]
     # a late status report waits on purpose (for any channel, at low priority): counted apart
     fresh = [m for m in room if not m[M.KIND].endswith(LATE)]
     delivered = [m for m in fresh if m[M.STATE] == "delivered"]
@@ -117,10 +129,51 @@ def compute(outcome: Outcome) -> dict[str, float]:
     kpi["radio_message_delay_mean_min"] = _mean(delays)
     kpi["radio_message_delay_p90_min"] = _p90(delays)
     kpi["undelivered_messages"] = float(sum(m[M.STATE] == "undelivered" for m in room))
-    kpi["spoken_statuses"] = float(sum(m[M.KIND] != "voice" for m in room))
+    kpi["spoken_statuses"] = float(sum(m[M.KIND] in STATUSES for m in room))
     kpi["late_status_reports"] = float(len(room) - len(fresh))
     kpi["incidents_open_at_end"] = float(sum(i.state == "open" for i in inc))
     kpi.update(outage_kpis(outcome, created, delays, messages, inc))
+    kpi.update(board_kpis(outcome, messages))
+    return kpi
+
+
+def board_kpis(outcome: Outcome, messages: list) -> dict[str, float]:
+    """How far the room's picture of its units was off, and what that cost (after the warm-up)."""
+    horizon = outcome.scenario.horizon
+    warmup, end = horizon.warmup_min, horizon.duration_min
+    dispatches = [d for d in outcome.dispatches if d[D.T_DISPATCHED] >= warmup]
+    kpi: dict[str, float] = {}
+    kpi["double_dispatches"] = float(sum(d[D.STATE] == NOT_REACHED for d in dispatches))
+    kpi["idle_unknown_unit_min"] = time_average(outcome.levels["units_idle_unknown"], warmup, end) * (end - warmup)
+    kpi["realarms"] = float(sum(event == REALARMED and t >= warmup for t, event, *_ in outcome.timeline))
+    acks = np.array([d[D.T_ACK] - d[D.T_ALARM] for d in dispatches if not math.isnan(d[D.T_ACK])], dtype=float)
+    kpi["alarm_ack_mean_min"] = _mean(acks)
+    first_extra: dict[int, float] = {}
+    for d in dispatches:
+        if d[D.ROLE] == EXTRA and not math.isnan(d[D.T_ALARM]):
+            first_extra[d[D.INCIDENT]] = min(first_extra.get(d[D.INCIDENT], math.inf), d[D.T_ALARM])
+    requests = [m for m in messages if m[M.KIND] == REINFORCEMENT]
+    delays = np.array(
+        [first_extra[m[M.INCIDENT]] - m[M.T_CREATED] for m in requests if m[M.INCIDENT] in first_extra], dtype=float
+    )
+    kpi["reinforcement_delay_mean_min"] = _mean(delays)
+    kpi["lost_reinforcement_requests"] = float(sum(m[M.STATE] == "undelivered" for m in requests))
+    buttons = np.array(
+        [m[M.T_START] - m[M.T_CREATED] for m in messages if m[M.KIND] == NOODKNOP and not math.isnan(m[M.T_START])],
+        dtype=float,
+    )
+    kpi["noodknop_ack_mean_s"] = _mean(buttons * 60)
+    started = None
+    reconciling = 0.0
+    for t, event, *_ in outcome.timeline:
+        if event == ROLL_CALL_START:
+            started = t
+        elif event == ROLL_CALL_END and started is not None:
+            reconciling += max(t, warmup) - max(started, warmup)
+            started = None
+    if started is not None:
+        reconciling += end - max(started, warmup)
+    kpi["board_reconciliation_min"] = reconciling
     return kpi
 
 

@@ -60,6 +60,15 @@ METRICS: dict[str, Metric] = {
         _M("alarms_via_fallback", "count", "station alarms sent by a fallback path instead of the primary", ""),
         _M("alarm_fallback_extra_delay_s", "s", "extra time from dispatch to alarm on a fallback path vs P2000"),
         _M("fallback_utilisation", "share", "busy over available capacity of a fallback channel while it was up", ""),
+        # the room's picture of its units and messages with consequences (issue 13)
+        _M("double_dispatches", "count", "alarms to a unit the room believed free but that was in fact busy"),
+        _M("idle_unknown_unit_min", "unit-min", "minutes units were free but the room's board had them busy"),
+        _M("realarms", "count", "alarms sent again because the unit's acknowledgement did not come in time"),
+        _M("alarm_ack_mean_min", "min", "alarm to the unit's acknowledgement ('uitgerukt' reaching the room)"),
+        _M("reinforcement_delay_mean_min", "min", "a unit's request for more units to the extra unit's alarm"),
+        _M("lost_reinforcement_requests", "count", "requests for more units that never reached the room"),
+        _M("noodknop_ack_mean_s", "s", "emergency button pressed to a centralist talking to the unit"),
+        _M("board_reconciliation_min", "min", "time the room spent on roll calls to put its unit board right"),
     )
 }
 

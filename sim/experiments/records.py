@@ -78,6 +78,9 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("t_clear", _F),
             ("t_available", _F),
             ("state", _S),
+            ("t_ack", _F),
+            ("role", _S),
+            ("alarms", _I),
         ]
     ),
     "timeline": pa.schema([("replication", _I), ("minute", _F), ("event", _S), ("subject", _S), ("detail", _S)]),
@@ -137,6 +140,9 @@ def tables(outcome: Outcome, replication: int) -> dict[str, dict[str, list]]:
             d[D.ALARM_CHANNEL],
             *map(_none, d[D.T_DEPARTED : D.STATE]),
             d[D.STATE],
+            _none(d[D.T_ACK]),
+            d[D.ROLE],
+            d[D.ALARMS],
         )
         for d in outcome.dispatches
     ]

@@ -38,6 +38,12 @@ class Incident:
     message_durations_min: list[float]
     scene_fractions: list[float]
     scene_durations_min: list[float]
+    # radio traffic with consequences, timed from the first unit on scene (None: not in this incident)
+    reinforcement_after_min: float | None = None
+    reinforcement_units: int = 0
+    reinforcement_on_scene_min: float = 0.0
+    other_discipline_after_min: float | None = None
+    noodknop_after_min: float | None = None
     # filled in by the model
     t_answered: float | None = None
     t_alarm: float | None = None
@@ -45,6 +51,7 @@ class Incident:
     t_closed: float | None = None
     state: str = "open"
     units_assigned: int = 0
+    units_engaged: int = 0  # units that in truth got the alarm and are on this job
     units_cleared: int = 0
     calls_pending: int = 0
     commander: int | None = field(default=None)
@@ -127,6 +134,8 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
     scene_timing = streams["scene_message_time"].random
     scene_radio = room.radio_message_min.sampler(streams["scene_message_time"])
 
+    consequences = _consequences(specs, on_scene, streams)
+
     incidents = []
     o = c = m = 0
     for i, (minute, region, kind, spec) in enumerate(zip(minutes, regions, kinds, specs, strict=False)):
@@ -150,10 +159,40 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
                 message_durations_min=radio[m : m + j],
                 scene_fractions=sorted(scene_timing() for _ in range(n_scene[i])),
                 scene_durations_min=[scene_radio() for _ in range(n_scene[i])],
+                **consequences[i],
             )
         )
         o, c, m = o + k - 1, c + k, m + j
     return incidents
+
+
+def _consequences(specs: list, on_scene: list[float], streams: dict) -> list[dict]:
+    """Reinforcement requests, requests for other disciplines and emergency buttons, per incident.
+
+    Every incident draws the same numbers whether or not it has the event, so changing a
+    probability shifts which incidents have one, not the draws of the others.
+    """
+    n = len(specs)
+    rng = streams["reinforcement"]
+    asks = rng.random(n).tolist()
+    after = draw_many([s.reinforcement.after_min for s in specs], rng)
+    units = _counts([s.reinforcement.units for s in specs], rng)
+    work = draw_many([s.reinforcement.on_scene_min for s in specs], rng)
+    other = streams["other_discipline"].random((n, 2)).tolist()
+    button = streams["noodknop"].random((n, 2)).tolist()
+    out = []
+    for i, spec in enumerate(specs):
+        event: dict = {}
+        if asks[i] < spec.reinforcement.probability and after[i] < on_scene[i] and units[i] > 0:
+            event.update(
+                reinforcement_after_min=after[i], reinforcement_units=units[i], reinforcement_on_scene_min=work[i]
+            )
+        if other[i][0] < spec.other_discipline_probability:
+            event["other_discipline_after_min"] = other[i][1] * on_scene[i]
+        if button[i][0] < spec.noodknop_probability:
+            event["noodknop_after_min"] = button[i][1] * on_scene[i]
+        out.append(event)
+    return out
 
 
 def _plan(d) -> tuple:

@@ -28,10 +28,24 @@ class Effect:
 
 
 class ChannelState:
-    __slots__ = ("name", "spec", "pool", "rank", "active", "factor", "region_factor", "regions", "transmissions")
+    __slots__ = (
+        "name",
+        "spec",
+        "pool",
+        "rank",
+        "active",
+        "factor",
+        "region_factor",
+        "regions",
+        "transmissions",
+        "env",
+        "origin",
+    )
 
-    def __init__(self, env: simpy.Environment, name: str, spec: Channel, rank: int, regions: tuple[str, ...]):
-        self.name, self.spec, self.rank = name, spec, rank
+    def __init__(
+        self, env: simpy.Environment, name: str, spec: Channel, rank: int, regions: tuple[str, ...], origin: float
+    ):
+        self.name, self.spec, self.rank, self.env, self.origin = name, spec, rank, env, origin
         self.active = not spec.standby
         self.pool = env.pool(spec.capacity if self.active else 0)
         self.regions = frozenset(spec.regions or regions)
@@ -54,7 +68,12 @@ class ChannelState:
         return reach == "anywhere" or reach == "on_scene" or (reach == "staffed_station" and at_staffed_station)
 
     def success_probability(self, region: str) -> float:
-        return self.spec.reliability * self.region_factor.get(region, 1.0)
+        """Reliability, times a regional outage's factor and, for a public network, its congestion now."""
+        chance = self.spec.reliability * self.region_factor.get(region, 1.0)
+        by_hour = self.spec.reliability_by_hour
+        if by_hour is not None:
+            chance *= by_hour[int((self.origin + self.env.now) // 60) % 24]
+        return chance
 
     def has_room(self) -> bool:
         return len(self.pool.users) < self.pool.capacity
@@ -67,13 +86,24 @@ class Comms:
         self.env = env
         self.scenario = scenario
         regions = scenario.regions
+        start = scenario.horizon.start
+        origin = start.hour * 60 + start.minute + start.second / 60
         self.channels = {
-            name: ChannelState(env, name, spec, rank, regions)
+            name: ChannelState(env, name, spec, rank, regions, origin)
             for rank, (name, spec) in enumerate(scenario.channels.items())
         }
+        # preference: primary channels in declared order, then fallbacks in the procedure's order
+        steps = scenario.procedure.steps if scenario.procedure else []
+        order = sorted(
+            self.channels.values(),
+            key=lambda c: (c.spec.standby, steps.index(c.name) if c.name in steps else len(steps), c.rank),
+        )
         self.by_purpose: dict[str, list[ChannelState]] = {}
-        for state in self.channels.values():
+        for state in order:
             self.by_purpose.setdefault(state.spec.purpose, []).append(state)
+        # the emergency button: heard only on the voice channels the scenario names
+        heard = scenario.noodknop.heard
+        self.by_purpose["noodknop"] = [c for c in self.by_purpose.get("voice", ()) if not heard or c.name in heard]
         self.effects: list[Effect] = []
         self.relocated = False
         # the room knows something is down: set by the procedure's detection, or, with no
@@ -177,11 +207,18 @@ class Comms:
             ]
         return found
 
-    def choose(self, purpose: str, region: str, at_staffed_station: bool = False) -> ChannelState | None:
-        """The first channel (in declared order) with a free slot, else the first that reaches."""
+    def choose(
+        self, purpose: str, region: str, at_staffed_station: bool = False, avoid: frozenset = frozenset()
+    ) -> ChannelState | None:
+        """The first channel (in order of preference) with a free slot, else the first that reaches.
+
+        ``avoid``: channels already tried (a re-alarm takes the next one), used only while another reaches.
+        """
         usable = self._candidates.get((purpose, region, at_staffed_station))
         if usable is None:
             usable = self.candidates(purpose, region, at_staffed_station)
+        if avoid:
+            usable = [s for s in usable if s.name not in avoid] or usable
         for state in usable:
             pool = state.pool  # has_room(), inlined: every message and status asks, often twice
             if len(pool.users) < pool.capacity:

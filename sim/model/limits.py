@@ -44,3 +44,4 @@ MAX_CAPACITY = 100_000  # channels.*.capacity
 MAX_CENTRALISTS = 10_000  # room.roster.*.centralists, escalations' centralists
 MAX_UNITS_PER_STATION = 10_000  # units.stations.*.units
 MAX_TIME_MIN = 1.0e9  # any duration or time parameter, in minutes (about 1,900 years)
+MAX_REALARMS = 10  # room.realarms_before_next_unit

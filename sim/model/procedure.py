@@ -42,8 +42,9 @@ def _sleep(env, minutes: float):
 class Outages:
     """Scheduled and random outages; tells the procedure when they start and end."""
 
-    def __init__(self, env, scenario: Scenario, comms: Comms, timeline: Timeline, procedure, streams):
+    def __init__(self, env, scenario: Scenario, comms: Comms, timeline: Timeline, procedure, streams, on_recovery):
         self.env, self.scenario, self.comms, self.timeline, self.procedure = env, scenario, comms, timeline, procedure
+        self.on_recovery = on_recovery  # the room reconciles its picture of the units
         self.duration_rng = streams["outage_duration"]
         self.random_rng = streams["outage_random"]
         self.generator_rng = streams["generator"]
@@ -91,6 +92,7 @@ class Outages:
                 self.procedure.all_recovered()
             else:
                 self.comms.detected = False
+            self.on_recovery()
 
     def power_cut(self, duration: float) -> float:
         """How long the room is without power: until the generator carries it, or the whole cut."""

@@ -39,6 +39,22 @@ PRIORITY_OFFSETS = {"calls_first": (0, 3), "radio_first": (3, 0), "incident_prio
 STATUSES = ("uitgerukt", "ter_plaatse", "beschikbaar")
 LATE = "_late"  # suffix of a status reported after it went undelivered
 LATE_PRIORITY = 9  # below every incident priority (1-3)
+NOODKNOP_PRIORITY = -10  # the emergency button goes before everything, under every rule
+# kinds of radio traffic with consequences (message rows); plain situation reports are "voice"
+REINFORCEMENT, OTHER_DISCIPLINE, NOODKNOP, ROLL_CALL, COORDINATION = (
+    "reinforcement",
+    "other_discipline",
+    "noodknop",
+    "roll_call",
+    "coordination",
+)
+# roles of a dispatch row, and what became of an alarm to a unit that was in fact busy
+FIRST, REALARM, EXTRA = "first", "realarm", "reinforcement"
+NOT_REACHED = "not_reached"
+# timeline events of the room's picture of its units
+STATUS_MISNOTED, REALARMED, NEXT_UNIT = "status_misnoted", "realarm", "next_unit_alarmed"
+ROLL_CALL_START, ROLL_CALL_END = "roll_call_start", "roll_call_end"
+REINFORCEMENT_LOST = "reinforcement_lost"
 # why a transmission's wait or conversation is interrupted
 CHANNEL_LOST, LOOK_AGAIN = "channel lost", "look again"
 
@@ -81,9 +97,10 @@ class Transmission:
         "attempts",
         "pinned",
         "deadline",
+        "avoid",
     )
 
-    def __init__(self, purpose, region, staffed, priority, room_priority, base_min, row=None):
+    def __init__(self, purpose, region, staffed, priority, room_priority, base_min, row=None, avoid=frozenset()):
         self.purpose, self.region, self.staffed = purpose, region, staffed
         self.priority, self.room_priority, self.base_min, self.row = priority, room_priority, base_min, row
         self.progress = 0.0
@@ -94,6 +111,7 @@ class Transmission:
         self.attempts = 0
         self.pinned: ChannelState | None = None  # resume: the channel the conversation waits for
         self.deadline: float | None = None
+        self.avoid = avoid  # alarm channels already tried for this alarm
 
 
 class ControlRoom:
@@ -114,7 +132,7 @@ class ControlRoom:
             Procedure(env, scenario, self.comms, self.timeline, self, streams) if scenario.procedure else None
         )
         if self.dynamic:
-            Outages(env, scenario, self.comms, self.timeline, self.procedure, streams)
+            Outages(env, scenario, self.comms, self.timeline, self.procedure, streams, self.recovered)
         self.calls_waiting = env.watched_level()
         self.messages_waiting = env.level()
         self.units_busy = env.level()
@@ -137,6 +155,20 @@ class ControlRoom:
         self.messages: list[list] = []
         self.dispatches: list[list] = []
         self.late_reports: dict[int, list] = {}  # unit -> its late status report, until delivered
+        # the room's picture of its units, and what it waits to hear
+        self.ack_timeout = room.alarm_ack_timeout_min.sampler(streams["ack_timeout"])
+        self.awaiting_ack: dict[tuple[int, int], tuple[list, simpy.Event]] = {}  # (unit, incident) -> row, event
+        self.status_error = resilience.spoken_status_error_probability
+        self.status_error_rng = streams["status_error"]
+        self.doubt: dict[int, None] = {}  # units whose board entry the room cannot trust (an ordered set)
+        self.roll_calling = False
+        self.roll_call_time = resilience.roll_call_min.sampler(streams["roll_call"])
+        self.idle_unknown = env.level()  # units free in truth that the board has busy
+        self.double_dispatched = env.level()  # units alarmed while in fact busy, until the room notices
+        self.request_time = room.radio_message_min.sampler(streams["reinforcement"])
+        self.coordination_time = room.coordination_min.sampler(streams["coordination"])
+        self.noodknop_heard = scenario.noodknop.heard
+        self.noodknop_talk = scenario.noodknop.talk_min.sampler(streams["noodknop"])
         self._build_units(scenario, streams)
 
     # --- units and who goes first ------------------------------------------------------
@@ -145,12 +177,18 @@ class ControlRoom:
         self.stations = units.stations
         self.unit_station: list[int] = []
         self.unit_names: list[str] = []
-        self.available: list[list[int]] = []
+        self.available: list[list[int]] = []  # per station, the units the board shows free
+        self.station_units: list[list[int]] = []
         for s, station in enumerate(self.stations):
             ids = list(range(len(self.unit_station), len(self.unit_station) + station.units))
             self.unit_station += [s] * station.units
             self.unit_names += [f"{station.name}-{k + 1}" for k in range(station.units)]
             self.available.append(ids[::-1])  # pop() takes unit 1 first
+            self.station_units.append(ids)
+        n = len(self.unit_station)
+        self.truly_free, self.believed_free, self.unknown = [True] * n, [True] * n, [False] * n
+        self.last_alarmed = [-math.inf] * n
+        self.presume_free_after = scenario.room.presume_free_after_min
         self.turnout = {crew: d.sampler(streams["turnout"]) for crew, d in units.turnout_min.items()}
         self.travel = {
             (a, b): d.sampler(streams["travel"]) for a, row in units.travel_min.items() for b, d in row.items()
@@ -182,6 +220,8 @@ class ControlRoom:
             "centralists_busy": self.centralists.busy,
             "centralists_on_duty": self.centralists.limit,
             "units_busy": self.units_busy,
+            "units_idle_unknown": self.idle_unknown,
+            "units_double_dispatched": self.double_dispatched,
         }
         for name, state in self.comms.channels.items():
             levels[f"{name}_busy"] = state.pool.busy
@@ -284,70 +324,234 @@ class ControlRoom:
         if inc.calls_pending == 0 and inc.t_answered is None:
             inc.state, inc.t_closed = "abandoned", self.env.now
 
-    # --- dispatch and alarm ------------------------------------------------------------
-    def dispatch(self, inc: Incident) -> None:
-        units = self.take_units(inc.region, inc.units_needed)
-        if len(units) < inc.units_needed:
-            self.waiting_for_units.append([inc, inc.units_needed - len(units)])
-        self.alarm_units(inc, units)
+    # --- dispatch, alarm and acknowledgement ----------------------------------------------
+    def dispatch(self, inc: Incident, wanted: int | None = None, role: str = FIRST) -> None:
+        """Alarm ``wanted`` units the room believes free; the rest as soon as the board shows some."""
+        wanted = inc.units_needed if wanted is None else wanted
+        units = self.take_units(inc.region, wanted)
+        if len(units) < wanted:
+            self.waiting_for_units.append([inc, wanted - len(units), role])
+        self.alarm_units(inc, units, role)
 
     def take_units(self, region: str, wanted: int) -> list[int]:
         taken = []
         for s in self.station_order[region]:
             free = self.available[s]
             while free and len(taken) < wanted:
-                taken.append(free.pop())
+                unit = free.pop()
+                self.believed_free[unit] = False
+                taken.append(unit)
             if len(taken) == wanted:
                 break
         if taken:
             self.units_busy.add(len(taken))
+        if len(taken) < wanted and self.comms.detected and self.presume_free_after is not None:
+            taken += self.presumed_free(region, wanted - len(taken))
         return taken
 
-    def alarm_units(self, inc: Incident, units: list[int]) -> None:
+    def presumed_free(self, region: str, wanted: int) -> list[int]:
+        """With the board known to be stale, alarm units in doubt that were alarmed long enough ago.
+
+        The alarm itself then tells: a unit that is in fact busy never acknowledges it.
+        """
+        now, taken = self.env.now, []
+        oldest = now - self.presume_free_after
+        for s in self.station_order[region]:
+            for unit in self.station_units[s]:
+                if unit in self.doubt and not self.believed_free[unit] and self.last_alarmed[unit] <= oldest:
+                    del self.doubt[unit]
+                    taken.append(unit)
+                    if len(taken) == wanted:
+                        return taken
+        return taken
+
+    def alarm_units(self, inc: Incident, units: list[int], role: str = FIRST) -> None:
         """One alarm per station: a fallback path may reach one post and not another."""
         inc.units_assigned += len(units)
         by_station: dict[int, list[list]] = {}
+        now = self.env.now
         for unit in units:
-            row = [inc.id, unit, self.unit_station[unit], self.env.now, NAN, "", NAN, NAN, NAN, NAN, "open"]
+            self.last_alarmed[unit] = now
+            row = [inc.id, unit, self.unit_station[unit], now, NAN, "", NAN, NAN, NAN, NAN, "open", NAN, role, 0]
             self.dispatches.append(row)
             by_station.setdefault(self.unit_station[unit], []).append(row)
         for s, rows in by_station.items():
             self.env.start(self.alarm(inc, s, rows))
 
     def alarm(self, inc: Incident, s: int, rows: list[list]):
-        station = self.stations[s]
-        tx = Transmission(
-            "alarm",
-            station.region,
-            station.crew != "volunteer",
-            inc.priority,
-            self.call_rank + inc.priority,
-            self.alarm_time(),
-        )
-        channel = yield from self.transmit(tx, None)
+        """Alarm a post's units and see each one acknowledge; re-alarm, then alarm the next unit.
+
+        The acknowledgement is the unit's first status reaching the room ("uitgerukt"), or,
+        on a channel where the room talks to the post, the post's answer. A re-alarm takes
+        the next alarm channel in the procedure's order that reaches the post.
+        """
+        env, station = self.env, self.stations[s]
+        tried: frozenset[str] = frozenset()
+        for attempt in range(self.scenario.room.realarms_before_next_unit + 1):
+            if attempt:
+                self.timeline.log(REALARMED, station.name, f"incident={inc.id} units={len(rows)}")
+            tx = Transmission(
+                "alarm",
+                station.region,
+                station.crew != "volunteer",
+                inc.priority,
+                self.call_rank + inc.priority,
+                self.alarm_time(),
+                avoid=tried,
+            )
+            name = yield from self.transmit(tx, None)
+            tried |= {name}
+            channel = self.comms.channels[name]
+            self.alarmed(inc, station, rows, channel)
+            if channel.spec.needs_centralist:  # the post answered the phone: it says who goes
+                for row in rows:
+                    if row[DispatchRow.STATE] != NOT_REACHED:
+                        self.acknowledged(row[DispatchRow.UNIT], inc.id)
+            else:
+                deadline = env.now + self.ack_timeout()
+                for row in rows:
+                    waiting = self.awaiting_ack.get((row[DispatchRow.UNIT], inc.id))
+                    if waiting is not None:
+                        yield self.patience.wait(waiting[1], deadline)
+                if env.now < deadline and any(r[DispatchRow.STATE] == NOT_REACHED for r in rows):
+                    yield env.timeout(deadline - env.now)  # the room notices silence only at the timeout
+            rows = [r for r in rows if math.isnan(r[DispatchRow.T_ACK])]
+            if not rows:
+                return
+        # still silent: the room no longer counts on these units and alarms the next ones, once
+        for row in rows:
+            unit = row[DispatchRow.UNIT]
+            if row[DispatchRow.STATE] == NOT_REACHED:
+                self.double_dispatched.add(-1)
+            self.doubt[unit] = None
+        replace = [r for r in rows if r[DispatchRow.ROLE] != REALARM]
+        if replace:
+            self.timeline.log(NEXT_UNIT, station.name, f"incident={inc.id} units={len(replace)}")
+            self.dispatch(inc, len(replace), REALARM)
+
+    def alarmed(self, inc: Incident, station, rows: list[list], channel: ChannelState) -> None:
+        """An alarm went out: in truth, a free unit turns out; a busy one never hears it."""
         now = self.env.now
-        extra = self.extra_turnout[channel]() if station.crew == "volunteer" else 0.0
         if inc.t_alarm is None:
             inc.t_alarm = now
+        extra = self.extra_turnout[channel.name]() if station.crew == "volunteer" else 0.0
         for row in rows:
-            row[DispatchRow.T_ALARM], row[DispatchRow.ALARM_CHANNEL] = now, channel
-        for row in rows[1:]:
-            self.env.start(self.respond(inc, row, extra))
-        yield from self.respond(inc, rows[0], extra)  # the first unit goes on in this process
+            row[DispatchRow.ALARMS] += 1
+            first = row[DispatchRow.ALARMS] == 1
+            if first:
+                row[DispatchRow.T_ALARM], row[DispatchRow.ALARM_CHANNEL] = now, channel.name
+            elif row[DispatchRow.STATE] != NOT_REACHED:
+                continue  # on its way already: a re-alarm changes nothing
+            unit = row[DispatchRow.UNIT]
+            if self.truly_free[unit]:
+                if not first:
+                    self.double_dispatched.add(-1)
+                row[DispatchRow.STATE] = "open"
+                self.engage(inc, row, extra)
+            elif first:
+                row[DispatchRow.STATE] = NOT_REACHED
+                self.double_dispatched.add(1)
 
-    def unit_free(self, unit: int) -> None:
-        self.available[self.unit_station[unit]].append(unit)
-        self.units_busy.add(-1)
+    def engage(self, inc: Incident, row: list, extra_turnout: float) -> None:
+        unit = row[DispatchRow.UNIT]
+        self.truly_free[unit] = False
+        if self.unknown[unit]:
+            self.unknown[unit] = False
+            self.idle_unknown.add(-1)
+        if self.believed_free[unit]:  # re-alarmed after the board had it free again
+            self.available[self.unit_station[unit]].remove(unit)
+            self.believed_free[unit] = False
+            self.units_busy.add(1)
+        inc.units_engaged += 1
+        self.awaiting_ack[(unit, inc.id)] = (row, self.env.event())
+        self.env.start(self.respond(inc, row, extra_turnout))
+
+    def acknowledged(self, unit: int, incident: int) -> None:
+        waiting = self.awaiting_ack.pop((unit, incident), None)
+        if waiting is not None:
+            row, event = waiting
+            row[DispatchRow.T_ACK] = self.env.now
+            event.succeed()
+
+    def serve_waiting(self) -> None:
+        """Incidents still short of units take them as the board shows them free, in order."""
         while self.waiting_for_units:
-            waiting = self.waiting_for_units[0]  # [incident, units still missing]
-            inc, missing = waiting
+            waiting = self.waiting_for_units[0]  # [incident, units still missing, role]
+            inc, missing, role = waiting
             units = self.take_units(inc.region, missing)
             if not units:
                 return
             waiting[1] = missing = missing - len(units)
             if missing == 0:
                 self.waiting_for_units.popleft()
-            self.alarm_units(inc, units)
+            self.alarm_units(inc, units, role)
+
+    # --- the room's picture of its units (the GMS unit board) ------------------------------
+    def heard(self, inc_id: int, unit: int, kind: str, spoken: bool) -> None:
+        """A status reached the room: it acknowledges the alarm; "beschikbaar" frees the unit on the board."""
+        self.acknowledged(unit, inc_id)
+        if not kind.startswith("beschikbaar"):
+            return
+        if spoken and self.status_error_rng.random() < self.status_error:
+            wrong = self.misnoted(unit)
+            if wrong is not None:
+                self.timeline.log(STATUS_MISNOTED, self.unit_names[unit], f"noted_as={self.unit_names[wrong]}")
+                unit = wrong
+        self.board_free(unit)
+
+    def misnoted(self, unit: int) -> int | None:
+        """A spoken status put on another unit of the same post that the board has busy."""
+        s = self.unit_station[unit]
+        others = [u for u in self.station_units[s] if u != unit and not self.believed_free[u]]
+        return others[int(self.status_error_rng.integers(len(others)))] if others else None
+
+    def board_free(self, unit: int) -> None:
+        if self.believed_free[unit]:
+            return
+        self.believed_free[unit] = True
+        if self.unknown[unit]:
+            self.unknown[unit] = False
+            self.idle_unknown.add(-1)
+        self.available[self.unit_station[unit]].append(unit)
+        self.units_busy.add(-1)
+        self.serve_waiting()
+
+    def unit_back(self, inc: Incident, unit: int, region: str) -> None:
+        """Back in service: free in truth at once, on the board once its status arrives."""
+        self.truly_free[unit] = True
+        self.status(inc, unit, 2, region)
+        if not self.believed_free[unit] and not self.unknown[unit]:
+            self.unknown[unit] = True
+            self.idle_unknown.add(1)
+
+    def recovered(self) -> None:
+        """Everything works again: the room checks the units whose status it cannot trust."""
+        if self.doubt and not self.roll_calling:
+            self.roll_calling = True
+            self.env.start(self.roll_call())
+
+    def roll_call(self):
+        env = self.env
+        self.timeline.log(ROLL_CALL_START, "board", f"units={len(self.doubt)}")
+        while self.doubt:
+            unit = next(iter(self.doubt))
+            del self.doubt[unit]
+            row = [len(self.messages), -1, unit, ROLL_CALL, env.now, NAN, NAN, "", "open", 0]
+            self.messages.append(row)
+            self.messages_waiting.add(1)
+            region = self.stations[self.unit_station[unit]].region
+            tx = Transmission("voice", region, False, 2, self.radio_rank + 2, self.roll_call_time(), row)
+            channel = yield from self.transmit(tx, None)
+            row[MessageRow.T_END], row[MessageRow.CHANNEL], row[MessageRow.STATE] = env.now, channel, "delivered"
+            row[MessageRow.ATTEMPTS] = tx.attempts
+            if self.truly_free[unit]:
+                self.board_free(unit)
+            elif self.believed_free[unit]:  # a status noted on the wrong unit, found
+                self.available[self.unit_station[unit]].remove(unit)
+                self.believed_free[unit] = False
+                self.units_busy.add(1)
+        self.timeline.log(ROLL_CALL_END, "board")
+        self.roll_calling = False
 
     # --- unit response -----------------------------------------------------------------
     def respond(self, inc: Incident, row: list, extra_turnout: float):
@@ -362,19 +566,29 @@ class ControlRoom:
         self.status(inc, unit, 1, inc.region)
         if inc.t_on_scene is None:
             inc.t_on_scene, inc.commander = env.now, unit
-            for fraction, base in zip(inc.message_fractions, inc.message_durations_min, strict=False):
-                env.start(self.message(inc, unit, "voice", fraction * inc.on_scene_min, base))
-            for fraction, base in zip(inc.scene_fractions, inc.scene_durations_min, strict=False):
-                env.start(self.message(inc, unit, "scene", fraction * inc.on_scene_min, base, purpose="scene"))
-        yield env.timeout(inc.on_scene_min)
+            self.scene_traffic(inc, unit)
+        yield env.timeout(inc.reinforcement_on_scene_min if row[DispatchRow.ROLE] == EXTRA else inc.on_scene_min)
         row[DispatchRow.T_CLEAR] = env.now
-        self.status(inc, unit, 2, inc.region)
         inc.units_cleared += 1
-        if inc.units_cleared == inc.units_needed:
+        if inc.units_cleared == inc.units_engaged and inc.units_engaged >= inc.units_needed:
             inc.state, inc.t_closed = "completed", env.now
         yield env.timeout(self.travel[station.region, inc.region]())
         row[DispatchRow.T_AVAILABLE], row[DispatchRow.STATE] = env.now, "completed"
-        self.unit_free(unit)
+        self.unit_back(inc, unit, station.region)
+
+    def scene_traffic(self, inc: Incident, unit: int) -> None:
+        """What the first unit on scene will say, and to whom, over the incident."""
+        env = self.env
+        for fraction, base in zip(inc.message_fractions, inc.message_durations_min, strict=False):
+            env.start(self.message(inc, unit, "voice", fraction * inc.on_scene_min, base))
+        for fraction, base in zip(inc.scene_fractions, inc.scene_durations_min, strict=False):
+            env.start(self.message(inc, unit, "scene", fraction * inc.on_scene_min, base, purpose="scene"))
+        if inc.reinforcement_after_min is not None:
+            env.start(self.request(inc, unit, REINFORCEMENT, inc.reinforcement_after_min))
+        if inc.other_discipline_after_min is not None:
+            env.start(self.request(inc, unit, OTHER_DISCIPLINE, inc.other_discipline_after_min))
+        if inc.noodknop_after_min is not None:
+            env.start(self.noodknop(inc, unit, inc.noodknop_after_min))
 
     # --- radio traffic -----------------------------------------------------------------
     def status(self, inc: Incident, unit: int, which: int, region: str) -> None:
@@ -385,8 +599,12 @@ class ControlRoom:
             self.messages.append(
                 [len(self.messages), inc.id, unit, STATUSES[which], now, now, now, channel.name, "delivered", 1]
             )
+            self.heard(inc.id, unit, STATUSES[which], False)
         else:
+            self.doubt[unit] = None  # the room will have to take its word, if the word arrives
             self.env.start(self.message(inc, unit, STATUSES[which], 0.0, self.spoken_status()))
+            if self.waiting_for_units and self.comms.detected:
+                self.serve_waiting()  # a unit in doubt may be presumed free
 
     def message(self, inc: Incident, unit: int, kind: str, delay: float, base_min: float, purpose: str = "voice"):
         """Traffic between the room (or, on the scene, another unit) and a unit."""
@@ -408,6 +626,61 @@ class ControlRoom:
                 yield from self.late_report(inc, unit, kind + LATE)
         else:
             row[MessageRow.T_END], row[MessageRow.CHANNEL], row[MessageRow.STATE] = env.now, channel, "delivered"
+            if kind in STATUSES:
+                self.heard(inc.id, unit, kind, True)
+
+    def request(self, inc: Incident, unit: int, kind: str, delay: float):
+        """A request from the scene that counts only once the room has it: more units, or another discipline.
+
+        The commander keeps trying until leaving the scene; after that the request is lost.
+        """
+        env = self.env
+        yield env.timeout(delay)
+        row = [len(self.messages), inc.id, unit, kind, env.now, NAN, NAN, "", "open", 0]
+        self.messages.append(row)
+        self.messages_waiting.add(1)
+        tx = Transmission(
+            "voice", inc.region, False, inc.priority, self.radio_rank + inc.priority, self.request_time(), row
+        )
+        channel = yield from self.transmit(tx, inc.t_on_scene + inc.on_scene_min)
+        row[MessageRow.ATTEMPTS] = tx.attempts
+        if channel is None:
+            if math.isnan(row[MessageRow.T_START]):
+                self.messages_waiting.add(-1)
+            row[MessageRow.T_END], row[MessageRow.STATE] = env.now, "undelivered"
+            if kind == REINFORCEMENT:
+                self.timeline.log(REINFORCEMENT_LOST, self.unit_names[unit], f"incident={inc.id}")
+            return
+        row[MessageRow.T_END], row[MessageRow.CHANNEL], row[MessageRow.STATE] = env.now, channel, "delivered"
+        if kind == REINFORCEMENT:
+            self.dispatch(inc, inc.reinforcement_units, EXTRA)
+        else:
+            yield from self.desk_task(inc, unit, self.coordination_time())
+
+    def desk_task(self, inc: Incident, unit: int, minutes: float):
+        """Centralist work in the room, for an incident: passing a request on to another desk."""
+        env = self.env
+        row = [len(self.messages), inc.id, unit, COORDINATION, env.now, NAN, NAN, "desk", "open", 0]
+        self.messages.append(row)
+        person = self.centralists.request(self.radio_rank + inc.priority)
+        if not person.triggered:
+            yield person
+        row[MessageRow.T_START] = env.now
+        yield env.timeout(minutes)
+        self.centralists.release(person)
+        row[MessageRow.T_END], row[MessageRow.STATE], row[MessageRow.ATTEMPTS] = env.now, "delivered", 1
+
+    def noodknop(self, inc: Incident, unit: int, delay: float):
+        """The emergency button: first in every queue, heard only where the scenario says."""
+        env = self.env
+        yield env.timeout(delay)
+        row = [len(self.messages), inc.id, unit, NOODKNOP, env.now, NAN, NAN, "", "open", 0]
+        self.messages.append(row)
+        self.messages_waiting.add(1)
+        tx = Transmission(NOODKNOP, inc.region, False, NOODKNOP_PRIORITY, NOODKNOP_PRIORITY, self.noodknop_talk(), row)
+        channel = yield from self.transmit(tx, None)
+        row[MessageRow.T_END], row[MessageRow.CHANNEL], row[MessageRow.STATE] = env.now, channel, "delivered"
+        row[MessageRow.ATTEMPTS] = tx.attempts
 
     def late_report(self, inc: Incident, unit: int, kind: str):
         """A unit reports where it stands once something reaches it: its latest status, once.
@@ -434,6 +707,7 @@ class ControlRoom:
         row[MessageRow.ATTEMPTS] = tx.attempts
         if self.late_reports.get(unit) is row:
             del self.late_reports[unit]
+        self.heard(row[MessageRow.INCIDENT], unit, row[MessageRow.KIND], True)
 
     def transmit(self, tx: Transmission, deadline: float | None):
         """Get ``tx`` through on a channel that reaches its unit; the channel's name, or None.
@@ -453,7 +727,7 @@ class ControlRoom:
             try:
                 pinned = tx.pinned
                 if pinned is None:
-                    channel = comms.choose(tx.purpose, tx.region, tx.staffed)
+                    channel = comms.choose(tx.purpose, tx.region, tx.staffed, tx.avoid)
                 else:
                     channel = pinned if pinned.reaches(tx.region, tx.staffed) else None
                 if channel is None:
@@ -489,6 +763,8 @@ class ControlRoom:
                 self._release(tx)
                 tx.attempts += 1
                 success = channel.success_probability(tx.region)
+                if tx.purpose == NOODKNOP:  # on a fallback set only heard in the talkgroup concerned
+                    success *= self.noodknop_heard.get(channel.name, 1.0)
                 if success < 1 and self.fail_rng.random() >= success:
                     tx.progress = 0.0
                     comms.note_failure()

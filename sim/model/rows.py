@@ -35,7 +35,10 @@ class DispatchRow:
         T_CLEAR,
         T_AVAILABLE,
         STATE,
-    ) = range(11)
+        T_ACK,
+        ROLE,
+        ALARMS,
+    ) = range(14)
 
 
 CALL_COLUMNS = columns(CallRow)

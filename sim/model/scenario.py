@@ -90,6 +90,22 @@ class Horizon(Strict):
 
 
 # --- load ------------------------------------------------------------------------------
+class Reinforcement(Strict):
+    """Opschaling: the commander on scene asks the room for more units, over the radio."""
+
+    probability: float = Field(0.0, ge=0, le=1, description="share of incidents whose commander asks for more units")
+    after_min: NonNegDist = Field(10, description="from the first unit on scene to the request")
+    units: NonNegDist = Field(1, description="extra units asked for")
+    on_scene_min: NonNegDist = Field(30, description="time each extra unit works on the scene")
+
+    @field_validator("units")
+    @classmethod
+    def _bounded(cls, v):
+        if v.expected > limits.MAX_PER_INCIDENT:
+            raise ValueError(f"at most {limits.MAX_PER_INCIDENT:,.0f} per incident on average (limit)")
+        return v
+
+
 class IncidentType(Strict):
     share: float = Field(ge=0, le=1)
     priority: Count = Field(ge=1, le=3, description="1 = most urgent")
@@ -100,6 +116,13 @@ class IncidentType(Strict):
     scene_messages: NonNegDist = Field(0, description="unit-to-unit messages on the scene (TMO, else DMO)")
     duplicate_calls: NonNegDist = 0
     intake_min: NonNegDist | None = Field(None, description="overrides room.intake_min")
+    reinforcement: Reinforcement = Reinforcement()
+    other_discipline_probability: float = Field(
+        0.0, ge=0, le=1, description="share of incidents whose commander asks for ambulance or police by radio"
+    )
+    noodknop_probability: float = Field(
+        0.0, ge=0, le=1, description="share of incidents where a crew member presses the emergency button"
+    )
 
     @field_validator("units_needed")
     @classmethod
@@ -214,6 +237,23 @@ class Room(Strict):
     radio_message_min: NonNegDist
     message_patience_min: Minutes = Field(gt=0, description="after this a message counts as undelivered")
     priority_rule: PriorityRule = "calls_first"
+    alarm_ack_timeout_min: NonNegDist = Field(
+        Dist(dist="triangular", low=8, mode=10, high=12),
+        description="from an alarm to re-alarming when the unit's 'uitgerukt' status has not arrived",
+    )
+    realarms_before_next_unit: Count = Field(
+        1, ge=0, le=limits.MAX_REALARMS, description="re-alarms of the same unit before another unit is alarmed"
+    )
+    presume_free_after_min: Minutes | None = Field(
+        60,
+        ge=0,
+        description="with the board known to be stale and no unit shown free: alarm units in doubt that were "
+        "alarmed at least this long ago; null = wait for the board",
+    )
+    coordination_min: NonNegDist = Field(
+        Dist(dist="triangular", low=0.5, mode=1, high=2),
+        description="centralist time to pass a unit's request for ambulance or police to that desk",
+    )
 
 
 # --- units -----------------------------------------------------------------------------
@@ -269,6 +309,16 @@ class Channel(Strict):
     standby: bool = Field(False, description="a fallback: down until the procedure activates it")
     activation_min: NonNegDist = Field(0, description="from the procedure's step to the channel being up")
     volunteer_extra_turnout_min: NonNegDist = Field(0, description="alarm channels: slower volunteer turnout")
+    reliability_by_hour: list[float] | None = Field(
+        None, description="24 factors on reliability by clock hour: congestion of public networks"
+    )
+
+    @field_validator("reliability_by_hour")
+    @classmethod
+    def _hourly(cls, v):
+        if v is not None and (len(v) != 24 or min(v) <= 0 or max(v) > 1):
+            raise ValueError("give 24 factors, one per clock hour, each in (0, 1]")
+        return v
 
 
 # --- outages -----------------------------------------------------------------------------
@@ -321,6 +371,13 @@ class Resilience(Strict):
         "outage: keying the console, repeating the call, checking the equipment",
     )
     retry_min: NonNegDist = Field(0.5, description="wait before a failed or turned-away transmission is retried")
+    spoken_status_error_probability: float = Field(
+        0.02, ge=0, le=1, description="a spoken 'beschikbaar' noted on the wrong unit of the same post"
+    )
+    roll_call_min: NonNegDist = Field(
+        Dist(dist="triangular", low=0.2, mode=0.3, high=0.6),
+        description="after an outage: asking one unit whose status is in doubt where it stands",
+    )
     interrupted_policy: Literal["resume", "restart", "move_to_fallback"] = Field(
         "move_to_fallback",
         description="a conversation whose channel drops: continues where it stopped once "
@@ -371,6 +428,25 @@ class Procedure(Strict):
     relocation: Relocation | None = None
 
 
+# --- the emergency button -----------------------------------------------------------------
+class Noodknop(Strict):
+    """Where the room hears a unit's emergency button, and how well."""
+
+    heard: dict[str, float] = Field(
+        default_factory=dict,
+        description="voice channel -> chance the room hears the emergency call on one attempt; "
+        "empty = every voice channel, always",
+    )
+    talk_min: NonNegDist = Field(0.5, description="the conversation that acknowledges the emergency call")
+
+    @field_validator("heard")
+    @classmethod
+    def _chances(cls, v):
+        if any(not 0 < p <= 1 for p in v.values()):
+            raise ValueError("each chance must be in (0, 1]")
+        return v
+
+
 # --- the scenario ----------------------------------------------------------------------
 class Scenario(Strict):
     name: Annotated[str, StrictType()] = Field(min_length=1)  # strict: ``!!binary Li4=`` is b"..", not ".."
@@ -384,6 +460,7 @@ class Scenario(Strict):
     outages: list[Outage] = Field(default_factory=list)
     random_outages: list[RandomOutages] = Field(default_factory=list)
     procedure: Procedure | None = Field(None, description="null: no fallback procedure")
+    noodknop: Noodknop = Noodknop()
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -395,6 +472,9 @@ class Scenario(Strict):
             for region in channel.regions or ():
                 if region not in self.load.region_shares:
                     problems.append((f"channels.{name}.regions", f"unknown region '{region}'"))
+        for name in self.noodknop.heard:
+            if self.channels.get(name) is None or self.channels[name].purpose != "voice":
+                problems.append((f"noodknop.heard.{name}", "not a voice channel of this scenario"))
         for purpose in ("voice", "alarm"):
             if not any(c.purpose == purpose and not c.standby for c in self.channels.values()):
                 problems.append(("channels", f"needs at least one {purpose} channel that is not on standby"))

@@ -41,6 +41,14 @@ STREAM_NAMES: tuple[str, ...] = (
     "scene_messages",
     "scene_message_time",
     "failed_attempt",
+    # lost communication reaches the response (issue 13)
+    "reinforcement",
+    "other_discipline",
+    "noodknop",
+    "ack_timeout",
+    "status_error",
+    "roll_call",
+    "coordination",
 )
 
 
