@@ -20,7 +20,19 @@ from sim.experiments import kpis
 from sim.model.arrivals import generate_incidents
 from sim.model.engine import Pool
 from sim.model.loading import ScenarioError, load_scenario
-from sim.model.room import STATUSES, simulate
+from sim.model.room import (
+    COORDINATION,
+    EXTRA,
+    FIRST,
+    NOODKNOP,
+    NOT_REACHED,
+    OTHER_DISCIPLINE,
+    REALARM,
+    REINFORCEMENT,
+    ROLL_CALL,
+    STATUSES,
+    simulate,
+)
 from sim.model.rows import CALL_COLUMNS, DISPATCH_COLUMNS, MESSAGE_COLUMNS
 from sim.model.streams import make_streams
 
@@ -31,7 +43,8 @@ D = {name: i for i, name in enumerate(DISPATCH_COLUMNS)}
 INCIDENT_STATES = {"completed", "abandoned", "open"}
 CALL_STATES = {"completed", "abandoned", "open"}
 MESSAGE_STATES = {"delivered", "undelivered", "open"}
-DISPATCH_STATES = {"completed", "open"}
+DISPATCH_STATES = {"completed", "open", NOT_REACHED}
+REQUESTS = (REINFORCEMENT, OTHER_DISCIPLINE)  # kept up until the commander leaves the scene
 EPS = 1e-9
 LATE = getattr(sim.model.room, "LATE", "_late")  # suffix of a status reported after it went undelivered
 DISPATCH_TIMES = ("t_dispatched", "t_alarm", "t_departed", "t_on_scene", "t_clear", "t_available")
@@ -127,8 +140,18 @@ def check_conservation(outcome) -> Counter:
             assert intake[0][C["t_answered"]] == inc.t_answered == min(answered)
             assert inc.minute <= inc.t_answered + EPS  # env.now + (minute - now) may lose an ulp
 
-        # dispatches: one row per unit sent, at most the units needed, at least one once alarmed
-        assert len(dispatches) == inc.units_assigned <= inc.units_needed
+        # dispatches: one row per unit sent: at most the units needed first, the extra units
+        # asked for once the room had the request, and a next unit per silent one
+        assert len(dispatches) == inc.units_assigned
+        roles = Counter(d[D["role"]] for d in dispatches)
+        assert roles[FIRST] <= inc.units_needed
+        asked = [m for m in messages_by_incident[inc.id] if m[M["kind"]] == REINFORCEMENT]
+        delivered = [m for m in asked if m[M["state"]] == "delivered"]
+        assert roles[EXTRA] <= inc.reinforcement_units * len(delivered)
+        assert roles[REALARM] <= roles[FIRST] + roles[EXTRA]
+        if roles[EXTRA]:
+            first_extra = min(d[D["t_dispatched"]] for d in dispatches if d[D["role"]] == EXTRA)
+            assert first_extra >= delivered[0][M["t_end"]] - EPS, "extra units only once the request arrived"
         if inc.t_answered is None:
             assert not dispatches
         if inc.t_alarm is None:
@@ -152,12 +175,13 @@ def check_conservation(outcome) -> Counter:
             assert inc.t_closed is not None
         elif inc.state == "completed":
             cleared = [d for d in dispatches if not nan(d[D["t_clear"]])]
-            assert len(cleared) == inc.units_needed == inc.units_cleared
+            engaged = [d for d in dispatches if d[D["state"]] != NOT_REACHED and not nan(d[D["t_alarm"]])]
+            assert len(cleared) == len(engaged) == inc.units_engaged == inc.units_cleared >= inc.units_needed
             assert inc.t_closed == pytest.approx(max(d[D["t_clear"]] for d in cleared), abs=EPS)
             assert inc.t_on_scene <= inc.t_closed <= end
         else:
             assert inc.t_closed is None
-            assert inc.units_cleared < inc.units_needed
+            assert inc.units_cleared < max(inc.units_engaged, inc.units_needed)
 
         # planned messages (to the room, and among units on the scene): one per planned
         # moment of the first unit's on-scene time that fell inside the horizon
@@ -183,7 +207,16 @@ def check_conservation(outcome) -> Counter:
         assert done == sorted(done) and done[-1] <= end
         assert (state == "completed") == (len(done) == len(DISPATCH_TIMES))
         assert nan(row[D["t_alarm"]]) or row[D["alarm_channel"]] in sc.channels
-        by_unit[row[D["unit"]]].append((row[D["t_dispatched"]], row[D["t_available"]]))
+        assert row[D["alarms"]] == (0 if nan(row[D["t_alarm"]]) else row[D["alarms"]]) >= (not nan(row[D["t_alarm"]]))
+        if not nan(row[D["t_ack"]]):
+            assert row[D["t_alarm"]] <= row[D["t_ack"]] <= end and state != NOT_REACHED
+        if state == NOT_REACHED:  # the alarm found the unit busy elsewhere: it never moved
+            assert len(done) == 2
+            continue
+        # a unit reached only by a re-alarm (busy at the first) took the job at the latest by departing
+        taken = row[D["t_dispatched"]] if row[D["alarms"]] <= 1 else row[D["t_departed"]]
+        if not nan(taken):
+            by_unit[row[D["unit"]]].append((taken, row[D["t_available"]]))
     for spans in by_unit.values():
         spans.sort()
         for (_, free), (taken, _) in zip(spans, spans[1:], strict=False):
@@ -198,7 +231,11 @@ def check_conservation(outcome) -> Counter:
     for row in outcome.messages:
         state, kind = row[M["state"]], row[M["kind"]]
         assert state in MESSAGE_STATES
-        assert kind in STATUSES or kind in ("voice", "scene") or kind.removesuffix(LATE) in STATUSES, kind
+        assert (
+            kind in STATUSES
+            or kind in ("voice", "scene", NOODKNOP, ROLL_CALL, COORDINATION, *REQUESTS)
+            or kind.removesuffix(LATE) in STATUSES
+        ), kind
         t_created, t_start, t_end = row[M["t_created"]], row[M["t_start"]], row[M["t_end"]]
         key = (row[M["incident"]], row[M["unit"]])
         if kind in STATUSES:
@@ -212,11 +249,20 @@ def check_conservation(outcome) -> Counter:
         seen[f"message_{state}"] += 1
         assert row[M["attempts"]] >= (state == "delivered")
         if state == "delivered":
-            assert row[M["channel"]] in sc.channels
+            assert row[M["channel"]] in sc.channels or (kind, row[M["channel"]]) == (COORDINATION, "desk")
             assert t_created <= t_start <= t_end <= end
         elif state == "undelivered":
-            assert not kind.endswith(LATE), "a late report has no deadline"
-            assert t_end == pytest.approx(t_created + patience, abs=1e-7)
+            assert not kind.endswith(LATE) and kind not in (NOODKNOP, ROLL_CALL), "these have no deadline"
+            if kind in REQUESTS:
+                inc = incidents[row[M["incident"]]]
+                deadline = inc.t_on_scene + inc.on_scene_min
+            else:
+                deadline = t_created + patience
+            # given up at the deadline, or when a last attempt that ran past it failed
+            if nan(t_start):
+                assert t_end == pytest.approx(deadline, abs=1e-7)
+            else:
+                assert t_end >= deadline - 1e-7
             if kind in STATUSES:
                 undelivered_statuses[row[M["unit"]]].append(row)
         else:
@@ -224,7 +270,7 @@ def check_conservation(outcome) -> Counter:
     reached = Counter()
     for row in outcome.dispatches:
         reached[row[D["incident"]], row[D["unit"]]] += sum(
-            not nan(row[D[k]]) for k in ("t_departed", "t_on_scene", "t_clear")
+            not nan(row[D[k]]) for k in ("t_departed", "t_on_scene", "t_available")
         )
     assert statuses == +reached
     assert set(late_reports) == set(undelivered_statuses)
@@ -247,7 +293,9 @@ def check_conservation(outcome) -> Counter:
         assert level.times == sorted(level.times), name
     waiting_calls = sum(nan(r[C["t_answered"]]) and r[C["state"]] == "open" for r in outcome.calls)
     assert levels["calls_waiting"].value == waiting_calls
-    waiting_msgs = sum(r[M["state"]] == "open" and nan(r[M["t_start"]]) for r in outcome.messages)
+    waiting_msgs = sum(
+        r[M["state"]] == "open" and nan(r[M["t_start"]]) and r[M["kind"]] != COORDINATION for r in outcome.messages
+    )
     assert levels["messages_waiting"].value == waiting_msgs
     # without outages every room conversation is on a channel that needs a centralist and
     # gets through at the first attempt; scene traffic needs none
@@ -342,7 +390,7 @@ def test_no_arrivals():
     k = kpis.compute(outcome)
     for name, value in k.items():
         unit = kpis.metric_of(name).unit
-        if unit in ("count", "calls", "unit-min") or name == "centralist_utilisation":
+        if unit in ("count", "calls", "unit-min") or name in ("centralist_utilisation", "board_reconciliation_min"):
             assert value == 0, f"{name} = {value}: nothing happened, so zero"
         elif name == "longest_unreachable_gap_min":
             assert value == 0 or math.isnan(value)

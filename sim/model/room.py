@@ -55,6 +55,7 @@ NOT_REACHED = "not_reached"
 STATUS_MISNOTED, REALARMED, NEXT_UNIT = "status_misnoted", "realarm", "next_unit_alarmed"
 ROLL_CALL_START, ROLL_CALL_END = "roll_call_start", "roll_call_end"
 REINFORCEMENT_LOST = "reinforcement_lost"
+BOARD_EVENTS = frozenset((STATUS_MISNOTED, REALARMED, NEXT_UNIT, ROLL_CALL_START, ROLL_CALL_END, REINFORCEMENT_LOST))
 # why a transmission's wait or conversation is interrupted
 CHANNEL_LOST, LOOK_AGAIN = "channel lost", "look again"
 
@@ -188,6 +189,7 @@ class ControlRoom:
         n = len(self.unit_station)
         self.truly_free, self.believed_free, self.unknown = [True] * n, [True] * n, [False] * n
         self.last_alarmed = [-math.inf] * n
+        self.last_incident = [-1] * n  # a roll call is recorded under the unit's last incident
         self.presume_free_after = scenario.room.presume_free_after_min
         self.turnout = {crew: d.sampler(streams["turnout"]) for crew, d in units.turnout_min.items()}
         self.travel = {
@@ -371,7 +373,7 @@ class ControlRoom:
         by_station: dict[int, list[list]] = {}
         now = self.env.now
         for unit in units:
-            self.last_alarmed[unit] = now
+            self.last_alarmed[unit], self.last_incident[unit] = now, inc.id
             row = [inc.id, unit, self.unit_station[unit], now, NAN, "", NAN, NAN, NAN, NAN, "open", NAN, role, 0]
             self.dispatches.append(row)
             by_station.setdefault(self.unit_station[unit], []).append(row)
@@ -463,6 +465,8 @@ class ControlRoom:
             self.believed_free[unit] = False
             self.units_busy.add(1)
         inc.units_engaged += 1
+        if inc.state == "completed":  # more units after the last one cleared: not over yet
+            inc.state, inc.t_closed = "open", None
         self.awaiting_ack[(unit, inc.id)] = (row, self.env.event())
         self.env.start(self.respond(inc, row, extra_turnout))
 
@@ -536,7 +540,7 @@ class ControlRoom:
         while self.doubt:
             unit = next(iter(self.doubt))
             del self.doubt[unit]
-            row = [len(self.messages), -1, unit, ROLL_CALL, env.now, NAN, NAN, "", "open", 0]
+            row = [len(self.messages), self.last_incident[unit], unit, ROLL_CALL, env.now, NAN, NAN, "", "open", 0]
             self.messages.append(row)
             self.messages_waiting.add(1)
             region = self.stations[self.unit_station[unit]].region
