@@ -153,8 +153,14 @@ def board_kpis(outcome: Outcome, messages: list) -> dict[str, float]:
         if d[D.ROLE] == EXTRA and not math.isnan(d[D.T_ALARM]):
             first_extra[d[D.INCIDENT]] = min(first_extra.get(d[D.INCIDENT], math.inf), d[D.T_ALARM])
     requests = [m for m in messages if m[M.KIND] == REINFORCEMENT]
+    # a request waits until its extra unit is alarmed; a lost one until it was given up, one
+    # still waiting until the end: leaving them out would make a longer outage look faster
     delays = np.array(
-        [first_extra[m[M.INCIDENT]] - m[M.T_CREATED] for m in requests if m[M.INCIDENT] in first_extra], dtype=float
+        [
+            first_extra.get(m[M.INCIDENT], m[M.T_END] if m[M.STATE] == "undelivered" else end) - m[M.T_CREATED]
+            for m in requests
+        ],
+        dtype=float,
     )
     kpi["reinforcement_delay_mean_min"] = _mean(delays)
     kpi["lost_reinforcement_requests"] = float(sum(m[M.STATE] == "undelivered" for m in requests))

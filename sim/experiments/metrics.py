@@ -65,7 +65,11 @@ METRICS: dict[str, Metric] = {
         _M("idle_unknown_unit_min", "unit-min", "minutes units were free but the room's board had them busy"),
         _M("realarms", "count", "alarms sent again because the unit's acknowledgement did not come in time"),
         _M("alarm_ack_mean_min", "min", "alarm to the unit's acknowledgement ('uitgerukt' reaching the room)"),
-        _M("reinforcement_delay_mean_min", "min", "a unit's request for more units to the extra unit's alarm"),
+        _M(
+            "reinforcement_delay_mean_min",
+            "min",
+            "a request for more units to the extra unit's alarm (a lost one: to its loss)",
+        ),
         _M("lost_reinforcement_requests", "count", "requests for more units that never reached the room"),
         _M("noodknop_ack_mean_s", "s", "emergency button pressed to a centralist talking to the unit"),
         _M("board_reconciliation_min", "min", "time the room spent on roll calls to put its unit board right"),
