@@ -1010,16 +1010,21 @@ def _noodknop(s: _Script) -> None:
             # only the channels the scenario hears the button on (none listed: every voice channel)
             up = [c for c in s.fallbacks_up(pressed, "voice") if not heard or c in heard]
             later = [c for c in _fallback_steps(s.scenario, "voice") if not heard or c in heard]
+            channels = up or later
+            c_nl = " of ".join(labels.channel(c)[0] for c in channels)
+            c_en = " or ".join(labels.channel(c)[1] for c in channels)
             if up:
-                action_nl += " op de " + " of ".join(labels.channel(c)[0] for c in up)
-                action_en += " on the " + " or ".join(labels.channel(c)[1] for c in up)
-                if any(heard.get(c, 1.0) < 1.0 for c in up):
-                    action_nl += ", afgestemd op de gespreksgroep van het incident (alleen daar hoorbaar)"
-                    action_en += ", tuned to the incident's talkgroup (heard only there)"
+                action_nl, action_en = (
+                    f"Noodknop direct beantwoorden op de {c_nl}",
+                    f"Answer the noodknop at once on the {c_en}",
+                )
             elif later:
-                action_nl += " zodra " + " of ".join(labels.channel(c)[0] for c in later) + " er is"
-                action_en += " once " + " or ".join(labels.channel(c)[1] for c in later) + " is up"
-            else:
+                action_nl = f"Noodknop beantwoorden zodra de {c_nl} er is"
+                action_en = f"Answer the noodknop as soon as the {c_en} is up"
+            if any(heard.get(c, 1.0) < 1.0 for c in channels):
+                action_nl += ", afgestemd op de gespreksgroep van het incident (alleen daar hoorbaar)"
+                action_en += ", tuned to the incident's talkgroup (heard only there)"
+            if not channels:
                 action_nl += "; geen terugvalkanaal hoort de noodknop: de eenheid actief oproepen"
                 action_en += "; no fallback channel hears the noodknop: call the unit actively"
         action_nl += "; situatie uitvragen en hulp sturen"
