@@ -308,6 +308,11 @@ def board_exercise():
     return make_exercise(scenario, BOARD_SEED, pick=rep, start=0, end=scenario.horizon.duration_min)
 
 
+def made_at(ex, source: str, minute: float) -> list:
+    """The injects of ``ex`` from ``source`` at exactly ``minute``."""
+    return [i for i in ex.injects if i.source == source and i.minute == minute]
+
+
 def test_board_timeline_events_are_injects_at_their_minutes(board_exercise):
     """Re-alarm, next unit, status on the wrong unit, roll call and lost reinforcement: one inject
     per timeline row, at its minute, with the expected action of the procedure."""
@@ -323,7 +328,7 @@ def test_board_timeline_events_are_injects_at_their_minutes(board_exercise):
     for minute, event, subject, _detail in board_exercise.outcome.timeline:
         if event not in categories:
             continue
-        made = [i for i in injects if i.source == f"{event} {subject}" and i.minute == minute]
+        made = made_at(board_exercise, f"{event} {subject}", minute)
         assert len(made) >= 1, (minute, event, subject)
         assert all(i.category == categories[event] and i.action_nl and i.action_en for i in made)
     texts = {i.source.split()[0]: i for i in injects}
@@ -346,7 +351,7 @@ def test_a_status_not_received_is_an_inject_at_the_minute_it_was_sent(board_exer
         key=lambda m: (m[M.T_CREATED], m[M.MESSAGE]),
     )
     row = missing[0]
-    made = [i for i in ex.injects if i.source == "status not received" and i.minute == row[M.T_CREATED]]
+    made = made_at(ex, "status not received", row[M.T_CREATED])
     assert len(made) == 1
     status = row[M.KIND].replace("_", " ")
     assert f"{names[row[M.UNIT]]} (status {status})" in made[0].what_en
@@ -380,7 +385,7 @@ def test_noodknop_at_the_press_with_the_time_to_answer(board_exercise):
     presses = [m for m in ex.outcome.messages if m[M.KIND] == NOODKNOP]
     assert presses
     for m in presses:
-        made = [i for i in ex.injects if i.source == f"noodknop {names[m[M.UNIT]]}" and i.minute == m[M.T_CREATED]]
+        made = made_at(ex, f"noodknop {names[m[M.UNIT]]}", m[M.T_CREATED])
         assert len(made) == 1 and made[0].category == "noodknop"
         assert f"Noodknop from {names[m[M.UNIT]]}" in made[0].what_en
         if not math.isnan(m[M.T_START]):
@@ -398,11 +403,10 @@ def test_reinforcement_requests_lost_and_delayed(board_exercise):
     for m in requests:
         unit = names[m[M.UNIT]]
         if m[M.STATE] == "undelivered":  # at the timeline minute: when the commander gave up (t_end)
-            made = [i for i in ex.injects if i.source == f"reinforcement_lost {unit}" and i.minute == m[M.T_END]]
+            made = made_at(ex, f"reinforcement_lost {unit}", m[M.T_END])
             assert len(made) == 1 and f"asked at {ex.clock(m[M.T_CREATED])}" in made[0].detail_en
         elif m[M.T_START] - m[M.T_CREATED] > REQUEST_WAIT_MIN:  # at the request
-            made = [i for i in ex.injects if i.source == f"reinforcement delayed {unit}"]
-            assert [i.minute for i in made].count(m[M.T_CREATED]) == 1
+            assert len(made_at(ex, f"reinforcement delayed {unit}", m[M.T_CREATED])) == 1
         else:
             assert not any(i.minute == m[M.T_CREATED] and i.category == "request" for i in ex.injects)
 
@@ -413,7 +417,7 @@ def test_alarm_to_a_busy_unit(board_exercise):
     busy = [d for d in ex.outcome.dispatches if d[D.STATE] == NOT_REACHED]
     assert busy
     for d in busy:
-        made = [i for i in ex.injects if i.source == f"double dispatch {names[d[D.UNIT]]}" and i.minute == d[D.T_ALARM]]
+        made = made_at(ex, f"double dispatch {names[d[D.UNIT]]}", d[D.T_ALARM])
         assert len(made) == 1 and made[0].category == "alarm" and "in fact busy" in made[0].what_en
 
 

@@ -266,10 +266,10 @@ def _fallback_steps(scenario: Scenario, purpose: str) -> list[str]:
     return [s for s in steps if s in scenario.channels and scenario.channels[s].purpose == purpose]
 
 
-def _join(items: list[str], limit: int = 6) -> str:
+def _join(items: list[str], limit: int = 6, sep: str = ", ") -> str:
     shown = items[:limit]
     more = len(items) - len(shown)
-    return ", ".join(shown) + (f" (+{more})" if more > 0 else "")
+    return sep.join(shown) + (f" (+{more})" if more > 0 else "")
 
 
 class _Script:
@@ -905,10 +905,7 @@ def _failing_alarms(s: _Script) -> None:
                 f"P2000 alarm fails for {n} post{'s' if n != 1 else ''}",
             ),
             alarm_action,
-            (
-                "; ".join(nl_items[:6]) + (f" (+{n - 6})" if n > 6 else ""),
-                "; ".join(en_items[:6]) + (f" (+{n - 6})" if n > 6 else ""),
-            ),
+            (_join(nl_items, sep="; "), _join(en_items, sep="; ")),
             source="alarm",
         )
 
@@ -984,10 +981,7 @@ def _statuses_not_received(s: _Script) -> None:
                 f"Status of {'unit' if n == 1 else f'{n} units'} not received: {_join(items_en)}",
             ),
             action,
-            (
-                "; ".join(outcome_nl[:6]) + (f" (+{n - 6})" if n > 6 else ""),
-                "; ".join(outcome_en[:6]) + (f" (+{n - 6})" if n > 6 else ""),
-            ),
+            (_join(outcome_nl, sep="; "), _join(outcome_en, sep="; ")),
             source="status not received",
         )
 
