@@ -964,8 +964,8 @@ def _statuses_not_received(s: _Script) -> None:
         reach = s.reach(first)
         action = (
             (
-                f"Eenheid uitvragen {reach[0]} en de status in GMS bijwerken",
-                f"Ask the unit {reach[1]} and update its status in GMS",
+                f"Eenheid uitvragen {reach[0]}; de status in GMS bijwerken",
+                f"Ask the unit {reach[1]}; update its status in GMS",
             )
             if reach
             else (
