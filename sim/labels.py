@@ -162,6 +162,20 @@ CHANNELS: dict[str, tuple[str, str, str, str]] = {
 #: procedure steps that are not channels (every other step brings up the channel of its name)
 STEPS: dict[str, Pair] = {"relocate": ("uitwijk naar de back-upmeldkamer", "relocation to the backup room")}
 
+#: kind of a message row (sim.model.rows.MessageRow.KIND) -> (nl, en); a late status adds "(te laat)" / "(late)"
+MESSAGE_KINDS: dict[str, Pair] = {
+    "uitgerukt": ("status uitgerukt", "status uitgerukt"),
+    "ter_plaatse": ("status ter plaatse", "status ter plaatse"),
+    "beschikbaar": ("status beschikbaar", "status beschikbaar"),
+    "voice": ("spraakbericht", "voice message"),
+    "scene": ("verkeer ter plaatse", "traffic on the scene"),
+    "reinforcement": ("opschalingsverzoek", "reinforcement request"),
+    "other_discipline": ("verzoek om andere discipline", "request for another discipline"),
+    "noodknop": ("noodknop", "noodknop"),
+    "roll_call": ("statuscontrole", "roll call"),
+    "coordination": ("afstemming andere meldtafel", "coordination with another desk"),
+}
+
 INCIDENT_TYPES: dict[str, Pair] = {
     "oms": ("OMS (automatische brandmelding)", "automatic fire alarm (OMS)"),
     "buitenbrand": ("buitenbrand", "outdoor fire"),
@@ -209,6 +223,13 @@ def channel_action(name: str) -> Pair:
 def step(name: str) -> Pair:
     """A procedure step: a channel to bring up, or one of STEPS."""
     return STEPS.get(name) or channel(name)
+
+
+def message_kind(kind: str) -> Pair:
+    """``beschikbaar_late`` -> ``status beschikbaar (te laat)``."""
+    base = kind.removesuffix("_late")
+    nl, en = MESSAGE_KINDS.get(base, (base, base))
+    return (f"{nl} (te laat)", f"{en} (late)") if base != kind else (nl, en)
 
 
 def incident_type(name: str) -> Pair:

@@ -1,5 +1,7 @@
 """Exercise scripts (issue 6): deterministic for a seed, ordered by time, and carrying the
-outage and the procedure's actions at exactly the times the model produced them."""
+outage and the procedure's actions at exactly the times the model produced them; since
+issue 13 also the room's unit board, alarms and requests (statuses not received, re-alarms,
+lost reinforcement requests, the noodknop, the roll call) at the times of their records."""
 
 from __future__ import annotations
 
@@ -12,14 +14,18 @@ import re
 
 import numpy as np
 import pytest
-from helpers import nye, write_yaml
+from helpers import SCENARIOS, build, nye, raw, write_yaml
 
 from sim.experiments import runner
 from sim.experiments.kpis import unreachable_intervals
-from sim.model.loading import ScenarioError
-from sim.model.room import simulate
+from sim.model import procedure
+from sim.model.loading import ScenarioError, load_scenario
+from sim.model.room import NOODKNOP, NOT_REACHED, REINFORCEMENT, STATUSES, simulate
+from sim.model.rows import DispatchRow as D
+from sim.model.rows import MessageRow as M
 from sim.outputs.exercise import (
     CATEGORIES,
+    REQUEST_WAIT_MIN,
     add_exercise_command,
     build_injects,
     make_exercise,
@@ -28,6 +34,20 @@ from sim.outputs.exercise import (
 )
 
 SEED = 5
+#: the timeline events of the outage and the procedure's answer (sim.model.procedure)
+PROCEDURE_EVENTS = {
+    procedure.OUTAGE_START,
+    procedure.OUTAGE_END,
+    procedure.DETECTED,
+    procedure.DECIDED,
+    procedure.ACTIVATED,
+    procedure.STOOD_DOWN,
+    procedure.RELOCATION_START,
+    procedure.RELOCATED,
+    procedure.CALL_IN,
+    procedure.CALLED_IN,
+    procedure.GENERATOR_FAILED,
+}
 EXTERNAL = re.compile(
     r"<script[^>]+src\s*=\s*[\"']?https?:|<link[^>]+href\s*=\s*[\"']?https?:|@import|"
     r"url\(\s*[\"']?https?:",
@@ -120,11 +140,21 @@ def test_ordered_by_time_with_bilingual_header(exercise):
         assert (r[0], r[2]) == (when.strftime("%H:%M"), when.strftime("%Y-%m-%d"))
 
 
+def inject_source(event: str, subject: str) -> str:
+    """The source an inject made from a timeline row carries."""
+    plain = PROCEDURE_EVENTS - {procedure.ACTIVATED, procedure.STOOD_DOWN}
+    return event if event in plain else f"{event} {subject}"
+
+
 def test_outage_and_procedure_actions_at_the_model_times(exercise):
-    """Every outage and procedure event of the outcome's timeline is an inject at its minute."""
+    """Every outage and procedure event of the outcome's timeline is an inject at its minute.
+
+    The timeline also has the room's own events since issue 13 (re-alarms, statuses noted on
+    the wrong unit, the roll call ...); those are injects of their own categories, checked
+    below and in the board tests."""
     outcome = simulate(exercise.scenario, SEED, exercise.replication)
     assert [tuple(r) for r in outcome.timeline] == [tuple(r) for r in exercise.outcome.timeline]
-    events = [(round(m, 1), e, s) for m, e, s, _ in outcome.timeline]
+    events = [(round(m, 1), e, s) for m, e, s, _ in outcome.timeline if e in PROCEDURE_EVENTS]
     assert {"outage_start", "outage_end", "detected", "decided", "activated", "stood_down"} <= {e for _, e, _ in events}
     rows = rows_of(exercise.to_csv())[1:]
     timeline_rows = [r for r in rows if r[3] in ("storing / outage", "procedure")]
@@ -139,11 +169,10 @@ def test_outage_and_procedure_actions_at_the_model_times(exercise):
     actions = " | ".join(r[6] + " " + r[7] for r in timeline_rows)
     assert "Hand out the handheld and vehicle sets" in actions
     assert "Switch the alarm path" in actions
-    # the detected/decided/activated rows sit exactly where the model logged them
+    # every timeline row, the room's own events included, sits exactly where the model logged it
     by_source = {(i.source, round(i.minute, 6)) for i in exercise.injects}
     for minute, event, subject, _ in outcome.timeline:
-        source = f"{event} {subject}" if event in ("activated", "stood_down") else event
-        assert (source, round(minute, 6)) in by_source
+        assert (inject_source(event, subject), round(minute, 6)) in by_source
 
 
 def test_units_unreachable_and_failed_alarms(exercise):
@@ -154,7 +183,8 @@ def test_units_unreachable_and_failed_alarms(exercise):
     unreachable = [i for i in exercise.injects if i.category == "unreachable" and i.source == "unreachable"]
     assert unreachable and unreachable[0].minute == pytest.approx(first)
     assert {math.floor(a) for _, a, _ in gaps} == {math.floor(i.minute) for i in unreachable}
-    alarms = [i for i in exercise.injects if i.category == "alarm"]
+    # P2000 alarm failures (not the re-alarms, which come from the eOCS outage at 20)
+    alarms = [i for i in exercise.injects if i.category == "alarm" and i.source == "alarm"]
     assert alarms and all(30 <= i.minute for i in alarms[:1])
     assert any("P2000 alarm fails" in i.what_en for i in alarms)
 
@@ -232,3 +262,169 @@ def test_html_is_printable_and_offline(exercise):
     for code, (_nl, _en) in CATEGORIES.items():
         if any(i.category == code for i in exercise.injects):
             assert f"cat-{code}" in page
+
+
+# --- the room's board, alarms and requests (issue 13) -----------------------------------------
+BOARD_SEED = 5
+BOARD_EVENTS = {"realarm", "next_unit_alarmed", "status_misnoted", "roll_call_start", "reinforcement_lost"}
+
+
+def board_night():
+    """nye_eocs_outage.yaml cut to 22:30-01:30 with eOCS down 23:00-00:30, and more noodknop presses,
+    reinforcement requests and spoken statuses noted on the wrong unit than the bundled night,
+    so a few short replications hold every kind of board inject."""
+    return build(
+        raw(SCENARIOS / "nye_eocs_outage.yaml"),
+        horizon={"start": "2024-12-31T22:30:00", "duration_min": 180, "warmup_min": 10},
+        resilience={"spoken_status_error_probability": 0.2},
+        load={"incident_types": {"buitenbrand": {"noodknop_probability": 0.1, "reinforcement": {"probability": 0.1}}}},
+        replace={"outages": [{"target": "eocs", "start": "2024-12-31T23:00:00", "duration_min": 90}]},
+    )
+
+
+def has_every_kind(outcome) -> bool:
+    events = {e for _, e, *_ in outcome.timeline}
+    kinds = {(m[M.KIND], m[M.STATE]) for m in outcome.messages}
+    delayed = any(
+        m[M.KIND] == REINFORCEMENT and m[M.STATE] == "delivered" and m[M.T_START] - m[M.T_CREATED] > REQUEST_WAIT_MIN
+        for m in outcome.messages
+    )
+    return (
+        BOARD_EVENTS <= events
+        and any(k in STATUSES and s == "undelivered" for k, s in kinds)
+        and any(k == NOODKNOP for k, _ in kinds)
+        and any(d[D.STATE] == NOT_REACHED for d in outcome.dispatches)
+        and delayed
+    )
+
+
+@pytest.fixture(scope="module")
+def board_exercise():
+    """The first replication of the board night that has every kind (found by simulating, so a
+    change of the model's numbers moves the pick instead of breaking the test)."""
+    scenario = board_night()
+    rep = next((r for r in range(30) if has_every_kind(simulate(scenario, BOARD_SEED, r))), None)
+    assert rep is not None, "no replication of the board night has every kind of board event"
+    return make_exercise(scenario, BOARD_SEED, pick=rep, start=0, end=scenario.horizon.duration_min)
+
+
+def made_at(ex, source: str, minute: float) -> list:
+    """The injects of ``ex`` from ``source`` at exactly ``minute``."""
+    return [i for i in ex.injects if i.source == source and i.minute == minute]
+
+
+def test_board_timeline_events_are_injects_at_their_minutes(board_exercise):
+    """Re-alarm, next unit, status on the wrong unit, roll call and lost reinforcement: one inject
+    per timeline row, at its minute, with the expected action of the procedure."""
+    categories = {
+        "realarm": "alarm",
+        "next_unit_alarmed": "alarm",
+        "status_misnoted": "board",
+        "roll_call_start": "board",
+        "roll_call_end": "board",
+        "reinforcement_lost": "request",
+    }
+    injects = board_exercise.injects
+    for minute, event, subject, _detail in board_exercise.outcome.timeline:
+        if event not in categories:
+            continue
+        made = made_at(board_exercise, f"{event} {subject}", minute)
+        assert len(made) >= 1, (minute, event, subject)
+        assert all(i.category == categories[event] and i.action_nl and i.action_en for i in made)
+    texts = {i.source.split()[0]: i for i in injects}
+    assert "Statuscontrole" in texts["roll_call_start"].action_nl
+    assert "roll call" in texts["roll_call_start"].action_en
+    assert "Read spoken statuses back" in texts["status_misnoted"].action_en
+    assert "Re-alarm" in texts["realarm"].action_en and "Alarm the next unit" in texts["next_unit_alarmed"].action_en
+    lost = texts["reinforcement_lost"]
+    assert "Reinforcement request from" in lost.what_en and "lost" in lost.what_en
+    assert "handheld/vehicle sets" in lost.action_en  # the procedure's voice fallback, up by then
+
+
+def test_a_status_not_received_is_an_inject_at_the_minute_it_was_sent(board_exercise):
+    """Exact: the first undelivered status row gives an inject at its t_created (not its t_end,
+    when the unit gave up), naming the unit and the status, with the fallback channel to ask on."""
+    ex = board_exercise
+    names = ex.outcome.unit_names
+    missing = sorted(
+        (m for m in ex.outcome.messages if m[M.KIND] in STATUSES and m[M.STATE] == "undelivered"),
+        key=lambda m: (m[M.T_CREATED], m[M.MESSAGE]),
+    )
+    row = missing[0]
+    made = made_at(ex, "status not received", row[M.T_CREATED])
+    assert len(made) == 1
+    status = row[M.KIND].replace("_", " ")
+    assert f"{names[row[M.UNIT]]} (status {status})" in made[0].what_en
+    assert made[0].category == "board" and "not received" in made[0].what_en
+    assert made[0].action_nl.startswith("Eenheid uitvragen") and "update its status in GMS" in made[0].action_en
+    # every inject of this kind sits at the t_created of an undelivered status, and every such
+    # status's unit is named in one at or before the status
+    created = {m[M.T_CREATED] for m in missing}
+    status_injects = [i for i in ex.injects if i.source == "status not received"]
+    assert all(i.minute in created for i in status_injects)
+    for m in missing:
+        assert any(i.minute <= m[M.T_CREATED] and f"{names[m[M.UNIT]]} (" in i.what_en for i in status_injects)
+
+
+def test_statuses_not_received_in_a_six_hour_outage_stay_readable():
+    """The whole bundled night: at most one line per minute, and fewer lines than missing statuses
+    (a unit is named once until the room hears from it again)."""
+    outcome = simulate(load_scenario(SCENARIOS / "nye_eocs_outage.yaml"), 1, 0)
+    missing = [m for m in outcome.messages if m[M.KIND] in STATUSES and m[M.STATE] == "undelivered"]
+    lines = [i for i in build_injects(outcome) if i.source == "status not received"]
+    assert missing and lines
+    assert len({math.floor(i.minute) for i in lines}) == len(lines)
+    assert len(lines) < len(missing)
+    named = " ".join(i.what_en for i in lines)
+    assert all(f"{outcome.unit_names[m[M.UNIT]]} (" in named for m in missing)
+
+
+def test_noodknop_at_the_press_with_the_time_to_answer(board_exercise):
+    ex = board_exercise
+    names = ex.outcome.unit_names
+    presses = [m for m in ex.outcome.messages if m[M.KIND] == NOODKNOP]
+    assert presses
+    for m in presses:
+        made = made_at(ex, f"noodknop {names[m[M.UNIT]]}", m[M.T_CREATED])
+        assert len(made) == 1 and made[0].category == "noodknop"
+        assert f"Noodknop from {names[m[M.UNIT]]}" in made[0].what_en
+        if not math.isnan(m[M.T_START]):
+            assert f"answers after {(m[M.T_START] - m[M.T_CREATED]) * 60:.0f} s" in made[0].detail_en
+    on_sets = [i for i in ex.injects if i.category == "noodknop" and "handheld" in i.action_en]
+    assert on_sets
+    for i in on_sets:  # heard on the sets only in the incident's talkgroup (scenario noodknop.heard)
+        assert "tuned to the incident's talkgroup" in i.action_en and "phone to the bevelvoerder" not in i.action_en
+
+
+def test_reinforcement_requests_lost_and_delayed(board_exercise):
+    ex = board_exercise
+    names = ex.outcome.unit_names
+    requests = [m for m in ex.outcome.messages if m[M.KIND] == REINFORCEMENT]
+    for m in requests:
+        unit = names[m[M.UNIT]]
+        if m[M.STATE] == "undelivered":  # at the timeline minute: when the commander gave up (t_end)
+            made = made_at(ex, f"reinforcement_lost {unit}", m[M.T_END])
+            assert len(made) == 1 and f"asked at {ex.clock(m[M.T_CREATED])}" in made[0].detail_en
+        elif m[M.T_START] - m[M.T_CREATED] > REQUEST_WAIT_MIN:  # at the request
+            assert len(made_at(ex, f"reinforcement delayed {unit}", m[M.T_CREATED])) == 1
+        else:
+            assert not any(i.minute == m[M.T_CREATED] and i.category == "request" for i in ex.injects)
+
+
+def test_alarm_to_a_busy_unit(board_exercise):
+    ex = board_exercise
+    names = ex.outcome.unit_names
+    busy = [d for d in ex.outcome.dispatches if d[D.STATE] == NOT_REACHED]
+    assert busy
+    for d in busy:
+        made = made_at(ex, f"double dispatch {names[d[D.UNIT]]}", d[D.T_ALARM])
+        assert len(made) == 1 and made[0].category == "alarm" and "in fact busy" in made[0].what_en
+
+
+def test_board_injects_in_the_csv_and_page(board_exercise):
+    rows = rows_of(board_exercise.to_csv())[1:]
+    categories = {r[3] for r in rows}
+    assert {"noodknop", "eenheidstatus / unit status", "opschaling / reinforcement"} <= categories
+    page = board_exercise.to_html()
+    for code in ("noodknop", "board", "request"):
+        assert f"cat-{code}" in page and f".badge.cat-{code}" in page

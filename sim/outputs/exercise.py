@@ -19,6 +19,7 @@ many processes ran the replications: the same seed gives the same bytes.
 from __future__ import annotations
 
 import argparse
+import bisect
 import csv
 import datetime as dt
 import io
@@ -34,7 +35,7 @@ from sim.cliargs import SCENARIO_HELP, scenario_path
 from sim.cliargs import non_negative_int as _non_negative_int
 from sim.cliargs import positive_int as _positive_int
 from sim.experiments import runner
-from sim.experiments.kpis import METRICS, metric_of, minute_series, unreachable_intervals
+from sim.experiments.kpis import METRICS, metric_of, minute_series, outage_windows, unreachable_intervals
 from sim.model.loading import Problem, ScenarioError, load_scenario
 from sim.model.procedure import (
     ACTIVATED,
@@ -49,7 +50,22 @@ from sim.model.procedure import (
     RELOCATION_START,
     STOOD_DOWN,
 )
-from sim.model.room import LATE, STATUSES, Outcome, simulate
+from sim.model.room import (
+    LATE,
+    NEXT_UNIT,
+    NOODKNOP,
+    NOT_REACHED,
+    REALARMED,
+    REINFORCEMENT,
+    REINFORCEMENT_LOST,
+    ROLL_CALL,
+    ROLL_CALL_END,
+    ROLL_CALL_START,
+    STATUS_MISNOTED,
+    STATUSES,
+    Outcome,
+    simulate,
+)
 from sim.model.rows import CallRow
 from sim.model.rows import DispatchRow as D
 from sim.model.rows import MessageRow as M
@@ -62,6 +78,7 @@ DEFAULT_REPLICATIONS = 30
 DEFAULT_SURGE_CALLS = 10
 SURGE_WINDOW_MIN = 5.0
 ALARM_WAIT_MIN = 1.0  # an alarm that waits longer than this for a channel counts as failing on P2000
+REQUEST_WAIT_MIN = 1.0  # a reinforcement request that waits longer than this for the room counts as delayed
 WINDOW_MARGIN_MIN = 30.0
 WORST_PERCENTILE = 90
 LANGS = ("nl+en", "nl", "en")
@@ -70,8 +87,11 @@ LANGS = ("nl+en", "nl", "en")
 CATEGORIES = {
     "outage": ("storing", "outage"),
     "procedure": ("procedure", "procedure"),
+    "noodknop": ("noodknop", "noodknop"),
     "surge": ("meldingenpiek", "call surge"),
     "alarm": ("alarmering", "alarm"),
+    "request": ("opschaling", "reinforcement"),
+    "board": ("eenheidstatus", "unit status"),
     "unreachable": ("verbinding", "connection"),
     "incident": ("incident", "incident"),
 }
@@ -121,9 +141,7 @@ class Exercise:
 
     # --- times ---
     def clock(self, minute: float) -> str:
-        """HH:MM of the minute as shown (rounded to 0.1 min), so clock and minute always agree."""
-        when = self.scenario.horizon.start + dt.timedelta(minutes=math.floor(round(minute, 1) + 1e-9))
-        return when.strftime("%H:%M")
+        return _clock(self.scenario, minute)
 
     def date(self, minute: float) -> str:
         when = self.scenario.horizon.start + dt.timedelta(minutes=math.floor(round(minute, 1) + 1e-9))
@@ -196,6 +214,12 @@ class Exercise:
         return render_html(self)
 
 
+def _clock(scenario: Scenario, minute: float) -> str:
+    """HH:MM of the minute as shown (rounded to 0.1 min), so clock and minute always agree."""
+    when = scenario.horizon.start + dt.timedelta(minutes=math.floor(round(minute, 1) + 1e-9))
+    return when.strftime("%H:%M")
+
+
 # --- picking the replication -------------------------------------------------------------
 def parse_pick(text: str) -> str | int:
     text = str(text).strip().lower()
@@ -242,10 +266,10 @@ def _fallback_steps(scenario: Scenario, purpose: str) -> list[str]:
     return [s for s in steps if s in scenario.channels and scenario.channels[s].purpose == purpose]
 
 
-def _join(items: list[str], limit: int = 6) -> str:
+def _join(items: list[str], limit: int = 6, sep: str = ", ") -> str:
     shown = items[:limit]
     more = len(items) - len(shown)
-    return ", ".join(shown) + (f" (+{more})" if more > 0 else "")
+    return sep.join(shown) + (f" (+{more})" if more > 0 else "")
 
 
 class _Script:
@@ -256,6 +280,49 @@ class _Script:
         self.scenario = outcome.scenario
         self.procedure = outcome.scenario.procedure
         self.injects: list[Inject] = []
+        self.incidents = {inc.id: inc for inc in outcome.incidents}
+        self.stations = [station.name for station in outcome.scenario.units.stations]
+        self.outages = outage_windows(outcome)
+
+    def clock(self, minute: float) -> str:
+        return _clock(self.scenario, minute)
+
+    def fallbacks_up(self, minute: float, purpose: str) -> list[str]:
+        """Fallback channels for ``purpose`` that the timeline has up at ``minute`` (activated, not stood down)."""
+        up: dict[str, None] = {}
+        for m, event, subject, _ in self.outcome.timeline:
+            if m > minute:
+                break
+            if event == ACTIVATED:
+                up[subject] = None
+            elif event == STOOD_DOWN:
+                up.pop(subject, None)
+        channels = self.scenario.channels
+        return [c for c in up if c in channels and channels[c].purpose == purpose]
+
+    def reach(self, minute: float) -> tuple[str, str] | None:
+        """How the room talks to a unit at ``minute``: ("via ...", "over ...") or ("zodra ...", "once ...").
+
+        Over the voice fallbacks up then; in an outage before they are up, once the
+        procedure's voice steps are; outside an outage over the normal voice channels;
+        None in an outage with no voice step in the procedure.
+        """
+        up = self.fallbacks_up(minute, "voice")
+        in_outage = any(a <= minute < b for a, b in self.outages)
+        if up:
+            names = up
+        elif in_outage:
+            steps = _fallback_steps(self.scenario, "voice")
+            if not steps:
+                return None
+            nl = " of ".join(labels.channel(c)[0] for c in steps)
+            en = " or ".join(labels.channel(c)[1] for c in steps)
+            return f"zodra {nl} er is", f"once {en} is up"
+        else:
+            names = [n for n, ch in self.scenario.channels.items() if ch.purpose == "voice" and not ch.standby]
+        nl = " of ".join(labels.channel(c)[0] for c in names)
+        en = " or ".join(labels.channel(c)[1] for c in names)
+        return f"via {nl}", f"over {en}"
 
     def add(self, minute, category, what, action=("", ""), detail=("", ""), source="") -> None:
         self.injects.append(
@@ -277,7 +344,7 @@ class _Script:
 
 # --- the outage and the procedure's answer, exactly as the model logged them: one handler per timeline event ---
 def _outage_started(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
-    info = dict(part.split("=", 1) for part in detail.split() if "=" in part)
+    info = _info(detail)
     t_nl, t_en = labels.target(subject)
     regions = info.get("regions", "all")
     r_nl, r_en = labels.regions(None if regions == "all" else regions.split(","))
@@ -398,6 +465,211 @@ def _fixed(category: str, what: tuple[str, str], action: tuple[str, str]):
     return handler
 
 
+# --- the room's picture of its units and its alarms, as the model logged them ---
+def _info(detail: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in detail.split() if "=" in part)
+
+
+def _spaced(reach: tuple[str, str] | None) -> tuple[str, str]:
+    """``Scripts.reach`` with a leading space, or nothing, to put after a verb."""
+    return (f" {reach[0]}", f" {reach[1]}") if reach else ("", "")
+
+
+def _alarm_group(s: _Script, incident: int, station: str, minute: float) -> list[list]:
+    """The dispatch rows one alarm of ``station`` for ``incident`` went to, as they stood at ``minute``.
+
+    Rows alarmed together share their dispatch time; the group is the latest one before
+    ``minute`` with a unit that had not acknowledged by then.
+    """
+    s_index = s.stations.index(station) if station in s.stations else -1
+    rows = [
+        d
+        for d in s.outcome.dispatches
+        if d[D.INCIDENT] == incident
+        and d[D.STATION] == s_index
+        and d[D.T_DISPATCHED] <= minute
+        and not d[D.T_ACK] <= minute  # NaN (never) counts as not acknowledged
+    ]
+    if not rows:
+        return []
+    latest = max(d[D.T_DISPATCHED] for d in rows)
+    return [d for d in rows if d[D.T_DISPATCHED] == latest]
+
+
+def _realarmed(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    incident = int(_info(detail).get("incident", -1))
+    n = int(_info(detail).get("units", 0))
+    steps = _fallback_steps(s.scenario, "alarm")
+    via_nl, via_en = _spaced(s.reach(minute))
+    action_nl = "Herhaalalarmering" + (
+        " via de volgende alarmeringsroute (" + ", ".join(labels.channel(c)[0] for c in steps) + ")" if steps else ""
+    )
+    action_en = "Re-alarm" + (
+        " over the next alarm path (" + ", ".join(labels.channel(c)[1] for c in steps) + ")" if steps else ""
+    )
+    action_nl += f"; eenheid vragen of ze is uitgerukt{via_nl}"
+    action_en += f"; ask the unit whether it turned out{via_en}"
+    rows = _alarm_group(s, incident, subject, minute)
+    acks = [d[D.T_ACK] for d in rows if not math.isnan(d[D.T_ACK])]
+    if not rows:
+        outcome = ("", "")
+    elif len(acks) == len(rows):
+        outcome = (
+            f"bevestigd na {max(acks) - minute:.1f} min",
+            f"acknowledged after {max(acks) - minute:.1f} min",
+        )
+    else:
+        outcome = (
+            f"{len(rows) - len(acks)} van {len(rows)} zonder bevestiging",
+            f"{len(rows) - len(acks)} of {len(rows)} never acknowledged",
+        )
+    s.add(
+        minute,
+        "alarm",
+        (
+            f"Geen bevestiging van {subject} voor incident {incident}: herhaalalarmering ({n} eenh.)",
+            f"No acknowledgement from {subject} for incident {incident}: re-alarm ({n} unit{'s' if n != 1 else ''})",
+        ),
+        (action_nl, action_en),
+        outcome,
+        source=f"{event} {subject}",
+    )
+
+
+def _next_unit(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    incident = int(_info(detail).get("incident", -1))
+    n = int(_info(detail).get("units", 0))
+    names = s.outcome.unit_names
+    new = [
+        d
+        for d in s.outcome.dispatches
+        if d[D.INCIDENT] == incident and d[D.ROLE] == "realarm" and d[D.T_DISPATCHED] == minute
+    ]
+    units = [f"{names[d[D.UNIT]]} ({s.stations[d[D.STATION]]})" for d in new]
+    s.add(
+        minute,
+        "alarm",
+        (
+            f"{subject} blijft stil voor incident {incident}: volgende eenheid alarmeren ({n})",
+            f"{subject} stays silent for incident {incident}: alarm the next unit ({n})",
+        ),
+        (
+            "Volgende eenheid alarmeren; de stille eenheid als twijfelachtig noteren voor de statuscontrole",
+            "Alarm the next unit; note the silent unit as in doubt for the roll call",
+        ),
+        (
+            (f"gealarmeerd: {_join(units)}", f"alarmed: {_join(units)}")
+            if units
+            else ("wacht op een vrije eenheid", "waits for a free unit")
+        ),
+        source=f"{event} {subject}",
+    )
+
+
+def _misnoted(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    wrong = _info(detail).get("noted_as", "?")
+    s.add(
+        minute,
+        "board",
+        (
+            f"Gesproken status beschikbaar van {subject} genoteerd op {wrong}",
+            f"Spoken status beschikbaar of {subject} noted on {wrong}",
+        ),
+        (
+            "Gesproken statussen teruglezen met roepnummer; bij twijfel de eenheid opnieuw uitvragen",
+            "Read spoken statuses back with the call sign; ask the unit again when in doubt",
+        ),
+        (
+            f"GMS toont {wrong} vrij terwijl die bezet is, en {subject} bezet terwijl die vrij is",
+            f"GMS shows {wrong} free while it is busy, and {subject} busy while it is free",
+        ),
+        source=f"{event} {subject}",
+    )
+
+
+def _roll_call_started(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    n = int(_info(detail).get("units", 0))
+    end = next((m for m, e, *_ in s.outcome.timeline if e == ROLL_CALL_END and m >= minute), None)
+    s.add(
+        minute,
+        "board",
+        (
+            f"Statuscontrole na herstel: {n} eenheden met onzekere status",
+            f"Roll call after recovery: {n} units whose status is in doubt",
+        ),
+        (
+            "Statuscontrole: alle eenheden in twijfel een voor een oproepen en hun status in GMS bijwerken",
+            "Statuscontrole (roll call): call every unit in doubt, one by one, and update its status in GMS",
+        ),
+        (
+            (
+                f"klaar om {s.clock(end)} (na {end - minute:.0f} min)",
+                f"done at {s.clock(end)} (after {end - minute:.0f} min)",
+            )
+            if end is not None
+            else ("niet klaar voor het einde", "not done before the end")
+        ),
+        source=f"{event} {subject}",
+    )
+
+
+def _roll_call_ended(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    start = max((m for m, e, *_ in s.outcome.timeline if e == ROLL_CALL_START and m <= minute), default=minute)
+    called = sum(
+        1
+        for m in s.outcome.messages
+        if m[M.KIND] == ROLL_CALL and m[M.STATE] == "delivered" and start <= m[M.T_END] <= minute
+    )
+    s.add(
+        minute,
+        "board",
+        ("Statuscontrole afgerond: het GMS-bord klopt weer", "Roll call done: the GMS unit board is right again"),
+        ("Normale werkwijze hervatten", "Resume the normal way of working"),
+        (f"{called} eenheden nagelopen", f"{called} units checked"),
+        source=f"{event} {subject}",
+    )
+
+
+def _reinforcement_lost(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    incident = int(_info(detail).get("incident", -1))
+    names = s.outcome.unit_names
+    row = next(
+        (
+            m
+            for m in s.outcome.messages
+            if m[M.KIND] == REINFORCEMENT
+            and m[M.INCIDENT] == incident
+            and m[M.STATE] == "undelivered"
+            and names[m[M.UNIT]] == subject
+        ),
+        None,
+    )
+    via_nl, via_en = _spaced(s.reach(minute))
+    s.add(
+        minute,
+        "request",
+        (
+            f"Opschalingsverzoek van {subject} (incident {incident}) verloren",
+            f"Reinforcement request from {subject} (incident {incident}) lost",
+        ),
+        (
+            f"Bevelvoerders van lopende incidenten actief uitvragen{via_nl}: opschaling nodig?",
+            f"Actively ask the commanders of running incidents{via_en} whether they need more units",
+        ),
+        (
+            (
+                f"gevraagd om {s.clock(row[M.T_CREATED])}; {minute - row[M.T_CREATED]:.0f} min geprobeerd, "
+                "tot de bevelvoerder de plaats verliet",
+                f"asked at {s.clock(row[M.T_CREATED])}; tried for {minute - row[M.T_CREATED]:.0f} min, "
+                "until the commander left the scene",
+            )
+            if row is not None
+            else ("", "")
+        ),
+        source=f"{event} {subject}",
+    )
+
+
 TIMELINE_INJECTS = {
     OUTAGE_START: _outage_started,
     OUTAGE_END: _outage_ended,
@@ -429,6 +701,12 @@ TIMELINE_INJECTS = {
     ),
     CALL_IN: _call_in,
     CALLED_IN: _called_in,
+    REALARMED: _realarmed,
+    NEXT_UNIT: _next_unit,
+    STATUS_MISNOTED: _misnoted,
+    ROLL_CALL_START: _roll_call_started,
+    ROLL_CALL_END: _roll_call_ended,
+    REINFORCEMENT_LOST: _reinforcement_lost,
 }
 
 
@@ -548,11 +826,11 @@ def _undelivered(s: _Script) -> None:
             undelivered.setdefault(int(math.floor(m[M.T_END])), []).append(m)
     for _minute, rows in sorted(undelivered.items()):
         rows.sort(key=lambda m: (m[M.T_END], m[M.MESSAGE]))
-        room = [m for m in rows if m[M.KIND] != "scene"]
+        room = [m for m in rows if m[M.KIND] not in ("scene", REINFORCEMENT, *STATUSES)]
         scene = [m for m in rows if m[M.KIND] == "scene"]
         if room:
-            items_nl = [f"{names[m[M.UNIT]]} ({_kind(m[M.KIND])[0]})" for m in room]
-            items_en = [f"{names[m[M.UNIT]]} ({_kind(m[M.KIND])[1]})" for m in room]
+            items_nl = [f"{names[m[M.UNIT]]} ({labels.message_kind(m[M.KIND])[0]})" for m in room]
+            items_en = [f"{names[m[M.UNIT]]} ({labels.message_kind(m[M.KIND])[1]})" for m in room]
             patience = s.scenario.room.message_patience_min
             s.add(
                 room[0][M.T_END],
@@ -627,11 +905,211 @@ def _failing_alarms(s: _Script) -> None:
                 f"P2000 alarm fails for {n} post{'s' if n != 1 else ''}",
             ),
             alarm_action,
-            (
-                "; ".join(nl_items[:6]) + (f" (+{n - 6})" if n > 6 else ""),
-                "; ".join(en_items[:6]) + (f" (+{n - 6})" if n > 6 else ""),
-            ),
+            (_join(nl_items, sep="; "), _join(en_items, sep="; ")),
             source="alarm",
+        )
+
+
+def _statuses_not_received(s: _Script) -> None:
+    """Statuses that never reached the room, at the minute the unit sent them (the row's t_created).
+
+    One inject per minute, listing the units whose status first went missing in it. A unit
+    whose statuses keep going missing is listed once, until the room hears from it again
+    (a status, a late report or the roll call); its further missing statuses are counted in
+    that inject's model outcome. So a long outage gives at most one line per minute and one
+    line per unit per contact lost, not one per status.
+    """
+    names = s.outcome.unit_names
+    heard: dict[int, list[float]] = {}
+    for m in s.outcome.messages:
+        if m[M.STATE] == "delivered" and (m[M.KIND].removesuffix(LATE) in STATUSES or m[M.KIND] == ROLL_CALL):
+            heard.setdefault(m[M.UNIT], []).append(m[M.T_END])
+    for times in heard.values():
+        times.sort()
+    missing = sorted(
+        (m for m in s.outcome.messages if m[M.KIND] in STATUSES and m[M.STATE] == "undelivered"),
+        key=lambda m: (m[M.T_CREATED], m[M.MESSAGE]),
+    )
+    episodes: list[list] = []  # [first missing row, further missing, heard from again at (None: never)]
+    latest: dict[int, list] = {}
+    for m in missing:
+        unit, created = m[M.UNIT], m[M.T_CREATED]
+        episode = latest.get(unit)
+        if episode is not None and (episode[2] is None or episode[2] > created):
+            episode[1] += 1
+            continue
+        times = heard.get(unit, [])
+        i = bisect.bisect_right(times, created)
+        latest[unit] = episode = [m, 0, times[i] if i < len(times) else None]
+        episodes.append(episode)
+    by_minute: dict[int, list[list]] = {}
+    for episode in episodes:
+        by_minute.setdefault(int(math.floor(episode[0][M.T_CREATED])), []).append(episode)
+    for _minute, group in sorted(by_minute.items()):
+        first = group[0][0][M.T_CREATED]
+        n = len(group)
+        items_nl = [f"{names[e[0][M.UNIT]]} ({labels.message_kind(e[0][M.KIND])[0]})" for e in group]
+        items_en = [f"{names[e[0][M.UNIT]]} ({labels.message_kind(e[0][M.KIND])[1]})" for e in group]
+        outcome_nl, outcome_en = [], []
+        for row, more, again in group:
+            unit = names[row[M.UNIT]]
+            extra_nl = f", nog {more} gemist" if more else ""
+            extra_en = f", {more} more missed" if more else ""
+            if again is None:
+                outcome_nl.append(f"{unit}: niet meer gehoord{extra_nl}")
+                outcome_en.append(f"{unit}: not heard from again{extra_en}")
+            else:
+                outcome_nl.append(f"{unit}: weer gehoord om {s.clock(again)}{extra_nl}")
+                outcome_en.append(f"{unit}: heard from again at {s.clock(again)}{extra_en}")
+        reach = s.reach(first)
+        action = (
+            (
+                f"Eenheid uitvragen {reach[0]}; de status in GMS bijwerken",
+                f"Ask the unit {reach[1]}; update its status in GMS",
+            )
+            if reach
+            else (
+                "Geen terugvalkanaal: eenheid in twijfel houden tot de statuscontrole",
+                "No fallback channel: keep the unit in doubt until the roll call",
+            )
+        )
+        s.add(
+            first,
+            "board",
+            (
+                f"Status van {'eenheid' if n == 1 else f'{n} eenheden'} niet ontvangen: {_join(items_nl)}",
+                f"Status of {'unit' if n == 1 else f'{n} units'} not received: {_join(items_en)}",
+            ),
+            action,
+            (_join(outcome_nl, sep="; "), _join(outcome_en, sep="; ")),
+            source="status not received",
+        )
+
+
+def _noodknop(s: _Script) -> None:
+    """Every press of the emergency button, at the press (t_created), with the wait until a centralist answered.
+
+    The wait is the row's t_start - t_created: the conversation that acknowledges the button starts.
+    """
+    names = s.outcome.unit_names
+    heard = s.scenario.noodknop.heard
+    for m in s.outcome.messages:
+        if m[M.KIND] != NOODKNOP:
+            continue
+        pressed = m[M.T_CREATED]
+        inc = s.incidents.get(m[M.INCIDENT])
+        ty_nl, ty_en = labels.incident_type(inc.type) if inc else ("", "")
+        action_nl, action_en = "Noodknop direct beantwoorden", "Answer the noodknop at once"
+        if any(a <= pressed < b for a, b in s.outages):
+            # only the channels the scenario hears the button on (none listed: every voice channel)
+            up = [c for c in s.fallbacks_up(pressed, "voice") if not heard or c in heard]
+            later = [c for c in _fallback_steps(s.scenario, "voice") if not heard or c in heard]
+            channels = up or later
+            c_nl = " of ".join(labels.channel(c)[0] for c in channels)
+            c_en = " or ".join(labels.channel(c)[1] for c in channels)
+            if up:
+                action_nl, action_en = (
+                    f"Noodknop direct beantwoorden op de {c_nl}",
+                    f"Answer the noodknop at once on the {c_en}",
+                )
+            elif later:
+                action_nl = f"Noodknop beantwoorden zodra de {c_nl} er is"
+                action_en = f"Answer the noodknop as soon as the {c_en} is up"
+            if any(heard.get(c, 1.0) < 1.0 for c in channels):
+                action_nl += ", afgestemd op de gespreksgroep van het incident (alleen daar hoorbaar)"
+                action_en += ", tuned to the incident's talkgroup (heard only there)"
+            if not channels:
+                action_nl += "; geen terugvalkanaal hoort de noodknop: de eenheid actief oproepen"
+                action_en += "; no fallback channel hears the noodknop: call the unit actively"
+        action_nl += "; situatie uitvragen en hulp sturen"
+        action_en += "; ask what is happening and send help"
+        if math.isnan(m[M.T_START]):
+            detail = ("geen antwoord voor het einde", "not answered before the end")
+        else:
+            c_nl, c_en = labels.channel(m[M.CHANNEL])
+            wait = (m[M.T_START] - pressed) * 60
+            tries_nl = f", {m[M.ATTEMPTS]} pogingen" if m[M.ATTEMPTS] > 1 else ""
+            tries_en = f", {m[M.ATTEMPTS]} attempts" if m[M.ATTEMPTS] > 1 else ""
+            detail = (
+                f"centralist antwoordt na {wait:.0f} s via {c_nl}{tries_nl}",
+                f"a centralist answers after {wait:.0f} s over {c_en}{tries_en}",
+            )
+        unit = names[m[M.UNIT]]
+        s.add(
+            pressed,
+            "noodknop",
+            (
+                f"Noodknop van {unit} (incident {m[M.INCIDENT]}{', ' + ty_nl if ty_nl else ''})",
+                f"Noodknop from {unit} (incident {m[M.INCIDENT]}{', ' + ty_en if ty_en else ''})",
+            ),
+            (action_nl, action_en),
+            detail,
+            source=f"noodknop {unit}",
+        )
+
+
+def _reinforcement_delayed(s: _Script) -> None:
+    """Reinforcement requests that reached the room late: at the request (t_created), if the room
+    took it more than REQUEST_WAIT_MIN later (t_start); lost ones are the timeline's."""
+    names = s.outcome.unit_names
+    first_extra: dict[int, float] = {}
+    for d in s.outcome.dispatches:
+        if d[D.ROLE] == "reinforcement" and not math.isnan(d[D.T_ALARM]):
+            first_extra[d[D.INCIDENT]] = min(first_extra.get(d[D.INCIDENT], math.inf), d[D.T_ALARM])
+    for m in s.outcome.messages:
+        if m[M.KIND] != REINFORCEMENT or m[M.STATE] != "delivered":
+            continue
+        asked, taken = m[M.T_CREATED], m[M.T_START]
+        if taken - asked <= REQUEST_WAIT_MIN:
+            continue
+        unit = names[m[M.UNIT]]
+        c_nl, c_en = labels.channel(m[M.CHANNEL])
+        via_nl, via_en = _spaced(s.reach(asked))
+        alarmed = first_extra.get(m[M.INCIDENT])
+        detail_nl = f"pas na {taken - asked:.1f} min aangenomen via {c_nl}"
+        detail_en = f"taken only after {taken - asked:.1f} min over {c_en}"
+        if alarmed is not None:
+            detail_nl += f"; extra eenheden gealarmeerd na {alarmed - asked:.1f} min"
+            detail_en += f"; extra units alarmed after {alarmed - asked:.1f} min"
+        s.add(
+            asked,
+            "request",
+            (
+                f"{unit} vraagt opschaling (incident {m[M.INCIDENT]}); het verzoek komt niet direct door",
+                f"{unit} asks for reinforcement (incident {m[M.INCIDENT]}); the request does not get through at once",
+            ),
+            (
+                f"Bevelvoerders van lopende incidenten actief uitvragen{via_nl}; opschaling direct alarmeren",
+                f"Actively ask the commanders of running incidents{via_en}; alarm the reinforcement at once",
+            ),
+            (detail_nl, detail_en),
+            source=f"reinforcement delayed {unit}",
+        )
+
+
+def _double_dispatches(s: _Script) -> None:
+    """Alarms that went to a unit the board showed free but that was in fact busy (state not_reached), at the alarm."""
+    names = s.outcome.unit_names
+    for d in s.outcome.dispatches:
+        if d[D.STATE] != NOT_REACHED:
+            continue
+        unit, station = names[d[D.UNIT]], s.stations[d[D.STATION]]
+        s.add(
+            d[D.T_ALARM],
+            "alarm",
+            (
+                f"Alarm voor {unit} ({station}, incident {d[D.INCIDENT]}): de eenheid is in werkelijkheid bezet",
+                f"Alarm to {unit} ({station}, incident {d[D.INCIDENT]}): the unit is in fact busy",
+            ),
+            (
+                "Het bord klopt niet: zonder 'uitgerukt' een andere eenheid alarmeren; status van deze eenheid nagaan",
+                "The board is wrong: with no 'uitgerukt', alarm another unit and check this unit's status",
+            ),
+            (
+                f"GMS had {unit} vrij; {d[D.ALARMS]}x gealarmeerd, nooit bereikt",
+                f"GMS showed {unit} free; alarmed {d[D.ALARMS]}x, never reached",
+            ),
+            source=f"double dispatch {unit}",
         )
 
 
@@ -649,19 +1127,15 @@ def build_injects(
     _unreachable(script)
     _undelivered(script)
     _failing_alarms(script)
+    _statuses_not_received(script)
+    _noodknop(script)
+    _reinforcement_delayed(script)
+    _double_dispatches(script)
     injects = sorted(script.injects)
     if window is not None:
         lo_w, hi_w = window
         injects = [i for i in injects if lo_w <= i.minute <= hi_w]
     return injects
-
-
-def _kind(kind: str) -> tuple[str, str]:
-    base = kind.removesuffix(LATE)
-    if base in STATUSES:
-        late = kind.endswith(LATE)
-        return (f"status {base}" + (" (te laat)" if late else ""), f"status {base}" + (" (late)" if late else ""))
-    return ("spraakbericht", "voice message") if kind == "voice" else (kind, kind)
 
 
 def default_window(outcome: Outcome) -> tuple[float, float]:
@@ -789,6 +1263,9 @@ tr.cat-surge td, tr.cat-alarm td { background: #fff6e0; }
 .badge.cat-outage { background: #b3261e; } .badge.cat-procedure { background: #0b5cad; }
 .badge.cat-surge { background: #9a6700; } .badge.cat-alarm { background: #bc4c00; }
 .badge.cat-unreachable { background: #6f42c1; } .badge.cat-incident { background: #57606a; }
+tr.cat-noodknop td { background: #fbe3f0; } tr.cat-board td, tr.cat-request td { background: #f3effa; }
+.badge.cat-noodknop { background: #a1126b; } .badge.cat-board { background: #5a3e99; }
+.badge.cat-request { background: #7d4e00; }
 """
 
 
@@ -857,8 +1334,6 @@ def _timeline_figure(ex: Exercise):
 
 
 def _outage_spans(outcome: Outcome) -> list[tuple[float, float]]:
-    from sim.experiments.kpis import outage_windows
-
     return outage_windows(outcome)
 
 
