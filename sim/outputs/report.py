@@ -54,6 +54,7 @@ from sim.model.loading import (
 )
 from sim.model.scenario import OutageTarget, Procedure
 from sim.outputs.parts import effects, words
+from sim.outputs.parts.effects import BOARD_KPIS
 from sim.outputs.parts.html import Figures, document, esc, finite, half_width, mean_pm, number, unit_label, value_text
 
 QUESTION_NL = (
@@ -81,19 +82,9 @@ COMMUNICATION_KPIS = (
     "alarm_fallback_extra_delay_s",
     "outage_to_first_fallback_min",
 )
-#: the response and the room's picture of its units: each matrix cell as a paired difference with
-#: its load's no-outage run (same seeds), one table each
+#: the response: each matrix cell as a paired difference with its load's no-outage run (same seeds),
+#: one table; the room's picture of its units (effects.BOARD_KPIS) likewise in a second table
 RESPONSE_KPIS = ("opkomsttijd_mean_min", "processing_within_60s_share")
-BOARD_KPIS = (
-    "idle_unknown_unit_min",
-    "double_dispatches",
-    "realarms",
-    "alarm_ack_mean_min",
-    "reinforcement_delay_mean_min",
-    "lost_reinforcement_requests",
-    "noodknop_ack_mean_s",
-    "board_reconciliation_min",
-)
 FIGURE_KPIS = (
     "processing_within_60s_share",
     "opkomsttijd_within_norm_share",
@@ -181,7 +172,8 @@ class Matrix(_Strict):
     scenario (plus its ``set`` overrides) with one outage (the target, from ``outage_start``
     for the duration) and the procedure (``null``: none; ``steps`` per outage target;
     ``set``: extra scenario overrides such as more handheld sets). Each load also runs once
-    without an outage. ``sensitivity`` varies parameters one at a time around one cell. Names
+    without an outage. ``response_kpis`` and ``board_kpis`` are shown per cell as paired differences
+    with that run. ``sensitivity`` varies parameters one at a time around one cell. Names
     of loads, targets and procedures become directory names: letters, digits, - and _.
     """
 

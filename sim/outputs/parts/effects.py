@@ -14,6 +14,18 @@ from sim import labels
 from sim.experiments.metrics import metric_of
 from sim.outputs.parts.html import finite, mean_pm, value_text
 
+#: the room's picture of its units and what a wrong picture costs (issue 13): the report's second
+#: effect table and rows of the comparison sheet
+BOARD_KPIS = (
+    "idle_unknown_unit_min",
+    "double_dispatches",
+    "realarms",
+    "alarm_ack_mean_min",
+    "reinforcement_delay_mean_min",
+    "lost_reinforcement_requests",
+    "noodknop_ack_mean_s",
+    "board_reconciliation_min",
+)
 #: per KPI: the comparative for an increase and for a decrease, in Dutch and in English
 CHANGE: dict[str, tuple[str, str, str, str]] = {
     "opkomsttijd_mean_min": ("langer", "korter", "longer", "shorter"),
