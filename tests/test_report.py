@@ -379,6 +379,8 @@ def test_significant_cells_flips_with_the_sign():
     assert "significantly shorter with 'No fallback' 360 min (-1.2 min" in down["en"]
     assert "langer" not in down["nl"] and "longer" not in down["en"]
     assert "in 1 van de 2 cellen sluit het 95%-BI 0 niet uit" in up["nl"]
+    both = effects.significant_cells("opkomsttijd_mean_min", SUBJECT, [cells(UP)[0], ("b", "b", DOWN)])
+    assert "in all 2 cells the 95 % CI excludes 0" in both["en"] and "significantly shorter with b" in both["en"]
 
 
 def test_significant_cells_without_a_significant_one():
@@ -422,6 +424,11 @@ def test_level_effects_all_zero_and_nothing():
         "lost_reinforcement_requests", SUBJECT, [("A", "A", zero, zero), ("B", "B", zero, zero)]
     )
     assert found["en"].endswith("0.0 with every procedure, as without an outage.")
+    mixed = effects.level_effects(
+        "lost_reinforcement_requests", SUBJECT, [("A", "A", zero, zero), ("B", "B", level(3), UP)]
+    )
+    assert "'A' 0.0 ± 0.0 (gelijk aan zonder storing: 0.0, 95%-BI [0.0, 0.0])" in mixed["nl"]
+    assert "'B' 3.0 ± 1.0 (significantly more than without an outage: +1.2" in mixed["en"]
     assert effects.level_effects("idle_unknown_unit_min", SUBJECT, [("A", "A", {}, UP)]) is None
     assert effects.joined(None, None) is None
     assert effects.joined({"nl": "a.", "en": "b."}, None, {"nl": "c.", "en": "d."}) == {"nl": "a. c.", "en": "b. d."}

@@ -126,6 +126,8 @@ def verdict(kpi: str, d: dict | None) -> tuple[str, str]:
         return f"significant {down_nl} dan zonder storing", f"significantly {down_en} than without an outage"
     if not (finite(d.get("ci95_low")) and finite(d.get("ci95_high"))):
         return "niet te toetsen tegen zonder storing", "cannot be tested against the no-outage run"
+    if d["ci95_low"] == d["ci95_high"] == 0:
+        return "gelijk aan zonder storing", "the same as without an outage"
     return "niet significant anders dan zonder storing", "not significantly different from the no-outage run"
 
 
@@ -165,8 +167,12 @@ def significant_cells(kpi: str, subject: tuple[str, str], cells: list[tuple[str,
         if group:
             parts_nl.append(f"significant {word_nl} bij {_listing(kpi, group, 'nl')}")
             parts_en.append(f"significantly {word_en} with {_listing(kpi, group, 'en')}")
-    parts_nl.append(f"in {still} van de {len(cells)} cellen sluit het 95%-BI 0 niet uit")
-    parts_en.append(f"in {still} of {len(cells)} cells the 95 % CI does not exclude 0")
+    if still:
+        parts_nl.append(f"in {still} van de {len(cells)} cellen sluit het 95%-BI 0 niet uit")
+        parts_en.append(f"in {still} of {len(cells)} cells the 95 % CI does not exclude 0")
+    else:
+        parts_nl.append(f"in alle {len(cells)} cellen sluit het 95%-BI 0 uit")
+        parts_en.append(f"in all {len(cells)} cells the 95 % CI excludes 0")
     return {
         "nl": f"{subject[0]}: {k_nl} (gepaard verschil met geen storing): {'; '.join(parts_nl)}.",
         "en": f"{subject[1]}: {k_en} (paired difference with no outage): {'; '.join(parts_en)}.",
