@@ -1045,6 +1045,8 @@ table.results td, table.results th { font-size: 8.5pt; }
 .md ul li { font-size: 9pt; }
 .toc a { margin-right: 12px; }
 table.effects .ci { color: #586069; font-size: 7pt; font-weight: normal; }
+table.effects th.num { white-space: normal; }
+table.effects td, table.effects th { font-size: 8pt; padding: 2px 4px; }
 """
 
 PROC_COLOURS = ("#b3261e", "#0b5cad", "#1a7f37", "#9a6700", "#6f42c1", "#57606a")
