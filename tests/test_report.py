@@ -7,18 +7,25 @@ import argparse
 import copy
 import html
 import json
+import math
 import re
 import shutil
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from sim import labels
 from sim.bundled import bundled_matrices, standard_matrix
 from sim.experiments.api import Options
+from sim.experiments.stats import paired_difference
 from sim.model.loading import ScenarioError
+from sim.outputs.parts import effects
+from sim.outputs.parts.effects import BOARD_KPIS
 from sim.outputs.parts.html import mean_pm
 from sim.outputs.report import (
+    RESPONSE_KPIS,
     add_report_command,
     build_cells,
     build_report,
@@ -244,3 +251,184 @@ def test_shipped_matrices_load_and_build_their_cells():
     assert files and [f.stem for f in files] == list(bundled_matrices())
     for file in files:
         assert build_cells(load_matrix(file), file)
+
+
+# --- issue 13: the response and the room's picture as paired differences with no outage ------------
+EFFECT_TD = re.compile(
+    r'<td class="num( better| worse)?" data-effect="([^"]+)" data-kpi="([^"]+)" data-diff="([^"]*)" '
+    r'data-low="([^"]*)" data-high="([^"]*)" data-significant="(true|false)">([^<]*)(?:<br><span class="ci">'
+    r"([^<]*)</span>)?</td>"
+)
+
+
+def test_effect_tables_show_every_cell_against_no_outage_with_cis(built):
+    run, page = built
+    text = html.unescape(page)
+    assert "effect op de respons" in text and "the room's picture of its units" in text
+    for kpi in (*RESPONSE_KPIS, *BOARD_KPIS):
+        assert labels.kpi(kpi)[0] in text, kpi
+    shown = {(key, kpi): rest for _, key, kpi, *rest in EFFECT_TD.findall(page)}
+    index = json.loads((run / "matrix.json").read_text())
+    cells = [c for c in index["cells"] if c["kind"] == "cell"]
+    assert len(shown) == len(cells) * (len(RESPONSE_KPIS) + len(BOARD_KPIS))
+    with_ci = 0
+    for cell in cells:
+        reps = pq.read_table(run / "cells" / cell["key"] / "replications.parquet").to_pydict()
+        base = pq.read_table(run / "cells" / f"{cell['load']}__baseline" / "replications.parquet").to_pydict()
+        row = {r: i for i, r in enumerate(base["replication"])}
+        for kpi in (*RESPONSE_KPIS, *BOARD_KPIS):
+            diff, low, high, significant, _mean, ci = shown[cell["key"], kpi]
+            # replication i against replication i of the no-outage run (common random numbers)
+            expected = paired_difference(reps[kpi], [base[kpi][row[r]] for r in reps["replication"]])
+            assert json.loads(diff) == pytest.approx(expected["mean"], nan_ok=True), (cell["key"], kpi)
+            assert json.loads(low) == pytest.approx(expected["ci95_low"], nan_ok=True)
+            assert json.loads(high) == pytest.approx(expected["ci95_high"], nan_ok=True)
+            excludes_zero = expected["ci95_low"] > 0 or expected["ci95_high"] < 0
+            assert significant == str(bool(excludes_zero)).lower()
+            if ci:
+                with_ci += 1
+                assert ci.startswith("[") and ci.endswith("]")
+    assert with_ci > len(shown) // 2  # most differences have an interval with 2 replications
+    # an eOCS outage leaves units free that the room's board has busy
+    assert any(json.loads(shown[c["key"], "idle_unknown_unit_min"][0]) > 0 for c in cells)
+
+
+def test_findings_report_the_new_kpis(built):
+    run, _ = built
+    text = " ".join(f["nl"] + " " + f["en"] for f in findings(collect(run)))
+    assert "gepaard verschil met geen storing" in text and "paired difference with no outage" in text
+    assert "units were free while the room's board showed them busy" in text
+    assert "reinforcement request waited" in text and "from noodknop to a centralist" in text
+
+
+def _with_effect(data: dict, key: str, kpi: str, mean: float, low: float, high: float) -> dict:
+    changed = copy.deepcopy(data)
+    for cell_effects in changed["effects"].values():  # every other cell: no significant change
+        for d in cell_effects["kpis"].values():
+            d.update(mean=0.01, ci95_low=-1.0, ci95_high=1.0, n=2)
+    changed["effects"][key]["kpis"][kpi].update(mean=mean, ci95_low=low, ci95_high=high, n=2)
+    changed["cells"][key]["summary"][kpi].update(mean=abs(mean) + 5, ci95_low=abs(mean) + 4, ci95_high=abs(mean) + 6)
+    return changed
+
+
+def test_findings_follow_the_sign_of_the_paired_difference(built):
+    """The same fabricated cell, once significantly longer, once significantly shorter, once not significant."""
+    run, _ = built
+    data = collect(run)
+    key = cell_key("oud", "eocs", 60, "huidig")
+    up = " ".join(f["en"] for f in findings(_with_effect(data, key, "opkomsttijd_mean_min", 2.5, 1.5, 3.5)))
+    down = " ".join(f["en"] for f in findings(_with_effect(data, key, "opkomsttijd_mean_min", -2.5, -3.5, -1.5)))
+    flat = " ".join(f["en"] for f in findings(_with_effect(data, key, "opkomsttijd_mean_min", 2.5, -0.5, 5.5)))
+    assert "significantly longer with 'Today's procedure' 60 min, New Year's Eve (+2.5 min" in up
+    assert "significantly shorter" not in up
+    assert "significantly shorter with 'Today's procedure' 60 min, New Year's Eve (-2.5 min" in down
+    assert "significantly longer with" not in down
+    assert "does opkomsttijd, mean change significantly" in flat and "largest difference: 'Today's procedure'" in flat
+    nl = " ".join(f["nl"] for f in findings(_with_effect(data, key, "noodknop_ack_mean_s", -30.0, -40.0, -20.0)))
+    assert "'Huidige procedure' 35.0 ± 1.0 s (significant sneller dan zonder storing: -30.0 s" in nl
+    nl = " ".join(f["nl"] for f in findings(_with_effect(data, key, "noodknop_ack_mean_s", 30.0, 20.0, 40.0)))
+    assert "'Huidige procedure' 35.0 ± 1.0 s (significant trager dan zonder storing: +30.0 s" in nl
+
+
+# --- the sentence builders for paired effects (sim/outputs/parts/effects.py), on fabricated numbers ---
+UP = {"mean": 1.2, "ci95_low": 0.4, "ci95_high": 2.0, "n": 10}
+DOWN = {"mean": -1.2, "ci95_low": -2.0, "ci95_high": -0.4, "n": 10}
+STRADDLES = {"mean": 0.3, "ci95_low": -0.5, "ci95_high": 1.1, "n": 10}
+ONE = {"mean": 0.3, "ci95_low": math.nan, "ci95_high": math.nan, "n": 1}
+SUBJECT = ("eOCS-uitval", "eOCS outage")
+
+
+@pytest.mark.parametrize(
+    "d, significant, step", [(UP, True, 1), (DOWN, True, -1), (STRADDLES, False, 0), (ONE, False, 0), ({}, False, 0)]
+)
+def test_significance_is_the_ci_excluding_zero(d, significant, step):
+    assert effects.significant(d) is significant
+    assert effects.direction(d) == step
+
+
+def test_tone_follows_the_kpi_direction():
+    assert effects.tone("opkomsttijd_mean_min", UP) == "worse"
+    assert effects.tone("opkomsttijd_mean_min", DOWN) == "better"
+    assert effects.tone("processing_within_60s_share", UP) == "better"
+    assert effects.tone("processing_within_60s_share", DOWN) == "worse"
+    assert effects.tone("opkomsttijd_mean_min", STRADDLES) == ""
+
+
+def test_signed_differences():
+    assert effects.signed("opkomsttijd_mean_min", 1.26) == "+1.3 min"
+    assert effects.signed("opkomsttijd_mean_min", -1.26, lang="en") == "-1.3 min"
+    assert effects.signed("opkomsttijd_mean_min", -0.01) == "0.0 min"  # rounds to zero: no sign
+    assert effects.signed("processing_within_60s_share", -0.042) == "-4.2 procentpunt"
+    assert effects.signed("processing_within_60s_share", 0.042, lang="en") == "+4.2 percentage points"
+    assert effects.signed("idle_unknown_unit_min", math.nan) == "–"
+    assert effects.ci_text("opkomsttijd_mean_min", DOWN) == "[-2.0, -0.4]"
+    assert effects.ci_text("opkomsttijd_mean_min", ONE) == ""
+
+
+def cells(d: dict) -> list:
+    return [("'Geen terugval' 360 min", "'No fallback' 360 min", d), ("'Huidig' 360 min", "'Today' 360 min", STRADDLES)]
+
+
+def test_significant_cells_flips_with_the_sign():
+    up = effects.significant_cells("opkomsttijd_mean_min", SUBJECT, cells(UP))
+    down = effects.significant_cells("opkomsttijd_mean_min", SUBJECT, cells(DOWN))
+    assert "significant langer bij 'Geen terugval' 360 min (+1.2 min, 95%-BI [+0.4, +2.0])" in up["nl"]
+    assert "significantly longer with 'No fallback' 360 min (+1.2 min, 95 % CI [+0.4, +2.0])" in up["en"]
+    assert "korter" not in up["nl"] and "shorter" not in up["en"]
+    assert "significant korter bij 'Geen terugval' 360 min (-1.2 min" in down["nl"]
+    assert "significantly shorter with 'No fallback' 360 min (-1.2 min" in down["en"]
+    assert "langer" not in down["nl"] and "longer" not in down["en"]
+    assert "in 1 van de 2 cellen sluit het 95%-BI 0 niet uit" in up["nl"]
+    both = effects.significant_cells("opkomsttijd_mean_min", SUBJECT, [cells(UP)[0], ("b", "b", DOWN)])
+    assert "in all 2 cells the 95 % CI excludes 0" in both["en"] and "significantly shorter with b" in both["en"]
+
+
+def test_significant_cells_without_a_significant_one():
+    found = effects.significant_cells("opkomsttijd_mean_min", SUBJECT, cells(STRADDLES))
+    assert "in geen van de 2 cellen verandert opkomsttijd, gemiddeld significant" in found["nl"]
+    assert "in none of the 2 cells does opkomsttijd, mean change significantly" in found["en"]
+    assert effects.significant_cells("opkomsttijd_mean_min", SUBJECT, [("a", "a", {}), ("b", "b", ONE)]) is not None
+    assert effects.significant_cells("opkomsttijd_mean_min", SUBJECT, [("a", "a", {})]) is None
+
+
+def test_significant_cells_names_the_largest_first_and_counts_the_rest():
+    many = [
+        (f"cel {i}", f"cell {i}", {"mean": i, "ci95_low": i - 0.5, "ci95_high": i + 0.5, "n": 5}) for i in range(1, 8)
+    ]
+    found = effects.significant_cells("realarms", SUBJECT, many)
+    assert found["en"].index("cell 7") < found["en"].index("cell 6")
+    assert "cell 1 " not in found["en"] and "and 3 more" in found["en"] and "en 3 andere" in found["nl"]
+
+
+def level(mean: float) -> dict:
+    return {"mean": mean, "ci95_low": mean - 1, "ci95_high": mean + 1, "n": 10}
+
+
+def test_level_effects_say_slower_or_faster_as_the_numbers_say():
+    slower = effects.level_effects("noodknop_ack_mean_s", SUBJECT, [("Geen", "None", level(40.0), UP)])
+    faster = effects.level_effects("noodknop_ack_mean_s", SUBJECT, [("Geen", "None", level(40.0), DOWN)])
+    same = effects.level_effects("noodknop_ack_mean_s", SUBJECT, [("Geen", "None", level(40.0), STRADDLES)])
+    untested = effects.level_effects("noodknop_ack_mean_s", SUBJECT, [("Geen", "None", level(40.0), ONE)])
+    assert "'Geen' 40.0 ± 1.0 s (significant trager dan zonder storing: +1.2 s, 95%-BI [+0.4, +2.0])" in slower["nl"]
+    assert "significantly slower than without an outage" in slower["en"]
+    assert "significant sneller dan zonder storing: -1.2 s" in faster["nl"]
+    assert "significantly faster than without an outage" in faster["en"]
+    assert "niet significant anders dan zonder storing" in same["nl"]
+    assert "not significantly different from the no-outage run" in same["en"]
+    assert "niet te toetsen" in untested["nl"] and "n = 1, no CI" in untested["en"]
+
+
+def test_level_effects_all_zero_and_nothing():
+    zero = {"mean": 0.0, "ci95_low": 0.0, "ci95_high": 0.0, "n": 5}
+    found = effects.level_effects(
+        "lost_reinforcement_requests", SUBJECT, [("A", "A", zero, zero), ("B", "B", zero, zero)]
+    )
+    assert found["en"].endswith("0.0 with every procedure, as without an outage.")
+    mixed = effects.level_effects(
+        "lost_reinforcement_requests", SUBJECT, [("A", "A", zero, zero), ("B", "B", level(3), UP)]
+    )
+    assert "'A' 0.0 ± 0.0 (gelijk aan zonder storing: 0.0, 95%-BI [0.0, 0.0])" in mixed["nl"]
+    assert "'B' 3.0 ± 1.0 (significantly more than without an outage: +1.2" in mixed["en"]
+    assert effects.level_effects("idle_unknown_unit_min", SUBJECT, [("A", "A", {}, UP)]) is None
+    assert effects.joined(None, None) is None
+    assert effects.joined({"nl": "a.", "en": "b."}, None, {"nl": "c.", "en": "d."}) == {"nl": "a. c.", "en": "b. d."}

@@ -72,3 +72,17 @@ def test_sheet_is_one_printable_offline_page(comparison):
     assert "<script" not in page  # inline SVG bars, nothing to run
     assert not EXTERNAL.search(page)
     assert page.count("<svg") >= 3
+
+
+def test_sheet_carries_the_room_picture_kpis(comparison):
+    """The issue 13 KPIs (idle but unknown units, re-alarms, reinforcement wait, noodknop, ...) are rows
+    of the sheet whenever the comparison has a number for them, with the paired difference."""
+    from sim.outputs.parts.effects import BOARD_KPIS
+
+    page = sheet_html(comparison)
+    data = json.loads((comparison / "comparison.json").read_text())
+    finite = {r["kpi"] for r in data["kpis"] if r["mean"] is not None and r["mean"] == r["mean"]}
+    shown = set(re.findall(r"data-kpi='([^']+)'", page))
+    for kpi in BOARD_KPIS:
+        assert (kpi in shown) == (kpi in finite), kpi
+    assert "idle_unknown_unit_min" in shown and "realarms" in shown

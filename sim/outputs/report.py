@@ -53,7 +53,8 @@ from sim.model.loading import (
     validation_problems,
 )
 from sim.model.scenario import OutageTarget, Procedure
-from sim.outputs.parts import words
+from sim.outputs.parts import effects, words
+from sim.outputs.parts.effects import BOARD_KPIS
 from sim.outputs.parts.html import Figures, document, esc, finite, half_width, mean_pm, number, unit_label, value_text
 
 QUESTION_NL = (
@@ -81,6 +82,9 @@ COMMUNICATION_KPIS = (
     "alarm_fallback_extra_delay_s",
     "outage_to_first_fallback_min",
 )
+#: the response: each matrix cell as a paired difference with its load's no-outage run (same seeds),
+#: one table; the room's picture of its units (effects.BOARD_KPIS) likewise in a second table
+RESPONSE_KPIS = ("opkomsttijd_mean_min", "processing_within_60s_share")
 FIGURE_KPIS = (
     "processing_within_60s_share",
     "opkomsttijd_within_norm_share",
@@ -168,7 +172,8 @@ class Matrix(_Strict):
     scenario (plus its ``set`` overrides) with one outage (the target, from ``outage_start``
     for the duration) and the procedure (``null``: none; ``steps`` per outage target;
     ``set``: extra scenario overrides such as more handheld sets). Each load also runs once
-    without an outage. ``sensitivity`` varies parameters one at a time around one cell. Names
+    without an outage. ``response_kpis`` and ``board_kpis`` are shown per cell as paired differences
+    with that run. ``sensitivity`` varies parameters one at a time around one cell. Names
     of loads, targets and procedures become directory names: letters, digits, - and _.
     """
 
@@ -187,6 +192,8 @@ class Matrix(_Strict):
     room_kpis: list[str] = list(ROOM_KPIS)
     communication_kpis: list[str] = list(COMMUNICATION_KPIS)
     figure_kpis: list[str] = list(FIGURE_KPIS)
+    response_kpis: list[str] = list(RESPONSE_KPIS)
+    board_kpis: list[str] = list(BOARD_KPIS)
     sensitivity: Sensitivity | None = None
 
     @field_validator("outage_start")
@@ -211,7 +218,7 @@ class Matrix(_Strict):
             raise ValueError("durations must be different")
         return sorted(v)
 
-    @field_validator("room_kpis", "communication_kpis", "figure_kpis")
+    @field_validator("room_kpis", "communication_kpis", "figure_kpis", "response_kpis", "board_kpis")
     @classmethod
     def _kpis(cls, v):
         bad = [k for k in v if k.split("[", 1)[0] not in METRICS]
@@ -505,18 +512,16 @@ def collect(run_dir: Path) -> dict:
     )
     reference = reference_procedure(matrix)
     paired: dict[str, dict] = {}
+    effects: dict[str, dict] = {}
     for key, cell in cells.items():
-        if cell["kind"] != "cell" or cell["procedure"] == reference:
+        if cell["kind"] != "cell":
             continue
+        base = f"{cell['load']}__baseline"
+        if base in reps:
+            effects[key] = {"baseline": base, "kpis": _paired(reps[key], reps[base], effect_kpis(matrix))}
         ref = cell_key(cell["load"], cell["target"], cell["duration_min"], reference)
-        if ref not in reps:
-            continue
-        paired[key] = {"reference": ref, "kpis": {}}
-        for kpi in kpis:
-            if kpi in reps[key] and kpi in reps[ref]:
-                with warnings.catch_warnings():  # nearly equal replications: scipy warns, the CI is still right
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    paired[key]["kpis"][kpi] = paired_difference(reps[key][kpi], reps[ref][kpi])
+        if cell["procedure"] != reference and ref in reps:
+            paired[key] = {"reference": ref, "kpis": _paired(reps[key], reps[ref], kpis)}
     return {
         "run_dir": str(run_dir),
         "matrix_file": meta["matrix_file"],
@@ -536,7 +541,30 @@ def collect(run_dir: Path) -> dict:
         "simpy_events": meta.get("simpy_events"),
         "cells": cells,
         "paired": paired,
+        "effects": effects,
     }
+
+
+def effect_kpis(matrix: dict) -> list[str]:
+    """The KPIs shown as paired differences with no outage (defaults for runs made before they existed)."""
+    return [*matrix.get("response_kpis", RESPONSE_KPIS), *matrix.get("board_kpis", BOARD_KPIS)]
+
+
+def _paired(columns: dict, reference: dict, kpis) -> dict[str, dict]:
+    """Per KPI: the paired difference ``columns - reference``, replication i against replication i
+    (matched on the replication number, not on the row order of the two files)."""
+    order = {r: i for i, r in enumerate(reference.get("replication", []))}
+    rows = [(i, order[r]) for i, r in enumerate(columns.get("replication", [])) if r in order]
+    out = {}
+    for kpi in kpis:
+        if kpi not in columns or kpi not in reference:
+            continue
+        a = [columns[kpi][i] for i, _ in rows]  # None (no value in that replication) counts as NaN
+        b = [reference[kpi][j] for _, j in rows]
+        with warnings.catch_warnings():  # nearly equal replications: scipy warns, the CI is still right
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out[kpi] = paired_difference(a, b)
+    return out
 
 
 def _oat(matrix: dict, cells: dict, reps: dict) -> dict:
@@ -659,6 +687,17 @@ class _Focus:
 
     def baseline(self, kpi: str) -> dict:
         return _summary(self.data, f"{self.heavy}__baseline", kpi)
+
+    def effect(self, key: str, kpi: str) -> dict:
+        """A cell's paired difference with its load's no-outage run."""
+        return self.data.get("effects", {}).get(key, {}).get("kpis", {}).get(kpi) or {}
+
+    def subject(self, t_name: str) -> tuple[str, str]:
+        """``eOCS-uitval, 6-uurs storing (oudejaarsnacht)``: the target at the longest outage, heaviest load."""
+        return (
+            f"{self.target(t_name, 'nl')}, {_duration_text(self.longest, 'nl')} storing ({self.load('nl')})",
+            f"{self.target(t_name, 'en')}, {_duration_text(self.longest, 'en')} outage ({self.load('en')})",
+        )
 
     def units_cut_off(self, t_name: str) -> bool:
         """Without fallback, are units ever out of reach in this outage? Picks which findings follow."""
@@ -827,6 +866,52 @@ def _share_drop(f: _Focus, t_name: str) -> dict | None:
     }
 
 
+def _response_effect(f: _Focus, t_name: str) -> dict | None:
+    """Which durations and procedures change the response KPIs significantly against no outage, at every load."""
+    matrix = f.data["matrix"]
+    found = []
+    for kpi in matrix.get("response_kpis", RESPONSE_KPIS):
+        cells = [
+            (
+                f"'{_label(proc, 'nl')}' {duration:g} min, {_label(load, 'nl').lower()}",
+                f"'{_label(proc, 'en')}' {duration:g} min, {_label(load, 'en')}",
+                f.effect(cell_key(l_name, t_name, duration, p_name), kpi),
+            )
+            for l_name, load in matrix["loads"].items()
+            for p_name, proc in f.procedures.items()
+            for duration in matrix["durations_min"]
+        ]
+        found.append(effects.significant_cells(kpi, (f.target(t_name, "nl"), f.target(t_name, "en")), cells))
+    return effects.joined(*found)
+
+
+def _board_level(f: _Focus, t_name: str, kpi: str) -> dict | None:
+    """A board KPI per procedure at the longest outage, heaviest load, against no outage."""
+    parts = []
+    for p_name, proc in f.procedures.items():
+        key = f.key(t_name, f.longest, p_name)
+        parts.append((_label(proc, "nl"), _label(proc, "en"), _summary(f.data, key, kpi), f.effect(key, kpi)))
+    return effects.level_effects(kpi, f.subject(t_name), parts)
+
+
+def _free_but_unknown(f: _Focus, t_name: str) -> dict | None:
+    """Unit-minutes a unit was free while the room's board had it busy."""
+    return _board_level(f, t_name, "idle_unknown_unit_min")
+
+
+def _reinforcement_wait(f: _Focus, t_name: str) -> dict | None:
+    """How long requests for more units waited, and how many never arrived."""
+    return effects.joined(
+        _board_level(f, t_name, "reinforcement_delay_mean_min"),
+        _board_level(f, t_name, "lost_reinforcement_requests"),
+    )
+
+
+def _noodknop_answer(f: _Focus, t_name: str) -> dict | None:
+    """Whether a noodknop was answered more slowly than without an outage."""
+    return _board_level(f, t_name, "noodknop_ack_mean_s")
+
+
 def _load_matters(f: _Focus) -> dict | None:
     """The same outage on a lighter night and at the heaviest load."""
     matrix = f.data["matrix"]
@@ -882,6 +967,10 @@ TARGET_FINDINGS = (
     _best_procedure,
     _degradation_with_duration,
     _share_drop,
+    _response_effect,
+    _free_but_unknown,
+    _reinforcement_wait,
+    _noodknop_answer,
 )
 
 
@@ -955,6 +1044,9 @@ table.results td, table.results th { font-size: 8.5pt; }
 .md h1 { font-size: 13pt; } .md h2 { font-size: 12pt; border: none; } .md h3 { font-size: 11pt; }
 .md ul li { font-size: 9pt; }
 .toc a { margin-right: 12px; }
+table.effects .ci { color: #586069; font-size: 7pt; font-weight: normal; }
+table.effects th.num { white-space: normal; }
+table.effects td, table.effects th { font-size: 8pt; padding: 2px 4px; }
 """
 
 PROC_COLOURS = ("#b3261e", "#0b5cad", "#1a7f37", "#9a6700", "#6f42c1", "#57606a")
@@ -982,31 +1074,55 @@ def _cell_td(data: dict, key: str, kpi: str) -> str:
     return f'<td class="num" {attrs}>{esc(mean_pm(kpi, s))}</td>'
 
 
-def _results_table(data: dict, target: str, load: str, kpis: list[str]) -> str:
+def _results_table(data: dict, target: str, load: str, kpis: list[str], *, effect: bool = False) -> str:
+    """Per procedure and duration (rows), the KPIs (columns): mean ± CI half-width; with ``effect`` the
+    paired difference with the load's no-outage run and its 95 % CI. The first row is the no-outage
+    level itself."""
     matrix = data["matrix"]
+    td = _effect_td if effect else _cell_td
+
+    def unit(k: str) -> str:
+        if not effect:
+            return unit_label(k)
+        return "Δ " + ("procentpunt" if metric_of(k).unit == "share" else unit_label(k))
+
     head = "".join(
-        f'<th class="num">{_t(*labels.kpi(k))}<br><span class="muted small">{esc(unit_label(k))}</span></th>'
-        for k in kpis
+        f'<th class="num">{_t(*labels.kpi(k))}<br><span class="muted small">{esc(unit(k))}</span></th>' for k in kpis
     )
+    no_outage = ("geen storing (niveau)", "no outage (level)") if effect else ("geen storing", "no outage")
     rows = [
         f"<tr><th>{_t('Procedure', 'Procedure')}</th><th class='num'>{_t('Duur (min)', 'Duration (min)')}</th>"
-        f"{head}</tr>"
+        f"{head}</tr>",
+        f"<tr><td><em>{_t(*no_outage)}</em></td><td class='num'>0</td>"
+        + "".join(_cell_td(data, f"{load}__baseline", k) for k in kpis)
+        + "</tr>",
     ]
-    base_key = f"{load}__baseline"
-    rows.append(
-        f"<tr><td><em>{_t('geen storing', 'no outage')}</em></td><td class='num'>0</td>"
-        + "".join(_cell_td(data, base_key, k) for k in kpis)
-        + "</tr>"
-    )
     for p_name, proc in matrix["procedures"].items():
         for duration in matrix["durations_min"]:
             key = cell_key(load, target, duration, p_name)
             rows.append(
                 f"<tr><td>{_t(_label(proc, 'nl'), _label(proc, 'en'))}</td><td class='num'>{duration:g}</td>"
-                + "".join(_cell_td(data, key, k) for k in kpis)
+                + "".join(td(data, key, k) for k in kpis)
                 + "</tr>"
             )
-    return '<table class="results">' + "\n".join(rows) + "</table>"
+    return f'<table class="results{" effects" if effect else ""}">' + "\n".join(rows) + "</table>"
+
+
+def _effect_td(data: dict, key: str, kpi: str) -> str:
+    """A cell's paired difference with its load's no-outage run: the mean and under it the 95 % CI."""
+    d = data.get("effects", {}).get(key, {}).get("kpis", {}).get(kpi) or {}
+    tone = effects.tone(kpi, d)
+    attrs = (
+        f'data-effect="{esc(key)}" data-kpi="{esc(kpi)}" data-diff="{json.dumps(d.get("mean"))}" '
+        f'data-low="{json.dumps(d.get("ci95_low"))}" data-high="{json.dumps(d.get("ci95_high"))}" '
+        f'data-significant="{str(effects.significant(d)).lower()}"'
+    )
+    ci = effects.ci_text(kpi, d)
+    return (
+        f'<td class="num{" " + tone if tone else ""}" {attrs}>{esc(effects.signed(kpi, d.get("mean"), unit=False))}'
+        + (f'<br><span class="ci">{esc(ci)}</span>' if ci else "")
+        + "</td>"
+    )
 
 
 def _duration_figure(data: dict, target: str):
@@ -1258,11 +1374,15 @@ DATA_NOTE_EN = (
 )
 FIGURES_NOTE_NL = (
     "Figuren: KPI tegen de duur van de storing, per procedure (lijnen, foutbalken = halve breedte 95%-BI) en "
-    "belasting (kolommen); gestreept: zonder storing. Tabellen: gemiddelde ± halve breedte 95%-BI."
+    "belasting (kolommen); gestreept: zonder storing. Tabellen: gemiddelde ± halve breedte 95%-BI. Tabellen "
+    "'effect op de respons' en 'beeld van de meldkamer': per cel het gepaarde verschil (Δ) met dezelfde belasting "
+    "zonder storing (zelfde seeds), eronder het 95%-BI; groen/rood = significant beter/slechter (het BI sluit 0 uit)."
 )
 FIGURES_NOTE_EN = (
     "Figures: KPI against outage duration, per procedure (lines, error bars = 95 % CI half-width) and load "
-    "(columns); dashed: no outage. Tables: mean ± 95 % CI half-width."
+    "(columns); dashed: no outage. Tables: mean ± 95 % CI half-width. Tables 'effect on the response' and 'the "
+    "room's picture of its units': per cell the paired difference (Δ) with the same load without an outage (same "
+    "seeds), under it the 95 % CI; green/red = significantly better/worse (the CI excludes 0)."
 )
 
 
@@ -1382,6 +1502,12 @@ def _results_section(data: dict, figures: Figures) -> str:
             load_en = load.get("label_en") or load["label"]
             results.append(f"<h4>{_t(load['label'] + ': communicatie', load_en + ': communication')}</h4>")
             results.append(_results_table(data, t_name, l_name, matrix["communication_kpis"]))
+            for kpis, what_nl, what_en in (
+                (matrix.get("response_kpis", RESPONSE_KPIS), "effect op de respons", "effect on the response"),
+                (matrix.get("board_kpis", BOARD_KPIS), "beeld van de meldkamer", "the room's picture of its units"),
+            ):
+                results.append(f"<h4>{_t(load['label'] + ': ' + what_nl, load_en + ': ' + what_en)}</h4>")
+                results.append(_results_table(data, t_name, l_name, list(kpis), effect=True))
     results.append("</section>")
     return "\n".join(results)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from sim import labels
 from sim.experiments.metrics import METRICS, metric_of
 from sim.outputs.parts import words
+from sim.outputs.parts.effects import BOARD_KPIS
 from sim.outputs.parts.html import document, esc, finite, unit_label, value_text
 from sim.outputs.parts.svg import bar_chart
 
@@ -42,6 +43,7 @@ SHEET_KPIS = (
     "incidents_gap_over_5min_share",
     "alarms_via_fallback",
     "alarm_fallback_extra_delay_s",
+    *BOARD_KPIS,
 )
 KEY_FIGURES = (
     "processing_within_60s_share",
