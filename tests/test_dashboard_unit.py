@@ -23,7 +23,7 @@ from dashboard.cli import add_dashboard_command, cmd_dashboard
 from dashboard.components import Config, figure_html
 from dashboard.norms import NORMS
 from dashboard.pages import compare, run, scenarios, timeline
-from sim import cli
+from sim import cli, labels
 from sim.experiments.kpis import METRICS
 from sim.experiments.stats import paired_difference
 from sim.model.loading import load_scenario
@@ -277,6 +277,36 @@ def test_figures_have_their_parts(world):
     assert {"Storing: eocs", "Opmerken", "Besluit CaCo", "Terugval: handhelds", "Terugval: telephone"} <= names
     assert gantt.layout.xaxis.type == "date"
     assert figures.empty_figure("niets").layout.annotations[0].text == "niets"
+
+
+def test_timeline_shows_the_board_against_the_truth(cfg, world):
+    gantt, board = (view(cfg, world.baseline, 0, "nl") for view in (timeline.gantt_view, timeline.board_view))
+    assert "Statuscontrole eenheden" in {y for tr in gantt.data if tr.orientation == "h" for y in tr.y}
+    lines = {tr.name: tr for tr in board.data if tr.mode == "lines"}
+    names = [i18n.heading(i18n.pick(labels.series(s), "nl")) for s in data.BOARD_SERIES]
+    assert set(names) <= set(lines)
+    idle = lines["Vrije eenheden onbekend in GMS"]
+    assert idle.fill == "tozeroy"
+    in_outage = (np.asarray(idle.x) >= np.datetime64("2024-12-31T23:00")) & (
+        np.asarray(idle.x) < np.datetime64("2025-01-01T00:00")
+    )
+    assert np.asarray(idle.y)[in_outage].max() > 0 and np.asarray(idle.y)[~in_outage].min() >= 0
+    assert board.layout.yaxis.rangemode == "tozero"
+    markers = {tr.name for tr in board.data if tr.mode == "markers" and tr.x[0] is not None}
+    assert "Herhaalalarmering" in markers
+    swatches = {tr.name for tr in board.data if tr.mode == "markers" and tr.x[0] is None}
+    assert {"Storing: eocs", "Statuscontrole eenheden"} <= swatches
+    colours = {s.fillcolor for s in board.layout.shapes}
+    assert {figures.OUTAGE_COLOUR, figures.KIND_COLOURS["roll_call"]} <= colours
+    english = timeline.board_view(cfg, world.baseline, 0, "en")
+    assert {"Units busy on the board", "Units busy in truth", "Units free but not known to be"} <= {
+        tr.name for tr in english.data
+    }
+    assert [a.text for a in english.layout.annotations[:3]] == ["Units busy", "Where the board is wrong", "Events"]
+    assert timeline.board_view(cfg, None, None, "nl").layout.annotations[0].text == "Kies een run…"
+    assert timeline.board_view(cfg, world.broken, 0, "en").layout.annotations
+    no_records = timeline.board_view(cfg, world.no_records, 0, "nl")
+    assert no_records.layout.annotations[0].text == i18n.t("empty.no_data", "nl")
 
 
 def test_figure_html_is_standalone():
