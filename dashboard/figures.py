@@ -329,14 +329,7 @@ def gantt_figure(
 ) -> go.Figure:
     """A Gantt of the replication's outages and procedure steps (``data.Window``) over clock
     time, with incidents and 112 calls per hour below it."""
-    fig = make_subplots(
-        rows=3,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.07,
-        row_heights=[0.5, 0.25, 0.25],
-        subplot_titles=["", t("fig.incident_rate", lang), t("fig.call_rate", lang)],
-    )
+    fig = _rows_over_time([0.5, 0.25, 0.25], ["", t("fig.incident_rate", lang), t("fig.call_rate", lang)])
     ordered = sorted(
         windows, key=lambda w: (_KIND_ORDER.index(w.kind) if w.kind in _KIND_ORDER else 99, w.subject, w.start)
     )
@@ -370,27 +363,10 @@ def gantt_figure(
             col=1,
         )
     if not ordered:
-        fig.add_annotation(
-            text=t("gantt.none", lang),
-            x=0.5,
-            y=0.85,
-            xref="paper",
-            yref="paper",
-            showarrow=False,
-            font={"size": 14, "color": "#868e96"},
-        )
+        _faint_note(fig, t("gantt.none", lang), "paper", "paper", y=0.85, size=14)
     for w in ordered:
         if w.kind == "outage":
-            fig.add_vrect(
-                x0=_iso(start + np.timedelta64(int(w.start * 60_000), "ms")),
-                x1=_iso(start + np.timedelta64(int(w.end * 60_000), "ms")),
-                row="all",
-                col=1,
-                fillcolor=OUTAGE_COLOUR,
-                opacity=0.06,
-                line_width=0,
-                layer="below",
-            )
+            _shade(fig, start, w.start, w.end, OUTAGE_COLOUR, 0.06)
     if rates:
         step = float(rates["minute"][1] - rates["minute"][0]) if len(rates["minute"]) > 1 else 0.0
         times = start + np.round((rates["minute"] + step / 2) * 60_000).astype("timedelta64[ms]")
@@ -449,13 +425,8 @@ def board_figure(
     """
     if not board:
         return empty_figure(t("empty.no_data", lang))
-    fig = make_subplots(
-        rows=3,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.07,
-        row_heights=[0.42, 0.33, 0.25],
-        subplot_titles=[t("tl.board.busy", lang), t("tl.board.wrong", lang), t("tl.board.events", lang)],
+    fig = _rows_over_time(
+        [0.42, 0.33, 0.25], [t("tl.board.busy", lang), t("tl.board.wrong", lang), t("tl.board.events", lang)]
     )
     times = minutes_to_datetimes(start, board["minute"])
     rows = {"units_busy": 1, "units_busy_true": 1, "units_idle_unknown": 2, "units_double_dispatched": 2}
@@ -508,29 +479,12 @@ def board_figure(
             col=1,
         )
     if not events:
-        fig.add_annotation(
-            text=t("tl.board.no_events", lang),
-            x=0.5,
-            y=0.5,
-            xref="x3 domain",
-            yref="y3 domain",
-            showarrow=False,
-            font={"size": 12, "color": "#868e96"},
-        )
+        _faint_note(fig, t("tl.board.no_events", lang), "x3 domain", "y3 domain")
     for w in windows:
         if w.kind not in ("outage", "roll_call"):
             continue
         colour = OUTAGE_COLOUR if w.kind == "outage" else KIND_COLOURS["roll_call"]
-        fig.add_vrect(
-            x0=_iso(minutes_to_datetimes(start, w.start)),
-            x1=_iso(minutes_to_datetimes(start, max(w.end, w.start + 0.5))),
-            row="all",
-            col=1,
-            fillcolor=colour,
-            opacity=0.08 if w.kind == "outage" else 0.16,
-            line_width=0,
-            layer="below",
-        )
+        _shade(fig, start, w.start, max(w.end, w.start + 0.5), colour, 0.08 if w.kind == "outage" else 0.16)
         _legend_swatch(fig, gantt_label(w.kind, w.subject, lang), colour, 0.3)
     end = minutes_to_datetimes(start, end_min)
     fig.update_xaxes(type="date", range=[_iso(start), _iso(end)], tickformat="%H:%M\n%d-%m")
@@ -552,6 +506,34 @@ def board_figure(
     if title:
         fig.update_layout(title={"y": 0.985, "yanchor": "top"})
     return fig
+
+
+def _rows_over_time(heights: list[float], titles: list[str]) -> go.Figure:
+    """Panels stacked on one time axis, ``heights`` as shares of the figure."""
+    return make_subplots(
+        rows=len(heights), cols=1, shared_xaxes=True, vertical_spacing=0.07, row_heights=heights, subplot_titles=titles
+    )
+
+
+def _shade(fig: go.Figure, start: np.datetime64, begin: float, end: float, colour: str, opacity: float) -> None:
+    """Minutes ``begin``-``end`` after ``start`` shaded in every row."""
+    fig.add_vrect(
+        x0=_iso(minutes_to_datetimes(start, begin)),
+        x1=_iso(minutes_to_datetimes(start, end)),
+        row="all",
+        col=1,
+        fillcolor=colour,
+        opacity=opacity,
+        line_width=0,
+        layer="below",
+    )
+
+
+def _faint_note(fig: go.Figure, text: str, xref: str, yref: str, y: float = 0.5, size: int = 12) -> None:
+    """A grey line of text where there is nothing to draw."""
+    fig.add_annotation(
+        text=text, x=0.5, y=y, xref=xref, yref=yref, showarrow=False, font={"size": size, "color": "#868e96"}
+    )
 
 
 def _rgba(colour: str, alpha: float) -> str:

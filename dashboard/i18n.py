@@ -134,12 +134,12 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "tl.board.title": ("Eenhedenbord: GMS tegen werkelijkheid", "Unit board: GMS against the truth"),
         "tl.board.note": (
             "Bezet volgens GMS is wat de meldkamer denkt; bezet in werkelijkheid volgt uit de alarmeringen "
-            "(van de alarmering die de eenheid bereikt tot ze weer beschikbaar is). Het verschil zijn vooral "
-            "eenheden die al vrij zijn terwijl hun status de meldkamer nog niet bereikte, en eenheden die net "
-            "gealarmeerd worden.",
+            "(van de alarmering die de eenheid bereikt tot ze weer beschikbaar is). Het verschil bestaat vooral "
+            "uit eenheden die al vrij zijn terwijl hun status de meldkamer nog niet bereikte, en eenheden "
+            "waarvan de alarmering nog onderweg is.",
             "Busy on the board is what the room believes; busy in truth follows from the alarms (from the alarm "
             "that reaches the unit until it is available again). The gap is mostly units already free whose "
-            "status has not reached the room, and units being alarmed.",
+            "status has not reached the room, and units whose alarm is still on its way.",
         ),
         "tl.board.busy": ("Eenheden bezet", "Units busy"),
         "tl.board.wrong": ("Waar GMS het mis heeft", "Where the board is wrong"),
