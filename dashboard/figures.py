@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 from sim import labels
 
 from . import i18n
+from .data import minutes_to_datetimes
 from .i18n import t
 
 COLOURS = ("#1c5d99", "#e8590c", "#2b8a3e", "#862e9c", "#c2255c", "#0b7285", "#5c940d", "#495057")
@@ -33,7 +34,24 @@ KIND_COLOURS = MappingProxyType(
         "relocated": "#9775fa",
         "call_in": "#1971c2",
         "generator_failed": "#212529",
+        "roll_call": "#1098ad",
     }
+)
+#: the unit board panel: one colour per series and per event
+BOARD_COLOURS = MappingProxyType(
+    {
+        "units_busy": "#1c5d99",
+        "units_busy_true": "#2b8a3e",
+        "units_idle_unknown": "#e8590c",
+        "units_double_dispatched": "#c2255c",
+        "status_misnoted": "#862e9c",
+        "realarm": "#f08c00",
+        "next_unit_alarmed": "#c92a2a",
+        "reinforcement_lost": "#495057",
+    }
+)
+BOARD_SYMBOLS = MappingProxyType(
+    {"status_misnoted": "x", "realarm": "circle", "next_unit_alarmed": "triangle-up", "reinforcement_lost": "square"}
 )
 
 
@@ -298,6 +316,7 @@ _KIND_ORDER = (
     "relocated",
     "call_in",
     "generator_failed",
+    "roll_call",
 )
 
 
@@ -310,14 +329,7 @@ def gantt_figure(
 ) -> go.Figure:
     """A Gantt of the replication's outages and procedure steps (``data.Window``) over clock
     time, with incidents and 112 calls per hour below it."""
-    fig = make_subplots(
-        rows=3,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.07,
-        row_heights=[0.5, 0.25, 0.25],
-        subplot_titles=["", t("fig.incident_rate", lang), t("fig.call_rate", lang)],
-    )
+    fig = _rows_over_time([0.5, 0.25, 0.25], ["", t("fig.incident_rate", lang), t("fig.call_rate", lang)])
     ordered = sorted(
         windows, key=lambda w: (_KIND_ORDER.index(w.kind) if w.kind in _KIND_ORDER else 99, w.subject, w.start)
     )
@@ -351,27 +363,10 @@ def gantt_figure(
             col=1,
         )
     if not ordered:
-        fig.add_annotation(
-            text=t("gantt.none", lang),
-            x=0.5,
-            y=0.85,
-            xref="paper",
-            yref="paper",
-            showarrow=False,
-            font={"size": 14, "color": "#868e96"},
-        )
+        _faint_note(fig, t("gantt.none", lang), "paper", "paper", y=0.85, size=14)
     for w in ordered:
         if w.kind == "outage":
-            fig.add_vrect(
-                x0=_iso(start + np.timedelta64(int(w.start * 60_000), "ms")),
-                x1=_iso(start + np.timedelta64(int(w.end * 60_000), "ms")),
-                row="all",
-                col=1,
-                fillcolor=OUTAGE_COLOUR,
-                opacity=0.06,
-                line_width=0,
-                layer="below",
-            )
+            _shade(fig, start, w.start, w.end, OUTAGE_COLOUR, 0.06)
     if rates:
         step = float(rates["minute"][1] - rates["minute"][0]) if len(rates["minute"]) > 1 else 0.0
         times = start + np.round((rates["minute"] + step / 2) * 60_000).astype("timedelta64[ms]")
@@ -406,6 +401,144 @@ def gantt_figure(
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels, row=1, col=1)
     fig.update_layout(bargap=0.25)
     return _style(fig, 640, title)
+
+
+def board_figure(
+    board: dict | None,
+    windows,
+    events: list[dict],
+    start: np.datetime64,
+    end_min: float,
+    lang: str = "nl",
+    title: str | None = None,
+) -> go.Figure:
+    """The room's unit board (GMS) against the truth in one replication, over clock time.
+
+    Top: units busy on the board and units busy in truth. Middle: where the board is wrong,
+    units free but busy on the board (an area) and units alarmed while busy elsewhere. Bottom:
+    the events where the two part (a status noted on the wrong unit) or the room finds out
+    (re-alarm, next unit alarmed), and lost reinforcement requests. Outages are shaded red,
+    the roll call after the outage in its own colour.
+
+    ``board``: :func:`dashboard.data.unit_board`; ``windows``: ``data.Window`` of the
+    replication; ``events``: :func:`dashboard.data.board_events`.
+    """
+    if not board:
+        return empty_figure(t("empty.no_data", lang))
+    fig = _rows_over_time(
+        [0.42, 0.33, 0.25], [t("tl.board.busy", lang), t("tl.board.wrong", lang), t("tl.board.events", lang)]
+    )
+    times = minutes_to_datetimes(start, board["minute"])
+    rows = {"units_busy": 1, "units_busy_true": 1, "units_idle_unknown": 2, "units_double_dispatched": 2}
+    for column, row in rows.items():
+        values = board.get(column)
+        if values is None:
+            continue
+        name = i18n.heading(i18n.pick(labels.series(column), lang))
+        colour = BOARD_COLOURS[column]
+        area = column == "units_idle_unknown"
+        fig.add_trace(
+            go.Scatter(
+                x=times,
+                y=np.round(values, 2),
+                name=name,
+                mode="lines",
+                line={
+                    "color": colour,
+                    "width": 2,
+                    "shape": "hv",
+                    "dash": "dot" if column == "units_busy_true" else None,
+                },
+                fill="tozeroy" if area else None,
+                fillcolor=_rgba(colour, 0.25) if area else None,
+                hovertemplate="%{x|%d-%m %H:%M}: %{y:.1f}<extra>" + name + "</extra>",
+            ),
+            row=row,
+            col=1,
+        )
+    kinds = [k for k in (e["event"] for e in events) if k]
+    for kind in dict.fromkeys(kinds):
+        group = [e for e in events if e["event"] == kind]
+        name = t(f"tl.event.{kind}", lang)
+        fig.add_trace(
+            go.Scatter(
+                x=minutes_to_datetimes(start, [e["minute"] for e in group]),
+                y=[name] * len(group),
+                name=name,
+                mode="markers",
+                marker={
+                    "color": BOARD_COLOURS.get(kind, "#868e96"),
+                    "symbol": BOARD_SYMBOLS.get(kind, "circle"),
+                    "size": 8,
+                },
+                text=[f"{e['subject']} {e['detail']}".strip() for e in group],
+                hovertemplate="%{x|%H:%M}: %{text}<extra>" + name + "</extra>",
+                showlegend=False,
+            ),
+            row=3,
+            col=1,
+        )
+    if not events:
+        _faint_note(fig, t("tl.board.no_events", lang), "x3 domain", "y3 domain")
+    for w in windows:
+        if w.kind not in ("outage", "roll_call"):
+            continue
+        colour = OUTAGE_COLOUR if w.kind == "outage" else KIND_COLOURS["roll_call"]
+        _shade(fig, start, w.start, max(w.end, w.start + 0.5), colour, 0.08 if w.kind == "outage" else 0.16)
+        _legend_swatch(fig, gantt_label(w.kind, w.subject, lang), colour, 0.3)
+    end = minutes_to_datetimes(start, end_min)
+    fig.update_xaxes(type="date", range=[_iso(start), _iso(end)], tickformat="%H:%M\n%d-%m")
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(rangemode="tozero", row=2, col=1)
+    event_rows = [t(f"tl.event.{k}", lang) for k in reversed(BOARD_SYMBOLS)]  # every kind, always in one place
+    fig.update_yaxes(
+        categoryorder="array",
+        categoryarray=event_rows,
+        tickmode="array",
+        tickvals=event_rows,
+        range=[-0.6, len(event_rows) - 0.4],
+        row=3,
+        col=1,
+    )
+    _style(fig, 740, title)
+    # two rows of legend between the title and the first panel's own title
+    fig.update_layout(margin={"t": 135 if title else 100}, legend={"y": 1.07, "yanchor": "bottom"})
+    if title:
+        fig.update_layout(title={"y": 0.985, "yanchor": "top"})
+    return fig
+
+
+def _rows_over_time(heights: list[float], titles: list[str]) -> go.Figure:
+    """Panels stacked on one time axis, ``heights`` as shares of the figure."""
+    return make_subplots(
+        rows=len(heights), cols=1, shared_xaxes=True, vertical_spacing=0.07, row_heights=heights, subplot_titles=titles
+    )
+
+
+def _shade(fig: go.Figure, start: np.datetime64, begin: float, end: float, colour: str, opacity: float) -> None:
+    """Minutes ``begin``-``end`` after ``start`` shaded in every row."""
+    fig.add_vrect(
+        x0=_iso(minutes_to_datetimes(start, begin)),
+        x1=_iso(minutes_to_datetimes(start, end)),
+        row="all",
+        col=1,
+        fillcolor=colour,
+        opacity=opacity,
+        line_width=0,
+        layer="below",
+    )
+
+
+def _faint_note(fig: go.Figure, text: str, xref: str, yref: str, y: float = 0.5, size: int = 12) -> None:
+    """A grey line of text where there is nothing to draw."""
+    fig.add_annotation(
+        text=text, x=0.5, y=y, xref=xref, yref=yref, showarrow=False, font={"size": size, "color": "#868e96"}
+    )
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _clock(start: np.datetime64, minute: float) -> str:

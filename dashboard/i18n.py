@@ -117,6 +117,7 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "gantt.relocated": ("Uitwijk: in uitwijkmeldkamer", "Uitwijk: in the backup room"),
         "gantt.call_in": ("Extra centralisten oproepen", "Calling in centralists"),
         "gantt.generator_failed": ("Noodstroom faalt", "Generator fails"),
+        "gantt.roll_call": ("Statuscontrole eenheden", "Roll call of the units"),
         "gantt.none": (
             "Geen storingen of procedurestappen in deze replicatie",
             "No outages or procedure steps in this replication",
@@ -125,10 +126,32 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "tl.title": ("Tijdlijn van één replicatie", "Timeline of one replication"),
         "tl.intro": (
             "Storingen, opmerken, besluit van de CaCo en elk terugvalkanaal, met daaronder het aantal "
-            "incidenten en 112-meldingen per uur.",
+            "incidenten en 112-meldingen per uur; daarna het eenhedenbord in GMS tegen de werkelijkheid.",
             "Outages, detection, the CaCo's decision and every "
-            "fallback channel, with the incident and 112 call rate under it.",
+            "fallback channel, with the incident and 112 call rate under it; then the unit board in GMS "
+            "against the truth.",
         ),
+        "tl.board.title": ("Eenhedenbord: GMS tegen werkelijkheid", "Unit board: GMS against the truth"),
+        "tl.board.note": (
+            "Bezet volgens GMS is wat de meldkamer denkt; bezet in werkelijkheid volgt uit de alarmeringen "
+            "(van de alarmering die de eenheid bereikt tot ze weer beschikbaar is). Het verschil bestaat vooral "
+            "uit eenheden die al vrij zijn terwijl hun status de meldkamer nog niet bereikte, en eenheden "
+            "waarvan de alarmering nog onderweg is.",
+            "Busy on the board is what the room believes; busy in truth follows from the alarms (from the alarm "
+            "that reaches the unit until it is available again). The gap is mostly units already free whose "
+            "status has not reached the room, and units whose alarm is still on its way.",
+        ),
+        "tl.board.busy": ("Eenheden bezet", "Units busy"),
+        "tl.board.wrong": ("Waar GMS het mis heeft", "Where the board is wrong"),
+        "tl.board.events": ("Gebeurtenissen", "Events"),
+        "tl.board.no_events": (
+            "Geen herhaalalarmeringen of verkeerd genoteerde statussen",
+            "No re-alarms or misnoted statuses",
+        ),
+        "tl.event.status_misnoted": ("Status op verkeerde eenheid", "Status on the wrong unit"),
+        "tl.event.realarm": ("Herhaalalarmering", "Re-alarm"),
+        "tl.event.next_unit_alarmed": ("Volgende eenheid gealarmeerd", "Next unit alarmed"),
+        "tl.event.reinforcement_lost": ("Opschalingsverzoek verloren", "Reinforcement request lost"),
         "tl.run": ("Run", "Run"),
         "tl.replication": ("Replicatie", "Replication"),
         "tl.run.placeholder": ("Kies een run…", "Choose a run…"),

@@ -102,6 +102,7 @@ FIG_ECDF_PROCESSING = "ecdf-processing"
 FIG_ECDF_OPKOMST = "ecdf-opkomsttijd"
 FIG_REGIONS = "regions"
 FIG_GANTT = "gantt"
+FIG_BOARD = "board"
 
 TABLE_KPIS = "kpis"
 TABLE_RUNS = "runs"

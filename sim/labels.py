@@ -95,6 +95,8 @@ SERIES: dict[str, Pair] = {
     "units_busy": ("eenheden bezet volgens GMS", "units busy on the board"),
     "units_idle_unknown": ("vrije eenheden onbekend in GMS", "units free but not known to be"),
     "units_double_dispatched": ("gealarmeerde eenheden die bezet waren", "alarmed units that were busy"),
+    # derived by the dashboard from the dispatches, not a model series
+    "units_busy_true": ("eenheden bezet in werkelijkheid", "units busy in truth"),
 }
 
 #: outage target (sim.model.scenario.OUTAGE_TARGETS) -> (nl, en)

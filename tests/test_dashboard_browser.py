@@ -174,7 +174,13 @@ def test_timeline_of_one_replication(dash_duo, world, tmp_path):
     dash_duo.wait_for_element("#card-gantt .barlayer .trace", timeout=20)
     assert "replicatie 1" in dash_duo.find_element("#card-gantt .gtitle").text
     assert len(dash_duo.find_elements("#card-gantt .barlayer .trace")) >= 5  # outage, steps, fallbacks, two rates
-    screenshot(dash_duo, "timeline")
+    # the unit board: GMS against the truth, with the outage and the roll call shaded
+    dash_duo.wait_for_element("#card-board .scatterlayer .trace", timeout=20)
+    legend = dash_duo.find_element("#card-board .legend").text
+    for name in ("Eenheden bezet volgens GMS", "Eenheden bezet in werkelijkheid", "Vrije eenheden onbekend in GMS"):
+        assert name in legend
+    assert len(dash_duo.find_elements("#card-board .shapelayer path")) >= 6  # two windows in three panels
+    screenshot(dash_duo, "timeline", 2000)
 
     # a figure as HTML and as PNG (Chrome lets a page start one download without asking, so the
     # page is reloaded in between)

@@ -23,7 +23,7 @@ from dashboard.cli import add_dashboard_command, cmd_dashboard
 from dashboard.components import Config, figure_html
 from dashboard.norms import NORMS
 from dashboard.pages import compare, run, scenarios, timeline
-from sim import cli
+from sim import cli, labels
 from sim.experiments.kpis import METRICS
 from sim.experiments.stats import paired_difference
 from sim.model.loading import load_scenario
@@ -140,7 +140,10 @@ def test_procedure_windows_from_timeline_events():
         (0, 60.0, "outage_end", "eocs"),
         (0, 70.0, "stood_down", "handhelds"),
         (0, 70.0, "stood_down", "telephone"),
+        (0, 60.0, "roll_call_start", "board"),
+        (0, 75.0, "roll_call_end", "board"),
         (1, 100.0, "outage_start", "p2000"),
+        (1, 110.0, "roll_call_start", "board"),
     ]
     timeline = {
         "replication": np.array([e[0] for e in events]),
@@ -159,10 +162,64 @@ def test_procedure_windows_from_timeline_events():
     assert spans[0, "relocating", "uitwijk"] == (30.0, 50.0) and spans[0, "relocated", "uitwijk"] == (50.0, 120.0)
     assert spans[0, "call_in", "centralists"] == (40.0, 70.0)
     assert spans[1, "outage", "p2000"] == (100.0, 120.0)  # still open at the end
+    assert spans[0, "roll_call", ""] == (60.0, 75.0) and spans[1, "roll_call", ""] == (110.0, 120.0)
     typical = data.typical_windows(windows, replications=2)
     assert {(w["kind"], w["subject"]) for w in typical} == {("outage", "eocs"), ("outage", "p2000"), ("fallback", "")}
     assert next(w for w in typical if w["kind"] == "fallback")["start"] == 25.0
     assert data.typical_windows(windows, replications=3) == []  # each in fewer than half of 3
+
+
+def test_units_busy_in_truth_from_the_dispatches():
+    # unit a: 1-4; unit b: 2-6, then alarmed at 5 for incident 9 while still busy, reached by the
+    # re-alarm at 7, back at 9; unit c: alarmed while busy and never reached; unit d: 8 to the end
+    rows = [
+        ("a", "P", 1, 1.0, 4.0, "completed"),
+        ("b", "P", 2, 2.0, 6.0, "completed"),
+        ("b", "P", 9, 5.0, 9.0, "completed"),
+        ("c", "Q", 3, 3.0, np.nan, "not_reached"),
+        ("d", "Q", 4, 8.0, np.nan, "open"),
+        ("a", "P", 5, 0.0, 10.0, "completed"),  # another replication
+    ]
+    dispatches = {
+        "replication": np.array([0, 0, 0, 0, 0, 1]),
+        "unit": np.array([r[0] for r in rows], dtype=object),
+        "station": np.array([r[1] for r in rows], dtype=object),
+        "incident": np.array([r[2] for r in rows]),
+        "t_alarm": np.array([r[3] for r in rows]),
+        "t_available": np.array([r[4] for r in rows]),
+        "state": np.array([r[5] for r in rows], dtype=object),
+    }
+    timeline = {
+        "replication": np.array([0, 0, 0]),
+        "minute": np.array([5.5, 7.0, 6.5]),
+        "event": np.array(["realarm", "realarm", "realarm"], dtype=object),
+        "subject": np.array(["P", "P", "Q"], dtype=object),
+        "detail": np.array(["incident=9 units=1", "incident=9 units=1", "incident=9 units=1"], dtype=object),
+    }
+    busy = data.units_busy_true(dispatches, timeline, 0, 9.5)
+    assert list(busy) == [0, 1, 2, 2, 1, 1, 0, 1, 2, 1.0]  # minute 9-9.5 is the last, half a minute
+    without_event = data.units_busy_true(dispatches, None, 0, 9.5)
+    assert list(without_event[5:7]) == [1, 1]  # b counts from when it was free again (6)
+
+
+def test_unit_board_of_an_eocs_outage(world):
+    run = data.load_run(world.results, world.baseline)
+    outage = slice(15, 75)  # 23:00-00:00 in a horizon from 22:45
+    for rep in data.replications_with_records(run):
+        board = data.unit_board(run, rep)
+        assert set(data.BOARD_SERIES) <= set(board) and len(board["minute"]) == 120
+        assert board["units_idle_unknown"][outage].max() > 0  # units back whose status never reached the room
+        assert board["units_idle_unknown"][:15].max() == 0  # before the outage the board is right
+        assert np.allclose(board["units_busy"][:15], board["units_busy_true"][:15], atol=1.0)
+        # in truth no more units are busy than the board shows, but for a unit's "beschikbaar"
+        # noted on another unit of its post (that one is free on the board and busy in truth)
+        events = data.board_events(run, rep)
+        misnoted = sum(e["event"] == "status_misnoted" for e in events)
+        assert (board["units_busy_true"] <= board["units_busy"] + misnoted + 1e-6).all()
+        assert events and {e["event"] for e in events} <= set(data.BOARD_EVENTS)
+        assert [e["minute"] for e in events] == sorted(e["minute"] for e in events)
+    assert data.unit_board(run, 99) is None
+    assert data.unit_board(data.load_run(world.results, world.no_records), 0) is None
 
 
 def test_ecdf_counts_never_reached_in_the_denominator():
@@ -220,6 +277,36 @@ def test_figures_have_their_parts(world):
     assert {"Storing: eocs", "Opmerken", "Besluit CaCo", "Terugval: handhelds", "Terugval: telephone"} <= names
     assert gantt.layout.xaxis.type == "date"
     assert figures.empty_figure("niets").layout.annotations[0].text == "niets"
+
+
+def test_timeline_shows_the_board_against_the_truth(cfg, world):
+    gantt, board = (view(cfg, world.baseline, 0, "nl") for view in (timeline.gantt_view, timeline.board_view))
+    assert "Statuscontrole eenheden" in {y for tr in gantt.data if tr.orientation == "h" for y in tr.y}
+    lines = {tr.name: tr for tr in board.data if tr.mode == "lines"}
+    names = [i18n.heading(i18n.pick(labels.series(s), "nl")) for s in data.BOARD_SERIES]
+    assert set(names) <= set(lines)
+    idle = lines["Vrije eenheden onbekend in GMS"]
+    assert idle.fill == "tozeroy"
+    in_outage = (np.asarray(idle.x) >= np.datetime64("2024-12-31T23:00")) & (
+        np.asarray(idle.x) < np.datetime64("2025-01-01T00:00")
+    )
+    assert np.asarray(idle.y)[in_outage].max() > 0 and np.asarray(idle.y)[~in_outage].min() >= 0
+    assert board.layout.yaxis.rangemode == "tozero"
+    markers = {tr.name for tr in board.data if tr.mode == "markers" and tr.x[0] is not None}
+    assert "Herhaalalarmering" in markers
+    swatches = {tr.name for tr in board.data if tr.mode == "markers" and tr.x[0] is None}
+    assert {"Storing: eocs", "Statuscontrole eenheden"} <= swatches
+    colours = {s.fillcolor for s in board.layout.shapes}
+    assert {figures.OUTAGE_COLOUR, figures.KIND_COLOURS["roll_call"]} <= colours
+    english = timeline.board_view(cfg, world.baseline, 0, "en")
+    assert {"Units busy on the board", "Units busy in truth", "Units free but not known to be"} <= {
+        tr.name for tr in english.data
+    }
+    assert [a.text for a in english.layout.annotations[:3]] == ["Units busy", "Where the board is wrong", "Events"]
+    assert timeline.board_view(cfg, None, None, "nl").layout.annotations[0].text == "Kies een run…"
+    assert timeline.board_view(cfg, world.broken, 0, "en").layout.annotations
+    no_records = timeline.board_view(cfg, world.no_records, 0, "nl")
+    assert no_records.layout.annotations[0].text == i18n.t("empty.no_data", "nl")
 
 
 def test_figure_html_is_standalone():
@@ -286,6 +373,34 @@ def test_compare_table_has_numbers_colours_and_csv(cfg, world):
     assert any("cannot be read" in w for w in texts(errors))
     empty, payload, _ = compare.table_view(cfg, [], "nl")
     assert payload is None and "Kies hierboven één of meer runs." in texts(empty)
+
+
+def test_compare_table_has_the_unit_board_kpis(cfg, world):
+    board_kpis = (
+        "double_dispatches",
+        "idle_unknown_unit_min",
+        "realarms",
+        "alarm_ack_mean_min",
+        "reinforcement_delay_mean_min",
+        "lost_reinforcement_requests",
+        "noodknop_ack_mean_s",
+        "board_reconciliation_min",
+    )
+    assert set(board_kpis) <= set(METRICS)
+    runs, _ = data.load_runs(world.results, [world.baseline, world.better])
+    observed = [k for k in board_kpis if any((r.summary.get(k) or {}).get("n") for r in runs)]
+    assert {"idle_unknown_unit_min", "realarms", "board_reconciliation_min"} <= set(observed)
+    listed = data.table_kpis(runs)
+    assert [k for k in listed if k in board_kpis] == observed  # registry order
+    for lang in ("nl", "en"):
+        table, csv, _ = compare.table_view(cfg, [world.baseline, world.better], lang)
+        words = texts(table)
+        for kpi in observed:
+            assert i18n.kpi_label(kpi, lang) in words, kpi
+        assert {kpi for kpi in observed} <= {r["kpi"] for r in csv["rows"]}
+    # a KPI no replication could measure (no noodknop pressed) is left out, as every other is
+    fake = data.RunData("x", world.results, "A", {}, {k: {"mean": 1.0, "n": 3} for k in board_kpis})
+    assert [k for k in data.table_kpis([fake]) if k in board_kpis] == list(board_kpis)
 
 
 def test_runs_without_records_degrade_gracefully(cfg, world):

@@ -1,5 +1,5 @@
 """Timeline: one replication of one run as a Gantt of outages and procedure steps, with the
-incident and 112 call rate under it."""
+incident and 112 call rate under it, and the room's unit board (GMS) against the truth."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ def build_layout(cfg: Config, lang: str = "nl", run: str | None = None, replicat
             html.Div(id=ids.TL_MESSAGES),
             dcc.Store(id=ids.TL_WANTED, data=rep),
             figure_card(ids.FIG_GANTT, t("tl.title", lang), lang),
+            figure_card(ids.FIG_BOARD, t("tl.board.title", lang), lang, note=t("tl.board.note", lang)),
         ],
     )
 
@@ -75,17 +76,36 @@ def replication_choices_view(cfg: Config, key, current, lang: str):
 
 
 def gantt_view(cfg: Config, key, replication, lang: str):
+    def build(run, rep, title, lang):
+        windows = data.replication_windows(run, rep)
+        rates = data.arrival_rates(run, rep)
+        return figures.gantt_figure(windows, run.start, run.duration, rates, lang, title)
+
+    return one_replication_view(cfg, key, replication, lang, build)
+
+
+def board_view(cfg: Config, key, replication, lang: str):
+    def build(run, rep, title, lang):
+        board = data.unit_board(run, rep)
+        windows = data.replication_windows(run, rep)
+        events = data.board_events(run, rep)
+        return figures.board_figure(board, windows, events, run.start, run.duration, lang, title)
+
+    return one_replication_view(cfg, key, replication, lang, build)
+
+
+def one_replication_view(cfg: Config, key, replication, lang: str, build):
+    """``build(run, replication, title, lang)`` for replication ``replication`` of run ``key``;
+    a figure saying what is missing when nothing is chosen or the run cannot be read."""
     lang = i18n.lang_of(lang)
     if not key or replication is None:
         return figures.empty_figure(t("tl.run.placeholder", lang))
     try:
         run = data.load_run(cfg.results_root, key)
-        windows = data.replication_windows(run, int(replication))
-        rates = data.arrival_rates(run, int(replication))
+        title = f"{run.scenario} · {t('tl.replication', lang).lower()} {replication}"
+        return build(run, int(replication), title, lang)
     except data.DataError as exc:
         return figures.empty_figure(str(exc))
-    title = f"{run.scenario} · {t('tl.replication', lang).lower()} {replication}"
-    return figures.gantt_figure(windows, run.start, run.duration, rates, lang, title)
 
 
 def register(app, cfg: Config) -> None:
@@ -103,9 +123,10 @@ def register(app, cfg: Config) -> None:
 
     @app.callback(
         Output(ids.fig(ids.FIG_GANTT), "figure"),
+        Output(ids.fig(ids.FIG_BOARD), "figure"),
         Input(ids.TL_RUN, "value"),
         Input(ids.TL_REPLICATION, "value"),
         State(ids.LANG, "data"),
     )
-    def _gantt(key, replication, lang):
-        return gantt_view(cfg, key, replication, lang)
+    def _figures(key, replication, lang):
+        return gantt_view(cfg, key, replication, lang), board_view(cfg, key, replication, lang)
