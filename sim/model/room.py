@@ -615,23 +615,30 @@ class ControlRoom:
         env = self.env
         if delay > 0:
             yield env.timeout(delay)
+        channel = yield from self.send(inc, unit, kind, purpose, base_min, env.now + self.message_patience)
+        if kind in STATUSES:
+            if channel is None:
+                # the unit carries on by itself and reports the status once something reaches it
+                yield from self.late_report(inc, unit, kind + LATE)
+            else:
+                self.heard(inc.id, unit, kind, True)
+
+    def send(self, inc: Incident, unit: int, kind: str, purpose: str, base_min: float, deadline: float):
+        """Record a message about ``inc`` and get it through by ``deadline``; its channel, or None."""
+        env = self.env
         row = [len(self.messages), inc.id, unit, kind, env.now, NAN, NAN, "", "open", 0]
         self.messages.append(row)
         self.messages_waiting.add(1)
         tx = Transmission(purpose, inc.region, False, inc.priority, self.radio_rank + inc.priority, base_min, row)
-        channel = yield from self.transmit(tx, env.now + self.message_patience)
+        channel = yield from self.transmit(tx, deadline)
         row[MessageRow.ATTEMPTS] = tx.attempts
         if channel is None:
             if math.isnan(row[MessageRow.T_START]):
                 self.messages_waiting.add(-1)
             row[MessageRow.T_END], row[MessageRow.STATE] = env.now, "undelivered"
-            if kind in STATUSES:
-                # the unit carries on by itself and reports the status once something reaches it
-                yield from self.late_report(inc, unit, kind + LATE)
         else:
             row[MessageRow.T_END], row[MessageRow.CHANNEL], row[MessageRow.STATE] = env.now, channel, "delivered"
-            if kind in STATUSES:
-                self.heard(inc.id, unit, kind, True)
+        return channel
 
     def request(self, inc: Incident, unit: int, kind: str, delay: float):
         """A request from the scene that counts only once the room has it: more units, or another discipline.
@@ -640,22 +647,11 @@ class ControlRoom:
         """
         env = self.env
         yield env.timeout(delay)
-        row = [len(self.messages), inc.id, unit, kind, env.now, NAN, NAN, "", "open", 0]
-        self.messages.append(row)
-        self.messages_waiting.add(1)
-        tx = Transmission(
-            "voice", inc.region, False, inc.priority, self.radio_rank + inc.priority, self.request_time(), row
-        )
-        channel = yield from self.transmit(tx, inc.t_on_scene + inc.on_scene_min)
-        row[MessageRow.ATTEMPTS] = tx.attempts
+        channel = yield from self.send(inc, unit, kind, "voice", self.request_time(), inc.t_on_scene + inc.on_scene_min)
         if channel is None:
-            if math.isnan(row[MessageRow.T_START]):
-                self.messages_waiting.add(-1)
-            row[MessageRow.T_END], row[MessageRow.STATE] = env.now, "undelivered"
             if kind == REINFORCEMENT:
                 self.timeline.log(REINFORCEMENT_LOST, self.unit_names[unit], f"incident={inc.id}")
             return
-        row[MessageRow.T_END], row[MessageRow.CHANNEL], row[MessageRow.STATE] = env.now, channel, "delivered"
         if kind == REINFORCEMENT:
             self.dispatch(inc, inc.reinforcement_units, EXTRA)
         else:
