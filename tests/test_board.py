@@ -88,10 +88,10 @@ def board_events(outcome) -> list[tuple[float, str, str]]:
 
 # --- 1. a status lost: idle but unknown, not dispatched, found at the roll call ----------------
 def test_lost_status_leaves_the_unit_idle_unknown_until_the_roll_call(tmp_path):
-    # A-1 back at 42 while eOCS is down (40-100, no procedure): its "beschikbaar" is spoken,
-    # finds no channel and is given up at 57 (patience 15). A second incident at 60 is
-    # alarmed at 100.5 only: A-2 is not used because... it is free and gets it? No: one unit
-    # post here, so the room has nothing on its board until the roll call finds A-1.
+    # One unit. A-1 (on scene 40 min) is back at 62 while eOCS is down (40-100, no procedure):
+    # its "beschikbaar" is spoken, finds no channel and is given up at 77 (patience 15); the
+    # late report waits. A second incident, answered at 60, waits with an empty board (no
+    # presuming here) until the roll call at 100 finds A-1 free at 100.5.
     sc = tiny(
         tmp_path,
         [(10, "short"), (60, "short")],

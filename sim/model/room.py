@@ -460,10 +460,7 @@ class ControlRoom:
         if self.unknown[unit]:
             self.unknown[unit] = False
             self.idle_unknown.add(-1)
-        if self.believed_free[unit]:  # re-alarmed after the board had it free again
-            self.available[self.unit_station[unit]].remove(unit)
-            self.believed_free[unit] = False
-            self.units_busy.add(1)
+        self.board_busy(unit)  # a re-alarm may reach a unit the board had free again
         inc.units_engaged += 1
         if inc.state == "completed":  # more units after the last one cleared: not over yet
             inc.state, inc.t_closed = "open", None
@@ -520,6 +517,13 @@ class ControlRoom:
         self.units_busy.add(-1)
         self.serve_waiting()
 
+    def board_busy(self, unit: int) -> None:
+        """Off the board: a unit shown free that is not."""
+        if self.believed_free[unit]:
+            self.available[self.unit_station[unit]].remove(unit)
+            self.believed_free[unit] = False
+            self.units_busy.add(1)
+
     def unit_back(self, inc: Incident, unit: int, region: str) -> None:
         """Back in service: free in truth at once, on the board once its status arrives."""
         self.truly_free[unit] = True
@@ -535,25 +539,19 @@ class ControlRoom:
             self.env.start(self.roll_call())
 
     def roll_call(self):
-        env = self.env
         self.timeline.log(ROLL_CALL_START, "board", f"units={len(self.doubt)}")
         while self.doubt:
             unit = next(iter(self.doubt))
             del self.doubt[unit]
-            row = [len(self.messages), self.last_incident[unit], unit, ROLL_CALL, env.now, NAN, NAN, "", "open", 0]
-            self.messages.append(row)
-            self.messages_waiting.add(1)
+            row = self.new_message(self.last_incident[unit], unit, ROLL_CALL)
             region = self.stations[self.unit_station[unit]].region
-            tx = Transmission("voice", region, False, 2, self.radio_rank + 2, self.roll_call_time(), row)
-            channel = yield from self.transmit(tx, None)
-            row[MessageRow.T_END], row[MessageRow.CHANNEL], row[MessageRow.STATE] = env.now, channel, "delivered"
-            row[MessageRow.ATTEMPTS] = tx.attempts
+            yield from self.send(
+                row, Transmission("voice", region, False, 2, self.radio_rank + 2, self.roll_call_time()), None
+            )
             if self.truly_free[unit]:
                 self.board_free(unit)
-            elif self.believed_free[unit]:  # a status noted on the wrong unit, found
-                self.available[self.unit_station[unit]].remove(unit)
-                self.believed_free[unit] = False
-                self.units_busy.add(1)
+            else:
+                self.board_busy(unit)  # a status noted on the wrong unit, found
         self.timeline.log(ROLL_CALL_END, "board")
         self.roll_calling = False
 
@@ -615,7 +613,8 @@ class ControlRoom:
         env = self.env
         if delay > 0:
             yield env.timeout(delay)
-        channel = yield from self.send(inc, unit, kind, purpose, base_min, env.now + self.message_patience)
+        row = self.new_message(inc.id, unit, kind)
+        channel = yield from self.send(row, self.incident_tx(inc, purpose, base_min), env.now + self.message_patience)
         if kind in STATUSES:
             if channel is None:
                 # the unit carries on by itself and reports the status once something reaches it
@@ -623,13 +622,21 @@ class ControlRoom:
             else:
                 self.heard(inc.id, unit, kind, True)
 
-    def send(self, inc: Incident, unit: int, kind: str, purpose: str, base_min: float, deadline: float):
-        """Record a message about ``inc`` and get it through by ``deadline``; its channel, or None."""
-        env = self.env
-        row = [len(self.messages), inc.id, unit, kind, env.now, NAN, NAN, "", "open", 0]
+    def new_message(self, incident: int, unit: int, kind: str) -> list:
+        """A message row, waiting from now."""
+        row = [len(self.messages), incident, unit, kind, self.env.now, NAN, NAN, "", "open", 0]
         self.messages.append(row)
         self.messages_waiting.add(1)
-        tx = Transmission(purpose, inc.region, False, inc.priority, self.radio_rank + inc.priority, base_min, row)
+        return row
+
+    def incident_tx(self, inc: Incident, purpose: str, base_min: float) -> Transmission:
+        """Traffic about an incident, at its priority under the room's rule."""
+        return Transmission(purpose, inc.region, False, inc.priority, self.radio_rank + inc.priority, base_min)
+
+    def send(self, row: list, tx: Transmission, deadline: float | None):
+        """Get the message of ``row`` through by ``deadline`` (None: however long it takes); its channel, or None."""
+        env = self.env
+        tx.row = row
         channel = yield from self.transmit(tx, deadline)
         row[MessageRow.ATTEMPTS] = tx.attempts
         if channel is None:
@@ -647,7 +654,9 @@ class ControlRoom:
         """
         env = self.env
         yield env.timeout(delay)
-        channel = yield from self.send(inc, unit, kind, "voice", self.request_time(), inc.t_on_scene + inc.on_scene_min)
+        row = self.new_message(inc.id, unit, kind)
+        tx = self.incident_tx(inc, "voice", self.request_time())
+        channel = yield from self.send(row, tx, inc.t_on_scene + inc.on_scene_min)
         if channel is None:
             if kind == REINFORCEMENT:
                 self.timeline.log(REINFORCEMENT_LOST, self.unit_names[unit], f"incident={inc.id}")
@@ -674,13 +683,9 @@ class ControlRoom:
         """The emergency button: first in every queue, heard only where the scenario says."""
         env = self.env
         yield env.timeout(delay)
-        row = [len(self.messages), inc.id, unit, NOODKNOP, env.now, NAN, NAN, "", "open", 0]
-        self.messages.append(row)
-        self.messages_waiting.add(1)
-        tx = Transmission(NOODKNOP, inc.region, False, NOODKNOP_PRIORITY, NOODKNOP_PRIORITY, self.noodknop_talk(), row)
-        channel = yield from self.transmit(tx, None)
-        row[MessageRow.T_END], row[MessageRow.CHANNEL], row[MessageRow.STATE] = env.now, channel, "delivered"
-        row[MessageRow.ATTEMPTS] = tx.attempts
+        row = self.new_message(inc.id, unit, NOODKNOP)
+        tx = Transmission(NOODKNOP, inc.region, False, NOODKNOP_PRIORITY, NOODKNOP_PRIORITY, self.noodknop_talk())
+        yield from self.send(row, tx, None)
 
     def late_report(self, inc: Incident, unit: int, kind: str):
         """A unit reports where it stands once something reaches it: its latest status, once.
@@ -689,22 +694,16 @@ class ControlRoom:
         replaces that report's content: back in contact, a crew says "beschikbaar", not the
         three statuses it went through.
         """
-        env = self.env
         waiting = self.late_reports.get(unit)
         if waiting is not None and math.isnan(waiting[MessageRow.T_START]):
             waiting[MessageRow.INCIDENT], waiting[MessageRow.KIND] = inc.id, kind
             return
-        row = [len(self.messages), inc.id, unit, kind, env.now, NAN, NAN, "", "open", 0]
-        self.messages.append(row)
-        self.messages_waiting.add(1)
-        self.late_reports[unit] = row
+        row = self.late_reports[unit] = self.new_message(inc.id, unit, kind)
         # after fresh traffic: a late report is news for the room's picture, not an emergency
         tx = Transmission(
-            "voice", inc.region, False, LATE_PRIORITY, self.radio_rank + LATE_PRIORITY, self.spoken_status(), row
+            "voice", inc.region, False, LATE_PRIORITY, self.radio_rank + LATE_PRIORITY, self.spoken_status()
         )
-        channel = yield from self.transmit(tx, None)
-        row[MessageRow.T_END], row[MessageRow.CHANNEL], row[MessageRow.STATE] = env.now, channel, "delivered"
-        row[MessageRow.ATTEMPTS] = tx.attempts
+        yield from self.send(row, tx, None)
         if self.late_reports.get(unit) is row:
             del self.late_reports[unit]
         self.heard(row[MessageRow.INCIDENT], unit, row[MessageRow.KIND], True)
