@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,14 +22,12 @@ import pyarrow.parquet as pq
 from sim.experiments import api
 from sim.experiments.metrics import METRICS, metric_of
 from sim.experiments.stats import paired_difference, summarise, unpaired_difference
-from sim.experiments.step_functions import step_integral
 
 from .norms import norm_of
 
 #: time series on the Compare page: (column, text key)
 SERIES = ("calls_waiting", "centralists_busy", "messages_waiting", "units_unreachable")
-#: the room's unit board (GMS) against the truth on the Timeline page; ``units_busy_true`` is
-#: derived here from the dispatches (see :func:`units_busy_true`), the rest are model series
+#: the room's unit board (GMS) against the truth on the Timeline page, as the model records them
 BOARD_SERIES = ("units_busy", "units_busy_true", "units_idle_unknown", "units_double_dispatched")
 #: timeline events where the board and the truth part or meet again, marked on that panel
 BOARD_EVENTS = ("status_misnoted", "realarm", "next_unit_alarmed", "reinforcement_lost")
@@ -593,83 +590,7 @@ def unit_board(run: RunData, replication: int) -> dict[str, np.ndarray] | None:
     for column in BOARD_SERIES:
         if column in table:
             out[column] = np.asarray(table[column], dtype=float)[mask][order]
-    dispatches = run.table(
-        "dispatches", ["replication", "incident", "unit", "station", "t_alarm", "t_available", "state"]
-    )
-    if dispatches is not None and "t_alarm" in dispatches:
-        busy = units_busy_true(dispatches, run.table("timeline"), replication, run.duration)
-        out["units_busy_true"] = busy[: len(out["minute"])]
     return out
-
-
-def units_busy_true(dispatches: dict, timeline: dict | None, replication: int, end: float) -> np.ndarray:
-    """Units busy in truth, per minute of one replication (time averages over minute 0-1, 1-2, ...
-    up to ``end``), from its dispatch records.
-
-    A unit is busy from the alarm that reaches it to ``t_available`` (back in service; to
-    ``end`` when it never got back). A row "not_reached" (alarmed while busy elsewhere, never
-    reached) does not count. The records keep only a unit's first alarm: when that found the
-    unit still busy with an earlier incident and a later re-alarm reached it, the unit counts
-    from the first re-alarm of that incident's post (a "realarm" timeline event) once it was
-    free again, or from when it was free again if no such event is there.
-    """
-    grid = np.arange(math.ceil(end) + 1, dtype=float)
-    if len(grid) < 2:
-        return np.zeros(0)
-    grid[-1] = min(grid[-1], end)
-    mine = np.asarray(dispatches["replication"]) == replication
-    alarm = np.asarray(dispatches["t_alarm"], dtype=float)
-    engaged = mine & np.isfinite(alarm) & (np.asarray(dispatches["state"]) != "not_reached")
-    rows = np.flatnonzero(engaged)
-    units = np.asarray(dispatches["unit"], dtype=object)
-    rows = rows[np.lexsort((alarm[rows], units[rows].astype(str)))]
-    realarms = _realarms(timeline, replication)
-    available = np.asarray(dispatches["t_available"], dtype=float)
-    starts, stops, free_again = [], [], {}
-    for i in rows:
-        start = alarm[i]
-        free = free_again.get(units[i], -math.inf)
-        if start < free:  # the first alarm found the unit busy: a re-alarm reached it
-            later = [
-                m
-                for m in realarms.get((str(dispatches["station"][i]), int(dispatches["incident"][i])), ())
-                if m >= free
-            ]
-            start = min(later, default=free)
-        stop = available[i] if math.isfinite(available[i]) else end
-        starts.append(start)
-        stops.append(stop)
-        free_again[units[i]] = stop
-    if not starts:
-        return np.zeros(len(grid) - 1)
-    times = np.concatenate((starts, stops))
-    steps = np.concatenate((np.ones(len(starts)), -np.ones(len(stops))))
-    order = np.argsort(times, kind="stable")
-    times = np.concatenate(([0.0], times[order]))
-    values = np.concatenate(([0.0], np.cumsum(steps[order])))
-    return np.diff(step_integral(times, values, grid)) / np.diff(grid)
-
-
-def _realarms(timeline: dict | None, replication: int) -> dict[tuple[str, int], list[float]]:
-    """(post, incident) -> minutes of its re-alarms in one replication."""
-    out: dict[tuple[str, int], list[float]] = {}
-    if timeline is None or "event" not in timeline:
-        return out
-    for rep, minute, event, subject, detail in zip(
-        timeline["replication"],
-        timeline["minute"],
-        timeline["event"],
-        timeline["subject"],
-        timeline["detail"],
-        strict=True,
-    ):
-        found = _INCIDENT.search(str(detail or "")) if event == "realarm" and rep == replication else None
-        if found:
-            out.setdefault((str(subject), int(found.group(1))), []).append(float(minute))
-    return out
-
-
-_INCIDENT = re.compile(r"\bincident=(\d+)")
 
 
 def board_events(run: RunData, replication: int) -> list[dict]:

@@ -111,6 +111,7 @@ def test_lost_status_leaves_the_unit_idle_unknown_until_the_roll_call(tmp_path):
     # the roll call goes first (priority 2 before a late report), and it finds A-1 free
     assert board_events(out) == [(100, "roll_call_start", "board"), (100.5, "roll_call_end", "board")]
     assert level(out, "units_idle_unknown") == [(0, 0), (62, 1), (100.5, 0)]
+    assert level(out, "units_busy_true") == [(0, 0), (11, 1), (62, 0), (100.5, 1), (151.5, 0)]
     assert out.incidents[1].t_answered == 60
     assert second[D.T_DISPATCHED] == second[D.T_ALARM] == 100.5  # taken only once the board showed it
     k = compute(out)

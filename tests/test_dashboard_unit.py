@@ -169,39 +169,6 @@ def test_procedure_windows_from_timeline_events():
     assert data.typical_windows(windows, replications=3) == []  # each in fewer than half of 3
 
 
-def test_units_busy_in_truth_from_the_dispatches():
-    # unit a: 1-4; unit b: 2-6, then alarmed at 5 for incident 9 while still busy, reached by the
-    # re-alarm at 7, back at 9; unit c: alarmed while busy and never reached; unit d: 8 to the end
-    rows = [
-        ("a", "P", 1, 1.0, 4.0, "completed"),
-        ("b", "P", 2, 2.0, 6.0, "completed"),
-        ("b", "P", 9, 5.0, 9.0, "completed"),
-        ("c", "Q", 3, 3.0, np.nan, "not_reached"),
-        ("d", "Q", 4, 8.0, np.nan, "open"),
-        ("a", "P", 5, 0.0, 10.0, "completed"),  # another replication
-    ]
-    dispatches = {
-        "replication": np.array([0, 0, 0, 0, 0, 1]),
-        "unit": np.array([r[0] for r in rows], dtype=object),
-        "station": np.array([r[1] for r in rows], dtype=object),
-        "incident": np.array([r[2] for r in rows]),
-        "t_alarm": np.array([r[3] for r in rows]),
-        "t_available": np.array([r[4] for r in rows]),
-        "state": np.array([r[5] for r in rows], dtype=object),
-    }
-    timeline = {
-        "replication": np.array([0, 0, 0]),
-        "minute": np.array([5.5, 7.0, 6.5]),
-        "event": np.array(["realarm", "realarm", "realarm"], dtype=object),
-        "subject": np.array(["P", "P", "Q"], dtype=object),
-        "detail": np.array(["incident=9 units=1", "incident=9 units=1", "incident=9 units=1"], dtype=object),
-    }
-    busy = data.units_busy_true(dispatches, timeline, 0, 9.5)
-    assert list(busy) == [0, 1, 2, 2, 1, 1, 0, 1, 2, 1.0]  # minute 9-9.5 is the last, half a minute
-    without_event = data.units_busy_true(dispatches, None, 0, 9.5)
-    assert list(without_event[5:7]) == [1, 1]  # b counts from when it was free again (6)
-
-
 def test_unit_board_of_an_eocs_outage(world):
     run = data.load_run(world.results, world.baseline)
     outage = slice(15, 75)  # 23:00-00:00 in a horizon from 22:45

@@ -291,6 +291,8 @@ def check_conservation(outcome) -> Counter:
     for name, level in levels.items():
         assert min(level.values) >= 0, name
         assert level.times == sorted(level.times), name
+    on_a_job = sum(r[D["state"]] == "open" and not nan(r[D["t_alarm"]]) for r in outcome.dispatches)
+    assert levels["units_busy_true"].value == on_a_job
     waiting_calls = sum(nan(r[C["t_answered"]]) and r[C["state"]] == "open" for r in outcome.calls)
     assert levels["calls_waiting"].value == waiting_calls
     waiting_msgs = sum(

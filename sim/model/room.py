@@ -166,6 +166,7 @@ class ControlRoom:
         self.roll_call_time = resilience.roll_call_min.sampler(streams["roll_call"])
         self.idle_unknown = env.level()  # units free in truth that the board has busy
         self.double_dispatched = env.level()  # units alarmed while in fact busy, until the room notices
+        self.busy_in_truth = env.level()  # units on a job, alarm received until back in service
         self.request_time = room.radio_message_min.sampler(streams["reinforcement"])
         self.coordination_time = room.coordination_min.sampler(streams["coordination"])
         self.noodknop_heard = scenario.noodknop.heard
@@ -224,6 +225,7 @@ class ControlRoom:
             "units_busy": self.units_busy,
             "units_idle_unknown": self.idle_unknown,
             "units_double_dispatched": self.double_dispatched,
+            "units_busy_true": self.busy_in_truth,
         }
         for name, state in self.comms.channels.items():
             levels[f"{name}_busy"] = state.pool.busy
@@ -457,6 +459,7 @@ class ControlRoom:
     def engage(self, inc: Incident, row: list, extra_turnout: float) -> None:
         unit = row[DispatchRow.UNIT]
         self.truly_free[unit] = False
+        self.busy_in_truth.add(1)
         if self.unknown[unit]:
             self.unknown[unit] = False
             self.idle_unknown.add(-1)
@@ -527,6 +530,7 @@ class ControlRoom:
     def unit_back(self, inc: Incident, unit: int, region: str) -> None:
         """Back in service: free in truth at once, on the board once its status arrives."""
         self.truly_free[unit] = True
+        self.busy_in_truth.add(-1)
         self.status(inc, unit, 2, region)
         if not self.believed_free[unit] and not self.unknown[unit]:
             self.unknown[unit] = True
