@@ -19,7 +19,6 @@ from sim.model.room import (
     EXTRA,
     LATE,
     NOODKNOP,
-    NOT_REACHED,
     REALARMED,
     REINFORCEMENT,
     ROLL_CALL_END,
@@ -143,7 +142,11 @@ def board_kpis(outcome: Outcome, messages: list) -> dict[str, float]:
     warmup, end = horizon.warmup_min, horizon.duration_min
     dispatches = [d for d in outcome.dispatches if d[D.T_DISPATCHED] >= warmup]
     kpi: dict[str, float] = {}
-    kpi["double_dispatches"] = float(sum(d[D.STATE] == NOT_REACHED for d in dispatches))
+    # every alarm that found its unit busy, also one a later re-alarm reached (its row is then "open")
+    busy = outcome.levels["units_double_dispatched"]
+    kpi["double_dispatches"] = float(
+        sum(b > a and t >= warmup for t, a, b in zip(busy.times[1:], busy.values, busy.values[1:], strict=False))
+    )
     kpi["idle_unknown_unit_min"] = time_average(outcome.levels["units_idle_unknown"], warmup, end) * (end - warmup)
     kpi["realarms"] = float(sum(event == REALARMED and t >= warmup for t, event, *_ in outcome.timeline))
     acks = np.array([d[D.T_ACK] - d[D.T_ALARM] for d in dispatches if not math.isnan(d[D.T_ACK])], dtype=float)
