@@ -54,7 +54,7 @@ from sim.model.loading import (
 )
 from sim.model.scenario import OutageTarget, Procedure
 from sim.outputs.parts import effects, words
-from sim.outputs.parts.effects import BOARD_KPIS
+from sim.outputs.parts.effects import BOARD_KPIS, significant
 from sim.outputs.parts.html import Figures, document, esc, finite, half_width, mean_pm, number, unit_label, value_text
 
 QUESTION_NL = (
@@ -793,7 +793,7 @@ def _best_procedure(f: _Focus, t_name: str) -> dict | None:
     ref_value = _mean(f.data, f.key(t_name, f.longest), kpi)
     value = _mean(f.data, key, kpi)
     k_nl, k_en = labels.kpi(kpi)
-    sig = finite(d.get("ci95_low")) and (d["ci95_low"] > 0 or d["ci95_high"] < 0)
+    sig = significant(d)
     scale = 100 if metric_of(kpi).unit == "share" else 1
     ci = f"[{number(d.get('ci95_low', math.nan) * scale)}, {number(d.get('ci95_high', math.nan) * scale)}]"
     what_nl = "houdt eenheden het best bereikbaar" if cut_off else "haalt de opkomstnorm het vaakst"
