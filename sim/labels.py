@@ -66,6 +66,10 @@ KPIS: dict[str, Pair] = {
     "lost_reinforcement_requests": ("verloren opschalingsverzoeken", "lost reinforcement requests"),
     "noodknop_ack_mean_s": ("noodknop tot contact, gemiddeld", "noodknop to contact, mean"),
     "board_reconciliation_min": ("statuscontrole na de storing", "roll call after the outage"),
+    "desk_handled_incidents": ("door de meldkamer afgehandeld (zonder alarmering)", "handled by the desk (no alarm)"),
+    "centralist_utilisation_peak_hour": ("bezetting centralisten, drukste uur", "centralist utilisation, busiest hour"),
+    "caco_utilisation": ("bezetting CaCo", "CaCo utilisation"),
+    "caco_decision_delay_min": ("opmerken tot besluit CaCo", "noticing to the CaCo's decision"),
 }
 
 #: KPI unit (``Metric.unit``) -> (nl, en)
@@ -95,8 +99,9 @@ SERIES: dict[str, Pair] = {
     "units_busy": ("eenheden bezet volgens GMS", "units busy on the board"),
     "units_idle_unknown": ("vrije eenheden onbekend in GMS", "units free but not known to be"),
     "units_double_dispatched": ("gealarmeerde eenheden die bezet waren", "alarmed units that were busy"),
-    # derived by the dashboard from the dispatches, not a model series
     "units_busy_true": ("eenheden bezet in werkelijkheid", "units busy in truth"),
+    "caco_busy": ("CaCo bezet", "CaCo busy"),
+    "caco_on_duty": ("CaCo in dienst", "CaCo on duty"),
 }
 
 #: outage target (sim.model.scenario.OUTAGE_TARGETS) -> (nl, en)
@@ -185,6 +190,9 @@ INCIDENT_TYPES: dict[str, Pair] = {
     "woningbrand": ("woningbrand", "house fire"),
     "hulpverlening": ("hulpverlening", "technical rescue"),
     "dienstverlening": ("dienstverlening", "assistance"),
+    "oms_afgehandeld": ("OMS, afgehandeld door de meldkamer", "automatic alarm, handled at the desk"),
+    "brandmelding_afgehandeld": ("brandmelding, afgehandeld door de meldkamer", "fire report, handled at the desk"),
+    "hulpverlening_afgehandeld": ("advies of doorverwijzing", "advice or referral, handled at the desk"),
 }
 
 

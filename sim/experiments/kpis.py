@@ -15,14 +15,15 @@ import numpy as np
 from sim.experiments.metrics import GAP_THRESHOLD_MIN, GROUPED, METRICS, Metric, metric_of  # noqa: F401 (re-exported)
 from sim.experiments.step_functions import integral, peak, step_integral, time_average
 from sim.model.room import (
-    COORDINATION,
     EXTRA,
     LATE,
     NOODKNOP,
+    OTHER_DESK,
     REALARMED,
     REINFORCEMENT,
     ROLL_CALL_END,
     ROLL_CALL_START,
+    ROOM_WORK_CHANNELS,
     STATUSES,
     Outcome,
 )
@@ -60,8 +61,9 @@ def compute(outcome: Outcome) -> dict[str, float]:
     warmup, end = horizon.warmup_min, horizon.duration_min
     kpi: dict[str, float] = {}
 
-    # --- incidents: processing and opkomsttijd ---
-    inc = [i for i in outcome.incidents if i.minute >= warmup]
+    # --- incidents: processing and opkomsttijd, of those the room alarms units for ---
+    every = [i for i in outcome.incidents if i.minute >= warmup]
+    inc = [i for i in every if not i.desk]
     start = np.array([i.minute for i in inc], dtype=float)
     alarm = np.array([np.nan if i.t_alarm is None else i.t_alarm for i in inc], dtype=float)
     scene = np.array([np.nan if i.t_on_scene is None else i.t_on_scene for i in inc], dtype=float)
@@ -71,7 +73,8 @@ def compute(outcome: Outcome) -> dict[str, float]:
     priority = np.array([i.priority for i in inc])
     processing_s = (alarm - start) * 60
     opkomst = scene - start
-    kpi["incidents"] = float(len(inc))
+    kpi["incidents"] = float(len(every))
+    kpi["desk_handled_incidents"] = float(sum(i.desk and i.t_answered is not None for i in every))
 
     # what does not depend on the group, once; a share counts every reported incident
     # whose deadline fell inside the horizon
@@ -109,17 +112,28 @@ def compute(outcome: Outcome) -> dict[str, float]:
     kpi["answer_wait_mean_s"] = _mean(waits)
     kpi["answer_wait_p90_s"] = _p90(waits)
     kpi["abandoned_calls"] = float(sum(c[C.STATE] == "abandoned" for c in calls))
-    kpi["unreported_incidents"] = float((~reported).sum())
+    kpi["unreported_incidents"] = float(sum(i.state == "abandoned" for i in every))
 
     # --- the room ---
     levels = outcome.levels
     kpi["backlog_peak"] = peak(levels["calls_waiting"], warmup, end)
     kpi["centralist_utilisation"] = _utilisation(levels["centralists_busy"], levels["centralists_on_duty"], warmup, end)
+    kpi["centralist_utilisation_peak_hour"] = max(
+        (u for u in hourly_utilisation(outcome, warmup) if not math.isnan(u)), default=np.nan
+    )
+    kpi["caco_utilisation"] = _utilisation(levels["caco_busy"], levels["caco_on_duty"], warmup, end)
 
     # --- radio traffic between room and units (button statuses take no room time) ---
     instant = _instant(outcome.scenario)
     messages = [m for m in outcome.messages if m[M.T_CREATED] >= warmup]
-    room = [m for m in messages if m[M.KIND] not in ("scene", COORDINATION) and m[M.CHANNEL] not in instant]
+    room = [
+        m
+        for m in messages
+        if m[M.KIND] != "scene"
+        and m[M.CHANNEL] not in instant
+        and m[M.CHANNEL] not in ROOM_WORK_CHANNELS
+        and not m[M.KIND].startswith(OTHER_DESK)
+    ]
     # a late status report waits on purpose (for any channel, at low priority): counted apart
     fresh = [m for m in room if not m[M.KIND].endswith(LATE)]
     delivered = [m for m in fresh if m[M.STATE] == "delivered"]
@@ -130,7 +144,7 @@ def compute(outcome: Outcome) -> dict[str, float]:
     kpi["undelivered_messages"] = float(sum(m[M.STATE] == "undelivered" for m in room))
     kpi["spoken_statuses"] = float(sum(m[M.KIND] in STATUSES for m in room))
     kpi["late_status_reports"] = float(len(room) - len(fresh))
-    kpi["incidents_open_at_end"] = float(sum(i.state == "open" for i in inc))
+    kpi["incidents_open_at_end"] = float(sum(i.state == "open" for i in every))
     kpi.update(outage_kpis(outcome, created, delays, messages, inc))
     kpi.update(board_kpis(outcome, messages))
     return kpi
@@ -195,6 +209,20 @@ def _utilisation(busy_level, duty_level, start: float, end: float) -> float:
     return float(busy.sum() / present) if present else np.nan
 
 
+def clock_hours(scenario, start: float) -> list[tuple[float, float]]:
+    """(from, to) minutes of every whole clock hour of the horizon from ``start`` on."""
+    horizon = scenario.horizon
+    origin = horizon.start.hour * 60 + horizon.start.minute + horizon.start.second / 60
+    first = math.ceil((origin + start) / 60) * 60 - origin
+    return [(a, a + 60) for a in np.arange(first, horizon.duration_min - 60 + 1e-9, 60.0).tolist()]
+
+
+def hourly_utilisation(outcome: Outcome, start: float = 0.0) -> list[float]:
+    """Centralist utilisation in each whole clock hour from ``start`` on (NaN: nobody on duty)."""
+    busy, duty = outcome.levels["centralists_busy"], outcome.levels["centralists_on_duty"]
+    return [_utilisation(busy, duty, a, b) for a, b in clock_hours(outcome.scenario, start)]
+
+
 def outage_windows(outcome: Outcome) -> list[tuple[float, float]]:
     """(start, end) of every outage, from the timeline; still open ones end at the horizon."""
     end = outcome.scenario.horizon.duration_min
@@ -221,6 +249,18 @@ def _response_delays(timeline) -> dict[str, list[float]]:
             delays[event].append(minute - start)
         elif event == "stood_down":
             start = None
+    return delays
+
+
+def _decision_delays(timeline) -> list[float]:
+    """Per response: from the room noticing to the CaCo's decision (the wait for the CaCo included)."""
+    delays, noticed = [], None
+    for minute, event, *_ in timeline:
+        if event == "detected":
+            noticed = minute
+        elif event == "decided" and noticed is not None:
+            delays.append(minute - noticed)
+            noticed = None
     return delays
 
 
@@ -264,6 +304,7 @@ def outage_kpis(
     kpi["outage_to_detection_min"] = _mean(np.array(response["detected"]))
     kpi["outage_to_decision_min"] = _mean(np.array(response["decided"]))
     kpi["outage_to_first_fallback_min"] = _mean(np.array(response["activated"]))
+    kpi["caco_decision_delay_min"] = _mean(np.array(_decision_delays(outcome.timeline)))
 
     windows = outage_windows(outcome)
     inside = np.zeros(created.size, dtype=bool)
@@ -280,7 +321,7 @@ def outage_kpis(
     kpi["unit_minutes_unreachable"] = float(sum(b - a for _, a, b in gaps))
     kpi["longest_unreachable_gap_min"] = max((b - a for _, a, b in gaps), default=0.0)
     long_gap = {outcome.dispatches[i][D.INCIDENT] for i, a, b in gaps if b - a > GAP_THRESHOLD_MIN}
-    counted = [i for i in incidents if i.state != "abandoned"]
+    counted = [i for i in incidents if i.state != "abandoned"]  # the alarmed ones
     kpi["incidents_gap_over_5min_share"] = sum(i.id in long_gap for i in counted) / len(counted) if counted else np.nan
 
     primary = [n for n, ch in scenario.channels.items() if ch.purpose == "alarm" and not ch.standby]

@@ -21,7 +21,7 @@ _M = Metric
 METRICS: dict[str, Metric] = {
     m.name: m
     for m in (
-        _M("incidents", "count", "incidents that started after the warm-up", ""),
+        _M("incidents", "count", "incidents at the fire desk that started after the warm-up (alarmed or not)", ""),
         _M("calls", "count", "112 calls (first, duplicate and re-dialled) reaching the fire desk", ""),
         _M("answer_wait_mean_s", "s", "mean wait of an answered 112 call for a centralist"),
         _M("answer_wait_p90_s", "s", "90th percentile of that wait"),
@@ -73,6 +73,16 @@ METRICS: dict[str, Metric] = {
         _M("lost_reinforcement_requests", "count", "requests for more units that never reached the room"),
         _M("noodknop_ack_mean_s", "s", "emergency button pressed to a centralist talking to the unit"),
         _M("board_reconciliation_min", "min", "time the room spent on roll calls to put its unit board right"),
+        # the room's real workload (issue 14)
+        _M("desk_handled_incidents", "count", "incidents the desk handled without alarming a unit", ""),
+        _M(
+            "centralist_utilisation_peak_hour",
+            "share",
+            "centralist utilisation in the busiest whole clock hour (calls, radio, desk work)",
+            "",
+        ),
+        _M("caco_utilisation", "share", "share of the time the CaCo was busy (tasks and decisions)", ""),
+        _M("caco_decision_delay_min", "min", "the room noticing an outage to the CaCo's decision on the fallback"),
     )
 }
 

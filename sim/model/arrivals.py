@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.model.distributions import Dist
 from sim.model.loading import read_trace
 from sim.model.scenario import Scenario
+
+NONE = Dist(dist="constant", value=0.0)  # no draw: what a desk incident spends on scene
 
 
 @dataclass(slots=True, eq=False)
@@ -44,6 +47,14 @@ class Incident:
     reinforcement_on_scene_min: float = 0.0
     other_discipline_after_min: float | None = None
     noodknop_after_min: float | None = None
+    # the room's own work about it (issue 14)
+    desk: bool = False  # handled at the desk, no unit alarmed
+    via_oms: bool = False  # an automatic alarm: waits for a centralist, never hangs up
+    follow_up_min: float = 0.0
+    closing_min: float = 0.0
+    caco_task_min: float | None = None
+    crew_call_fractions: list[float] = field(default_factory=list)  # when in the on-scene time a crew phones
+    crew_call_durations_min: list[float] = field(default_factory=list)
     # filled in by the model
     t_answered: float | None = None
     t_alarm: float | None = None
@@ -58,14 +69,18 @@ class Incident:
 
 
 def arrival_minutes(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """The incidents' arrival minutes."""
+    return poisson_minutes(scenario.horizon, scenario.load.hourly_factors, scenario.load.base_rate_per_hour, rng)
+
+
+def poisson_minutes(horizon, hourly_factors, rate_per_hour: float, rng: np.random.Generator) -> np.ndarray:
     """Non-homogeneous Poisson arrivals by inverting the cumulative rate.
 
     Unit-rate Poisson points mapped through Λ⁻¹ (Λ piecewise linear by clock hour): exact for
     piecewise-constant rates, vectorised, and a changed profile time-warps the same points.
     """
-    horizon = scenario.horizon
-    factors = np.asarray(scenario.load.hourly_factors)
-    rate_per_min = scenario.load.base_rate_per_hour / 60
+    factors = np.asarray(hourly_factors)
+    rate_per_min = rate_per_hour / 60
     start = horizon.start.hour * 60 + horizon.start.minute + horizon.start.second / 60
     first_boundary = 60 - start % 60
     edges = np.concatenate(([0.0], np.arange(first_boundary, horizon.duration_min, 60.0), [horizon.duration_min]))
@@ -119,7 +134,7 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
     n_calls = [1 + x for x in _counts([s.duplicate_calls for s in specs], streams["duplicate_calls"])]
     n_messages = _counts([s.radio_messages for s in specs], streams["radio_messages"])
     units = _counts([s.units_needed for s in specs], streams["units_needed"])
-    on_scene = draw_many([s.on_scene_min for s in specs], streams["on_scene"])
+    on_scene = draw_many([s.on_scene_min or NONE for s in specs], streams["on_scene"])
     intake = draw_many([s.intake_min or room.intake_min for s in specs], streams["intake"])
     dispatch = draw_many([room.dispatch_min] * n, streams["dispatch"])
     total_calls, total_messages = sum(n_calls), sum(n_messages)
@@ -135,6 +150,7 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
     scene_radio = room.radio_message_min.sampler(streams["scene_message_time"])
 
     consequences = _consequences(specs, on_scene, streams)
+    work = _room_work(specs, scenario, streams)
 
     incidents = []
     o = c = m = 0
@@ -148,7 +164,7 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
                 type=kind,
                 priority=spec.priority,
                 norm_min=spec.norm_min,
-                units_needed=max(1, units[i]),
+                units_needed=0 if spec.desk else max(1, units[i]),
                 on_scene_min=on_scene[i],
                 intake_min=intake[i],
                 dispatch_min=dispatch[i],
@@ -160,6 +176,7 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
                 scene_fractions=sorted(scene_timing() for _ in range(n_scene[i])),
                 scene_durations_min=[scene_radio() for _ in range(n_scene[i])],
                 **consequences[i],
+                **work[i],
             )
         )
         o, c, m = o + k - 1, c + k, m + j
@@ -192,6 +209,37 @@ def _consequences(specs: list, on_scene: list[float], streams: dict) -> list[dic
         if button[i][0] < spec.noodknop_probability:
             event["noodknop_after_min"] = button[i][1] * on_scene[i]
         out.append(event)
+    return out
+
+
+def _room_work(specs: list, scenario: Scenario, streams: dict) -> list[dict]:
+    """What each incident asks of the room beyond the call: follow-up, closing, a CaCo task."""
+    n = len(specs)
+    follow_up = draw_many([s.follow_up_min for s in specs], streams["follow_up"])
+    closing = draw_many([s.closing_min for s in specs], streams["closing"])
+    rng = streams["caco"]
+    caco = rng.random(n).tolist()
+    caco_min = draw_many([scenario.room.caco.task_min] * n, rng)
+    rng = streams["crew_calls"]
+    calls = _counts([scenario.room.crew_calls_per_incident] * n, rng)
+    calls = [0 if spec.desk else k for k, spec in zip(calls, specs, strict=True)]
+    when = rng.random(sum(calls)).tolist()
+    minutes = draw_many([scenario.room.crew_call_min] * sum(calls), rng)
+    out, c = [], 0
+    for i, spec in enumerate(specs):
+        k = calls[i]
+        out.append(
+            {
+                "desk": spec.desk,
+                "via_oms": spec.arrives_by == "oms",
+                "follow_up_min": follow_up[i],
+                "closing_min": closing[i],
+                "caco_task_min": caco_min[i] if caco[i] < spec.caco_task_probability else None,
+                "crew_call_fractions": when[c : c + k],
+                "crew_call_durations_min": minutes[c : c + k],
+            }
+        )
+        c += k
     return out
 
 

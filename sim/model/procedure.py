@@ -1,7 +1,7 @@
 """Outages as processes, and the fallback procedure that answers them.
 
 An outage process switches an :class:`~sim.model.comms.Effect` on and off; the procedure runs
-detection → CaCo decision → fallback steps in order, escalates, and stands the fallbacks
+detection → CaCo decision (once the CaCo is free for it) → fallback steps in order, escalates, and stands the fallbacks
 down after recovery. Zero delays do not yield and each step starts at once
 (``Environment.start``), so an instant fallback comes up in the same instant as the outage,
 before anything else happens in it (the equivalence test relies on that).
@@ -162,7 +162,7 @@ class Procedure:
             return  # noticed only once it was over: nothing to declare
         self.comms.detected = True
         self.timeline.log(DETECTED)
-        yield from _sleep(env, self.decision())
+        yield from self.room.caco_decision(self.decision())  # once the CaCo can attend to it
         if not self._current(generation):
             return
         self.timeline.log(DECIDED, "CaCo")

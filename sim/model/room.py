@@ -11,15 +11,17 @@ gives up after the patience. Records are plain rows; KPIs are computed elsewhere
 
 from __future__ import annotations
 
+import bisect
 import gc
 import importlib
 import math
 from collections import deque
 from dataclasses import dataclass, field
 
+import numpy as np
 import simpy
 
-from sim.model.arrivals import Incident, generate_incidents
+from sim.model.arrivals import Incident, draw_many, generate_incidents, poisson_minutes
 from sim.model.comms import ChannelState, Comms
 from sim.model.engine_simpy import GAVE_UP, Level
 from sim.model.procedure import Outages, Procedure, Timeline
@@ -48,6 +50,17 @@ REINFORCEMENT, OTHER_DISCIPLINE, NOODKNOP, ROLL_CALL, COORDINATION = (
     "roll_call",
     "coordination",
 )
+# work in the room that is not radio traffic (message rows on the pseudo-channels DESK and CACO)
+FOLLOW_UP, CLOSING, CREW_CALL = "follow_up", "closing", "crew_call"
+CACO_TASK, CACO_DECISION = "caco_task", "caco_decision"
+DESK, CACO = "desk", "caco"
+ROOM_WORK_CHANNELS = frozenset((DESK, CACO))
+ROOM_WORK = frozenset((COORDINATION, FOLLOW_UP, CLOSING, CREW_CALL, CACO_TASK, CACO_DECISION))
+FOLLOW_UP_OFFSET = 3  # follow-up and closing wait behind the incident's calls and radio traffic
+CACO_BACKGROUND_PRIORITY = 4  # the CaCo's routine, behind tasks for incidents (1-3) and the decision (0)
+#: the police and ambulance desks' traffic on shared channels: message kind "desk:<name>"
+OTHER_DESK = "desk:"
+OTHER_DESK_PRIORITY = 2
 # roles of a dispatch row, and what became of an alarm to a unit that was in fact busy
 FIRST, REALARM, EXTRA = "first", "realarm", "reinforcement"
 NOT_REACHED = "not_reached"
@@ -138,6 +151,7 @@ class ControlRoom:
         self.messages_waiting = env.level()
         self.units_busy = env.level()
         self.call_rank, self.radio_rank = PRIORITY_OFFSETS[room.priority_rule]
+        self.follow_up_rank = self.radio_rank + FOLLOW_UP_OFFSET
         self.redial_rng = streams["redial"]
         self.redial_delay = room.redial_delay_min.sampler(self.redial_rng)
         self.redial_patience = room.caller_patience_min.sampler(self.redial_rng)
@@ -171,6 +185,8 @@ class ControlRoom:
         self.coordination_time = room.coordination_min.sampler(streams["coordination"])
         self.noodknop_heard = scenario.noodknop.heard
         self.noodknop_talk = scenario.noodknop.talk_min.sampler(streams["noodknop"])
+        self.caco = env.pool(1)  # the calamiteitencoördinator
+        self.streams = streams
         self._build_units(scenario, streams)
 
     # --- units and who goes first ------------------------------------------------------
@@ -216,6 +232,7 @@ class ControlRoom:
         env = self.env
         env.start(self.roster())
         env.start(self.incoming(incidents))
+        self.start_background_work()
         env.run(until=self.scenario.horizon.duration_min)
         levels = {
             "calls_waiting": self.calls_waiting,
@@ -226,6 +243,8 @@ class ControlRoom:
             "units_idle_unknown": self.idle_unknown,
             "units_double_dispatched": self.double_dispatched,
             "units_busy_true": self.busy_in_truth,
+            "caco_busy": self.caco.busy,
+            "caco_on_duty": self.caco.limit,
         }
         for name, state in self.comms.channels.items():
             levels[f"{name}_busy"] = state.pool.busy
@@ -242,6 +261,83 @@ class ControlRoom:
             self.unit_names,
             events=env.events_scheduled(),
         )
+
+    # --- work that does not come from the fire desk's own incidents -----------------------
+    def start_background_work(self) -> None:
+        """The CaCo's routine and the police and ambulance desks' claims, as streams drawn up front."""
+        scenario, env = self.scenario, self.env
+        caco = scenario.room.caco
+        if caco.background_tasks_per_hour > 0:
+            rng = self.streams["caco_background"]
+            minutes = poisson_minutes(scenario.horizon, (1.0,), caco.background_tasks_per_hour, rng).tolist()
+            env.start(self.caco_routine(minutes, draw_many([caco.task_min] * len(minutes), rng)))
+        regions = list(scenario.load.region_shares)
+        shares = np.fromiter(scenario.load.region_shares.values(), dtype=float)
+        # one generator per desk, by its place in the scenario
+        desks = scenario.other_desks
+        for (name, desk), rng in zip(desks.items(), self.streams["other_desks"].spawn(len(desks)), strict=True):
+            if desk.messages_per_hour > 0 and desk.shares:
+                minutes = poisson_minutes(scenario.horizon, desk.hourly_factors, desk.messages_per_hour, rng).tolist()
+                where = [regions[i] for i in rng.choice(len(regions), size=len(minutes), p=shares / shares.sum())]
+                durations = draw_many([desk.message_min] * len(minutes), rng)
+                env.start(self.other_desk_traffic(name, desk, minutes, where, durations))
+            if desk.coordination_per_hour > 0:
+                minutes = poisson_minutes(scenario.horizon, desk.hourly_factors, desk.coordination_per_hour, rng)
+                durations = draw_many([scenario.room.coordination_min] * len(minutes), rng)
+                env.start(self.coordination_requests(minutes.tolist(), durations))
+
+    def caco_routine(self, minutes: list[float], durations: list[float]):
+        for minute, work in zip(minutes, durations, strict=True):
+            yield self.env.timeout(minute - self.env.now)
+            self.env.start(self.desk_work(None, -1, CACO_TASK, work, CACO_BACKGROUND_PRIORITY, caco=True))
+
+    def caco_decision(self, minutes: float):
+        """The fallback decision: it waits for the CaCo to finish the task in hand, then takes ``minutes``."""
+        return self.desk_work(None, -1, CACO_DECISION, minutes, 0, caco=True)
+
+    def coordination_requests(self, minutes: list[float], durations: list[float]):
+        """Another desk asks the fire desk something about a multidisciplinary incident."""
+        priority = self.radio_rank + 2
+        for minute, work in zip(minutes, durations, strict=True):
+            yield self.env.timeout(minute - self.env.now)
+            self.env.start(self.desk_work(None, -1, COORDINATION, work, priority))
+
+    def other_desk_traffic(self, name: str, desk, minutes: list[float], regions: list[str], durations: list[float]):
+        """The police or ambulance desk's radio traffic, where it takes a channel the fire desk uses too.
+
+        On its own means (its eOCS consoles while they work) it costs the fire desk nothing and
+        is skipped; while none of the shared channels is up the stream waits for a change.
+        """
+        env, comms = self.env, self.comms
+        shared = [comms.channels[c] for c in desk.shares]
+        kind = OTHER_DESK + name
+        i, n = 0, len(minutes)
+        while i < n:
+            if not any(c.pool.capacity > 0 for c in shared):
+                yield comms.next_change()
+                i = bisect.bisect_left(minutes, env.now, lo=i)
+                continue
+            if minutes[i] > env.now:
+                yield env.timeout(minutes[i] - env.now)
+            channel = comms.choose("voice", regions[i])
+            if channel is not None and channel in shared:
+                env.start(self.shared_message(kind, channel, durations[i]))
+            i += 1
+
+    def shared_message(self, kind: str, channel: ChannelState, minutes: float):
+        """A slot on a shared channel, held for the message at that channel's pace; no fire centralist."""
+        env = self.env
+        row = [len(self.messages), -1, -1, kind, env.now, NAN, NAN, channel.name, "open", 0]
+        self.messages.append(row)
+        slot = channel.pool.request(OTHER_DESK_PRIORITY)
+        if not slot.triggered and (yield self.patience.wait(slot, env.now + self.message_patience)) is GAVE_UP:
+            channel.pool.withdraw(slot)
+            row[MessageRow.T_END], row[MessageRow.STATE] = env.now, "undelivered"
+            return
+        row[MessageRow.T_START] = env.now
+        yield env.timeout(minutes * channel.spec.time_factor)
+        channel.pool.release(slot)
+        row[MessageRow.T_END], row[MessageRow.STATE], row[MessageRow.ATTEMPTS] = env.now, "delivered", 1
 
     # --- the room's staffing: roster x room factor (relocation) + called in ----------------
     def roster(self):
@@ -285,7 +381,10 @@ class ControlRoom:
         centralists = self.centralists
         req = centralists.request(priority=self.call_rank + inc.priority)
         if not req.triggered:
-            yield self.patience.wait(req, env.now + patience)  # or GAVE_UP at the caller's patience
+            if inc.via_oms:
+                yield req  # an automatic alarm waits on the screen until someone takes it
+            else:
+                yield self.patience.wait(req, env.now + patience)  # or GAVE_UP at the caller's patience
         self.calls_waiting.add(-1)
         if not req.triggered:
             req.cancel()
@@ -298,10 +397,14 @@ class ControlRoom:
         row[CallRow.T_ANSWERED] = env.now
         if inc.t_answered is None:
             inc.t_answered = env.now
-            row[CallRow.HANDLED_AS] = "intake"
+            row[CallRow.HANDLED_AS] = "desk" if inc.desk else "intake"
             yield env.timeout(self.intake_and_dispatch(inc))
             centralists.release(req)
-            self.dispatch(inc)
+            if inc.desk:
+                inc.state, inc.t_closed = "completed", env.now
+            else:
+                self.dispatch(inc)
+            self.incident_work(inc)
         else:
             row[CallRow.HANDLED_AS] = "duplicate"
             yield env.timeout(inc.call_handling_min[caller])
@@ -310,8 +413,9 @@ class ControlRoom:
         self._call_done(inc)
 
     def intake_and_dispatch(self, inc: Incident) -> float:
-        """Centralist minutes to take the call and dispatch; slower by hand while GMS is down."""
-        work = inc.intake_min + inc.dispatch_min
+        """Centralist minutes to take the call and dispatch (a desk incident: to handle it);
+        slower by hand while GMS is down."""
+        work = inc.intake_min if inc.desk else inc.intake_min + inc.dispatch_min
         manual = 1 - self.comms.gms_factor
         if manual > 0:
             resilience = self.scenario.resilience
@@ -578,6 +682,8 @@ class ControlRoom:
         inc.units_cleared += 1
         if inc.units_cleared == inc.units_engaged and inc.units_engaged >= inc.units_needed:
             inc.state, inc.t_closed = "completed", env.now
+            if inc.closing_min > 0:
+                env.start(self.desk_work(inc, -1, CLOSING, inc.closing_min, self.follow_up_rank + inc.priority))
         yield env.timeout(self.travel[station.region, inc.region]())
         row[DispatchRow.T_AVAILABLE], row[DispatchRow.STATE] = env.now, "completed"
         self.unit_back(inc, unit, station.region)
@@ -595,6 +701,9 @@ class ControlRoom:
             env.start(self.request(inc, unit, OTHER_DISCIPLINE, inc.other_discipline_after_min))
         if inc.noodknop_after_min is not None:
             env.start(self.noodknop(inc, unit, inc.noodknop_after_min))
+        for fraction, minutes in zip(inc.crew_call_fractions, inc.crew_call_durations_min, strict=True):
+            rank = self.follow_up_rank + inc.priority
+            env.start(self.desk_work(inc, unit, CREW_CALL, minutes, rank, delay=fraction * inc.on_scene_min))
 
     # --- radio traffic -----------------------------------------------------------------
     def status(self, inc: Incident, unit: int, which: int, region: str) -> None:
@@ -668,20 +777,37 @@ class ControlRoom:
         if kind == REINFORCEMENT:
             self.dispatch(inc, inc.reinforcement_units, EXTRA)
         else:
-            yield from self.desk_task(inc, unit, self.coordination_time())
+            yield from self.desk_work(inc, unit, COORDINATION, self.coordination_time(), self.radio_rank + inc.priority)
 
-    def desk_task(self, inc: Incident, unit: int, minutes: float):
-        """Centralist work in the room, for an incident: passing a request on to another desk."""
+    def desk_work(
+        self, inc: Incident | None, unit: int, kind: str, minutes: float, priority: int, caco=False, delay=0.0
+    ):
+        """Work in the room that is not radio traffic: a centralist's (or the CaCo's) time.
+
+        A row like a message's, on the pseudo-channel DESK or CACO, so every task started is
+        finished or open at the horizon. A free person and no time: done in the same instant.
+        """
         env = self.env
-        row = [len(self.messages), inc.id, unit, COORDINATION, env.now, NAN, NAN, "desk", "open", 0]
+        if delay > 0:
+            yield env.timeout(delay)
+        pool, label = (self.caco, CACO) if caco else (self.centralists, DESK)
+        row = [len(self.messages), -1 if inc is None else inc.id, unit, kind, env.now, NAN, NAN, label, "open", 0]
         self.messages.append(row)
-        person = self.centralists.request(self.radio_rank + inc.priority)
+        person = pool.request(priority)
         if not person.triggered:
             yield person
         row[MessageRow.T_START] = env.now
-        yield env.timeout(minutes)
-        self.centralists.release(person)
+        if minutes > 0:
+            yield env.timeout(minutes)
+        pool.release(person)
         row[MessageRow.T_END], row[MessageRow.STATE], row[MessageRow.ATTEMPTS] = env.now, "delivered", 1
+
+    def incident_work(self, inc: Incident) -> None:
+        """After the call: the follow-up (registration, informing), and the CaCo's part if any."""
+        if inc.follow_up_min > 0:
+            self.env.start(self.desk_work(inc, -1, FOLLOW_UP, inc.follow_up_min, self.follow_up_rank + inc.priority))
+        if inc.caco_task_min is not None:
+            self.env.start(self.desk_work(inc, -1, CACO_TASK, inc.caco_task_min, inc.priority, caco=True))
 
     def noodknop(self, inc: Incident, unit: int, delay: float):
         """The emergency button: first in every queue, heard only where the scenario says."""

@@ -90,6 +90,23 @@ class Horizon(Strict):
 
 
 # --- load ------------------------------------------------------------------------------
+def _hourly_factors(v):
+    if isinstance(v, list):
+        if not v or len(v) % 24:
+            raise ValueError(f"an explicit profile needs 24 hourly factors per day (24, 48, ...), got {len(v)}")
+        if min(v) < 0 or not all(math.isfinite(x) for x in v):
+            raise ValueError("hourly factors must be finite and >= 0")
+        if len(v) > limits.MAX_PROFILE_HOURS or max(v) > limits.MAX_LOAD_FACTOR:
+            raise ValueError(
+                f"at most {limits.MAX_PROFILE_HOURS} hourly factors, each at most {limits.MAX_LOAD_FACTOR:g} (limit)"
+            )
+    return v
+
+
+#: a load profile: a name, or factors by clock hour
+Profile = Annotated[Literal["weekday", "weekend", "new_years_eve"] | list[float], AfterValidator(_hourly_factors)]
+
+
 class Reinforcement(Strict):
     """Opschaling: the commander on scene asks the room for more units, over the radio."""
 
@@ -110,12 +127,31 @@ class IncidentType(Strict):
     share: float = Field(ge=0, le=1)
     priority: Count = Field(ge=1, le=3, description="1 = most urgent")
     norm_min: Minutes = Field(gt=0, description="opkomsttijd norm")
+    handling: Literal["alarm", "desk"] = Field(
+        "alarm",
+        description="desk: handled by a centralist without alarming a unit (an automatic alarm checked and "
+        "cancelled, advice, a referral); intake_min is then the whole handling",
+    )
+    arrives_by: Literal["112", "oms"] = Field(
+        "112", description="oms: an automatic fire alarm over the OMS link, which waits and never hangs up"
+    )
     units_needed: NonNegDist = 1
-    on_scene_min: NonNegDist
-    radio_messages: NonNegDist = Field(description="spoken messages per incident")
+    on_scene_min: NonNegDist | None = Field(None, description="required for alarmed types")
+    radio_messages: NonNegDist = Field(0, description="spoken messages per incident")
     scene_messages: NonNegDist = Field(0, description="unit-to-unit messages on the scene (TMO, else DMO)")
     duplicate_calls: NonNegDist = 0
-    intake_min: NonNegDist | None = Field(None, description="overrides room.intake_min")
+    intake_min: NonNegDist | None = Field(None, description="overrides room.intake_min; required for desk types")
+    follow_up_min: NonNegDist = Field(
+        0,
+        description="centralist work after the alarm or the desk's handling: registration in GMS, informing "
+        "the officer of duty and the other disciplines",
+    )
+    closing_min: NonNegDist = Field(
+        0, description="centralist work when the last unit clears: monitoring done, checking and closing in GMS"
+    )
+    caco_task_probability: float = Field(
+        0.0, ge=0, le=1, description="share of incidents that give the CaCo a task (informing LMS, other desks)"
+    )
     reinforcement: Reinforcement = Reinforcement()
     other_discipline_probability: float = Field(
         0.0, ge=0, le=1, description="share of incidents whose commander asks for ambulance or police by radio"
@@ -124,13 +160,6 @@ class IncidentType(Strict):
         0.0, ge=0, le=1, description="share of incidents where a crew member presses the emergency button"
     )
 
-    @field_validator("units_needed")
-    @classmethod
-    def _at_least_one_unit(cls, v):
-        if v.expected < 0.5:
-            raise ValueError("an incident needs on average at least one unit")
-        return v
-
     @field_validator("units_needed", "radio_messages", "scene_messages", "duplicate_calls")
     @classmethod
     def _per_incident(cls, v):
@@ -138,10 +167,29 @@ class IncidentType(Strict):
             raise ValueError(f"at most {limits.MAX_PER_INCIDENT:,.0f} per incident on average (limit)")
         return v
 
+    @model_validator(mode="after")
+    def _handling(self) -> IncidentType:
+        if self.handling == "desk":
+            if self.intake_min is None:
+                raise Problems([("intake_min", "a desk type needs its handling time here")])
+            return self
+        problems = []
+        if self.on_scene_min is None:
+            problems.append(("on_scene_min", "Field required for an alarmed type (handling: alarm)"))
+        if self.units_needed.expected < 0.5:
+            problems.append(("units_needed", "an incident needs on average at least one unit"))
+        if problems:
+            raise Problems(problems)
+        return self
+
+    @property
+    def desk(self) -> bool:
+        return self.handling == "desk"
+
 
 class Load(Strict):
     base_rate_per_hour: float = Field(ge=0, le=limits.MAX_RATE_PER_HOUR)
-    profile: Literal["weekday", "weekend", "new_years_eve"] | list[float] = Field(
+    profile: Profile = Field(
         "weekday",
         description="named, or factors by clock hour: 24 repeat daily; 24 x d cover d days "
         "from midnight of the start day, then repeat",
@@ -153,21 +201,6 @@ class Load(Strict):
         Dist(dist="exponential", mean=3.0), description="time from an incident to each duplicate call about it"
     )
     trace_file: Path | None = Field(None, description="CSV time,region,type; replaces the generator")
-
-    @field_validator("profile")
-    @classmethod
-    def _profile_hours(cls, v):
-        if isinstance(v, list):
-            if not v or len(v) % 24:
-                raise ValueError(f"an explicit profile needs 24 hourly factors per day (24, 48, ...), got {len(v)}")
-            if min(v) < 0 or not all(math.isfinite(x) for x in v):
-                raise ValueError("hourly factors must be finite and >= 0")
-            if len(v) > limits.MAX_PROFILE_HOURS or max(v) > limits.MAX_LOAD_FACTOR:
-                raise ValueError(
-                    f"at most {limits.MAX_PROFILE_HOURS} hourly factors, "
-                    f"each at most {limits.MAX_LOAD_FACTOR:g} (limit)"
-                )
-        return v
 
     @field_validator("region_shares")
     @classmethod
@@ -225,6 +258,19 @@ class RosterBlock(Strict):
         return s, e + 1440 if e <= s else e
 
 
+class CaCo(Strict):
+    """The calamiteitencoördinator: one person with tasks of their own, whose attention the
+    fallback decision waits for (the decision itself is ``procedure.decision_min``)."""
+
+    background_tasks_per_hour: float = Field(
+        0.0,
+        ge=0,
+        le=limits.MAX_RATE_PER_HOUR,
+        description="tasks not tied to an incident: contact with LMS and other rooms, informing the desks, staff",
+    )
+    task_min: NonNegDist = Field(Dist(dist="triangular", low=2, mode=5, high=15), description="one CaCo task")
+
+
 class Room(Strict):
     roster: list[RosterBlock] = Field(min_length=1, max_length=limits.MAX_ROSTER_BLOCKS)
     caller_patience_min: NonNegDist
@@ -254,6 +300,13 @@ class Room(Strict):
         Dist(dist="triangular", low=0.5, mode=1, high=2),
         description="centralist time to pass a unit's request for ambulance or police to that desk",
     )
+    crew_calls_per_incident: NonNegDist = Field(
+        0, description="calls from crews and officers about an alarmed incident (availability, defects, guidance)"
+    )
+    crew_call_min: NonNegDist = Field(
+        Dist(dist="triangular", low=0.75, high=3, mode=1.5), description="centralist time for one such call"
+    )
+    caco: CaCo = Field(CaCo(), description="the CaCo: their own tasks, and the fallback decision")
 
 
 # --- units -----------------------------------------------------------------------------
@@ -447,6 +500,35 @@ class Noodknop(Strict):
         return v
 
 
+# --- the police and ambulance desks --------------------------------------------------
+class OtherDesk(Strict):
+    """The police or the ambulance desk in the same room: not modelled in full, only as load on
+    what it shares with the fire desk (its traffic on the sets in the room and the telephone
+    lines once eOCS is down) and as requests that take a fire centralist's time."""
+
+    messages_per_hour: float = Field(
+        0.0, ge=0, le=limits.MAX_RATE_PER_HOUR, description="its radio traffic with its units, mean over the day"
+    )
+    coordination_per_hour: float = Field(
+        0.0,
+        ge=0,
+        le=limits.MAX_RATE_PER_HOUR,
+        description="multidisciplinary incidents: requests to the fire desk, each a coordination task",
+    )
+    profile: Profile = Field("weekday", description="hour-of-day shape of both streams, as load.profile")
+    message_min: NonNegDist = Field(
+        Dist(dist="uniform", low=0.25, high=0.5), description="one message at the eOCS pace"
+    )
+    shares: list[str] = Field(
+        default_factory=list,
+        description="voice channels its traffic shares with the fire desk; on the others it uses its own means",
+    )
+
+    @property
+    def hourly_factors(self) -> tuple[float, ...]:
+        return tuple(PROFILES[self.profile] if isinstance(self.profile, str) else self.profile)
+
+
 # --- the scenario ----------------------------------------------------------------------
 class Scenario(Strict):
     name: Annotated[str, StrictType()] = Field(min_length=1)  # strict: ``!!binary Li4=`` is b"..", not ".."
@@ -461,6 +543,9 @@ class Scenario(Strict):
     random_outages: list[RandomOutages] = Field(default_factory=list)
     procedure: Procedure | None = Field(None, description="null: no fallback procedure")
     noodknop: Noodknop = Noodknop()
+    other_desks: dict[str, OtherDesk] = Field(
+        default_factory=dict, description="police and ambulance desks: their claim on shared means"
+    )
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -475,6 +560,10 @@ class Scenario(Strict):
         for name in self.noodknop.heard:
             if self.channels.get(name) is None or self.channels[name].purpose != "voice":
                 problems.append((f"noodknop.heard.{name}", "not a voice channel of this scenario"))
+        for desk_name, desk in self.other_desks.items():
+            for i, name in enumerate(desk.shares):
+                if self.channels.get(name) is None or self.channels[name].purpose != "voice":
+                    problems.append((f"other_desks.{desk_name}.shares.{i}", f"'{name}' is not a voice channel"))
         for purpose in ("voice", "alarm"):
             if not any(c.purpose == purpose and not c.standby for c in self.channels.values()):
                 problems.append(("channels", f"needs at least one {purpose} channel that is not on standby"))

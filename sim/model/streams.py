@@ -49,6 +49,13 @@ STREAM_NAMES: tuple[str, ...] = (
     "status_error",
     "roll_call",
     "coordination",
+    # the room's real workload (issue 14)
+    "follow_up",
+    "closing",
+    "caco",
+    "other_desks",
+    "caco_background",
+    "crew_calls",
 )
 
 
