@@ -522,6 +522,7 @@ def _shade(fig: go.Figure, start: np.datetime64, begin: float, end: float, colou
         x1=_iso(minutes_to_datetimes(start, end)),
         row="all",
         col=1,
+        exclude_empty_subplots=False,  # shaded in every panel, also one without events
         fillcolor=colour,
         opacity=opacity,
         line_width=0,

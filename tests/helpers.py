@@ -85,8 +85,8 @@ def mmc_scenario(
     Poisson incidents at a flat rate, one incident type, one call per incident (no
     duplicates), no spoken radio messages (status presses take no centralist time),
     exponential intake, zero dispatch time, callers who never hang up, ``c`` centralists
-    around the clock (or ``roster``). Only 112 calls use centralists, so their queue is
-    exactly M/M/c.
+    around the clock (or ``roster``), no crew calls and no other desks (no follow-up either:
+    the one type has none). Only 112 calls use centralists, so their queue is exactly M/M/c.
     """
     duration = hours * 60
     one_type = {
@@ -113,11 +113,17 @@ def mmc_scenario(
             "dispatch_min": 0,
             "caller_patience_min": 1e9,
             "redial_probability": 0.0,
+            "crew_calls_per_incident": 0,
         },
     }
     merged = deep_merge(base, overrides)
     return scenario(
-        replace={"load.incident_types": one_type, "room.roster": roster or flat_roster(c), "units.stations": one_unit},
+        replace={
+            "load.incident_types": one_type,
+            "room.roster": roster or flat_roster(c),
+            "units.stations": one_unit,
+            "other_desks": {},  # their requests would take centralists too
+        },
         **merged,
     )
 

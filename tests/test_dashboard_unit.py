@@ -477,7 +477,7 @@ def test_scenario_statuses_and_parameters(cfg):
     assert not statuses["zz_broken.yaml"]["valid"] and statuses["zz_broken.yaml"]["problems"]
     rows = dict(scenario_form.resolved_parameters(cfg.scenarios_dir, "tiny.yaml")[0])
     assert rows["horizon.duration_min"] == "120" and rows["procedure.detection_min"].startswith("{dist: triangular")
-    assert rows["room.roster.1.centralists"] == "6"
+    assert rows["room.roster.1.centralists"] == "10"
     details, csv = scenarios.details_view(cfg, "zz_broken.yaml", "nl")
     assert "Problemen" in texts(details) and csv["rows"]
     details, csv = scenarios.details_view(cfg, "tiny.yaml", "en")
@@ -489,7 +489,7 @@ def test_form_defaults_show_the_base(cfg):
     assert (d.outage_target, d.outage_start, d.outage_duration) == ("eocs", "2024-12-31 23:00", "360")
     assert d.detection == "{dist: triangular, low: 2, mode: 5, high: 15}"
     assert d.capacities["handhelds"] == "4" and d.capacities["sms_alarm"] == "null"
-    assert d.roster[1] == ("22:00", "04:00", "6") and d.load_factor == "1"
+    assert d.roster[1] == ("22:00", "04:00", "10") and d.load_factor == "1"
     page = scenarios.form_fields(d, "nl")
     assert {json.dumps(ids.sc_capacity("handhelds"), sort_keys=True), json.dumps(ids.sc_roster(2), sort_keys=True)} <= {
         json.dumps(i, sort_keys=True) for i in component_ids(page) if isinstance(i, dict)
@@ -535,7 +535,7 @@ def test_saving_a_valid_overlay_writes_only_what_differs(scenario_dir):
     assert written["procedure"] == {"detection_min": 2}
     assert written["channels"] == {"handhelds": {"capacity": 8}}
     assert written["outages"] == [{"target": "eocs", "start": "2024-12-31T23:30:00", "duration_min": 180}]
-    assert [b["centralists"] for b in written["room"]["roster"]] == [4, 7, 4]
+    assert [b["centralists"] for b in written["room"]["roster"]] == [4, 7, 5]
     scenario = load_scenario(result.path)
     assert scenario.load.load_factor == 1.2 and scenario.channels["handhelds"].capacity == 8
     assert scenario.outages[0].duration_min.expected == 180

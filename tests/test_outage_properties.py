@@ -10,7 +10,14 @@ from helpers import NYE, build, nye, raw, scenario
 
 from sim.experiments.kpis import compute, outage_windows, unreachable_intervals
 from sim.experiments.stats import summarise
-from sim.model.room import COORDINATION, OTHER_DISCIPLINE, REINFORCEMENT, simulate
+from sim.model.room import (
+    CACO_DECISION,
+    OTHER_DISCIPLINE,
+    REINFORCEMENT,
+    ROOM_WORK,
+    ROOM_WORK_CHANNELS,
+    simulate,
+)
 
 REQUESTS = (REINFORCEMENT, OTHER_DISCIPLINE)
 
@@ -54,7 +61,8 @@ CORE_KPIS = (
 
 
 def _without_channel(rows, column):
-    return [tuple(v for i, v in enumerate(r) if i != column) for r in rows]
+    """Message rows without their id and ``column``, and without the CaCo's decision (no outage, no decision)."""
+    return [tuple(v for i, v in enumerate(r) if i not in (0, column)) for r in rows if r[3] != CACO_DECISION]
 
 
 @pytest.mark.parametrize("replication", [0, 1, 2])
@@ -146,12 +154,29 @@ def _means(sc, reps=30):
     return (np.mean([k["processing_time_mean_s"] for k in kpis]), np.mean([k["undelivered_messages"] for k in kpis]))
 
 
-def test_longer_outages_never_improve_processing_or_delivery():
+def test_longer_outages_never_improve_the_response_or_delivery():
+    """Opkomsttijd within the norm never rises and undelivered messages never fall.
+
+    Processing is left out on purpose: a long outage sheds radio work (messages wait for a set,
+    not a person, and are given up after the patience), which frees centralists for 112 calls.
+    Measured (30 replications, 30/90/180 min, issue-14 load): with 10 centralists at night
+    opkomsttijd within the norm 0.915/0.911/0.902, undelivered 5.0/5.8/12.5 and processing
+    within 60 s 0.811/0.785/0.768; with 6 centralists processing within 60 s rose instead,
+    0.635/0.643/0.646, while undelivered messages went 15/211/499.
+    """
     results = [
-        _means(nye(**SHORT_NYE, outages=[{**EOCS_2H[0], "duration_min": d}], procedure=TODAY)) for d in (30, 90, 180)
+        _response(nye(**SHORT_NYE, outages=[{**EOCS_2H[0], "duration_min": d}], procedure=TODAY)) for d in (30, 90, 180)
     ]
-    for (p1, u1), (p2, u2) in zip(results, results[1:], strict=False):
-        assert p2 >= p1 and u2 >= u1, results
+    for (o1, u1), (o2, u2) in zip(results, results[1:], strict=False):
+        assert o2 <= o1 and u2 >= u1, results
+
+
+def _response(sc, reps=30):
+    kpis = [compute(simulate(sc, 3, r)) for r in range(reps)]
+    return (
+        np.mean([k["opkomsttijd_within_norm_share"] for k in kpis]),
+        np.mean([k["undelivered_messages"] for k in kpis]),
+    )
 
 
 def test_slower_detection_never_improves_processing_or_delivery():
@@ -172,11 +197,16 @@ def test_without_fallback_losses_fall_inside_the_outage_only():
         assert outage_windows(out) == [(start, end)]
         undelivered = [m for m in out.messages if m[8] == "undelivered"]
         assert undelivered
+        # the backlog the outage leaves: until the messages waiting are back to their number at its start
+        waiting = out.levels["messages_waiting"]
+        times, values = np.array(waiting.times), np.array(waiting.values)
+        before = values[np.searchsorted(times, start, side="right") - 1]
+        cleared = times[(times >= end) & (values <= before)][0]
         for m in undelivered:
             if m[3] in REQUESTS:  # kept up until the commander leaves: may be lost in the backlog after it
                 continue
-            # created inside the outage, or already waiting when it began
-            assert start <= m[4] < end or (m[4] < start and m[6] >= start), m
+            # created inside the outage, already waiting when it began, or caught in its backlog
+            assert start <= m[4] < cleared or (m[4] < start and m[6] >= start), m
         gaps = unreachable_intervals(out)
         assert gaps and all(start <= a < b <= end for _, a, b in gaps)
         total_unreachable += compute(out)["unit_minutes_unreachable"]
@@ -196,8 +226,8 @@ def _check_messages(out):
     capacity = {name: out.levels[f"{name}_capacity"] for name in purposes}
     for m in out.messages:
         assert m[8] in TERMINAL
-        if m[3] == COORDINATION:  # desk work in the room, on no channel
-            assert m[7] == "desk" and m[8] in ("delivered", "open")
+        if m[7] in ROOM_WORK_CHANNELS:  # work in the room, on no channel
+            assert m[3] in ROOM_WORK and m[8] in ("delivered", "open")
             continue
         if m[8] == "delivered":
             assert m[4] <= m[5] <= m[6], m
@@ -256,7 +286,7 @@ def test_overlapping_outages_keep_the_channel_down_until_the_last_ends():
 def test_whole_horizon_outage_without_fallback_delivers_no_room_message():
     sc = nye(**SHORT_NYE, outages=[{"target": "eocs", "start_min": 0, "duration_min": 10_000}])
     out = simulate(sc, 1, 0)
-    room = [m for m in out.messages if m[3] != "scene"]
+    room = [m for m in out.messages if m[3] != "scene" and m[7] not in ROOM_WORK_CHANNELS]
     assert room and not [m for m in room if m[8] == "delivered"]
 
 

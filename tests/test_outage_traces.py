@@ -11,7 +11,8 @@ from helpers import scenario, write_yaml
 
 from sim.model.room import BOARD_EVENTS, simulate
 
-QUIET = {"load": {"base_rate_per_hour": 0}}  # no incidents: the procedure alone
+# no incidents and a CaCo with nothing else to do: the procedure alone
+QUIET = {"load": {"base_rate_per_hour": 0}, "room": {"caco": {"background_tasks_per_hour": 0}}}
 
 
 def procedure_events(outcome) -> list:
@@ -149,8 +150,8 @@ def test_first_failure_detection_and_phone_alarm_exact_times(tmp_path):
     trace = tmp_path / "one.csv"
     trace.write_text("time,region,type\n110,IJsselland,oms\n")
     sc = scenario(
-        load={"trace_file": str(trace)},
-        room={"intake_min": 0.5, "dispatch_min": 0.25, "alarm_min": 0.1},
+        load={"trace_file": str(trace), "incident_types": {"oms": {"intake_min": 0.5}}},
+        room={"dispatch_min": 0.25, "alarm_min": 0.1, "caco": {"background_tasks_per_hour": 0}},
         units={"turnout_min": {"professional": 1}, "travel_min": {"IJsselland": {"IJsselland": 4}}},
         channels={"phone_station": {"activation_min": 1}},
         outages=[{"target": "p2000", "start_min": 100, "duration_min": 60}],
@@ -188,8 +189,8 @@ def backlog(tmp_path, first_call_min: float):
     trace.write_text("time,region,type\n" + "".join(f"{first_call_min + 0.2 * k:g},IJsselland,oms\n" for k in range(6)))
     escalation = {"when_calls_waiting_above": 2, "action": "call_in_centralists", "centralists": 2, "call_in_min": 5}
     return scenario(
-        load={"trace_file": str(trace)},
-        room={"intake_min": 10, "dispatch_min": 0, "caller_patience_min": 100},
+        load={"trace_file": str(trace), "incident_types": {"oms": {"intake_min": 10}}},
+        room={"dispatch_min": 0, "caller_patience_min": 100, "caco": {"background_tasks_per_hour": 0}},
         outages=[{"target": "eocs", "start_min": 100, "duration_min": 60}],
         procedure=procedure(steps=[], escalations=[escalation]),
     )

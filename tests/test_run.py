@@ -248,7 +248,12 @@ def test_bad_scenario_is_exit_2_and_writes_nothing(tmp_path, capsys):
 
 # --- extremes through the CLI ---------------------------------------------------------------
 def test_no_arrivals_through_the_cli(tmp_path):
-    file = small(tmp_path, load={"base_rate_per_hour": 0})
+    file = small(
+        tmp_path,
+        load={"base_rate_per_hour": 0},
+        room={"caco": {"background_tasks_per_hour": 0}},
+        other_desks={name: {"coordination_per_hour": 0} for name in ("police", "ambulance")},
+    )
     out = tmp_path / "quiet"
     assert run(file, "-n", 2, "--jobs", 1, "--out", out) == 0
     assert {p.name for p in out.iterdir()} == FILES
