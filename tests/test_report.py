@@ -301,6 +301,20 @@ def test_findings_report_the_new_kpis(built):
     assert "reinforcement request waited" in text and "from noodknop to a centralist" in text
 
 
+def test_findings_report_the_workload_from_the_numbers(built):
+    """The room's workload without an outage and the CaCo's decision time are quoted as measured."""
+    run, _ = built
+    data = collect(run)
+    text = " ".join(f["nl"] + " " + f["en"] for f in findings(data))
+    peak = data["cells"]["oud__baseline"]["summary"]["centralist_utilisation_peak_hour"]
+    assert "busiest hour" in text and f"{peak['mean'] * 100:.1f} %" in text
+    changed = copy.deepcopy(data)
+    key = cell_key("oud", "eocs", max(data["matrix"]["durations_min"]), "huidig")
+    changed["cells"][key]["summary"]["caco_decision_delay_min"].update(mean=17.25, ci95_low=16.25, ci95_high=18.25)
+    after = " ".join(f["en"] for f in findings(changed))
+    assert "to the CaCo's decision" in after and "'Today's procedure' 17.2 ± 1.0 min" in after
+
+
 def _with_effect(data: dict, key: str, kpi: str, mean: float, low: float, high: float) -> dict:
     changed = copy.deepcopy(data)
     for cell_effects in changed["effects"].values():  # every other cell: no significant change

@@ -72,6 +72,8 @@ ROOM_KPIS = (
     "opkomsttijd_within_norm_share",
     "backlog_peak",
     "abandoned_calls",
+    "centralist_utilisation_peak_hour",
+    "caco_decision_delay_min",
 )
 COMMUNICATION_KPIS = (
     "radio_message_delay_mean_min",
@@ -912,6 +914,42 @@ def _noodknop_answer(f: _Focus, t_name: str) -> dict | None:
     return _board_level(f, t_name, "noodknop_ack_mean_s")
 
 
+def _caco_decision(f: _Focus, t_name: str) -> dict | None:
+    """How long the fallback decision took from noticing, per procedure: the wait for the CaCo included."""
+    kpi = "caco_decision_delay_min"
+    parts = []
+    for p_name, proc in f.procedures.items():
+        s = _summary(f.data, f.key(t_name, f.longest, p_name), kpi)
+        if s and finite(s.get("mean")):
+            parts.append((_label(proc, "nl"), _label(proc, "en"), s))
+    if not parts:
+        return None
+    subject_nl, subject_en = f.subject(t_name)
+    return {
+        "nl": f"{subject_nl}: van het opmerken van de storing tot het besluit van de CaCo (de CaCo maakt eerst "
+        f"af waar hij mee bezig is): " + "; ".join(f"'{nl}' {mean_pm(kpi, s)}" for nl, _, s in parts) + ".",
+        "en": f"{subject_en}: from noticing the outage to the CaCo's decision (the CaCo first finishes the task "
+        f"in hand): " + "; ".join(f"'{en}' {mean_pm(kpi, s, 'en')}" for _, en, s in parts) + ".",
+    }
+
+
+def _workload(f: _Focus) -> dict | None:
+    """How busy the room is without an outage at the heaviest load: the margin an outage eats."""
+    peak, whole, caco = (
+        f.baseline(kpi) for kpi in ("centralist_utilisation_peak_hour", "centralist_utilisation", "caco_utilisation")
+    )
+    if not (peak and finite(peak.get("mean"))):
+        return None
+    return {
+        "nl": f"Werkdruk zonder storing ({f.load('nl')}): de centralisten zijn in het drukste uur {_pm_pct(peak)} "
+        f"van hun tijd bezet en over de hele periode {_pm_pct(whole)}; de CaCo {_pm_pct(caco)}. Dat is de ruimte "
+        f"die een storing opeet.",
+        "en": f"Workload without an outage ({f.load('en')}): the centralists are busy {_pm_pct(peak)} of their time "
+        f"in the busiest hour and {_pm_pct(whole)} over the whole period; the CaCo {_pm_pct(caco)}. That is the "
+        f"margin an outage eats.",
+    }
+
+
 def _load_matters(f: _Focus) -> dict | None:
     """The same outage on a lighter night and at the heaviest load."""
     matrix = f.data["matrix"]
@@ -971,6 +1009,7 @@ TARGET_FINDINGS = (
     _free_but_unknown,
     _reinforcement_wait,
     _noodknop_answer,
+    _caco_decision,
 )
 
 
@@ -978,7 +1017,8 @@ def findings(data: dict) -> list[dict[str, str]]:
     """Plain-language findings in Dutch and English, each built from numbers in ``data``."""
     durations = data["matrix"]["durations_min"]
     focus = _Focus(data, heaviest_load(data), max(durations), min(durations), reference_procedure(data["matrix"]))
-    found = [finding(focus, t_name) for t_name in data["matrix"]["targets"] for finding in TARGET_FINDINGS]
+    found = [_workload(focus)]
+    found += [finding(focus, t_name) for t_name in data["matrix"]["targets"] for finding in TARGET_FINDINGS]
     found.append(_load_matters(focus))
     found += [_sensitivity_finding(kpi, rows) for kpi, rows in tornado_rows(data).items()]
     return [f for f in found if f is not None]
