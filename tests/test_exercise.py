@@ -20,7 +20,7 @@ from sim.experiments import runner
 from sim.experiments.kpis import unreachable_intervals
 from sim.model import procedure
 from sim.model.loading import ScenarioError, load_scenario
-from sim.model.room import NOODKNOP, NOT_REACHED, REINFORCEMENT, STATUSES, simulate
+from sim.model.room import CACO_DECISION, NOODKNOP, NOT_REACHED, REINFORCEMENT, STATUSES, simulate
 from sim.model.rows import DispatchRow as D
 from sim.model.rows import MessageRow as M
 from sim.outputs.exercise import (
@@ -419,6 +419,27 @@ def test_alarm_to_a_busy_unit(board_exercise):
     for d in busy:
         made = made_at(ex, f"double dispatch {names[d[D.UNIT]]}", d[D.T_ALARM])
         assert len(made) == 1 and made[0].category == "alarm" and "in fact busy" in made[0].what_en
+
+
+def test_a_busy_caco_is_an_inject_when_the_decision_waits():
+    """Found by simulating: the first replication whose decision waited for the CaCo."""
+    scenario = board_night()
+    for rep in range(30):
+        out = simulate(scenario, BOARD_SEED, rep)
+        decision = next((m for m in out.messages if m[M.KIND] == CACO_DECISION), None)
+        if decision is not None and decision[M.T_START] > decision[M.T_CREATED]:
+            break
+    else:
+        pytest.fail("the CaCo was free at every decision")
+    ex = make_exercise(scenario, BOARD_SEED, pick=rep, start=0, end=scenario.horizon.duration_min)
+    made = made_at(ex, CACO_DECISION, decision[M.T_CREATED])
+    wait = decision[M.T_START] - decision[M.T_CREATED]
+    assert len(made) == 1 and made[0].category == "procedure" and "The CaCo is busy with" in made[0].what_en
+    assert made[0].detail_en == f"the decision waits {wait:.0f} min"
+    # a decision taken at once gives no such inject
+    free = [m for m in ex.outcome.messages if m[M.KIND] == CACO_DECISION and m[M.T_START] == m[M.T_CREATED]]
+    for m in free:
+        assert not made_at(ex, CACO_DECISION, m[M.T_CREATED])
 
 
 def test_board_injects_in_the_csv_and_page(board_exercise):

@@ -51,6 +51,8 @@ from sim.model.procedure import (
     STOOD_DOWN,
 )
 from sim.model.room import (
+    CACO,
+    CACO_DECISION,
     LATE,
     NEXT_UNIT,
     NOODKNOP,
@@ -986,6 +988,37 @@ def _statuses_not_received(s: _Script) -> None:
         )
 
 
+def _caco_busy(s: _Script) -> None:
+    """The fallback decision waiting for the CaCo, who first finishes the task in hand."""
+    rows = s.outcome.messages
+    for m in rows:
+        if m[M.KIND] != CACO_DECISION or not m[M.T_START] > m[M.T_CREATED]:
+            continue
+        busy = [r for r in rows if r[M.CHANNEL] == CACO and r[M.KIND] != CACO_DECISION]
+        in_hand = next((r for r in busy if r[M.T_START] <= m[M.T_CREATED] < r[M.T_END]), None)
+        wait = m[M.T_START] - m[M.T_CREATED]
+        inc = s.incidents.get(in_hand[M.INCIDENT]) if in_hand else None
+        about_nl, about_en = (
+            (
+                f"incident {inc.id} ({labels.incident_type(inc.type)[0]})",
+                f"incident {inc.id} ({labels.incident_type(inc.type)[1]})",
+            )
+            if inc
+            else ("contact met LMS en de andere desks", "contact with LMS and the other desks")
+        )
+        s.add(
+            m[M.T_CREATED],
+            "procedure",
+            (f"De CaCo is bezig met {about_nl}", f"The CaCo is busy with {about_en}"),
+            (
+                "Storing melden; de CaCo beslist over de terugval zodra de lopende taak klaar is, of draagt die over",
+                "Report the outage; the CaCo decides on the fallback once the task in hand is done, or hands it over",
+            ),
+            (f"het besluit wacht {wait:.0f} min", f"the decision waits {wait:.0f} min"),
+            source=CACO_DECISION,
+        )
+
+
 def _noodknop(s: _Script) -> None:
     """Every press of the emergency button, at the press (t_created), with the wait until a centralist answered.
 
@@ -1129,6 +1162,7 @@ def build_injects(
     _failing_alarms(script)
     _statuses_not_received(script)
     _noodknop(script)
+    _caco_busy(script)
     _reinforcement_delayed(script)
     _double_dispatches(script)
     injects = sorted(script.injects)
