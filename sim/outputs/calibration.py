@@ -126,7 +126,7 @@ class Row:
     figure: str
     unit: str  # "count", "share" or "min": how values and the gap are written
     source_value: str
-    source: str  # a citation with an address, or "estimate (range ...)" / "no source found ..."
+    source: str  # a citation with an address, or "estimate (range ...) ..." / "no source found ..."
     reference: float | tuple[float, float] | None  # what the gap is measured against
     model: dict  # summarise(): mean, ci95_low, ci95_high, n
     model_figure: str  # scenario and KPI
@@ -134,12 +134,15 @@ class Row:
 
     def __post_init__(self):
         if not sourced(self.source):
-            raise ValueError(f"{self.figure}: the source must cite an address or say 'estimate'/'no source found'")
+            raise ValueError(
+                f"{self.figure}: the source must cite an address or say 'estimate (range ...)'/'no source found'"
+            )
 
 
 def sourced(text: str) -> bool:
-    """Whether a source cell cites something or says plainly that it is an estimate or that nothing was found."""
-    return "https://" in text or text.startswith(("estimate", "no source found"))
+    """Whether a source cell cites an address, or says plainly that nothing was found or that it is an
+    estimate, with the range it spans (issue 14: "where there is no source, say so and give the range")."""
+    return "https://" in text or text.startswith(("estimate (range ", "no source found"))
 
 
 @dataclass
