@@ -487,7 +487,7 @@ def model_text(row: Row) -> str:
     text = _number(m["mean"], row.unit, digits)
     if finite(m.get("ci95_low")) and finite(m.get("ci95_high")):
         text += f" [{_number(m['ci95_low'], row.unit, digits)} – {_number(m['ci95_high'], row.unit, digits)}]"
-    return text + f" (n = {m['n']})"
+    return text + (" min" if row.unit == "min" else "") + f" (n = {m['n']})"
 
 
 def gap(model: float, reference: float | tuple[float, float] | None) -> tuple[float, float] | None:
@@ -512,7 +512,7 @@ def gap_text(row: Row) -> str:
     if row.unit == "share":
         absolute = f"{diff * 100:+.1f} pp"
     else:
-        absolute = f"{diff:+,.2f}" if row.unit == "min" else f"{diff:+,.0f}"
+        absolute = f"{diff:+,.2f} min" if row.unit == "min" else f"{diff:+,.0f}"
     where = (" below the range" if diff < 0 else " above the range") if ranged else ""
     return f"{absolute} ({rel * 100:+.0f} %){where}".replace("-", "−")
 
@@ -549,8 +549,10 @@ measurement: read its gap as a plausibility check, not as an error.
 
 {table(found)}
 
-Sources in full: `shared/domain.md` §5 and the issue-14 research notes; the scenarios' own
-estimates and their ranges are listed in [assumptions.md](assumptions.md).
+Each row cites its source. The estimates (MKON's 11–13 % of the national New Year's count, the
+60–90 an hour peak, the 25–60 % occupancy of a normal hour) come from the project's domain notes
+(domain.md §5b) and the issue-14 research notes; the scenarios' own estimates and the ranges they
+are varied over are in [assumptions.md](assumptions.md).
 """
 
 
