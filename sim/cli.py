@@ -29,6 +29,7 @@ from sim.experiments import api, runner
 from sim.experiments.metrics import METRICS
 from sim.model.loading import ScenarioError, load_scenario
 from sim.model.room import ENGINES
+from sim.outputs.calibration import add_calibrate_command
 from sim.outputs.exercise import add_exercise_command
 from sim.outputs.report import add_report_command
 from sim.outputs.sheet import add_html_option, write_sheet
@@ -162,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=cmd_show)
     add_exercise_command(commands)
     add_report_command(commands)
+    add_calibrate_command(commands)
     add_plugin_commands(commands)
     return parser
 
