@@ -12,14 +12,17 @@ import datetime as dt
 import json
 import math
 import string
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiments import api
+from sim.experiments.hours import clock_hour_spans
 from sim.experiments.metrics import METRICS, metric_of
 from sim.experiments.stats import paired_difference, summarise, unpaired_difference
 
@@ -31,6 +34,13 @@ SERIES = ("calls_waiting", "centralists_busy", "messages_waiting", "units_unreac
 BOARD_SERIES = ("units_busy", "units_busy_true", "units_idle_unknown", "units_double_dispatched")
 #: timeline events where the board and the truth part or meet again, marked on that panel
 BOARD_EVENTS = ("status_misnoted", "realarm", "next_unit_alarmed", "reinforcement_lost")
+#: utilisation by clock hour: the KPI it is the hourly version of -> (busy series, on-duty series)
+HOURLY_UTILISATION = MappingProxyType(
+    {
+        "centralist_utilisation": ("centralists_busy", "centralists_on_duty"),
+        "caco_utilisation": ("caco_busy", "caco_on_duty"),
+    }
+)
 MAX_SERIES_POINTS = 240
 MAX_ECDF_POINTS = 200
 
@@ -359,6 +369,59 @@ def mean_timeseries(
             binned_n = np.add.reduceat(n, edges)
             out[column] = np.where(binned_n > 0, binned_sum / binned_n, np.nan)
     return out
+
+
+# --- utilisation by clock hour -------------------------------------------------------------
+def span_utilisation(minute, busy, on_duty, spans: list[tuple[float, float]]) -> np.ndarray:
+    """Busy time over present time in each (from, to) span, from per-minute averages.
+
+    Present is counted as the KPIs count it (``sim.experiments.kpis``): on duty, or busy beyond
+    that (someone finishing a call after the shift ended). NaN where nobody was present.
+    """
+    minute = np.asarray(minute, dtype=float)
+    busy = np.nan_to_num(np.asarray(busy, dtype=float))
+    present = np.fmax(busy, np.nan_to_num(np.asarray(on_duty, dtype=float)))
+    low = np.array([a for a, _ in spans], dtype=float)[:, None]
+    high = np.array([b for _, b in spans], dtype=float)[:, None]
+    overlap = np.clip(np.minimum(minute + 1, high) - np.maximum(minute, low), 0.0, None)  # minutes of each span
+    busy_time, present_time = overlap @ busy, overlap @ present
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(present_time > 0, busy_time / present_time, np.nan)
+
+
+def hourly_utilisation(run: RunData, replication: int | None = None) -> dict | None:
+    """Utilisation per clock hour after the warm-up (a part hour at either end of the horizon
+    included) of every :data:`HOURLY_UTILISATION` the run recorded, from ``timeseries.parquet``:
+    of one ``replication``, or over the replications with records.
+
+    ``{"start", "end" (minutes), "n" (replications), kpi: {"mean", "low", "high"}}``, the lowest
+    and highest replication per hour; None without time series (for that replication).
+    """
+    columns = [c for pair in HOURLY_UTILISATION.values() for c in pair]
+    table = run.table("timeseries", ["replication", "minute", *columns])
+    if table is None or "minute" not in table:
+        return None
+    reps = np.asarray(table["replication"])
+    chosen = np.unique(reps) if replication is None else np.intersect1d(reps, [replication])
+    if not chosen.size:
+        return None
+    spans = clock_hour_spans(run.start.item(), run.duration, run.warmup)
+    out: dict = {"start": np.array([a for a, _ in spans]), "end": np.array([b for _, b in spans]), "n": chosen.size}
+    for kpi, (busy, on_duty) in HOURLY_UTILISATION.items():
+        if busy in table and on_duty in table:
+            shares = [
+                span_utilisation(table["minute"][reps == r], table[busy][reps == r], table[on_duty][reps == r], spans)
+                for r in chosen
+            ]
+            out[kpi] = _spread(np.array(shares))
+    return out
+
+
+def _spread(rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean, lowest and highest of each column over the rows, NaN left out (NaN if all are)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column of NaN: nobody on duty that hour
+        return {"mean": np.nanmean(rows, axis=0), "low": np.nanmin(rows, axis=0), "high": np.nanmax(rows, axis=0)}
 
 
 # --- outages and the procedure -------------------------------------------------------------

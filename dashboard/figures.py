@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from sim import labels
 
 from . import i18n
-from .data import minutes_to_datetimes
+from .data import HOURLY_UTILISATION, minutes_to_datetimes
 from .i18n import t
 
 COLOURS = ("#1c5d99", "#e8590c", "#2b8a3e", "#862e9c", "#c2255c", "#0b7285", "#5c940d", "#495057")
@@ -506,6 +506,61 @@ def board_figure(
     if title:
         fig.update_layout(title={"y": 0.985, "yanchor": "top"})
     return fig
+
+
+def utilisation_figure(groups: list[dict], lang: str = "nl", title: str | None = None) -> go.Figure:
+    """Utilisation per clock hour as bars over clock time, the centralists above and the CaCo
+    below, one colour per run; with more than one replication a bar is the mean and its whisker
+    runs from the lowest to the highest replication. A part hour is a narrower bar, so every
+    bar stands over the time it measures.
+
+    ``groups``: ``{"label", "colour", "origin" (the horizon's start)}`` with the fields of
+    :func:`dashboard.data.hourly_utilisation` (minutes after ``origin``).
+    """
+    kpis = tuple(HOURLY_UTILISATION)
+    fig = _rows_over_time([0.5, 0.5], [i18n.kpi_label(k, lang) for k in kpis])
+    for i, group in enumerate(groups):
+        for row, kpi in enumerate(kpis, start=1):
+            if kpi in group:
+                legend = row == 1 and len(groups) > 1  # one replication: the title names it
+                fig.add_trace(_hour_bars(group, kpi, i, len(groups), lang, legend), row=row, col=1)
+    for row, kpi in enumerate(kpis, start=1):
+        if not any(kpi in group for group in groups):  # results written before the model had it
+            _faint_note(fig, t("empty.no_data", lang), f"x{row} domain", f"y{row} domain")
+    # the whole horizon, warm-up included, as the other figures over clock time show it
+    ends = [minutes_to_datetimes(g["origin"], [0, g["end"][-1]]) for g in groups if len(g["end"])]
+    span = [_iso(min(e[0] for e in ends)), _iso(max(e[1] for e in ends))] if ends else None
+    fig.update_xaxes(type="date", range=span, tickformat="%H:%M\n%d-%m")
+    fig.update_yaxes(title=t("fig.utilisation", lang), range=[0, 102])
+    fig.update_layout(barmode="overlay")
+    return _style(fig, 560, title)
+
+
+def _hour_bars(group: dict, kpi: str, i: int, count: int, lang: str, legend: bool) -> go.Bar:
+    """One run's bars of ``kpi``, the ``i``-th of ``count`` side by side within each hour
+    (placed by hand: plotly's grouping knows nothing of bars as wide as their hour)."""
+    origin, start, end = group["origin"], group["start"], group["end"]
+    length = (end - start) * 60_000  # ms, the unit of a date axis
+    width = 0.9 * length / count
+    mean, low, high = (100 * group[kpi][k] for k in ("mean", "low", "high"))
+    hours = [f"{_clock(origin, a)}–{_clock(origin, b)}" for a, b in zip(start, end, strict=True)]
+    hover, whiskers = "%{customdata[0]}: %{y:.1f} %", None
+    if group["n"] > 1:
+        hover += " (" + t("fig.utilisation.range", lang, low="%{customdata[1]}", high="%{customdata[2]}") + ")"
+        whiskers = {"type": "data", "array": high - mean, "arrayminus": mean - low, "thickness": 1.2}
+    return go.Bar(
+        x=minutes_to_datetimes(origin, start),
+        y=np.round(mean, 2),
+        offset=0.05 * length + i * width,
+        width=width,
+        name=group["label"],
+        marker_color=group["colour"],
+        legendgroup=group["label"],
+        showlegend=legend,
+        error_y=whiskers,
+        customdata=np.column_stack([hours, np.round(low, 1), np.round(high, 1)]),
+        hovertemplate=hover + "<extra>" + group["label"] + "</extra>",
+    )
 
 
 def _rows_over_time(heights: list[float], titles: list[str]) -> go.Figure:

@@ -108,6 +108,24 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "fig.per_hour": ("per uur", "per hour"),
         "fig.incident_rate": ("Incidenten per uur", "Incidents per hour"),
         "fig.call_rate": ("112-meldingen per uur", "112 calls per hour"),
+        "fig.utilisation": ("Bezetting (%)", "Utilisation (%)"),
+        "fig.utilisation.range": ("laagste {low} %, hoogste {high} %", "lowest {low} %, highest {high} %"),
+        "hours.title": ("Bezetting per klokuur", "Utilisation by clock hour"),
+        "hours.note": (
+            "Per klokuur na de opwarmtijd: de tijd dat centralisten (boven) en de CaCo (onder) bezig waren, "
+            "gedeeld door de tijd dat ze in dienst waren. Een deel van een uur aan het begin of eind is een "
+            "smallere staaf.",
+            "Per clock hour after the warm-up: the time the centralists (top) and the CaCo (bottom) were busy, "
+            "divided by the time they were on duty. Part of an hour at the start or end is a narrower bar.",
+        ),
+        "hours.note.runs": (
+            "Een staaf is het gemiddelde over de replicaties met records, het streepje loopt van de laagste tot "
+            "de hoogste replicatie. Het drukste uur in de tabel telt alleen hele klokuren en is per replicatie "
+            "gezocht, dus het is niet de hoogste staaf.",
+            "A bar is the mean over the replications with records; its whisker runs from the lowest to the "
+            "highest replication. The busiest hour in the table counts whole clock hours only and is found per "
+            "replication, so it is not the highest bar.",
+        ),
         "gantt.outage": ("Storing: {subject}", "Outage: {subject}"),
         "gantt.detection": ("Opmerken", "Detection"),
         "gantt.decision": ("Besluit CaCo", "CaCo decision"),
@@ -126,10 +144,11 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "tl.title": ("Tijdlijn van één replicatie", "Timeline of one replication"),
         "tl.intro": (
             "Storingen, opmerken, besluit van de CaCo en elk terugvalkanaal, met daaronder het aantal "
-            "incidenten en 112-meldingen per uur; daarna het eenhedenbord in GMS tegen de werkelijkheid.",
+            "incidenten en 112-meldingen per uur; daarna de bezetting van de centralisten en de CaCo per "
+            "klokuur en het eenhedenbord in GMS tegen de werkelijkheid.",
             "Outages, detection, the CaCo's decision and every "
-            "fallback channel, with the incident and 112 call rate under it; then the unit board in GMS "
-            "against the truth.",
+            "fallback channel, with the incident and 112 call rate under it; then the utilisation of the "
+            "centralists and the CaCo by clock hour and the unit board in GMS against the truth.",
         ),
         "tl.board.title": ("Eenhedenbord: GMS tegen werkelijkheid", "Unit board: GMS against the truth"),
         "tl.board.note": (

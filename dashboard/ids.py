@@ -103,6 +103,8 @@ FIG_ECDF_OPKOMST = "ecdf-opkomsttijd"
 FIG_REGIONS = "regions"
 FIG_GANTT = "gantt"
 FIG_BOARD = "board"
+FIG_HOURS = "hours"  # Compare: utilisation by clock hour of each run
+FIG_TL_HOURS = "tl-hours"  # Timeline: the same of one replication
 
 TABLE_KPIS = "kpis"
 TABLE_RUNS = "runs"

@@ -101,7 +101,14 @@ def test_compare_two_runs(dash_duo, world, tmp_path):
     dash_duo.wait_for_element("#card-regions .barlayer .trace", timeout=20)
     assert len(dash_duo.find_elements("#card-timeseries .scatterlayer .trace")) >= 10
     assert dash_duo.find_elements("#card-timeseries .shapelayer path")  # outage and fallback windows
-    screenshot(dash_duo, "compare", 3800)
+    # utilisation by clock hour: per run, bars for the centralists and for the CaCo, with whiskers
+    dash_duo.wait_for_element("#card-hours .barlayer .trace", timeout=20)
+    assert len(dash_duo.find_elements("#card-hours .barlayer .trace")) == 4
+    assert len(dash_duo.find_elements("#card-hours .barlayer .trace .point")) == 4 * 3  # 22:50, 23:00, 00:00
+    assert dash_duo.find_elements("#card-hours .errorbar")
+    titles = [e.text for e in dash_duo.find_elements("#card-hours .annotation-text")]
+    assert titles[:2] == ["Bezetting centralisten", "Bezetting CaCo"]
+    screenshot(dash_duo, "compare", 4500)
 
     # the table as CSV (the figures' downloads are tried on the Timeline page)
     dash_duo.find_element(css_id({"type": "csv-button", "table": "kpis"})).click()
@@ -180,7 +187,13 @@ def test_timeline_of_one_replication(dash_duo, world, tmp_path):
     for name in ("Eenheden bezet volgens GMS", "Eenheden bezet in werkelijkheid", "Vrije eenheden onbekend in GMS"):
         assert name in legend
     assert len(dash_duo.find_elements("#card-board .shapelayer path")) >= 6  # two windows in three panels
-    screenshot(dash_duo, "timeline", 2000)
+    # utilisation by clock hour of this replication: centralists and CaCo, no whiskers
+    dash_duo.wait_for_element("#card-tl-hours .barlayer .trace", timeout=20)
+    assert len(dash_duo.find_elements("#card-tl-hours .barlayer .trace")) == 2
+    assert len(dash_duo.find_elements("#card-tl-hours .barlayer .trace .point")) == 2 * 3
+    assert not dash_duo.find_elements("#card-tl-hours .errorbar")
+    assert "Bezetting (%)" in dash_duo.find_element("#card-tl-hours .ytitle").text
+    screenshot(dash_duo, "timeline", 2700)
 
     # a figure as HTML and as PNG (Chrome lets a page start one download without asking, so the
     # page is reloaded in between)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from dashboard_support import ROOT, component_ids, make_world, texts
@@ -124,6 +126,91 @@ def test_time_series_are_means_over_replications_downsampled(world):
     assert len(small["minute"]) <= 20 and small["step"] == 6
     assert small["centralists_busy"][0] == pytest.approx(full["centralists_busy"][:6].mean())
     assert data.mean_timeseries(data.load_run(world.results, world.no_records)) is None
+
+
+# --- utilisation by clock hour -------------------------------------------------------------------
+def test_span_utilisation_is_busy_time_over_present_time():
+    minute = np.arange(6)
+    busy = np.array([1.0, 2.0, 2.0, 0.0, 1.0, 0.0])
+    on_duty = np.array([2.0, 2.0, 2.0, 0.0, 0.0, 0.0])  # off duty from minute 3; one call runs on in minute 4
+    shares = data.span_utilisation(minute, busy, on_duty, [(0, 3), (3, 5), (5, 6), (0.5, 1.5)])
+    assert shares[0] == pytest.approx(5 / 6)
+    assert shares[1] == 1.0  # busy beyond the shift counts as present, as in the KPI
+    assert np.isnan(shares[2])  # nobody there
+    assert shares[3] == pytest.approx((0.5 * 1 + 0.5 * 2) / (0.5 * 2 + 0.5 * 2))  # part minutes weigh by their part
+
+
+def _synthetic_run(path: Path) -> data.RunData:
+    """Two replications of 10:30-12:30 (no warm-up) with centralists only, as older runs have them:
+    replication 0 has 2 of 4 busy until 11:30 and 4 of 4 after; replication 1 has 1 of 4 busy
+    throughout, and nobody on duty from 12:00."""
+    minute = np.arange(120)
+    busy = [np.where(minute < 60, 2.0, 4.0), np.where(minute < 90, 1.0, 0.0)]
+    on_duty = [np.full(120, 4.0), np.where(minute < 90, 4.0, 0.0)]
+    table = {
+        "replication": np.repeat([0, 1], 120),
+        "minute": np.tile(minute, 2),
+        "centralists_busy": np.concatenate(busy),
+        "centralists_on_duty": np.concatenate(on_duty),
+    }
+    path.mkdir()
+    pq.write_table(pa.table(table), path / "timeseries.parquet")
+    horizon = {"start": "2025-03-12T10:30:00", "duration_min": 120, "warmup_min": 0}
+    return data.RunData("synthetic", path, "A", {"scenario": {"horizon": horizon}}, {})
+
+
+def test_hourly_utilisation_by_hand(tmp_path):
+    run = _synthetic_run(tmp_path / "run")
+    hours = data.hourly_utilisation(run)
+    assert list(hours["start"]) == [0, 30, 90] and list(hours["end"]) == [30, 90, 120]  # 10:30, 11:00, 12:00
+    assert hours["n"] == 2 and "caco_utilisation" not in hours  # a run from before the CaCo
+    first = [(2 * 30 / (4 * 30)), (2 * 30 + 4 * 30) / (4 * 60), 1.0]  # replication 0
+    second = [0.25, 0.25, np.nan]  # replication 1: nobody on duty from 12:00
+    shares = hours["centralist_utilisation"]
+    assert shares["mean"][:2] == pytest.approx([(a + b) / 2 for a, b in zip(first[:2], second[:2], strict=True)])
+    assert shares["mean"][2] == 1.0 and shares["low"][2] == 1.0  # NaN is left out of mean, lowest and highest
+    assert shares["low"][1] == 0.25 and shares["high"][1] == 0.75
+    one = data.hourly_utilisation(run, 1)
+    assert one["n"] == 1 and one["centralist_utilisation"]["mean"][:2] == pytest.approx(second[:2])
+    assert np.isnan(one["centralist_utilisation"]["mean"][2]) and np.isnan(one["centralist_utilisation"]["high"][2])
+    assert data.hourly_utilisation(run, 7) is None
+
+
+def test_hourly_utilisation_of_a_run_agrees_with_the_busiest_hour_kpi(world):
+    run = data.load_run(world.results, world.baseline)
+    hours = data.hourly_utilisation(run)
+    assert list(hours["start"]) == [5, 15, 75] and list(hours["end"]) == [15, 75, 120]  # from the warm-up, 22:50
+    peak = run.table("replications", ["replication", "centralist_utilisation_peak_hour"])
+    for rep, expected in zip(peak["replication"], peak["centralist_utilisation_peak_hour"], strict=True):
+        one = data.hourly_utilisation(run, int(rep))
+        assert one["centralist_utilisation"]["mean"][1] == pytest.approx(expected)  # 23:00-00:00, the one whole hour
+        assert 0 <= one["caco_utilisation"]["mean"].min() <= one["caco_utilisation"]["mean"].max() <= 1
+    assert hours["centralist_utilisation"]["mean"][1] == pytest.approx(peak["centralist_utilisation_peak_hour"].mean())
+    assert data.hourly_utilisation(data.load_run(world.results, world.no_records)) is None
+
+
+def test_utilisation_by_hour_figures(cfg, world, tmp_path):
+    fig = compare.hours_view(cfg, [world.baseline, world.better], "nl")
+    bars = [tr for tr in fig.data if tr.type == "bar"]
+    assert [tr.name for tr in bars] == ["A: tiny", "A: tiny", "B: tiny_better", "B: tiny_better"]  # centralists, CaCo
+    assert all(tr.error_y.array is not None for tr in bars) and len(bars[0].x) == 3 and max(bars[0].y) <= 100
+    a, b = bars[0], bars[2]
+    assert list(b.offset) == pytest.approx(list(np.array(a.offset) + np.array(a.width)))  # side by side in the hour
+    assert a.width[1] == pytest.approx(0.45 * 3_600_000)  # 23:00-00:00: half of 90 % of the hour
+    assert [x.text for x in fig.layout.annotations[:2]] == ["Bezetting centralisten", "Bezetting CaCo"]
+    assert fig.layout.yaxis.title.text == "Bezetting (%)" and fig.layout.yaxis2.range == (0, 102)
+    one = timeline.hours_view(cfg, world.baseline, 1, "en")
+    assert [tr.error_y.array for tr in one.data] == [None, None] and not any(tr.showlegend for tr in one.data)
+    assert [x.text for x in one.layout.annotations[:2]] == ["Centralist utilisation", "CaCo utilisation"]
+    assert "replication 1" in one.layout.title.text
+    no_records = compare.hours_view(cfg, [world.no_records], "nl"), timeline.hours_view(cfg, world.no_records, 0, "nl")
+    assert [f.layout.annotations[0].text for f in no_records] == [
+        i18n.t(k, "nl") for k in ("empty.no_records", "empty.no_data")
+    ]
+    older = data.hourly_utilisation(_synthetic_run(tmp_path / "run"))  # no CaCo: its panel says so
+    group = {"label": "A", "colour": "#000", "origin": np.datetime64("2025-03-12T10:30"), **older}
+    no_caco = figures.utilisation_figure([group], "nl")
+    assert len(no_caco.data) == 1 and no_caco.layout.annotations[-1].text == "Geen gegevens"
 
 
 def test_procedure_windows_from_timeline_events():
@@ -368,6 +455,26 @@ def test_compare_table_has_the_unit_board_kpis(cfg, world):
     # a KPI no replication could measure (no noodknop pressed) is left out, as every other is
     fake = data.RunData("x", world.results, "A", {}, {k: {"mean": 1.0, "n": 3} for k in board_kpis})
     assert [k for k in data.table_kpis([fake]) if k in board_kpis] == list(board_kpis)
+
+
+def test_compare_table_has_the_workload_kpis(cfg, world):
+    workload = (
+        "desk_handled_incidents",
+        "centralist_utilisation_peak_hour",
+        "caco_utilisation",
+        "caco_decision_delay_min",
+    )
+    runs, _ = data.load_runs(world.results, [world.baseline, world.better])
+    listed = data.table_kpis(runs)
+    assert [k for k in listed if k in workload] == list(workload)  # each observed, in registry order
+    for lang in ("nl", "en"):
+        table, csv, _ = compare.table_view(cfg, [world.baseline, world.better], lang)
+        words = texts(table)
+        for kpi in workload:
+            assert i18n.kpi_label(kpi, lang) in words, kpi
+        assert set(workload) <= {r["kpi"] for r in csv["rows"]}
+    row = next(r for r in data.kpi_rows(runs) if r["kpi"] == "caco_utilisation" and r["letter"] == "A")
+    assert row["unit"] == "share" and 0 < row["mean"] < 1
 
 
 def test_runs_without_records_degrade_gracefully(cfg, world):
@@ -676,6 +783,7 @@ def test_dashboard_never_imports_model_internals():
         "sim.model.procedure",
         "sim.model.arrivals",
         "sim.experiments.runner",
+        "sim.experiments.kpis",  # imports the model; clock hours come from sim.experiments.hours
     }
     for file in (ROOT / "dashboard").rglob("*.py"):
         names = _imports(file)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 
 import pytest
 from helpers import nye, scenario
 
+from sim.experiments.hours import clock_hour_spans, clock_hours
 from sim.experiments.kpis import compute, hourly_utilisation
 from sim.model.loading import ScenarioError
 from sim.model.room import CACO, CACO_DECISION, CACO_TASK, CLOSING, DESK, FOLLOW_UP, OTHER_DESK, simulate
@@ -211,6 +213,17 @@ def test_peak_hour_utilisation_is_the_busiest_whole_hour():
     kpi = compute(out)
     assert kpi["centralist_utilisation_peak_hour"] == max(hours)
     assert kpi["centralist_utilisation"] <= kpi["centralist_utilisation_peak_hour"] <= 1
+
+
+def test_clock_hour_spans_cut_the_horizon_at_the_clock():
+    """The dashboard's hours: the KPI's whole hours, with a part hour where the horizon starts or ends."""
+    start = dt.datetime(2024, 12, 31, 22, 45)
+    assert clock_hour_spans(start, 120, after=5) == [(5, 15), (15, 75), (75, 120)]
+    assert clock_hour_spans(start, 75) == [(0, 15), (15, 75)]
+    assert clock_hour_spans(start, 10) == [(0, 10)]
+    assert clock_hour_spans(dt.datetime(2025, 1, 1), 120) == [(0, 60), (60, 120)]
+    whole = [(a, b) for a, b in clock_hour_spans(start, 840, 30) if b - a == 60]
+    assert whole == clock_hours(start, 840, 30) and len(whole) == 12  # 00:00-12:00
 
 
 # --- validation ------------------------------------------------------------------------------------

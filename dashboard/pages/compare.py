@@ -1,9 +1,10 @@
 """Compare (the main page): two or more runs side by side.
 
 A KPI table (mean and 95 % CI per run, the paired difference with the first run), the night
-as time series with outage and fallback windows, ECDFs of processing time and opkomsttijd
-with the norm, and per-region bars. The ``*_view`` functions are the callbacks as plain
-functions of (config, inputs); :func:`register` binds them to an app.
+as time series with outage and fallback windows, the utilisation of the centralists and the
+CaCo by clock hour, ECDFs of processing time and opkomsttijd with the norm, and per-region
+bars. The ``*_view`` functions are the callbacks as plain functions of (config, inputs);
+:func:`register` binds them to an app.
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ def build_layout(cfg: Config, lang: str = "nl", runs: str | None = None) -> html
                 ids.TABLE_KPIS, t("cmp.table.title", lang), lang, html.Div(id=ids.CMP_TABLE, className="scroll")
             ),
             figure_card(ids.FIG_TIMESERIES, t("cmp.ts.title", lang), lang),
+            figure_card(
+                ids.FIG_HOURS,
+                t("hours.title", lang),
+                lang,
+                note=f"{t('hours.note', lang)} {t('hours.note.runs', lang)}",
+            ),
             html.Div(
                 className="grid-2",
                 children=[
@@ -265,6 +272,23 @@ def timeseries_view(cfg: Config, keys, lang: str):
     return figures.timeseries_figure(series, windows, lang)
 
 
+def hours_view(cfg: Config, keys, lang: str):
+    """Utilisation by clock hour of the chosen runs, over their replications with records."""
+    lang = i18n.lang_of(lang)
+    runs, _ = _load(cfg, keys)
+    groups = []
+    for i, run in enumerate(runs):
+        try:
+            hours = data.hourly_utilisation(run)
+        except data.DataError:
+            continue
+        if hours is not None:
+            groups.append({"label": run.label, "colour": figures.colour(i), "origin": run.start, **hours})
+    if not groups:
+        return figures.empty_figure(t("empty.choose_runs", lang) if not runs else t("empty.no_records", lang))
+    return figures.utilisation_figure(groups, lang)
+
+
 def ecdf_view(cfg: Config, keys, lang: str):
     lang = i18n.lang_of(lang)
     runs, _ = _load(cfg, keys)
@@ -341,6 +365,10 @@ def register(app, cfg: Config) -> None:
     @app.callback(Output(ids.fig(ids.FIG_TIMESERIES), "figure"), Input(ids.CMP_RUNS, "value"), State(ids.LANG, "data"))
     def _timeseries(keys, lang):
         return timeseries_view(cfg, keys, lang)
+
+    @app.callback(Output(ids.fig(ids.FIG_HOURS), "figure"), Input(ids.CMP_RUNS, "value"), State(ids.LANG, "data"))
+    def _hours(keys, lang):
+        return hours_view(cfg, keys, lang)
 
     @app.callback(
         Output(ids.fig(ids.FIG_ECDF_PROCESSING), "figure"),

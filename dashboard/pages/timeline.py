@@ -1,5 +1,6 @@
 """Timeline: one replication of one run as a Gantt of outages and procedure steps, with the
-incident and 112 call rate under it, and the room's unit board (GMS) against the truth."""
+incident and 112 call rate under it, the utilisation of the centralists and the CaCo by clock
+hour, and the room's unit board (GMS) against the truth."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ def build_layout(cfg: Config, lang: str = "nl", run: str | None = None, replicat
             html.Div(id=ids.TL_MESSAGES),
             dcc.Store(id=ids.TL_WANTED, data=rep),
             figure_card(ids.FIG_GANTT, t("tl.title", lang), lang),
+            figure_card(ids.FIG_TL_HOURS, t("hours.title", lang), lang, note=t("hours.note", lang)),
             figure_card(ids.FIG_BOARD, t("tl.board.title", lang), lang, note=t("tl.board.note", lang)),
         ],
     )
@@ -94,6 +96,17 @@ def board_view(cfg: Config, key, replication, lang: str):
     return one_replication_view(cfg, key, replication, lang, build)
 
 
+def hours_view(cfg: Config, key, replication, lang: str):
+    def build(run, rep, title, lang):
+        hours = data.hourly_utilisation(run, rep)
+        if hours is None:
+            return figures.empty_figure(t("empty.no_data", lang))
+        group = {"label": f"{t('tl.replication', lang)} {rep}", "colour": figures.colour(0), "origin": run.start}
+        return figures.utilisation_figure([{**group, **hours}], lang, title)
+
+    return one_replication_view(cfg, key, replication, lang, build)
+
+
 def one_replication_view(cfg: Config, key, replication, lang: str, build):
     """``build(run, replication, title, lang)`` for replication ``replication`` of run ``key``;
     a figure saying what is missing when nothing is chosen or the run cannot be read."""
@@ -123,10 +136,11 @@ def register(app, cfg: Config) -> None:
 
     @app.callback(
         Output(ids.fig(ids.FIG_GANTT), "figure"),
+        Output(ids.fig(ids.FIG_TL_HOURS), "figure"),
         Output(ids.fig(ids.FIG_BOARD), "figure"),
         Input(ids.TL_RUN, "value"),
         Input(ids.TL_REPLICATION, "value"),
         State(ids.LANG, "data"),
     )
     def _figures(key, replication, lang):
-        return gantt_view(cfg, key, replication, lang), board_view(cfg, key, replication, lang)
+        return tuple(view(cfg, key, replication, lang) for view in (gantt_view, hours_view, board_view))

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from sim.experiments.hours import clock_hours
 from sim.experiments.metrics import GAP_THRESHOLD_MIN, GROUPED, METRICS, Metric, metric_of  # noqa: F401 (re-exported)
 from sim.experiments.step_functions import integral, peak, step_integral, time_average
 from sim.model.room import (
@@ -209,18 +210,11 @@ def _utilisation(busy_level, duty_level, start: float, end: float) -> float:
     return float(busy.sum() / present) if present else np.nan
 
 
-def clock_hours(scenario, start: float) -> list[tuple[float, float]]:
-    """(from, to) minutes of every whole clock hour of the horizon from ``start`` on."""
-    horizon = scenario.horizon
-    origin = horizon.start.hour * 60 + horizon.start.minute + horizon.start.second / 60
-    first = math.ceil((origin + start) / 60) * 60 - origin
-    return [(a, a + 60) for a in np.arange(first, horizon.duration_min - 60 + 1e-9, 60.0).tolist()]
-
-
 def hourly_utilisation(outcome: Outcome, start: float = 0.0) -> list[float]:
     """Centralist utilisation in each whole clock hour from ``start`` on (NaN: nobody on duty)."""
     busy, duty = outcome.levels["centralists_busy"], outcome.levels["centralists_on_duty"]
-    return [_utilisation(busy, duty, a, b) for a, b in clock_hours(outcome.scenario, start)]
+    horizon = outcome.scenario.horizon
+    return [_utilisation(busy, duty, a, b) for a, b in clock_hours(horizon.start, horizon.duration_min, start)]
 
 
 def outage_windows(outcome: Outcome) -> list[tuple[float, float]]:
