@@ -45,9 +45,9 @@ HEADLINE_KPIS = ("processing_time_mean_s", "opkomsttijd_mean_min", "undelivered_
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
+    args = None
+    try:  # a SIGTERM can come while the parser is still being built (plugins, imports): same clean stop
+        args = build_parser().parse_args(argv)
         return args.handler(args)
     except ScenarioError as exc:
         for problem in exc.problems:

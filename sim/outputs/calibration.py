@@ -28,7 +28,7 @@ from sim.bundled import scenario_resource
 from sim.cliargs import non_negative_int, positive_int
 from sim.experiments import runner
 from sim.experiments.api import Options, run_group
-from sim.experiments.kpis import clock_hours
+from sim.experiments.hours import clock_hours
 from sim.experiments.results import git_commit, publish_dir, staged, write_text_atomic
 from sim.experiments.stats import summarise
 from sim.model.loading import load_scenario
@@ -358,7 +358,7 @@ def peak_row(nye: ScenarioResult) -> Row:
     """The busiest clock hour of the mean hourly profile over replications, with its CI."""
     scenario = nye.scenario
     minutes = nye.minutes()
-    hours = clock_hours(scenario, scenario.horizon.warmup_min)
+    hours = clock_hours(scenario.horizon.start, scenario.horizon.duration_min, scenario.horizon.warmup_min)
     per_hour = [summarise(nye.counts((minutes >= a) & (minutes < b))) for a, b in hours]
     best = int(np.nanargmax([s["mean"] for s in per_hour]))
     clock = scenario.horizon.start + dt.timedelta(minutes=hours[best][0])
@@ -454,8 +454,8 @@ def processing_rows(weekday: ScenarioResult) -> list[Row]:
                 model,
                 f"`weekday` `processing_time_mean_s[region={region}]` / 60 (all priorities)",
                 "The model's time runs from the first call reaching the room to the first alarm, over every "
-                "alarmed incident (no KPI is split by region and priority; priority 1 over all regions, which "
-                f"includes the automatic alarms' check: {_number(p1, 'min')} min). CBS's definitions of starttijd "
+                "alarmed incident (no KPI is split by region and priority; priority 1 over all regions, the "
+                f"alarmed automatic alarms included: {_number(p1, 'min')} min). CBS's definitions of starttijd "
                 "and alarmering were not captured: if starttijd runs from the call to the incident being made "
                 f"in GMS, starttijd + alarmering ({start + alarm:.1f} min) is the closer match.",
             )
