@@ -384,7 +384,8 @@ def occupancy_rows(weekday: ScenarioResult, nye: ScenarioResult) -> list[Row]:
         "monitoring talkgroups while nothing is said and staff matters are not modelled."
     )
     normal = (
-        f"estimate (range {_pct_range(OCCUPANCY_NORMAL)}; low confidence): issue-14 research notes; "
+        f"estimate (range {_pct_range(OCCUPANCY_NORMAL)}; low confidence): [issue-14 research notes]"
+        "(research/issue14_workload_sources.md); "
         "no Dutch measurement found"
     )
     return [
@@ -551,8 +552,8 @@ measurement: read its gap as a plausibility check, not as an error.
 
 Each row cites its source. The estimates (MKON's 11–13 % of the national New Year's count, the
 60–90 an hour peak, the 25–60 % occupancy of a normal hour) come from the project's domain notes
-(domain.md §5b) and the issue-14 research notes; the scenarios' own estimates and the ranges they
-are varied over are in [assumptions.md](assumptions.md).
+(domain.md §5b) and the [issue-14 research notes](research/issue14_workload_sources.md); the scenarios'
+own estimates and the ranges they are varied over are in [assumptions.md](assumptions.md).
 """
 
 
