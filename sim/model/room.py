@@ -270,7 +270,8 @@ class ControlRoom:
         if caco.background_tasks_per_hour > 0:
             rng = self.streams["caco_background"]
             minutes = poisson_minutes(scenario.horizon, (1.0,), caco.background_tasks_per_hour, rng).tolist()
-            env.start(self.caco_routine(minutes, draw_many([caco.task_min] * len(minutes), rng)))
+            durations = draw_many([caco.task_min] * len(minutes), rng)
+            env.start(self.tasks_at(minutes, durations, CACO_TASK, CACO_BACKGROUND_PRIORITY, caco=True))
         regions = list(scenario.load.region_shares)
         shares = np.fromiter(scenario.load.region_shares.values(), dtype=float)
         # one generator per desk, by its place in the scenario
@@ -284,23 +285,18 @@ class ControlRoom:
             if desk.coordination_per_hour > 0:
                 minutes = poisson_minutes(scenario.horizon, desk.hourly_factors, desk.coordination_per_hour, rng)
                 durations = draw_many([scenario.room.coordination_min] * len(minutes), rng)
-                env.start(self.coordination_requests(minutes.tolist(), durations))
+                # another desk asks the fire desk something about a multidisciplinary incident
+                env.start(self.tasks_at(minutes.tolist(), durations, COORDINATION, self.radio_rank + 2))
 
-    def caco_routine(self, minutes: list[float], durations: list[float]):
+    def tasks_at(self, minutes: list[float], durations: list[float], kind: str, priority: int, caco=False):
+        """Room work not about one incident, arriving at ``minutes``: one process for the whole stream."""
         for minute, work in zip(minutes, durations, strict=True):
             yield self.env.timeout(minute - self.env.now)
-            self.env.start(self.desk_work(None, -1, CACO_TASK, work, CACO_BACKGROUND_PRIORITY, caco=True))
+            self.env.start(self.desk_work(None, -1, kind, work, priority, caco))
 
     def caco_decision(self, minutes: float):
         """The fallback decision: it waits for the CaCo to finish the task in hand, then takes ``minutes``."""
         return self.desk_work(None, -1, CACO_DECISION, minutes, 0, caco=True)
-
-    def coordination_requests(self, minutes: list[float], durations: list[float]):
-        """Another desk asks the fire desk something about a multidisciplinary incident."""
-        priority = self.radio_rank + 2
-        for minute, work in zip(minutes, durations, strict=True):
-            yield self.env.timeout(minute - self.env.now)
-            self.env.start(self.desk_work(None, -1, COORDINATION, work, priority))
 
     def other_desk_traffic(self, name: str, desk, minutes: list[float], regions: list[str], durations: list[float]):
         """The police or ambulance desk's radio traffic, where it takes a channel the fire desk uses too.
