@@ -70,6 +70,7 @@ KPIS: dict[str, Pair] = {
     "centralist_utilisation_peak_hour": ("bezetting centralisten, drukste uur", "centralist utilisation, busiest hour"),
     "caco_utilisation": ("bezetting CaCo", "CaCo utilisation"),
     "caco_decision_delay_min": ("opmerken tot besluit CaCo", "noticing to the CaCo's decision"),
+    "first_on_scene_volunteer_share": ("eerste ter plaatse: vrijwilligers", "first on scene: volunteer crews"),
 }
 
 #: KPI unit (``Metric.unit``) -> (nl, en)

@@ -249,3 +249,22 @@ def test_bad_workload_input_names_the_field(overrides, path, words):
         scenario(**overrides)
     text = str(err.value)
     assert path in text and words in text, text
+
+
+# --- where the first unit comes from (issue 15's KPI, measured before geography) ------------------
+def test_first_on_scene_volunteer_share_counts_the_first_unit_crew():
+    sc = scenario()
+    out = simulate(sc, 4, 0)
+    warmup = sc.horizon.warmup_min
+    station_of = {d[1]: d[2] for d in out.dispatches}
+    arrived = [i for i in out.incidents if not i.desk and i.minute >= warmup and i.t_on_scene is not None]
+    volunteer = [i for i in arrived if sc.units.stations[station_of[i.commander]].crew != "professional"]
+    kpi = compute(out)
+    assert kpi["first_on_scene_volunteer_share"] == pytest.approx(len(volunteer) / len(arrived))
+    ijssel = [i for i in arrived if i.region == "IJsselland"]
+    share = sum(i in volunteer for i in ijssel) / len(ijssel)
+    assert kpi["first_on_scene_volunteer_share[region=IJsselland]"] == pytest.approx(share)
+    # only volunteer posts: every first unit is a volunteer crew
+    posts = [{"name": f"{r}-v", "region": r, "crew": "volunteer", "units": 30} for r in sc.regions]
+    alone = compute(simulate(scenario(replace={"units.stations": posts}), 4, 0))
+    assert alone["first_on_scene_volunteer_share"] == 1.0

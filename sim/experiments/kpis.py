@@ -74,6 +74,7 @@ def compute(outcome: Outcome) -> dict[str, float]:
     priority = np.array([i.priority for i in inc])
     processing_s = (alarm - start) * 60
     opkomst = scene - start
+    volunteer_first = _volunteer_first(outcome, inc)
     kpi["incidents"] = float(len(every))
     kpi["desk_handled_incidents"] = float(sum(i.desk and i.t_answered is not None for i in every))
 
@@ -96,6 +97,7 @@ def compute(outcome: Outcome) -> dict[str, float]:
         kpi[f"opkomsttijd_mean_min{suffix}"] = _mean(arrived)
         kpi[f"opkomsttijd_p90_min{suffix}"] = _p90(arrived)
         kpi[f"opkomsttijd_within_norm_share{suffix}"] = _share(hit_norm, mask & due_norm)
+        kpi[f"first_on_scene_volunteer_share{suffix}"] = _share(volunteer_first, mask & arrived_any)
 
     everything = np.ones(len(inc), dtype=bool)
     response(everything)
@@ -149,6 +151,16 @@ def compute(outcome: Outcome) -> dict[str, float]:
     kpi.update(outage_kpis(outcome, created, delays, messages, inc))
     kpi.update(board_kpis(outcome, messages))
     return kpi
+
+
+def _volunteer_first(outcome: Outcome, incidents: list) -> np.ndarray:
+    """Per incident: was the first unit on scene a volunteer crew (pre-staffed volunteers included)?"""
+    stations = outcome.scenario.units.stations
+    station_of = {d[D.UNIT]: d[D.STATION] for d in outcome.dispatches}
+    return np.array(
+        [i.commander is not None and stations[station_of[i.commander]].crew != "professional" for i in incidents],
+        dtype=bool,
+    )
 
 
 def board_kpis(outcome: Outcome, messages: list) -> dict[str, float]:

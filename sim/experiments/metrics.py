@@ -83,6 +83,13 @@ METRICS: dict[str, Metric] = {
         ),
         _M("caco_utilisation", "share", "share of the time the CaCo was busy (tasks and decisions)", ""),
         _M("caco_decision_delay_min", "min", "the room noticing an outage to the CaCo's decision on the fallback"),
+        # where the first unit comes from (issue 15)
+        _M(
+            "first_on_scene_volunteer_share",
+            "share",
+            "incidents whose first unit on scene was a volunteer crew (pre-staffed posts included)",
+            "",
+        ),
     )
 }
 
@@ -95,6 +102,7 @@ GROUPED = (
     "opkomsttijd_mean_min",
     "opkomsttijd_p90_min",
     "opkomsttijd_within_norm_share",
+    "first_on_scene_volunteer_share",
 )
 
 
