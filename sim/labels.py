@@ -71,6 +71,10 @@ KPIS: dict[str, Pair] = {
     "caco_utilisation": ("bezetting CaCo", "CaCo utilisation"),
     "caco_decision_delay_min": ("opmerken tot besluit CaCo", "noticing to the CaCo's decision"),
     "first_on_scene_volunteer_share": ("eerste ter plaatse: vrijwilligers", "first on scene: volunteer crews"),
+    "p1_fire_alarmering_min": ("prio-1 branden: alarmeringstijd", "priority-1 fires: alarmering time"),
+    "p1_fire_uitruk_min": ("prio-1 branden: uitruktijd", "priority-1 fires: turnout time (uitruk)"),
+    "p1_fire_rij_min": ("prio-1 branden: rijtijd", "priority-1 fires: drive time (rij)"),
+    "p1_fire_response_min": ("prio-1 branden: responstijd (CBS)", "priority-1 fires: response time (CBS)"),
 }
 
 #: KPI unit (``Metric.unit``) -> (nl, en)

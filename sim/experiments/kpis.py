@@ -13,7 +13,14 @@ import math
 import numpy as np
 
 from sim.experiments.hours import clock_hours
-from sim.experiments.metrics import GAP_THRESHOLD_MIN, GROUPED, METRICS, Metric, metric_of  # noqa: F401 (re-exported)
+from sim.experiments.metrics import (  # noqa: F401 (re-exported)
+    CBS_RESPONSE,
+    GAP_THRESHOLD_MIN,
+    GROUPED,
+    METRICS,
+    Metric,
+    metric_of,
+)
 from sim.experiments.step_functions import integral, peak, step_integral, time_average
 from sim.model.room import (
     EXTRA,
@@ -105,6 +112,7 @@ def compute(outcome: Outcome) -> dict[str, float]:
         response(region == name, f"[region={name}]")
     for p in (1, 2, 3):
         response(priority == p, f"[priority={p}]")
+    kpi.update(cbs_response(outcome, inc, region))
 
     # --- calls ---
     calls = [c for c in outcome.calls if c[C.T_ARRIVAL] >= warmup]
@@ -151,6 +159,35 @@ def compute(outcome: Outcome) -> dict[str, float]:
     kpi.update(outage_kpis(outcome, created, delays, messages, inc))
     kpi.update(board_kpis(outcome, messages))
     return kpi
+
+
+def cbs_response(outcome: Outcome, inc: list, region: np.ndarray) -> dict[str, float]:
+    """CBS 83123NED's times for priority-1 fires the brigade reached, per region and for all.
+
+    alarmering: call answered -> first alarm; uitruk: first alarm -> the first-arriving unit
+    leaves its post; rij: it leaves -> on scene. They add up to the response (call answered ->
+    first unit on scene); the wait for a centralist before that is CBS's starttijd, not counted.
+    """
+    types = outcome.scenario.load.incident_types
+    departed = {(d[D.INCIDENT], d[D.UNIT]): d[D.T_DEPARTED] for d in outcome.dispatches}
+    picked = [
+        k
+        for k, i in enumerate(inc)
+        if i.priority == 1 and types[i.type].fire and i.t_on_scene is not None and i.t_answered is not None
+    ]
+    answered = np.array([inc[k].t_answered for k in picked], dtype=float)
+    alarm = np.array([inc[k].t_alarm for k in picked], dtype=float)
+    scene = np.array([inc[k].t_on_scene for k in picked], dtype=float)
+    left = np.array([departed[inc[k].id, inc[k].commander] for k in picked], dtype=float)
+    parts = dict(zip(CBS_RESPONSE, (alarm - answered, left - alarm, scene - left, scene - answered), strict=True))
+    where = region[picked] if picked else np.array([], dtype=str)
+    out = {}
+    for suffix, mask in (("", np.ones(len(picked), dtype=bool)),) + tuple(
+        (f"[region={name}]", where == name) for name in outcome.scenario.regions
+    ):
+        for name, values in parts.items():
+            out[name + suffix] = _mean(values[mask])
+    return out
 
 
 def _volunteer_first(outcome: Outcome, incidents: list) -> np.ndarray:

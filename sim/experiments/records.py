@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pyarrow as pa
 
-from sim.experiments.kpis import minute_series
+from sim.experiments.kpis import minute_series, unreachable_intervals
 from sim.model.room import Outcome
 from sim.model.rows import CallRow, DispatchRow, MessageRow
 
@@ -33,6 +33,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("t_on_scene", _F),
             ("t_closed", _F),
             ("state", _S),
+            ("lat", _F),
+            ("lon", _F),
         ]
     ),
     "calls": pa.schema(
@@ -84,6 +86,10 @@ SCHEMAS: dict[str, pa.Schema] = {
         ]
     ),
     "timeline": pa.schema([("replication", _I), ("minute", _F), ("event", _S), ("subject", _S), ("detail", _S)]),
+    # every stretch a unit on a job could not be reached by any voice channel (for the map)
+    "unreachable": pa.schema(
+        [("replication", _I), ("incident", _I), ("unit", _S), ("station", _S), ("start", _F), ("end", _F)]
+    ),
 }
 
 
@@ -109,6 +115,8 @@ def tables(outcome: Outcome, replication: int) -> dict[str, dict[str, list]]:
             _none(i.t_on_scene),
             _none(i.t_closed),
             i.state,
+            _none(i.lat),
+            _none(i.lon),
         )
         for i in outcome.incidents
     ]
@@ -147,6 +155,10 @@ def tables(outcome: Outcome, replication: int) -> dict[str, dict[str, list]]:
         for d in outcome.dispatches
     ]
     timeline = [(replication, *row) for row in outcome.timeline]
+    unreachable = [
+        (replication, d[D.INCIDENT], names[d[D.UNIT]], stations[d[D.STATION]], start, end)
+        for d, start, end in ((outcome.dispatches[k], a, b) for k, a, b in unreachable_intervals(outcome))
+    ]
     out = {}
     for name, rows in (
         ("incidents", incidents),
@@ -154,6 +166,7 @@ def tables(outcome: Outcome, replication: int) -> dict[str, dict[str, list]]:
         ("messages", messages),
         ("dispatches", dispatches),
         ("timeline", timeline),
+        ("unreachable", unreachable),
     ):
         columns = SCHEMAS[name].names
         out[name] = (

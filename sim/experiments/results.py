@@ -34,7 +34,7 @@ from sim.experiments.records import float_array, to_arrow
 from sim.experiments.stats import summarise
 from sim.model.scenario import Scenario
 
-RECORD_TABLES = ("incidents", "calls", "messages", "dispatches", "timeline", "timeseries")
+RECORD_TABLES = ("incidents", "calls", "messages", "dispatches", "timeline", "unreachable", "timeseries")
 DEPENDENCIES = ("simpy", "numpy", "scipy", "pydantic", "pyarrow", "pyyaml")
 
 

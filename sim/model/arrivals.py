@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.model.distributions import Dist
+from sim.model.geography import map_of
 from sim.model.loading import read_trace
 from sim.model.scenario import Scenario
 
@@ -55,6 +56,9 @@ class Incident:
     caco_task_min: float | None = None
     crew_call_fractions: list[float] = field(default_factory=list)  # when in the on-scene time a crew phones
     crew_call_durations_min: list[float] = field(default_factory=list)
+    # where (issue 15): a point on the map when the scenario has geography, else NaN
+    lat: float = math.nan
+    lon: float = math.nan
     # filled in by the model
     t_answered: float | None = None
     t_alarm: float | None = None
@@ -151,6 +155,11 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
 
     consequences = _consequences(specs, on_scene, streams)
     work = _room_work(specs, scenario, streams)
+    if scenario.geography is not None:
+        lats, lons = map_of(scenario).locate(regions, streams["incident_place"])
+        where = [{"lat": y, "lon": x} for y, x in zip(lats.tolist(), lons.tolist(), strict=True)]
+    else:
+        where = [{}] * n
 
     incidents = []
     o = c = m = 0
@@ -177,6 +186,7 @@ def generate_incidents(scenario: Scenario, streams: dict[str, np.random.Generato
                 scene_durations_min=[scene_radio() for _ in range(n_scene[i])],
                 **consequences[i],
                 **work[i],
+                **where[i],
             )
         )
         o, c, m = o + k - 1, c + k, m + j

@@ -22,6 +22,8 @@ MAX_YAML_DEPTH = 64
 MAX_INT_DIGITS = 30
 #: files in one ``base:`` chain, the file itself included
 MAX_BASE_CHAIN = 32
+#: rows of a posts or places CSV (geography); its bytes count against MAX_TRACE_BYTES
+MAX_GEOGRAPHY_ROWS = 100_000
 
 # --- the work one replication implies ------------------------------------------------------------
 #: horizon.duration_min: one year
@@ -32,6 +34,8 @@ MAX_INCIDENTS = 200_000
 MAX_CALLS = 500_000
 #: expected radio and scene messages per replication
 MAX_MESSAGES = 1_000_000
+#: expected incidents x posts with geography: the expected drive times are one such matrix
+MAX_GEOGRAPHY_CELLS = 20_000_000
 
 # --- single fields -----------------------------------------------------------------------------
 MAX_RATE_PER_HOUR = 100_000.0  # load.base_rate_per_hour

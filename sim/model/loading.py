@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from sim import bundled
 from sim.model import limits
-from sim.model.scenario import Problems, Scenario
+from sim.model.scenario import Place, Problems, Scenario, Station
 
 #: a scenario's ``name`` names its result directory: no dots in front, no path separators
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")
@@ -88,6 +88,8 @@ def resolve_file(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
             data["load"]["trace_file"] = str((real.parent / trace).resolve())
         except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, symlink loop
             raise ScenarioError([Problem(shown, "load.trace_file", f"not a usable path: {exc}")]) from None
+    for section, key in GEOGRAPHY_FILES:
+        data = _resolve_csv_path(data, section, key, real, shown)
     base = data.pop("base", None)
     if base is not None:
         if not isinstance(base, str):
@@ -312,6 +314,7 @@ def validation_problems(file: str, exc: ValidationError) -> list[Problem]:
 
 
 def scenario_from_dict(data: dict, file: str = "<scenario>") -> Scenario:
+    data = read_geography_files(data)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -387,3 +390,113 @@ def _trace_row(scenario: Scenario, row: dict, where: str, file: str) -> TraceRow
     if row["type"] not in scenario.load.incident_types:
         fail(f"unknown incident type '{row['type']}'")
     return TraceRow(minute, row["region"], row["type"])
+
+
+# --- posts and places (issue 15): CSV files named in the scenario --------------------------------
+#: (section, key): a string there is the path of a CSV whose rows become the list
+GEOGRAPHY_FILES = (("units", "stations"), ("geography", "places"))
+_CSV_MODELS = {"stations": Station, "places": Place}
+_REQUIRED = {"stations": ("name", "region", "crew", "lat", "lon"), "places": ("name", "region", "lat", "lon")}
+_INTEGERS = {"units"}
+
+
+def _resolve_csv_path(data: dict, section: str, key: str, real: Path, shown: str) -> dict:
+    """A relative CSV path is relative to the scenario file that names it (before ``base:`` merges)."""
+    part = data.get(section)
+    if not isinstance(part, dict) or not isinstance(part.get(key), str) or Path(part[key]).is_absolute():
+        return data
+    try:
+        resolved = str((real.parent / part[key]).resolve())
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ScenarioError([Problem(shown, f"{section}.{key}", f"not a usable path: {exc}")]) from None
+    return {**data, section: {**part, key: resolved}}
+
+
+def read_geography_files(data: dict) -> dict:
+    """Replace the path in ``units.stations`` / ``geography.places`` by the file's rows.
+
+    Every bad row is reported as ``FILE: row N: field: problem`` (N is the line in the file, as
+    a spreadsheet numbers it), all of them at once.
+    """
+    regions = data.get("load", {}).get("region_shares") if isinstance(data.get("load"), dict) else None
+    regions = list(regions) if isinstance(regions, dict) else None
+    for section, key in GEOGRAPHY_FILES:
+        part = data.get(section)
+        if isinstance(part, dict) and isinstance(part.get(key), str):
+            rows = read_rows_csv(Path(part[key]), key, regions)
+            data = {**data, section: {**part, key: rows, f"{key}_file": part[key]}}
+    return data
+
+
+def read_rows_csv(path: Path, kind: str, regions: list[str] | None = None) -> list[dict]:
+    """Posts (``kind="stations"``) or places (``"places"``) from a CSV, checked row by row."""
+    shown = _shown(path)
+    try:
+        text = read_limited_text(path, limits.MAX_TRACE_BYTES)
+    except FileNotFoundError:
+        raise ScenarioError([Problem(shown, "", "file not found")]) from None
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ScenarioError([Problem(shown, "", f"cannot read file: {reason}; save the CSV as UTF-8")]) from None
+    model, problems, rows, first_row = _CSV_MODELS[kind], [], [], {}
+    try:
+        records = list(_csv_records(text))
+    except csv.Error as exc:
+        raise ScenarioError([Problem(shown, "", f"not a CSV file: {exc}")]) from None
+    if not records:
+        raise ScenarioError([Problem(shown, "", "empty file: needs a header row and at least one row")])
+    header_line, header = records[0]
+    header = [h.strip() for h in header]
+    missing = [c for c in _REQUIRED[kind] if c not in header]
+    if missing:
+        raise ScenarioError([Problem(shown, f"row {header_line}", f"missing column(s) {', '.join(missing)}")])
+    if len(records) - 1 > limits.MAX_GEOGRAPHY_ROWS:
+        raise ScenarioError([Problem(shown, "", f"more than {limits.MAX_GEOGRAPHY_ROWS:,} rows (limit)")])
+    known = [c for c in header if c in model.model_fields and not c.endswith("_file")]
+    for line, values in records[1:]:
+        if len(values) != len(header):
+            problems.append(Problem(shown, f"row {line}", f"{len(values)} fields, the header has {len(header)}"))
+            continue
+        row = {c: v.strip() for c, v in zip(header, values, strict=True) if c in known and v.strip() != ""}
+        for c in _INTEGERS & row.keys():
+            row[c] = int(row[c]) if row[c].isdigit() else row[c]
+        try:
+            model.model_validate(row)
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"]) or "row"
+                message = "missing value" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
+                problems.append(Problem(shown, f"row {line}", f"{field}: {message}"))
+            continue
+        if regions is not None and row["region"] not in regions:
+            problems.append(
+                Problem(shown, f"row {line}", f"region: unknown region '{row['region']}' (regions: {', '.join(regions)})")
+            )
+        if kind == "stations":
+            if row["name"] in first_row:
+                problems.append(Problem(shown, f"row {line}", f"name: '{row['name']}' is also on row {first_row[row['name']]}"))
+            first_row.setdefault(row["name"], line)
+        rows.append(row)
+        if len(problems) >= _MAX_ROW_PROBLEMS:
+            break
+    if problems:
+        raise ScenarioError(problems)
+    return rows
+
+
+_MAX_ROW_PROBLEMS = 50  # enough to fix a file; a wholly wrong file does not flood the terminal
+
+
+def _csv_records(text: str):
+    """(line number, fields) per record; blank lines and lines starting with ``#`` are skipped."""
+    kept = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")]
+    reader = csv.reader(line for _, line in kept)
+    for values in reader:
+        yield kept[reader.line_num - 1][0], values
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

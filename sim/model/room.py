@@ -23,6 +23,7 @@ import simpy
 
 from sim.model.arrivals import Incident, draw_many, generate_incidents, poisson_minutes
 from sim.model.comms import ChannelState, Comms
+from sim.model.geography import map_of
 from sim.model.engine_simpy import GAVE_UP, Level
 from sim.model.procedure import Outages, Procedure, Timeline
 from sim.model.rows import CallRow, DispatchRow, MessageRow
@@ -212,12 +213,20 @@ class ControlRoom:
         self.travel = {
             (a, b): d.sampler(streams["travel"]) for a, row in units.travel_min.items() for b, d in row.items()
         }
+        self.waiting_for_units: deque[list] = deque()
+        # on the map (issue 15): drive from the expected matrix, posts ordered per incident
+        self.map = map_of(scenario) if scenario.geography is not None else None
+        self.turnout_factor = [1.0] * len(self.stations) if self.map is None else self.map.turnout_factor.tolist()
+        if self.map is not None:
+            self.drive_noise = scenario.geography.drive_noise.sampler(streams["travel"])
+            self.orders: dict[int, list[int]] = {}
+            return
 
         def expected_response(station, region):
             return units.turnout_min[station.crew].expected + units.travel_min[station.region][region].expected
 
-        # nearest available in the region, then neighbours: stations of the incident's own
-        # region first, each group ordered by expected turnout + travel
+        # without a map: stations of the incident's own region first, then the neighbours,
+        # each group ordered by expected turnout + travel
         self.station_order = {
             region: sorted(
                 range(len(self.stations)),
@@ -225,11 +234,35 @@ class ControlRoom:
             )
             for region in scenario.regions
         }
-        self.waiting_for_units: deque[list] = deque()
+
+    def place(self, incidents: list[Incident]) -> None:
+        """Expected drives from every post to every incident, in one array operation."""
+        assert all(i.id == k for k, i in enumerate(incidents)), "incident ids index the drive matrix"
+        lat = np.array([i.lat for i in incidents], dtype=float)
+        lon = np.array([i.lon for i in incidents], dtype=float)
+        self.drive_expected = self.map.expected_drive(lat, lon, [i.region for i in incidents])
+        self.dispatch_cost = self.drive_expected + self.map.turnout_expected[None, :]
+
+    def post_order(self, inc: Incident) -> list[int]:
+        """The posts in the order dispatch proposes them: on the map, by expected turnout + drive
+        (across region borders); without a map, the incident's region first."""
+        if self.map is None:
+            return self.station_order[inc.region]
+        order = self.orders.get(inc.id)
+        if order is None:
+            order = self.orders[inc.id] = np.argsort(self.dispatch_cost[inc.id], kind="stable").tolist()
+        return order
+
+    def drive(self, inc: Incident, s: int) -> float:
+        if self.map is None:
+            return self.travel[self.stations[s].region, inc.region]()
+        return float(self.drive_expected[inc.id, s]) * self.drive_noise()
 
     # --- the run -----------------------------------------------------------------------
     def run(self, incidents: list[Incident]) -> Outcome:
         env = self.env
+        if self.map is not None:
+            self.place(incidents)
         env.start(self.roster())
         env.start(self.incoming(incidents))
         self.start_background_work()
@@ -432,14 +465,15 @@ class ControlRoom:
     def dispatch(self, inc: Incident, wanted: int | None = None, role: str = FIRST) -> None:
         """Alarm ``wanted`` units the room believes free; the rest as soon as the board shows some."""
         wanted = inc.units_needed if wanted is None else wanted
-        units = self.take_units(inc.region, wanted)
+        units = self.take_units(inc, wanted)
         if len(units) < wanted:
             self.waiting_for_units.append([inc, wanted - len(units), role])
         self.alarm_units(inc, units, role)
 
-    def take_units(self, region: str, wanted: int) -> list[int]:
+    def take_units(self, inc: Incident, wanted: int) -> list[int]:
         taken = []
-        for s in self.station_order[region]:
+        order = self.post_order(inc)
+        for s in order:
             free = self.available[s]
             while free and len(taken) < wanted:
                 unit = free.pop()
@@ -450,17 +484,17 @@ class ControlRoom:
         if taken:
             self.units_busy.add(len(taken))
         if len(taken) < wanted and self.comms.detected and self.presume_free_after is not None:
-            taken += self.presumed_free(region, wanted - len(taken))
+            taken += self.presumed_free(order, wanted - len(taken))
         return taken
 
-    def presumed_free(self, region: str, wanted: int) -> list[int]:
+    def presumed_free(self, order: list[int], wanted: int) -> list[int]:
         """With the board known to be stale, alarm units in doubt that were alarmed long enough ago.
 
         The alarm itself then tells: a unit that is in fact busy never acknowledges it.
         """
         now, taken = self.env.now, []
         oldest = now - self.presume_free_after
-        for s in self.station_order[region]:
+        for s in order:
             for unit in self.station_units[s]:
                 if unit in self.doubt and not self.believed_free[unit] and self.last_alarmed[unit] <= oldest:
                     del self.doubt[unit]
@@ -582,7 +616,7 @@ class ControlRoom:
         while self.waiting_for_units:
             waiting = self.waiting_for_units[0]  # [incident, units still missing, role]
             inc, missing, role = waiting
-            units = self.take_units(inc.region, missing)
+            units = self.take_units(inc, missing)
             if not units:
                 return
             waiting[1] = missing = missing - len(units)
@@ -663,11 +697,12 @@ class ControlRoom:
     def respond(self, inc: Incident, row: list, extra_turnout: float):
         env = self.env
         unit = row[DispatchRow.UNIT]
-        station = self.stations[row[DispatchRow.STATION]]
-        yield env.timeout(self.turnout[station.crew]() + extra_turnout)
+        s = row[DispatchRow.STATION]
+        station = self.stations[s]
+        yield env.timeout(self.turnout[station.crew]() * self.turnout_factor[s] + extra_turnout)
         row[DispatchRow.T_DEPARTED] = env.now
         self.status(inc, unit, 0, station.region)
-        yield env.timeout(self.travel[station.region, inc.region]())
+        yield env.timeout(self.drive(inc, s))
         row[DispatchRow.T_ON_SCENE] = env.now
         self.status(inc, unit, 1, inc.region)
         if inc.t_on_scene is None:
@@ -680,7 +715,7 @@ class ControlRoom:
             inc.state, inc.t_closed = "completed", env.now
             if inc.closing_min > 0:
                 env.start(self.desk_work(inc, -1, CLOSING, inc.closing_min, self.follow_up_rank + inc.priority))
-        yield env.timeout(self.travel[station.region, inc.region]())
+        yield env.timeout(self.drive(inc, s))
         row[DispatchRow.T_AVAILABLE], row[DispatchRow.STATE] = env.now, "completed"
         self.unit_back(inc, unit, station.region)
 

@@ -135,6 +135,7 @@ class IncidentType(Strict):
     arrives_by: Literal["112", "oms"] = Field(
         "112", description="oms: an automatic fire alarm over the OMS link, which waits and never hangs up"
     )
+    fire: bool = Field(False, description="a fire: CBS's response times (83123NED) count priority-1 fires")
     units_needed: NonNegDist = 1
     on_scene_min: NonNegDist | None = Field(None, description="required for alarmed types")
     radio_messages: NonNegDist = Field(0, description="spoken messages per incident")
@@ -310,17 +311,50 @@ class Room(Strict):
 
 
 # --- units -----------------------------------------------------------------------------
+#: a box around the Netherlands (mainland and Wadden islands, WGS84): a coordinate outside it is
+#: a typo or swapped lat/lon
+NL_LAT = (50.75, 53.56)
+NL_LON = (3.36, 7.23)
+
+
+def _in_nl(value: float | None, bounds: tuple[float, float], what: str) -> float | None:
+    if value is not None and not bounds[0] <= value <= bounds[1]:
+        raise ValueError(f"{value:g} is outside the Netherlands ({what} {bounds[0]}-{bounds[1]})")
+    return value
+
+
+Latitude = Annotated[float, AfterValidator(lambda v: _in_nl(v, NL_LAT, "latitude"))]
+Longitude = Annotated[float, AfterValidator(lambda v: _in_nl(v, NL_LON, "longitude"))]
+
+
 class Station(Strict):
-    name: str
+    """A fire post (kazerne). With ``geography`` its location decides who goes first."""
+
+    name: str = Field(min_length=1)
     region: str
     crew: CrewKind
-    units: Count = Field(ge=1, le=limits.MAX_UNITS_PER_STATION)
+    units: Count = Field(1, ge=1, le=limits.MAX_UNITS_PER_STATION)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    source: str = Field("", description="where the post and its location come from")
 
 
 class Units(Strict):
-    stations: list[Station] = Field(min_length=1)
+    stations: list[Station] = Field(
+        min_length=1, description="the posts; or the path of a CSV (name,region,crew,units,lat,lon[,source])"
+    )
+    stations_file: str | None = Field(None, description="set by the loader: the CSV the posts came from")
     turnout_min: dict[CrewKind, NonNegDist]
-    travel_min: dict[str, dict[str, NonNegDist]] = Field(description="from station region to incident region")
+    travel_min: dict[str, dict[str, NonNegDist]] = Field(
+        default_factory=dict, description="from station region to incident region; not used with geography"
+    )
+    pre_staffed_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="share of each region's volunteer posts that are pre-staffed (kazernering): those nearest to "
+        "the most incidents; needs geography",
+    )
 
     @field_validator("stations")
     @classmethod
@@ -329,6 +363,75 @@ class Units(Strict):
         dupes = sorted(n for n, c in counts.items() if c > 1)
         if dupes:
             raise ValueError(f"station names must be unique: {', '.join(dupes)}")
+        return v
+
+
+# --- geography -------------------------------------------------------------------------
+class Place(Strict):
+    """Where incidents happen: a town (weight = inhabitants), a grid point, or one incident location."""
+
+    name: str = Field(min_length=1)
+    region: str
+    lat: Latitude
+    lon: Longitude
+    weight: float = Field(1.0, gt=0, le=1e9)
+
+
+class SpeedBand(Strict):
+    up_to_km: float | None = Field(None, gt=0, description="road km this band reaches; null: no end")
+    kmh: float = Field(gt=0, le=200)
+
+
+class Geography(Strict):
+    """Posts and incidents on the map: who is nearest, and how long the drive takes.
+
+    A trip's expected minutes come from the road distance (straight line x ``road_factor``)
+    through the speed bands (slow for the first km, faster beyond: the square-root-then-linear
+    law of Kolesar & Walker), times the incident region's ``drive_factor``; each trip draws
+    ``drive_noise`` (mean 1) on top. Dispatch orders the posts by expected turnout + drive.
+    """
+
+    places: list[Place] = Field(
+        min_length=1, description="demand points; or the path of a CSV (name,region,lat,lon[,weight])"
+    )
+    places_file: str | None = Field(None, description="set by the loader: the CSV the places came from")
+    spread_per_km2: float = Field(
+        2000, gt=0, description="incidents fall uniformly on a disc around a place of weight/density km2"
+    )
+    max_spread_km: float = Field(5, ge=0, le=50)
+    road_factor: float = Field(1.3, ge=1, le=5, description="road distance over straight-line distance")
+    speed_kmh: list[SpeedBand] = Field(min_length=1)
+    drive_noise: NonNegDist = Field(
+        Dist(dist="lognormal", mean=1, sd=0.3), description="a trip's factor on its expected time (mean 1)"
+    )
+    drive_factor: dict[str, float] = Field(default_factory=dict, description="per incident region, default 1")
+    volunteer_turnout_factor: dict[str, float] = Field(
+        default_factory=dict, description="per post region, on volunteer crews' turnout, default 1"
+    )
+
+    @field_validator("speed_kmh")
+    @classmethod
+    def _bands(cls, v):
+        ends = [b.up_to_km for b in v]
+        if ends[-1] is not None:
+            raise ValueError("the last band must have no end (up_to_km: null)")
+        if any(e is None for e in ends[:-1]) or ends[:-1] != sorted(ends[:-1]) or len(set(ends)) < len(ends):
+            raise ValueError("bands must end at increasing distances, the last one open")
+        return v
+
+    @field_validator("drive_factor", "volunteer_turnout_factor")
+    @classmethod
+    def _factors(cls, v):
+        for region, f in v.items():
+            if not 0.05 <= f <= 20:
+                raise ValueError(f"{region}: factor {f:g} outside 0.05-20")
+        return v
+
+    @field_validator("drive_noise")
+    @classmethod
+    def _noise_mean(cls, v):
+        if not 0.5 <= v.expected <= 2:
+            raise ValueError(f"mean {v.expected:g}: a factor on the expected drive should average about 1")
         return v
 
 
@@ -546,6 +649,7 @@ class Scenario(Strict):
     other_desks: dict[str, OtherDesk] = Field(
         default_factory=dict, description="police and ambulance desks: their claim on shared means"
     )
+    geography: Geography | None = Field(None, description="posts and incidents on the map (issue 15)")
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -594,6 +698,28 @@ class Scenario(Strict):
             for i, esc in enumerate(self.procedure.escalations):
                 if esc.action == "relocate" and self.procedure.relocation is None:
                     problems.append((f"procedure.escalations.{i}.action", "'relocate' needs procedure.relocation"))
+        return problems
+
+    def _geography_problems(self) -> list[tuple[str, str]]:
+        geo, regions = self.geography, self.regions
+        problems = [
+            (f"units.stations.{i}.lat", f"post '{s.name}' needs lat and lon when the scenario has geography")
+            for i, s in enumerate(self.units.stations)
+            if s.lat is None or s.lon is None
+        ]
+        problems += [
+            (f"geography.places.{i}.region", f"unknown region '{p.region}' (regions: {', '.join(regions)})")
+            for i, p in enumerate(geo.places)
+            if p.region not in regions
+        ]
+        placed = {p.region for p in geo.places}
+        problems += [
+            ("geography.places", f"no place in region '{r}', which has incidents")
+            for r in regions
+            if self.load.region_shares[r] > 0 and r not in placed
+        ]
+        for field in ("drive_factor", "volunteer_turnout_factor"):
+            problems += [(f"geography.{field}.{r}", "unknown region") for r in getattr(geo, field) if r not in regions]
         return problems
 
     def expected_incidents(self) -> float:
@@ -670,10 +796,15 @@ class Scenario(Strict):
         for crew in sorted(crews - set(self.units.turnout_min)):
             problems.append(("units.turnout_min", f"no turnout time for crew '{crew}'"))
         travel = self.units.travel_min
-        for origin in self.regions:
-            for destination in self.regions:
-                if destination not in travel.get(origin, {}):
-                    problems.append((f"units.travel_min.{origin}.{destination}", "missing travel time"))
+        if self.geography is None:
+            for origin in self.regions:
+                for destination in self.regions:
+                    if destination not in travel.get(origin, {}):
+                        problems.append((f"units.travel_min.{origin}.{destination}", "missing travel time"))
+        else:
+            problems += self._geography_problems()
+        if self.units.pre_staffed_share > 0 and self.geography is None:
+            problems.append(("units.pre_staffed_share", "needs geography (which posts serve the most incidents)"))
         for origin, row in travel.items():
             for destination in row:
                 if origin not in regions or destination not in regions:
@@ -684,6 +815,12 @@ class Scenario(Strict):
             problems.append(("room.roster", gap))
         if problems:
             raise Problems(problems)
+        if self.units.pre_staffed_share > 0:
+            from sim.model.geography import pre_staffed  # the map needs a validated scenario
+
+            stations = pre_staffed(self)
+            if stations != self.units.stations:
+                return self.model_copy(update={"units": self.units.model_copy(update={"stations": stations})})
         return self
 
 

@@ -56,6 +56,8 @@ STREAM_NAMES: tuple[str, ...] = (
     "other_desks",
     "caco_background",
     "crew_calls",
+    # geography (issue 15)
+    "incident_place",
 )
 
 
