@@ -27,7 +27,7 @@ from sim.cliargs import non_negative_int as _non_negative_int
 from sim.cliargs import positive_int as _positive_int
 from sim.experiments import api, runner
 from sim.experiments.metrics import METRICS
-from sim.model.loading import ScenarioError, load_scenario
+from sim.model.loading import ScenarioError, check_geography_csv, load_scenario
 from sim.model.room import ENGINES
 from sim.outputs.calibration import add_calibrate_command
 from sim.outputs.exercise import add_exercise_command
@@ -301,7 +301,10 @@ def cmd_validate(args) -> int:
     bad = False
     for file in args.files:
         try:
-            load_scenario(scenario_path(file))
+            if str(file).lower().endswith(".csv"):
+                check_geography_csv(Path(file))
+            else:
+                load_scenario(scenario_path(file))
         except ScenarioError as exc:
             bad = True
             for problem in exc.problems:

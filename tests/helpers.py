@@ -103,7 +103,9 @@ def mmc_scenario(
     # one unit that never returns: after the first incident every dispatch waits for a unit
     # and costs no events, which makes long M/M/c runs several times cheaper; units never
     # touch the centralists, so the queue is the same
-    one_unit = [{"name": "Zwolle", "region": "IJsselland", "crew": "professional", "units": 1}]
+    one_unit = [
+        {"name": "Zwolle", "region": "IJsselland", "crew": "professional", "units": 1, "lat": 52.51, "lon": 6.09}
+    ]
     base = {
         "name": f"mmc-{arrival_rate_per_hour:g}-{mean_service_min:g}-{c}",
         "horizon": {"start": "2025-03-12T00:00:00", "duration_min": duration, "warmup_min": warmup_share * duration},

@@ -66,6 +66,7 @@ def tiny(tmp_path, incidents: list[tuple[float, str]], types: dict | None = None
             "units.stations": [{"name": "A", "region": "R", "crew": "professional", "units": 2}],
             "units.turnout_min": {"professional": 1},
             "units.travel_min": {"R": {"R": 5}},
+            "geography": None,  # one abstract region: a fixed 5-minute drive
             "room.roster": flat_roster(overrides.pop("centralists", 2)),
             **overrides.pop("replace", {}),
         },

@@ -277,7 +277,7 @@ def board_night():
         raw(SCENARIOS / "nye_eocs_outage.yaml"),
         horizon={"start": "2024-12-31T22:30:00", "duration_min": 180, "warmup_min": 10},
         resilience={"spoken_status_error_probability": 0.2},
-        load={"incident_types": {"buitenbrand": {"noodknop_probability": 0.1, "reinforcement": {"probability": 0.1}}}},
+        load={"incident_types": {"buitenbrand": {"noodknop_probability": 0.1, "reinforcement": {"probability": 0.3}}}},
         replace={"outages": [{"target": "eocs", "start": "2024-12-31T23:00:00", "duration_min": 90}]},
     )
 

@@ -146,13 +146,17 @@ def test_generator_carries_the_room_after_switch_over():
     assert timeline(sc) == [(100, "outage_start", "power"), (100.5, "outage_end", "power")]
 
 
+REGIONS = ("IJsselland", "Twente", "VNOG", "VGGM", "VGZ")
+
+
 def test_first_failure_detection_and_phone_alarm_exact_times(tmp_path):
     trace = tmp_path / "one.csv"
     trace.write_text("time,region,type\n110,IJsselland,oms\n")
     sc = scenario(
         load={"trace_file": str(trace), "incident_types": {"oms": {"intake_min": 0.5}}},
         room={"dispatch_min": 0.25, "alarm_min": 0.1, "caco": {"background_tasks_per_hour": 0}},
-        units={"turnout_min": {"professional": 1}, "travel_min": {"IJsselland": {"IJsselland": 4}}},
+        units={"turnout_min": {"professional": 1}, "travel_min": {r: {q: 4 for q in REGIONS} for r in REGIONS}},
+        geography=None,  # a fixed 4-minute drive
         channels={"phone_station": {"activation_min": 1}},
         outages=[{"target": "p2000", "start_min": 100, "duration_min": 60}],
         procedure=procedure(detection="first_failure", detection_min=1, decision_min=2, steps=["phone_station"]),

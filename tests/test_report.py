@@ -296,7 +296,9 @@ def test_effect_tables_show_every_cell_against_no_outage_with_cis(built):
 def test_findings_report_the_new_kpis(built):
     run, _ = built
     text = " ".join(f["nl"] + " " + f["en"] for f in findings(collect(run)))
-    assert "gepaard verschil met geen storing" in text and "paired difference with no outage" in text
+    # significant or not in this tiny run (2 replications), the findings speak of the paired difference
+    assert "gepaard verschil met geen storing" in text or "significant ten opzichte van geen storing" in text
+    assert "paired difference with no outage" in text or "change significantly against no outage" in text
     assert "units were free while the room's board showed them busy" in text
     assert "reinforcement request waited" in text and "from noodknop to a centralist" in text
 
@@ -446,3 +448,23 @@ def test_level_effects_all_zero_and_nothing():
     assert effects.level_effects("idle_unknown_unit_min", SUBJECT, [("A", "A", {}, UP)]) is None
     assert effects.joined(None, None) is None
     assert effects.joined({"nl": "a.", "en": "b."}, None, {"nl": "c.", "en": "d."}) == {"nl": "a. c.", "en": "b. d."}
+
+
+def test_the_method_has_the_response_time_validation_against_cbs(built):
+    """Issue 15: per region, alarmering, uitruk, rij and response of priority-1 fires beside CBS 2019."""
+    run, page = built
+    assert "id='validatie'" in page and "83123NED" in page
+    cells = re.findall(r"data-region='([^']+)' data-part='([a-z]+)' data-mean='([^']*)'", page)
+    assert {(r, p) for r, p, _ in cells} == {
+        (r, p)
+        for r in ("IJsselland", "Twente", "VNOG", "VGGM", "VGZ")
+        for p in ("alarmering", "uitruk", "rij", "response")
+    }
+    light = json.loads((run / "cells" / "nacht__baseline" / "summary.json").read_text())  # the lighter load
+    shown = {(r, p): m for r, p, m in cells}
+    for region in ("IJsselland", "Twente", "VNOG", "VGGM", "VGZ"):
+        mean = light[f"p1_fire_response_min[region={region}]"]["mean"]
+        if mean is None or math.isnan(mean):
+            assert shown[(region, "response")] in ("nan", "None")
+        else:
+            assert float(shown[(region, "response")]) == pytest.approx(mean)

@@ -265,6 +265,6 @@ def test_first_on_scene_volunteer_share_counts_the_first_unit_crew():
     share = sum(i in volunteer for i in ijssel) / len(ijssel)
     assert kpi["first_on_scene_volunteer_share[region=IJsselland]"] == pytest.approx(share)
     # only volunteer posts: every first unit is a volunteer crew
-    posts = [{"name": f"{r}-v", "region": r, "crew": "volunteer", "units": 30} for r in sc.regions]
+    posts = [s.model_dump() | {"crew": "volunteer"} for s in sc.units.stations]
     alone = compute(simulate(scenario(replace={"units.stations": posts}), 4, 0))
     assert alone["first_on_scene_volunteer_share"] == 1.0

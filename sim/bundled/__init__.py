@@ -18,6 +18,11 @@ MATRIX_FOLDER = "matrix"  # report matrices, not scenarios (`meldsim report`)
 STANDARD_MATRIX = "inspectie"
 
 
+def scenarios_root() -> Path:
+    """The folder of the bundled scenarios (and their data files, ``geography/*.csv``)."""
+    return _on_disk(files(SCENARIOS))
+
+
 def bundled_scenarios() -> dict[str, Path]:
     """Every bundled scenario by name (its path under scenarios/ without ``.yaml``), sorted."""
     root = _on_disk(files(SCENARIOS))

@@ -49,7 +49,11 @@ class Fit:
             return f"  {name}: {{{', '.join(f'{r}: {f:.3f}' for r, f in factors.items())}}}"
 
         return "\n".join(
-            ["geography:", line("drive_factor", self.drive_factor), line("volunteer_turnout_factor", self.volunteer_turnout_factor)]
+            [
+                "geography:",
+                line("drive_factor", self.drive_factor),
+                line("volunteer_turnout_factor", self.volunteer_turnout_factor),
+            ]
         )
 
 
@@ -58,8 +62,7 @@ def component_means(scenario: Scenario, seed: int, replications: int, jobs: int)
     kpis = [r.kpis for r in runner.iterate(scenario, seed, replications, jobs=jobs)]
     return {
         region: {
-            part: float(np.nanmean([k[f"{kpi}[region={region}]"] for k in kpis]))
-            for part, kpi in COMPONENT_KPI.items()
+            part: float(np.nanmean([k[f"{kpi}[region={region}]"] for k in kpis])) for part, kpi in COMPONENT_KPI.items()
         }
         for region in scenario.regions
     }

@@ -92,7 +92,9 @@ METRICS: dict[str, Metric] = {
         ),
         # CBS 83123NED's response time of priority-1 fires and its parts (issue 15)
         _M("p1_fire_alarmering_min", "min", "priority-1 fires: call answered to the first alarm (CBS alarmeringstijd)"),
-        _M("p1_fire_uitruk_min", "min", "priority-1 fires: first alarm to the first-arriving unit leaving (uitruktijd)"),
+        _M(
+            "p1_fire_uitruk_min", "min", "priority-1 fires: first alarm to the first-arriving unit leaving (uitruktijd)"
+        ),
         _M("p1_fire_rij_min", "min", "priority-1 fires: the first-arriving unit leaving to on scene (rijtijd)"),
         _M("p1_fire_response_min", "min", "priority-1 fires: call answered to the first unit on scene (responstijd)"),
     )

@@ -22,7 +22,8 @@ MAX_YAML_DEPTH = 64
 MAX_INT_DIGITS = 30
 #: files in one ``base:`` chain, the file itself included
 MAX_BASE_CHAIN = 32
-#: rows of a posts or places CSV (geography); its bytes count against MAX_TRACE_BYTES
+#: bytes and rows of a posts or places CSV (geography; the bundled places file has 27 kB, 667 rows)
+MAX_GEOGRAPHY_BYTES = 16_000_000
 MAX_GEOGRAPHY_ROWS = 100_000
 
 # --- the work one replication implies ------------------------------------------------------------

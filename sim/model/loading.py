@@ -314,7 +314,7 @@ def validation_problems(file: str, exc: ValidationError) -> list[Problem]:
 
 
 def scenario_from_dict(data: dict, file: str = "<scenario>") -> Scenario:
-    data = read_geography_files(data)
+    data = read_geography_files(data, file)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -401,18 +401,25 @@ _INTEGERS = {"units"}
 
 
 def _resolve_csv_path(data: dict, section: str, key: str, real: Path, shown: str) -> dict:
-    """A relative CSV path is relative to the scenario file that names it (before ``base:`` merges)."""
+    """A relative CSV path is relative to the scenario file that names it (before ``base:`` merges);
+    if no such file is there, a bundled one of that name (``geography/mkon_posts.csv``), so a copy
+    of a bundled scenario in another folder still finds the bundled posts and places."""
     part = data.get(section)
     if not isinstance(part, dict) or not isinstance(part.get(key), str) or Path(part[key]).is_absolute():
         return data
     try:
-        resolved = str((real.parent / part[key]).resolve())
+        resolved = (real.parent / part[key]).resolve()
+        if not resolved.exists():
+            root = bundled.scenarios_root()
+            shipped = (root / part[key]).resolve()
+            if shipped.is_file() and shipped.is_relative_to(root):
+                resolved = shipped
     except (OSError, ValueError, RuntimeError) as exc:
         raise ScenarioError([Problem(shown, f"{section}.{key}", f"not a usable path: {exc}")]) from None
-    return {**data, section: {**part, key: resolved}}
+    return {**data, section: {**part, key: str(resolved)}}
 
 
-def read_geography_files(data: dict) -> dict:
+def read_geography_files(data: dict, file: str = "<scenario>") -> dict:
     """Replace the path in ``units.stations`` / ``geography.places`` by the file's rows.
 
     Every bad row is reported as ``FILE: row N: field: problem`` (N is the line in the file, as
@@ -423,7 +430,10 @@ def read_geography_files(data: dict) -> dict:
     for section, key in GEOGRAPHY_FILES:
         part = data.get(section)
         if isinstance(part, dict) and isinstance(part.get(key), str):
-            rows = read_rows_csv(Path(part[key]), key, regions)
+            path = Path(part[key])
+            if not path.is_file():  # the scenario's field is wrong, not a row of the file
+                raise ScenarioError([Problem(file, f"{section}.{key}", f"{part[key]}: no such CSV file")])
+            rows = read_rows_csv(path, key, regions)
             data = {**data, section: {**part, key: rows, f"{key}_file": part[key]}}
     return data
 
@@ -432,12 +442,14 @@ def read_rows_csv(path: Path, kind: str, regions: list[str] | None = None) -> li
     """Posts (``kind="stations"``) or places (``"places"``) from a CSV, checked row by row."""
     shown = _shown(path)
     try:
-        text = read_limited_text(path, limits.MAX_TRACE_BYTES)
+        text = read_limited_text(path, limits.MAX_GEOGRAPHY_BYTES)
     except FileNotFoundError:
         raise ScenarioError([Problem(shown, "", "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([Problem(shown, "", f"not UTF-8 text (byte {exc.start}); save the CSV as UTF-8")]) from None
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise ScenarioError([Problem(shown, "", f"cannot read file: {reason}; save the CSV as UTF-8")]) from None
+        raise ScenarioError([Problem(shown, "", f"cannot read file: {reason}")]) from None
     model, problems, rows, first_row = _CSV_MODELS[kind], [], [], {}
     try:
         records = list(_csv_records(text))
@@ -460,23 +472,28 @@ def read_rows_csv(path: Path, kind: str, regions: list[str] | None = None) -> li
         row = {c: v.strip() for c, v in zip(header, values, strict=True) if c in known and v.strip() != ""}
         for c in _INTEGERS & row.keys():
             row[c] = int(row[c]) if row[c].isdigit() else row[c]
+        before = len(problems)
         try:
             model.model_validate(row)
         except ValidationError as exc:
             for err in exc.errors():
                 field = ".".join(str(p) for p in err["loc"]) or "row"
                 message = "missing value" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
+                if field in row and err["type"] != "value_error":
+                    message = f"'{row[field]}': {message}"
                 problems.append(Problem(shown, f"row {line}", f"{field}: {message}"))
-            continue
-        if regions is not None and row["region"] not in regions:
+        region = row.get("region")
+        if regions is not None and region is not None and region not in regions:
             problems.append(
-                Problem(shown, f"row {line}", f"region: unknown region '{row['region']}' (regions: {', '.join(regions)})")
+                Problem(shown, f"row {line}", f"region: unknown region '{region}' (regions: {', '.join(regions)})")
             )
-        if kind == "stations":
-            if row["name"] in first_row:
-                problems.append(Problem(shown, f"row {line}", f"name: '{row['name']}' is also on row {first_row[row['name']]}"))
-            first_row.setdefault(row["name"], line)
-        rows.append(row)
+        name = row.get("name")
+        if kind == "stations" and name is not None:
+            if name in first_row:
+                problems.append(Problem(shown, f"row {line}", f"name: '{name}' is also on row {first_row[name]}"))
+            first_row.setdefault(name, line)
+        if len(problems) == before:
+            rows.append(row)
         if len(problems) >= _MAX_ROW_PROBLEMS:
             break
     if problems:
@@ -484,12 +501,27 @@ def read_rows_csv(path: Path, kind: str, regions: list[str] | None = None) -> li
     return rows
 
 
+def check_geography_csv(path: Path) -> list[dict]:
+    """A posts or places CSV on its own (``meldsim validate posts.csv``): the kind follows from
+    its header (posts have ``crew``), regions are checked against the bundled scenarios' five."""
+    try:
+        head = read_limited_text(path, limits.MAX_GEOGRAPHY_BYTES)
+    except (OSError, ValueError):
+        head = ""  # read_rows_csv reports why
+    records = next(_csv_records(head), (0, []))[1] if head else []
+    kind = "stations" if "crew" in (c.strip() for c in records) else "places"
+    regions = list(resolve_file(bundled.scenario_resource("weekday"))["load"]["region_shares"])
+    return read_rows_csv(path, kind, regions)
+
+
 _MAX_ROW_PROBLEMS = 50  # enough to fix a file; a wholly wrong file does not flood the terminal
 
 
 def _csv_records(text: str):
     """(line number, fields) per record; blank lines and lines starting with ``#`` are skipped."""
-    kept = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")]
+    kept = [
+        (n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")
+    ]
     reader = csv.reader(line for _, line in kept)
     for values in reader:
         yield kept[reader.line_num - 1][0], values

@@ -23,8 +23,8 @@ import simpy
 
 from sim.model.arrivals import Incident, draw_many, generate_incidents, poisson_minutes
 from sim.model.comms import ChannelState, Comms
-from sim.model.geography import map_of
 from sim.model.engine_simpy import GAVE_UP, Level
+from sim.model.geography import map_of
 from sim.model.procedure import Outages, Procedure, Timeline
 from sim.model.rows import CallRow, DispatchRow, MessageRow
 from sim.model.scenario import Scenario
@@ -205,6 +205,9 @@ class ControlRoom:
             self.available.append(ids[::-1])  # pop() takes unit 1 first
             self.station_units.append(ids)
         n = len(self.unit_station)
+        self.region_units: dict[str, list[int]] = {r: [] for r in scenario.regions}
+        for unit, s in enumerate(self.unit_station):
+            self.region_units[self.stations[s].region].append(unit)
         self.truly_free, self.believed_free, self.unknown = [True] * n, [True] * n, [False] * n
         self.last_alarmed = [-math.inf] * n
         self.last_incident = [-1] * n  # a roll call is recorded under the unit's last incident
@@ -638,9 +641,13 @@ class ControlRoom:
         self.board_free(unit)
 
     def misnoted(self, unit: int) -> int | None:
-        """A spoken status put on another unit of the same post that the board has busy."""
+        """A spoken status put on another unit the board has busy: of the same post if it has one
+        (call signs differ in the last digit), else of another post of the region (one digit more)."""
         s = self.unit_station[unit]
         others = [u for u in self.station_units[s] if u != unit and not self.believed_free[u]]
+        if not others:
+            region = self.stations[s].region
+            others = [u for u in self.region_units[region] if u != unit and not self.believed_free[u]]
         return others[int(self.status_error_rng.integers(len(others)))] if others else None
 
     def board_free(self, unit: int) -> None:

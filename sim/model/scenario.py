@@ -749,6 +749,16 @@ class Scenario(Strict):
                 return problems
         else:
             incidents = 0.0  # the trace file's size is limited instead
+        if self.geography is not None:  # (a trace file's rows are limited by their bytes instead)
+            cells = incidents * len(self.units.stations)
+            if cells > limits.MAX_GEOGRAPHY_CELLS:
+                problems.append(
+                    (
+                        "units.stations",
+                        f"about {incidents:,.0f} incidents x {len(self.units.stations):,} posts = {cells:,.0f} "
+                        f"expected drive times per replication; at most {limits.MAX_GEOGRAPHY_CELLS:,} (limit)",
+                    )
+                )
         for what, fields, limit in (
             ("calls", ("duplicate_calls",), limits.MAX_CALLS),
             ("messages", ("radio_messages", "scene_messages"), limits.MAX_MESSAGES),

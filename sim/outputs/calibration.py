@@ -28,16 +28,18 @@ from sim.bundled import scenario_resource
 from sim.cliargs import non_negative_int, positive_int
 from sim.experiments import runner
 from sim.experiments.api import Options, run_group
+from sim.experiments.fit import CBS_83123NED_2019, fit_geography
 from sim.experiments.hours import clock_hours
 from sim.experiments.results import git_commit, publish_dir, staged, write_text_atomic
 from sim.experiments.stats import summarise
 from sim.model.loading import load_scenario
 from sim.model.scenario import Scenario
+from sim.outputs.parts import validation
 from sim.outputs.parts.html import finite
 
 SCENARIOS = ("weekday", "nye")
 DEFAULT_OUT = Path("docs/calibration.md")
-DEFAULT_REPLICATIONS = 20
+DEFAULT_REPLICATIONS = 60  # enough for the per-region response times (about 4 priority-1 fires a day each)
 EXIT_BAD_INPUT = 2  # as sim.cli
 
 # --- published figures --------------------------------------------------------------------
@@ -531,7 +533,9 @@ def table(found: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def render(found: list[Row], *, command: str, commit: str | None, date: str, wall_s: float, jobs: int) -> str:
+def render(
+    found: list[Row], *, command: str, commit: str | None, date: str, wall_s: float, jobs: int, validation: str = ""
+) -> str:
     """The whole document: a header that says how it was made, the table and how to read it."""
     return f"""# Calibration: the room's load against published figures
 
@@ -554,6 +558,24 @@ Each row cites its source. The estimates (MKON's 11–13 % of the national New Y
 60–90 an hour peak, the 25–60 % occupancy of a normal hour) come from the project's domain notes
 (domain.md §5b) and the [issue-14 research notes](research/issue14_workload_sources.md); the scenarios'
 own estimates and the ranges they are varied over are in [assumptions.md](assumptions.md).
+{validation}"""
+
+
+def validation_section(weekday: ScenarioResult) -> str:
+    """Issue 15's table: response times of priority-1 fires per region beside CBS 2019."""
+    rows = validation.response_rows(lambda kpi: summarise(weekday.column(kpi)), weekday.scenario.regions)
+    return f"""
+## Response times of priority-1 fires per region (issue 15)
+
+`weekday`, mean over replications of each replication's mean, 95 % CI, beside
+{CBS_TIMES}. {validation.DEFINITIONS_EN} The issue's tolerance: response within ±10 %, uitruk and
+rij within ±15 % (✓ / ✗); alarmering is shown, not fitted. The posts are an approximate
+reconstruction and the per-region drive and volunteer-turnout factors are fitted to these CBS
+figures (`meldsim calibrate --fit-geography`), so a ✓ for uitruk and rij says the fit holds, and the
+response says whether the parts add up; the share of first arrivals by crew kind
+(`first_on_scene_volunteer_share`) is what the map adds. See [assumptions.md](assumptions.md).
+
+{validation.markdown(rows)}
 """
 
 
@@ -587,9 +609,10 @@ def calibrate(options: Options, command: str) -> str:
     """Run, read back and render: the markdown of ``docs/calibration.md``."""
     clock = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="meldsim-calibrate-") as tmp:
-        found = rows(collect(run_scenarios(options, Path(tmp))))
+        data = collect(run_scenarios(options, Path(tmp)))
     return render(
-        found,
+        rows(data),
+        validation=validation_section(data["weekday"]),
         command=command,
         commit=git_commit(),
         date=dt.date.today().isoformat(),
@@ -608,6 +631,15 @@ def add_calibrate_command(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=non_negative_int, default=1)
     p.add_argument("--jobs", "-j", type=positive_int, default=runner.default_jobs())
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="FILE.md", help=f"default {DEFAULT_OUT}")
+    p.add_argument(
+        "--fit-geography",
+        metavar="SCENARIO",
+        nargs="?",
+        const="weekday",
+        help="instead: fit the per-region drive and volunteer-turnout factors of SCENARIO (default the bundled "
+        "weekday) to CBS 2019 and print them as YAML; writes nothing",
+    )
+    p.add_argument("--rounds", type=positive_int, default=4, help="rounds of the fit (default 4)")
     p.set_defaults(handler=cmd_calibrate)
     return p
 
@@ -626,7 +658,25 @@ def out_problem(path: Path) -> str | None:
     return None
 
 
+def cmd_fit_geography(args) -> int:
+    source = args.fit_geography
+    scenario = load_scenario(scenario_resource(source) if source == "weekday" else Path(source))
+    if scenario.geography is None:
+        print(f"--fit-geography: {source}: the scenario has no geography section", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    fit = fit_geography(scenario, seed=args.seed, replications=args.replications, jobs=args.jobs, rounds=args.rounds)
+    print("# round: region uitruk / rij (model mean, minutes) -> CBS 2019")
+    for k, means in enumerate(fit.rounds, 1):
+        cells = ", ".join(f"{r} {m['uitruk']:.2f}/{m['rij']:.2f}" for r, m in means.items() if r in CBS_83123NED_2019)
+        print(f"# {k}: {cells}")
+    print("# CBS: " + ", ".join(f"{r} {c['uitruk']}/{c['rij']}" for r, c in CBS_83123NED_2019.items()))
+    print(fit.yaml())
+    return 0
+
+
 def cmd_calibrate(args) -> int:
+    if args.fit_geography is not None:
+        return cmd_fit_geography(args)
     problem = out_problem(args.out)
     if problem:
         print(f"--out: {problem}", file=sys.stderr)

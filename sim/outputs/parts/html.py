@@ -32,6 +32,7 @@ table {{ border-collapse: collapse; width: 100%; margin: 6px 0 12px; }}
 th, td {{ border: 1px solid var(--line); padding: 3px 5px; vertical-align: top; text-align: left; }}
 th {{ background: var(--bg); font-weight: 600; }}
 td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
+td.ok {{ background: #ecfdf3; }} td.off {{ background: #fef3f2; }}
 .box {{ border: 1px solid var(--line); background: var(--bg); padding: 8px 12px; margin: 8px 0; }}
 .badge {{ display: inline-block; padding: 0 5px; border-radius: 3px; font-size: 8.5pt; color: #fff;
           background: var(--muted); white-space: nowrap; }}
