@@ -178,14 +178,15 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "map.title": ("Kaart van één replicatie", "Map of one replication"),
         "map.note": (
             "Posten en de incidenten van deze replicatie, gekleurd naar opkomsttijd tegen de norm: groen binnen "
-            "de norm, oranje te laat, rood geen eenheid ter plaatse vóór het einde, grijs afgehandeld door de "
-            "meldkamer zonder eenheid. Opgegeven (nooit gemelde) incidenten staan er niet op. Met de schuif kiest "
-            "u een minuut: omcirkelde posten hebben dan een eenheid die bij een storing niet per spraak bereikbaar "
-            "is. Zonder achtergrondkaart: werkt offline.",
+            "de norm, oranje te laat, rood geen eenheid ter plaatse vóór het einde, lichtrood nog onderweg (de "
+            "norm loopt na het einde af), grijs afgehandeld door de meldkamer zonder eenheid. Opgegeven (nooit "
+            "gemelde) incidenten staan er niet op. Met de schuif kiest u een minuut: omcirkelde posten hebben dan "
+            "een eenheid die bij een storing niet per spraak bereikbaar is. Zonder achtergrondkaart: werkt offline.",
             "Posts and the incidents of this replication, coloured by opkomsttijd against the norm: green within "
-            "the norm, orange late, red no unit on scene before the end, grey handled at the desk without a unit. "
-            "Abandoned (never reported) incidents are left out. The slider picks a minute: circled posts then have "
-            "a unit that cannot be reached by voice in an outage. No background map: works offline.",
+            "the norm, orange late, red no unit on scene before the end, light red still under way (the norm ends "
+            "after the end), grey handled at the desk without a unit. Abandoned (never reported) incidents are "
+            "left out. The slider picks a minute: circled posts then have a unit that cannot be reached by voice "
+            "in an outage. No background map: works offline.",
         ),
         "map.no_geography": (
             "Dit scenario heeft geen geografie: geen posten of incidenten op de kaart",
@@ -201,6 +202,7 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "map.incident.within": ("Binnen de norm", "Within the norm"),
         "map.incident.late": ("Te laat", "Late"),
         "map.incident.not_reached": ("Niet ter plaatse", "Not reached"),
+        "map.incident.under_way": ("Nog onderweg bij het einde", "Still under way at the end"),
         "map.incident.desk": ("Meldkamer, geen eenheid", "Desk, no unit"),
         "map.opkomsttijd": ("Opkomsttijd", "Opkomsttijd"),
         "map.norm": ("Norm", "Norm"),

@@ -20,7 +20,7 @@ from .data import RunData
 
 OUTLINES = ("geography", "mkon_regions.csv")
 #: incident categories on the map, in legend order
-CATEGORIES = ("within", "late", "not_reached", "desk")
+CATEGORIES = ("within", "late", "not_reached", "under_way", "desk")
 APPROXIMATE_SOURCES = ("reconstructed", "generated")
 
 
@@ -67,8 +67,10 @@ def _finite(x) -> bool:
 
 def incident_points(run: RunData, replication: int) -> dict[str, np.ndarray] | None:
     """The reported incidents of one replication with a position, each with its ``category``:
-    within the norm, late, not reached (no unit on scene by the end), or handled at the desk
-    (no unit alarmed). Abandoned incidents (never reported) are left out. None without the table."""
+    within the norm, late, not reached (no unit on scene by the end), still under way (no unit on
+    scene yet, but the norm ends after the horizon: as the opkomsttijd KPIs leave them out), or
+    handled at the desk (no unit alarmed). Abandoned incidents (never reported) are left out.
+    None without the table."""
     columns = ["replication", "minute", "region", "type", "priority", "norm_min", "t_alarm", "t_on_scene", "state"]
     table = run.table("incidents", [*columns, "lat", "lon"])
     if table is None or "lat" not in table or "lon" not in table:
@@ -85,9 +87,11 @@ def incident_points(run: RunData, replication: int) -> dict[str, np.ndarray] | N
     opkomst = np.asarray(out["t_on_scene"], dtype=float) - np.asarray(out["minute"], dtype=float)
     alarmed = np.isfinite(np.asarray(out["t_alarm"], dtype=float))
     out["opkomsttijd"] = opkomst
+    norm = np.asarray(out["norm_min"], dtype=float)
+    deadline_after_end = np.asarray(out["minute"], dtype=float) + norm > (run.duration or math.inf)
     out["category"] = np.select(
-        [~alarmed, np.isnan(opkomst), opkomst <= np.asarray(out["norm_min"], dtype=float)],
-        ["desk", "not_reached", "within"],
+        [~alarmed, np.isnan(opkomst) & deadline_after_end, np.isnan(opkomst), opkomst <= norm],
+        ["desk", "under_way", "not_reached", "within"],
         "late",
     )
     return out

@@ -22,7 +22,7 @@ from .figures import FONT, empty_figure
 from .i18n import t
 
 CATEGORY_COLOURS = MappingProxyType(
-    {"within": "#2b8a3e", "late": "#f08c00", "not_reached": "#e03131", "desk": "#adb5bd"}
+    {"within": "#2b8a3e", "late": "#f08c00", "not_reached": "#e03131", "under_way": "#ffa8a8", "desk": "#adb5bd"}
 )
 CREW_STYLE = MappingProxyType(  # crew kind -> (marker symbol, colour)
     {
@@ -117,7 +117,7 @@ def _posts(fig: go.Figure, posts: list[dict], lang: str) -> None:
 
 def _incidents(fig: go.Figure, incidents: dict[str, np.ndarray], lang: str) -> None:
     """One trace per category, so the legend counts them and each can be hidden."""
-    for category in ("desk", "within", "late", "not_reached"):  # the ones that matter most on top
+    for category in ("desk", "under_way", "within", "late", "not_reached"):  # the ones that matter most on top
         mask = incidents["category"] == category
         if not mask.any():
             continue

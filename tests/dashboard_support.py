@@ -1,9 +1,10 @@
 """A small world for the dashboard tests: scenario files and result directories in a temp dir.
 
-``make_world`` copies ``scenarios/`` (the YAML files and the geography they name) and adds two two-hour variants of the New Year's Eve eOCS
-outage (today's fallback and the better one), runs them with ``sim.experiments.api.compare`` (3
-replications, same seed, so paired), runs the first again with ``--keep-records 0``, and adds
-a broken result directory, a half-written one and a hidden staging directory.
+``make_world`` copies ``scenarios/`` (the YAML files and the geography they name) and adds two
+two-hour variants of the New Year's Eve eOCS outage (today's fallback and the better one), runs
+them with ``sim.experiments.api.compare`` (3 replications, same seed, so paired), runs the first
+again with ``--keep-records 0``, and adds a broken result directory, a half-written one and a
+hidden staging directory.
 """
 
 from __future__ import annotations

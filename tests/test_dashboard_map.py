@@ -26,6 +26,7 @@ INCIDENTS = [
     (0, 20.0, 8.0, 21.0, 30.0, "completed", "late"),
     (0, 60.0, 8.0, 61.0, 68.0, "completed", "within"),  # exactly the norm is within it
     (0, 30.0, 10.0, 31.0, None, "open", "not_reached"),
+    (0, 115.0, 10.0, 116.0, None, "open", "under_way"),  # its norm ends after the horizon (120)
     (0, 40.0, 10.0, None, None, "completed", "desk"),
     (0, 50.0, 10.0, None, None, "abandoned", None),  # never reported: not on the map
     (1, 10.0, 8.0, 11.0, 30.0, "completed", "late"),
