@@ -20,6 +20,7 @@ from sim import labels
 from . import i18n
 from .figures import FONT, empty_figure
 from .i18n import t
+from .map_data import CATEGORIES
 
 CATEGORY_COLOURS = MappingProxyType(
     {"within": "#2b8a3e", "late": "#f08c00", "not_reached": "#e03131", "under_way": "#ffa8a8", "desk": "#adb5bd"}
@@ -77,6 +78,7 @@ def _outlines(fig: go.Figure, outlines: dict[str, dict[str, list]], lang: str) -
                 line={"color": OUTLINE_COLOUR, "width": 1.2},
                 name=t("map.outlines", lang),
                 legendgroup="outlines",
+                legendrank=1,
                 showlegend=i == 0,
                 hoverinfo="skip",
             )
@@ -105,6 +107,7 @@ def _posts(fig: go.Figure, posts: list[dict], lang: str) -> None:
                 marker={"symbol": symbol, "size": 8, "color": colour, "line": {"color": "#fff", "width": 1}},
                 name=f"{t('map.crew.' + crew, lang)} ({len(mine)})",
                 legendgroup="posts",
+                legendrank=20 + list(CREW_STYLE).index(crew),
                 legendgrouptitle={"text": t("map.posts", lang)},
                 customdata=[[p["name"], p.get("region", ""), p.get("units", ""), p.get("source", "")] for p in mine],
                 hovertemplate=(
@@ -144,6 +147,7 @@ def _incidents(fig: go.Figure, incidents: dict[str, np.ndarray], lang: str) -> N
                 },
                 name=f"{t('map.incident.' + category, lang)} ({int(mask.sum())})",
                 legendgroup="incidents",
+                legendrank=10 + CATEGORIES.index(category),  # legend in the order of CATEGORIES
                 legendgrouptitle={"text": t("map.incidents", lang)},
                 customdata=custom,
                 hovertemplate=(
@@ -171,6 +175,7 @@ def _unreachable(fig: go.Figure, posts: list[dict], unreachable: dict[str, list[
             mode="markers",
             marker={"symbol": "circle-open", "size": 20, "color": UNREACHABLE_COLOUR, "line": {"width": 3}},
             name=t("map.unreachable.legend", lang, units=units, posts=len(hit)),
+            legendrank=30,
             customdata=[[p["name"], ", ".join(unreachable[p["name"]])] for p in hit] or None,
             hovertemplate=f"<b>%{{customdata[0]}}</b><br>{t('map.unreachable.units', lang)}: "
             "%{customdata[1]}<extra></extra>",
