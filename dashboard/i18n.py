@@ -145,10 +145,10 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "tl.intro": (
             "Storingen, opmerken, besluit van de CaCo en elk terugvalkanaal, met daaronder het aantal "
             "incidenten en 112-meldingen per uur; daarna de bezetting van de centralisten en de CaCo per "
-            "klokuur en het eenhedenbord in GMS tegen de werkelijkheid.",
+            "klokuur, het eenhedenbord in GMS tegen de werkelijkheid en de kaart.",
             "Outages, detection, the CaCo's decision and every "
             "fallback channel, with the incident and 112 call rate under it; then the utilisation of the "
-            "centralists and the CaCo by clock hour and the unit board in GMS against the truth.",
+            "centralists and the CaCo by clock hour, the unit board in GMS against the truth, and the map.",
         ),
         "tl.board.title": ("Eenhedenbord: GMS tegen werkelijkheid", "Unit board: GMS against the truth"),
         "tl.board.note": (
