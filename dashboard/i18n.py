@@ -145,10 +145,10 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "tl.intro": (
             "Storingen, opmerken, besluit van de CaCo en elk terugvalkanaal, met daaronder het aantal "
             "incidenten en 112-meldingen per uur; daarna de bezetting van de centralisten en de CaCo per "
-            "klokuur en het eenhedenbord in GMS tegen de werkelijkheid.",
+            "klokuur, het eenhedenbord in GMS tegen de werkelijkheid en de kaart.",
             "Outages, detection, the CaCo's decision and every "
             "fallback channel, with the incident and 112 call rate under it; then the utilisation of the "
-            "centralists and the CaCo by clock hour and the unit board in GMS against the truth.",
+            "centralists and the CaCo by clock hour, the unit board in GMS against the truth, and the map.",
         ),
         "tl.board.title": ("Eenhedenbord: GMS tegen werkelijkheid", "Unit board: GMS against the truth"),
         "tl.board.note": (
@@ -174,6 +174,62 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "tl.run": ("Run", "Run"),
         "tl.replication": ("Replicatie", "Replication"),
         "tl.run.placeholder": ("Kies een run…", "Choose a run…"),
+        # the map (Timeline page)
+        "map.title": ("Kaart van één replicatie", "Map of one replication"),
+        "map.note": (
+            "Posten en de incidenten van deze replicatie, gekleurd naar opkomsttijd tegen de norm: groen binnen "
+            "de norm, oranje te laat, rood geen eenheid ter plaatse vóór het einde, lichtrood nog onderweg (de "
+            "norm loopt na het einde af), grijs afgehandeld door de meldkamer zonder eenheid. Opgegeven (nooit "
+            "gemelde) incidenten staan er niet op. Met de schuif kiest u een minuut: omcirkelde posten hebben dan "
+            "een eenheid die bij een storing niet per spraak bereikbaar is. Zonder achtergrondkaart: werkt offline.",
+            "Posts and the incidents of this replication, coloured by opkomsttijd against the norm: green within "
+            "the norm, orange late, red no unit on scene before the end, light red still under way (the norm ends "
+            "after the end), grey handled at the desk without a unit. Abandoned (never reported) incidents are "
+            "left out. The slider picks a minute: circled posts then have a unit that cannot be reached by voice "
+            "in an outage. No background map: works offline.",
+        ),
+        "map.no_geography": (
+            "Dit scenario heeft geen geografie: geen posten of incidenten op de kaart",
+            "This scenario has no geography: no posts or incidents to map",
+        ),
+        "map.outlines": ("Regiogrenzen", "Region borders"),
+        "map.posts": ("Posten", "Posts"),
+        "map.crew.professional": ("Beroepspost", "Professional post"),
+        "map.crew.volunteer": ("Vrijwilligerspost", "Volunteer post"),
+        "map.crew.pre_staffed": ("Voorbezette post", "Pre-staffed post"),
+        "map.units": ("eenheden", "units"),
+        "map.incidents": ("Incidenten", "Incidents"),
+        "map.incident.within": ("Binnen de norm", "Within the norm"),
+        "map.incident.late": ("Te laat", "Late"),
+        "map.incident.not_reached": ("Niet ter plaatse", "Not reached"),
+        "map.incident.under_way": ("Nog onderweg bij het einde", "Still under way at the end"),
+        "map.incident.desk": ("Meldkamer, geen eenheid", "Desk, no unit"),
+        "map.opkomsttijd": ("Opkomsttijd", "Opkomsttijd"),
+        "map.norm": ("Norm", "Norm"),
+        "map.minute": ("Onbereikbare eenheden om", "Units unreachable at"),
+        "map.unreachable.legend": (
+            "Onbereikbaar: {units} eenheden, {posts} posten",
+            "Unreachable: {units} units, {posts} posts",
+        ),
+        "map.unreachable.title": (
+            "{when}: {units} eenheden onbereikbaar ({posts} posten)",
+            "{when}: {units} units unreachable ({posts} posts)",
+        ),
+        "map.unreachable.units": ("Onbereikbaar", "Unreachable"),
+        "map.no_unreachable": (
+            "Geen onbereikbare eenheden in deze replicatie: geen storing die de spraak met eenheden raakte.",
+            "No units unreachable in this replication: no outage cut voice contact with units.",
+        ),
+        "map.approximate": (
+            "⚠ Posten bij benadering (gereconstrueerd), geen officiële lijst",
+            "⚠ Posts approximate (reconstructed), not an official list",
+        ),
+        "map.attribution": (
+            "Grenzen: CBS/PDOK gebiedsindelingen 2023 (CC BY 4.0) via minvws; plaatsen: GeoNames (CC BY 4.0); "
+            "posten: benaderd, geen officiële lijst",
+            "Borders: CBS/PDOK gebiedsindelingen 2023 (CC BY 4.0) via minvws; places: GeoNames (CC BY 4.0); "
+            "posts: approximate, not an official list",
+        ),
         # run page
         "run.title": ("Scenario's simuleren", "Run scenarios"),
         "run.intro": (

@@ -45,6 +45,9 @@ TL_REPLICATION = "tl-replication"
 TL_MESSAGES = "tl-messages"
 TL_BROKEN = "tl-broken"
 TL_WANTED = "tl-wanted"  # dcc.Store: the replication asked for in the URL
+MAP_MINUTE = "map-minute"  # the slider: units unreachable at this minute
+MAP_SLIDER = "map-slider"  # the slider and its label (hidden when nothing was unreachable)
+MAP_NOTE = "map-note"
 
 # --- Scenarios --------------------------------------------------------------------------
 SC_LIST = "sc-list"
@@ -105,6 +108,7 @@ FIG_GANTT = "gantt"
 FIG_BOARD = "board"
 FIG_HOURS = "hours"  # Compare: utilisation by clock hour of each run
 FIG_TL_HOURS = "tl-hours"  # Timeline: the same of one replication
+FIG_MAP = "map"  # Timeline: posts, incidents and unreachable units on the map
 
 TABLE_KPIS = "kpis"
 TABLE_RUNS = "runs"

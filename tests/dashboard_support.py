@@ -1,9 +1,10 @@
 """A small world for the dashboard tests: scenario files and result directories in a temp dir.
 
-``make_world`` copies ``scenarios/`` and adds two two-hour variants of the New Year's Eve eOCS
-outage (today's fallback and the better one), runs them with ``sim.experiments.api.compare`` (3
-replications, same seed, so paired), runs the first again with ``--keep-records 0``, and adds
-a broken result directory, a half-written one and a hidden staging directory.
+``make_world`` copies ``scenarios/`` (the YAML files and the geography they name) and adds two
+two-hour variants of the New Year's Eve eOCS outage (today's fallback and the better one), runs
+them with ``sim.experiments.api.compare`` (3 replications, same seed, so paired), runs the first
+again with ``--keep-records 0``, and adds a broken result directory, a half-written one and a
+hidden staging directory.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def make_world(base: Path) -> World:
     scenarios.mkdir(parents=True)
     for file in SCENARIOS.glob("*.yaml"):
         shutil.copy(file, scenarios / file.name)
+    shutil.copytree(SCENARIOS / "geography", scenarios / "geography")  # the posts and places they name
     (scenarios / "tiny.yaml").write_text(TINY, encoding="utf-8")
     (scenarios / "tiny_better.yaml").write_text(TINY_BETTER, encoding="utf-8")
     (scenarios / "zz_broken.yaml").write_text("name: zz_broken\nhorizon: {duration_min: -5}\n", encoding="utf-8")

@@ -207,3 +207,25 @@ def test_timeline_of_one_replication(dash_duo, world, tmp_path):
     wait_for_file(download / "meldsim-gantt.png")
     assert (download / "meldsim-gantt.png").read_bytes()[:4] == b"\x89PNG"
     assert dash_duo.get_logs() == []
+
+
+def test_map_of_one_replication(dash_duo, world, tmp_path):
+    start(dash_duo, world.results, world.scenarios, tmp_path / "cache", f"/tijdlijn?run={world.baseline}&replication=0")
+    dash_duo.wait_for_element("#card-map .scatterlayer .trace .point", timeout=30)
+    assert len(dash_duo.find_elements("#card-map .scatterlayer .trace .point")) > 150  # posts, incidents
+    assert len(dash_duo.find_elements("#card-map .scatterlayer .trace path.js-fill")) == 5  # the region outlines
+    legend = dash_duo.find_element("#card-map .legend").text
+    for name in ("Regiogrenzen", "Binnen de norm", "Vrijwilligerspost", "Onbereikbaar:"):
+        assert name in legend
+    notes = " ".join(e.text for e in dash_duo.find_elements("#card-map .annotation-text"))
+    assert "Posten bij benadering" in notes and "CBS/PDOK" in notes and "Twente" in notes
+    title = dash_duo.find_element("#card-map .gtitle").text
+    assert "replicatie 0" in title and "eenheden onbereikbaar" in title
+    # the slider (keyboard: Home goes to the first minute) moves the rings and says so in the title
+    handle = dash_duo.find_element("#map-minute [role='slider']")
+    handle.send_keys(Keys.HOME)
+    dash_duo.wait_for_contains_text("#card-map .gtitle", "23:00:", timeout=10)
+    dash_duo.driver.execute_script("document.getElementById('card-map').scrollIntoView()")
+    screenshot(dash_duo, "map", 1800)
+    dash_duo.find_element("#card-map").screenshot(str(ARTIFACTS / "dashboard-map-card.png"))
+    assert dash_duo.get_logs() == []
