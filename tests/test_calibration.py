@@ -313,7 +313,8 @@ def test_end_to_end_with_two_replications(tmp_path, capsys):
     # issue 15: the response times of priority-1 fires per region beside CBS 2019
     validation = table_rows(page, 1)
     assert [c[0].strip() for c in validation] == ["IJsselland", "Twente", "VNOG", "VGGM", "VGZ"]
-    assert all(" / " in cell for row in validation for cell in row[1:]) and "[" in page.split("issue 15")[-1]
+    assert all(" / " in cell for row in validation for cell in row[1:-1]) and "[" in page.split("issue 15")[-1]
+    assert all(row[-1].strip().endswith(("%", "]", "–")) for row in validation)  # first on scene: volunteers
 
 
 def test_the_validation_table_marks_each_part_against_its_tolerance():

@@ -455,6 +455,7 @@ def test_the_method_has_the_response_time_validation_against_cbs(built):
     run, page = built
     assert "id='validatie'" in page and "83123NED" in page
     cells = re.findall(r"data-region='([^']+)' data-part='([a-z]+)' data-mean='([^']*)'", page)
+    assert len(re.findall(r"data-part='volunteer'", page)) == 5  # first on scene by crew kind, per region
     assert {(r, p) for r, p, _ in cells} == {
         (r, p)
         for r in ("IJsselland", "Twente", "VNOG", "VGGM", "VGZ")

@@ -6,6 +6,7 @@ One builder, two renderings: markdown for ``docs/calibration.md``, HTML for the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape as esc
@@ -43,25 +44,44 @@ class Cell:
     @property
     def gap(self) -> float | None:
         mean = self.model.get("mean")
-        return (mean - self.cbs) / self.cbs if finite(mean) else None
+        return (mean - self.cbs) / self.cbs if finite(mean) and finite(self.cbs) else None
 
     def within(self, tolerance: float | None) -> bool | None:
         return None if tolerance is None or self.gap is None else abs(self.gap) <= tolerance
 
 
+VOLUNTEER_KPI = "first_on_scene_volunteer_share"
+
+
 def response_rows(summary_of: Callable[[str], dict], regions) -> list[tuple[str, dict[str, Cell]]]:
-    """(region, part -> Cell) for every region CBS has; ``summary_of(kpi)`` gives a KPI's summary."""
+    """(region, part -> Cell) for every region CBS has; ``summary_of(kpi)`` gives a KPI's summary.
+
+    Beside the parts, the share of incidents whose first unit was a volunteer crew (no CBS figure:
+    ``cbs`` is NaN), which the map decides."""
     return [
         (
             region,
             {
-                part: Cell(summary_of(f"{kpi}[region={region}]") or {}, CBS_83123NED_2019[region][part])
-                for part, kpi in COMPONENT_KPI.items()
+                **{
+                    part: Cell(summary_of(f"{kpi}[region={region}]") or {}, CBS_83123NED_2019[region][part])
+                    for part, kpi in COMPONENT_KPI.items()
+                },
+                "volunteer": Cell(summary_of(f"{VOLUNTEER_KPI}[region={region}]") or {}, math.nan),
             },
         )
         for region in regions
         if region in CBS_83123NED_2019
     ]
+
+
+def _share_text(cell: Cell) -> str:
+    m = cell.model
+    if not finite(m.get("mean")):
+        return "–"
+    text = f"{m['mean'] * 100:.0f} %"
+    if finite(m.get("ci95_low")) and finite(m.get("ci95_high")):
+        text += f" [{m['ci95_low'] * 100:.0f}–{m['ci95_high'] * 100:.0f}]"
+    return text
 
 
 def _model_text(cell: Cell) -> str:
@@ -83,11 +103,12 @@ def _gap_text(cell: Cell, tolerance: float | None) -> str:
 
 def markdown(rows: list[tuple[str, dict[str, Cell]]]) -> str:
     parts = list(COMPONENT_KPI)
-    head = "| region | " + " | ".join(f"{PART_NAMES[p][1]}: model [95 % CI] / CBS (gap)" for p in parts) + " |"
-    lines = [head, "|" + "---|" * (len(parts) + 1)]
+    head = "| region | " + " | ".join(f"{PART_NAMES[p][1]}: model [95 % CI] / CBS (gap)" for p in parts)
+    head += " | first on scene: volunteer crew [95 % CI] |"
+    lines = [head, "|" + "---|" * (len(parts) + 2)]
     for region, cells in rows:
         texts = [f"{_model_text(cells[p])} / {cells[p].cbs:.1f} ({_gap_text(cells[p], TOLERANCE[p])})" for p in parts]
-        lines.append(f"| {region} | " + " | ".join(texts) + " |")
+        lines.append(f"| {region} | " + " | ".join(texts) + f" | {_share_text(cells['volunteer'])} |")
     return "\n".join(lines)
 
 
@@ -108,7 +129,11 @@ def html_table(rows: list[tuple[str, dict[str, Cell]]]) -> str:
                 f"{esc(_model_text(cell))}<br><span class='muted'>CBS {cell.cbs:.1f} · "
                 f"{esc(_gap_text(cell, tol))}</span></td>"
             )
+        tds.append(
+            f"<td class='num' data-region='{esc(region)}' data-part='volunteer'>{_share_text(cells['volunteer'])}</td>"
+        )
         body.append(f"<tr><th>{esc(region)}</th>{''.join(tds)}</tr>")
+    head += "<th>eerste ter plaatse: vrijwilligers<br><span class='en'>first on scene: volunteer crews</span></th>"
     return (
         "<table class='validation'><thead><tr><th>regio<br><span class='en'>region</span></th>"
         f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
