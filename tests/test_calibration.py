@@ -322,7 +322,9 @@ def test_the_validation_table_marks_each_part_against_its_tolerance():
 
     def summary(kpi):  # 9 % over CBS (inside every tolerance), rij 20 % over (outside ±15 %)
         region = kpi.split("=")[1].rstrip("]")
-        part = next(p for p, k in validation.COMPONENT_KPI.items() if kpi.startswith(k + "["))
+        part = next((p for p, k in validation.COMPONENT_KPI.items() if kpi.startswith(k + "[")), None)
+        if part is None:  # first_on_scene_volunteer_share
+            return {"mean": 0.5, "ci95_low": 0.4, "ci95_high": 0.6, "n": 30}
         mean = validation.CBS_83123NED_2019[region][part] * (1.09 if part != "rij" else 1.20)
         return {"mean": mean, "ci95_low": mean - 0.1, "ci95_high": mean + 0.1, "n": 30}
 
@@ -332,6 +334,7 @@ def test_the_validation_table_marks_each_part_against_its_tolerance():
     assert text.count("+9 % ✓") == 2 and "+20 % ✗" in text and "+9 %)" in text  # alarmering: no mark
     html = validation.html_table(rows)
     assert html.count("class='num ok'") == 2 and html.count("class='num off'") == 1
+    assert "| 50 % [40–60] |" in text
 
 
 def test_fit_geography_prints_yaml_and_refuses_a_scenario_without_geography(tmp_path, capsys):
