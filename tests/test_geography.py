@@ -119,7 +119,7 @@ def test_expected_drive_is_distance_times_road_factor_through_the_bands_times_th
     lat, lon = np.array([52.3]), np.array([6.0])
     straight = great_circle_km(52.3, 6.0, m.post_lat, m.post_lon)
     expected = m.drive_minutes(straight * 1.5) * 2.0
-    assert m.expected_drive(lat, lon, ["VNOG"])[0] == pytest.approx(expected)
+    assert m.expected_drive(lat, lon, ["VNOG"])[0] == pytest.approx(expected, rel=0.005)  # flat, up to 150 km
     assert great_circle_km(52.0, 6.0, 53.0, 6.0) == pytest.approx(111.2, abs=0.1)
 
 
