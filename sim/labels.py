@@ -75,6 +75,9 @@ KPIS: dict[str, Pair] = {
     "p1_fire_uitruk_min": ("prio-1 branden: uitruktijd", "priority-1 fires: turnout time (uitruk)"),
     "p1_fire_rij_min": ("prio-1 branden: rijtijd", "priority-1 fires: drive time (rij)"),
     "p1_fire_response_min": ("prio-1 branden: responstijd (CBS)", "priority-1 fires: response time (CBS)"),
+    "calls_taken_over": ("112-meldingen overgenomen door partner", "112 calls taken over by a partner"),
+    "takeover_delay_min": ("storing tot overname", "outage to takeover"),
+    "partner_utilisation": ("bezetting partnermeldkamer tijdens overname", "partner room busy during takeover"),
 }
 
 #: KPI unit (``Metric.unit``) -> (nl, en)
@@ -92,6 +95,7 @@ GROUPS: dict[str, Pair] = {
     "region": ("regio", "region"),
     "priority": ("prioriteit", "priority"),
     "channel": ("kanaal", "channel"),
+    "room": ("meldkamer", "room"),
 }
 
 #: per-minute series of a night (sim.experiments.kpis.minute_series)

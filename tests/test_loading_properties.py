@@ -23,7 +23,9 @@ from sim.model.loading import ScenarioError, resolve_file, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_FILES = sorted(
-    p for p in ROOT.glob("scenarios/**/*.yaml") if "matrix" not in p.relative_to(ROOT / "scenarios").parts
+    p
+    for p in ROOT.glob("scenarios/**/*.yaml")
+    if not {"matrix", "meldkamers"} & set(p.relative_to(ROOT / "scenarios").parts)
 )  # matrices are not scenarios
 RAW = {p.stem: resolve_file(p) for p in SCENARIO_FILES}
 

@@ -15,6 +15,7 @@ from pathlib import Path
 SCENARIOS = "sim.bundled.scenarios"
 DOCS = "sim.bundled.docs"
 MATRIX_FOLDER = "matrix"  # report matrices, not scenarios (`meldsim report`)
+PARTNER_FOLDER = "meldkamers"  # partner rooms a scenario names (issue 16), not scenarios
 STANDARD_MATRIX = "inspectie"
 
 
@@ -26,7 +27,7 @@ def scenarios_root() -> Path:
 def bundled_scenarios() -> dict[str, Path]:
     """Every bundled scenario by name (its path under scenarios/ without ``.yaml``), sorted."""
     root = _on_disk(files(SCENARIOS))
-    found = (p for p in root.rglob("*.yaml") if p.relative_to(root).parts[0] != MATRIX_FOLDER)
+    found = (p for p in root.rglob("*.yaml") if p.relative_to(root).parts[0] not in (MATRIX_FOLDER, PARTNER_FOLDER))
     return {p.relative_to(root).with_suffix("").as_posix(): p for p in sorted(found)}
 
 

@@ -22,6 +22,7 @@ from sim.experiments.metrics import (  # noqa: F401 (re-exported)
     metric_of,
 )
 from sim.experiments.step_functions import integral, peak, step_integral, time_average
+from sim.model.procedure import TAKEOVER_END, TAKEOVER_START
 from sim.model.room import (
     EXTRA,
     LATE,
@@ -158,7 +159,71 @@ def compute(outcome: Outcome) -> dict[str, float]:
     kpi["incidents_open_at_end"] = float(sum(i.state == "open" for i in every))
     kpi.update(outage_kpis(outcome, created, delays, messages, inc))
     kpi.update(board_kpis(outcome, messages))
+    kpi.update(room_kpis(outcome, calls, kpi))
     return kpi
+
+
+#: what is reported per partner room ([room=NAME]) and for all rooms together ([room=all])
+PER_ROOM = (
+    "incidents",
+    "calls",
+    "abandoned_calls",
+    "answer_wait_mean_s",
+    "processing_time_mean_s",
+    "processing_within_60s_share",
+    "opkomsttijd_mean_min",
+    "centralist_utilisation",
+    "centralist_utilisation_peak_hour",
+    "undelivered_messages",
+)
+_SUMMED = ("incidents", "calls", "abandoned_calls", "undelivered_messages")
+
+
+def room_kpis(outcome: Outcome, calls: list, own: dict[str, float]) -> dict[str, float]:
+    """Takeover (issue 16): calls the partner answered, the delay until it took over, and how busy
+    the partner's centralists were meanwhile; then each partner's main KPIs and all rooms'."""
+    kpi = {"calls_taken_over": float(sum(c[C.ROOM] != "" for c in calls))}
+    windows, delays = takeover_windows(outcome), []
+    outages = outage_windows(outcome)
+    for _name, start, _end in windows:
+        begun = [s for s, e in outages if s <= start <= e]
+        if begun:
+            delays.append(start - max(begun))
+    kpi["takeover_delay_min"] = _mean(np.array(delays, dtype=float))
+    busy = on_duty = 0.0
+    for name, start, end in windows:
+        levels = outcome.partners[name].levels
+        grid = np.array([start, end])
+        busy += float(np.diff(integral(levels["centralists_busy"], grid))[0])
+        on_duty += float(np.diff(integral(levels["centralists_on_duty"], grid))[0])
+    kpi["partner_utilisation"] = busy / on_duty if on_duty > 0 else np.nan
+    if not outcome.partners:
+        return kpi
+    rooms = {"main": own} | {name: compute(partner) for name, partner in outcome.partners.items()}
+    for name, values in rooms.items():
+        if name != "main":
+            kpi.update({f"{k}[room={name}]": values[k] for k in PER_ROOM})
+    weights = np.array([r["incidents"] for r in rooms.values()], dtype=float)
+    for k in PER_ROOM:
+        values = np.array([r[k] for r in rooms.values()], dtype=float)
+        if k in _SUMMED:
+            kpi[f"{k}[room=all]"] = float(values.sum())
+        else:
+            ok = ~np.isnan(values)
+            kpi[f"{k}[room=all]"] = float(np.average(values[ok], weights=weights[ok])) if ok.any() else np.nan
+    return kpi
+
+
+def takeover_windows(outcome: Outcome) -> list[tuple[str, float, float]]:
+    """(partner, start, end) of every takeover, from the timeline; an open one ends at the horizon."""
+    end = outcome.scenario.horizon.duration_min
+    found, open_ = [], {}
+    for minute, event, subject, _detail in outcome.timeline:
+        if event == TAKEOVER_START:
+            open_[subject] = minute
+        elif event == TAKEOVER_END and subject in open_:
+            found.append((subject, open_.pop(subject), minute))
+    return found + [(name, start, end) for name, start in open_.items()]
 
 
 def cbs_response(outcome: Outcome, inc: list, region: np.ndarray) -> dict[str, float]:

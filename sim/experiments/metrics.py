@@ -97,6 +97,10 @@ METRICS: dict[str, Metric] = {
         ),
         _M("p1_fire_rij_min", "min", "priority-1 fires: the first-arriving unit leaving to on scene (rijtijd)"),
         _M("p1_fire_response_min", "min", "priority-1 fires: call answered to the first unit on scene (responstijd)"),
+        # several meldkamers (issue 16); per partner room and for all rooms: [room=NAME], [room=all]
+        _M("calls_taken_over", "count", "this room's 112 calls answered by a partner room after a takeover", ""),
+        _M("takeover_delay_min", "min", "outage start until a partner room takes the calls over"),
+        _M("partner_utilisation", "share", "centralist utilisation of the partner room while it has taken over", ""),
     )
 }
 

@@ -49,6 +49,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("t_end", _F),
             ("handled_as", _S),
             ("state", _S),
+            ("room", _S),
         ]
     ),
     "messages": pa.schema(

@@ -90,6 +90,9 @@ def resolve_file(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
             raise ScenarioError([Problem(shown, "load.trace_file", f"not a usable path: {exc}")]) from None
     for section, key in GEOGRAPHY_FILES:
         data = _resolve_csv_path(data, section, key, real, shown)
+    if isinstance(data.get("partners"), dict):
+        for name in list(data["partners"]):
+            data = _resolve_csv_path(data, "partners", name, real, shown)
     base = data.pop("base", None)
     if base is not None:
         if not isinstance(base, str):
@@ -314,7 +317,7 @@ def validation_problems(file: str, exc: ValidationError) -> list[Problem]:
 
 
 def scenario_from_dict(data: dict, file: str = "<scenario>") -> Scenario:
-    data = read_geography_files(data, file)
+    data = read_geography_files(read_partner_files(data, file), file)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -390,6 +393,23 @@ def _trace_row(scenario: Scenario, row: dict, where: str, file: str) -> TraceRow
     if row["type"] not in scenario.load.incident_types:
         fail(f"unknown incident type '{row['type']}'")
     return TraceRow(minute, row["region"], row["type"])
+
+
+# --- partner rooms (issue 16): scenario files named in the scenario -----------------------------
+def read_partner_files(data: dict, file: str = "<scenario>") -> dict:
+    """Replace each partner given as a file path by the file's mapping (a light description)."""
+    partners = data.get("partners")
+    if not isinstance(partners, dict) or not any(isinstance(v, str) for v in partners.values()):
+        return data
+    resolved = {}
+    for name, value in partners.items():
+        if isinstance(value, str):
+            path = Path(value)
+            if not path.is_file():
+                raise ScenarioError([Problem(file, f"partners.{name}", f"{value}: no such partner file")])
+            value = _stringify_keys(read_yaml_mapping(path, str(path), "a partner file"))
+        resolved[name] = value
+    return {**data, "partners": resolved}
 
 
 # --- posts and places (issue 15): CSV files named in the scenario --------------------------------

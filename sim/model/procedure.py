@@ -19,6 +19,7 @@ OUTAGE_START, OUTAGE_END = "outage_start", "outage_end"
 DETECTED, DECIDED, ACTIVATED, STOOD_DOWN = "detected", "decided", "activated", "stood_down"
 RELOCATION_START, RELOCATED = "relocation_start", "relocated"
 CALL_IN, CALLED_IN = "call_in_requested", "centralists_arrived"
+TAKEOVER_START, TAKEOVER_END = "takeover_start", "takeover_end"
 GENERATOR_FAILED = "generator_failed"
 
 
@@ -117,6 +118,7 @@ class Procedure:
         self.activation = {name: ch.activation_min.sampler(rng) for name, ch in scenario.channels.items()}
         self.move = spec.relocation.move_min.sampler(rng) if spec.relocation else None
         self.call_in = [e.call_in_min.sampler(rng) for e in spec.escalations]
+        self.routing = [e.routing_delay_min.sampler(streams["takeover"]) for e in spec.escalations]
         self.responding = False  # a response is under way (from first outage to stand-down)
         self.under_outage = False
         self.generation = 0  # bumped at every stand-down: an older response's steps stop
@@ -219,6 +221,10 @@ class Procedure:
         if esc.action == "relocate":
             yield from self.relocate()
             return
+        if esc.action == "take_over":
+            self.room.take_over(esc.partner, self.routing[i], esc.time_factor)
+            self.timeline.log(TAKEOVER_START, esc.partner)
+            return
         self.timeline.log(CALL_IN, "centralists", f"+{esc.centralists}")
         yield from _sleep(self.env, self.call_in[i]())
         self.room.add_centralists(esc.centralists)
@@ -237,3 +243,6 @@ class Procedure:
         self.activated = []
         self.responding = False
         self.escalated = set()
+        if self.room.takeover is not None:
+            self.timeline.log(TAKEOVER_END, self.room.takeover[1])
+            self.room.takeover = None

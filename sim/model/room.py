@@ -27,7 +27,7 @@ from sim.model.engine_simpy import GAVE_UP, Level
 from sim.model.geography import map_of
 from sim.model.procedure import Outages, Procedure, Timeline
 from sim.model.rows import CallRow, DispatchRow, MessageRow
-from sim.model.scenario import Scenario
+from sim.model.scenario import MAIN_ROOM, Scenario, Station, Units, hits_room
 from sim.model.streams import make_streams
 
 NAN = math.nan
@@ -57,6 +57,7 @@ CACO_TASK, CACO_DECISION = "caco_task", "caco_decision"
 DESK, CACO = "desk", "caco"
 ROOM_WORK_CHANNELS = frozenset((DESK, CACO))
 ROOM_WORK = frozenset((COORDINATION, FOLLOW_UP, CLOSING, CREW_CALL, CACO_TASK, CACO_DECISION))
+HOURS_PER_YEAR = 8760  # a partner's base rate: its incidents a year / 8760, as weekday.yaml's (CBS / 8760)
 FOLLOW_UP_OFFSET = 3  # follow-up and closing wait behind the incident's calls and radio traffic
 CACO_BACKGROUND_PRIORITY = 4  # the CaCo's routine, behind tasks for incidents (1-3) and the decision (0)
 #: the police and ambulance desks' traffic on shared channels: message kind "desk:<name>"
@@ -89,6 +90,7 @@ class Outcome:
     unit_names: list[str]
     events: int = 0
     extra: dict = field(default_factory=dict)
+    partners: dict[str, Outcome] = field(default_factory=dict)  # the other rooms of the night (issue 16)
 
 
 class Transmission:
@@ -130,9 +132,9 @@ class Transmission:
 
 
 class ControlRoom:
-    def __init__(self, scenario: Scenario, streams: dict, engine: str = "fast"):
+    def __init__(self, scenario: Scenario, streams: dict, engine: str = "fast", env=None):
         self.scenario = scenario
-        self.env = env = importlib.import_module(ENGINES[engine]).Environment()
+        self.env = env = env if env is not None else importlib.import_module(ENGINES[engine]).Environment()
         room, resilience = scenario.room, scenario.resilience
         self.centralists = env.pool(0)
         self.roster_count = self.extra_centralists = 0
@@ -187,6 +189,9 @@ class ControlRoom:
         self.noodknop_heard = scenario.noodknop.heard
         self.noodknop_talk = scenario.noodknop.talk_min.sampler(streams["noodknop"])
         self.caco = env.pool(1)  # the calamiteitencoördinator
+        # other meldkamers in the same night (issue 16), and the one that has taken over, if any
+        self.partners: dict[str, ControlRoom] = {}
+        self.takeover: tuple | None = None  # (partner room, its name, routing delay sampler, time factor)
         self.streams = streams
         self._build_units(scenario, streams)
 
@@ -263,13 +268,22 @@ class ControlRoom:
 
     # --- the run -----------------------------------------------------------------------
     def run(self, incidents: list[Incident]) -> Outcome:
+        self.start(incidents)
+        self.env.run(until=self.scenario.horizon.duration_min)
+        return self.outcome()
+
+    def start(self, incidents: list[Incident]) -> None:
+        """Put the night's processes on the clock (several rooms share one clock)."""
         env = self.env
+        self.incidents = incidents
         if self.map is not None:
             self.place(incidents)
         env.start(self.roster())
         env.start(self.incoming(incidents))
         self.start_background_work()
-        env.run(until=self.scenario.horizon.duration_min)
+
+    def outcome(self) -> Outcome:
+        env = self.env
         levels = {
             "calls_waiting": self.calls_waiting,
             "messages_waiting": self.messages_waiting,
@@ -287,7 +301,7 @@ class ControlRoom:
             levels[f"{name}_capacity"] = state.pool.limit
         return Outcome(
             self.scenario,
-            incidents,
+            self.incidents,
             self.calls,
             self.messages,
             self.dispatches,
@@ -383,6 +397,10 @@ class ControlRoom:
         self.room_factor = factor
         self._staff()
 
+    def take_over(self, partner: str, routing_delay, factor: float) -> None:
+        """From now on this room's 112 calls go to ``partner`` (until the procedure stands down)."""
+        self.takeover = (self.partners[partner], partner, routing_delay, factor)
+
     def add_centralists(self, extra: int) -> None:
         self.extra_centralists += extra
         self._staff()
@@ -402,13 +420,33 @@ class ControlRoom:
             if minute > env.now:
                 yield env.timeout(minute - env.now)
             inc = incidents[i]
-            env.start(self.call(inc, k, 1, inc.call_patience_min[k]))
+            env.start(self.route(inc, k, 1, inc.call_patience_min[k]))
 
     # --- 112 calls ---------------------------------------------------------------------
-    def call(self, inc: Incident, caller: int, attempt: int, patience: float):
-        env = self.env
-        row = [len(self.calls), inc.id, caller, attempt, env.now, NAN, NAN, "", "open"]
+    def route(self, inc: Incident, caller: int, attempt: int, patience: float):
+        """Where a 112 call goes: here, or to the partner room that has taken over (issue 16)."""
+        if self.takeover is None:
+            return self.call(inc, caller, attempt, patience)
+        return self.rerouted(inc, caller, attempt, patience)
+
+    def rerouted(self, inc: Incident, caller: int, attempt: int, patience: float):
+        """The national 112 routing sends the call on; the caller's patience runs meanwhile. The
+        call is on record from the moment it was made, with the room it went to."""
+        partner, name, routing_delay, factor = self.takeover
+        row = [len(self.calls), inc.id, caller, attempt, self.env.now, NAN, NAN, "", "open", name]
         self.calls.append(row)
+        delay = routing_delay()
+        yield self.env.timeout(delay)
+        yield from partner.call(inc, caller, attempt, max(patience - delay, 0.0), owner=self, factor=factor, row=row)
+
+    def call(self, inc: Incident, caller: int, attempt: int, patience: float, owner=None, factor=1.0, row=None):
+        """A call answered by this room's centralists; ``owner`` is the room whose incident it is
+        (another room after a takeover: slower by ``factor``, its units alarmed by the owner)."""
+        env = self.env
+        owner = owner or self
+        if row is None:
+            row = [len(owner.calls), inc.id, caller, attempt, env.now, NAN, NAN, "", "open", ""]
+            owner.calls.append(row)
         self.calls_waiting.add(1)
         centralists = self.centralists
         req = centralists.request(priority=self.call_rank + inc.priority)
@@ -421,28 +459,28 @@ class ControlRoom:
         if not req.triggered:
             req.cancel()
             row[CallRow.T_END], row[CallRow.STATE] = env.now, "abandoned"
-            if self.redial_rng.random() < self.scenario.room.redial_probability:
-                env.start(self.redial(inc, caller, attempt + 1))
+            if owner.redial_rng.random() < owner.scenario.room.redial_probability:
+                env.start(owner.redial(inc, caller, attempt + 1))
             else:
-                self._call_done(inc)
+                owner._call_done(inc)
             return
         row[CallRow.T_ANSWERED] = env.now
         if inc.t_answered is None:
             inc.t_answered = env.now
             row[CallRow.HANDLED_AS] = "desk" if inc.desk else "intake"
-            yield env.timeout(self.intake_and_dispatch(inc))
+            yield env.timeout(self.intake_and_dispatch(inc) * factor)
             centralists.release(req)
             if inc.desk:
                 inc.state, inc.t_closed = "completed", env.now
             else:
-                self.dispatch(inc)
-            self.incident_work(inc)
+                owner.dispatch(inc)
+            owner.incident_work(inc)
         else:
             row[CallRow.HANDLED_AS] = "duplicate"
-            yield env.timeout(inc.call_handling_min[caller])
+            yield env.timeout(inc.call_handling_min[caller] * factor)
             centralists.release(req)
         row[CallRow.T_END], row[CallRow.STATE] = env.now, "completed"
-        self._call_done(inc)
+        owner._call_done(inc)
 
     def intake_and_dispatch(self, inc: Incident) -> float:
         """Centralist minutes to take the call and dispatch (a desk incident: to handle it);
@@ -457,7 +495,7 @@ class ControlRoom:
 
     def redial(self, inc: Incident, caller: int, attempt: int):
         yield self.env.timeout(self.redial_delay())
-        yield from self.call(inc, caller, attempt, self.redial_patience())
+        yield from self.route(inc, caller, attempt, self.redial_patience())
 
     def _call_done(self, inc: Incident) -> None:
         inc.calls_pending -= 1
@@ -1038,13 +1076,89 @@ def simulate(scenario: Scenario, seed: int, replication: int, engine: str = "fas
     """One replication. Python's cycle collector pauses while it runs: scanning the waiting
     processes and events was 9 % of the instructions of an outage night without fallback
     (cachegrind), and a night leaves about 1 MB of cyclic garbage (peak RSS on power_48h),
-    collected as usual afterwards."""
+    collected as usual afterwards.
+
+    Partner rooms (issue 16) run on the same clock, each with its own streams and incidents;
+    the outages of this scenario reach them as :func:`room_views` says.
+    """
     streams = make_streams(seed, replication)
     incidents = generate_incidents(scenario, streams)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return ControlRoom(scenario, streams, engine).run(incidents)
+        if not scenario.partners:
+            return ControlRoom(scenario, streams, engine).run(incidents)
+        views = room_views(scenario)
+        main = ControlRoom(views[MAIN_ROOM], streams, engine)
+        for k, name in enumerate(scenario.partners, start=1):
+            own = make_streams(seed, replication, k)
+            partner = main.partners[name] = ControlRoom(views[name], own, engine, env=main.env)
+            partner.start(generate_incidents(views[name], own))
+        outcome = main.run(incidents)
+        outcome.partners = {name: partner.outcome() for name, partner in main.partners.items()}
+        return outcome
     finally:
         if collecting:
             gc.enable()
+
+
+def room_views(scenario: Scenario) -> dict[str, Scenario]:
+    """Each room's own scenario: this room with the outages that reach it, and every partner as
+    :func:`partner_scenario` describes it (national systems fail everywhere unless an outage
+    names its rooms)."""
+    views = {
+        MAIN_ROOM: scenario.model_copy(
+            update={
+                "outages": [o for o in scenario.outages if hits_room(o, MAIN_ROOM)],
+                "random_outages": [o for o in scenario.random_outages if hits_room(o, MAIN_ROOM)],
+                "partners": {},
+            }
+        )
+    }
+    for name, partner in scenario.partners.items():
+        views[name] = partner_scenario(scenario, name, partner)
+    return views
+
+
+def partner_scenario(scenario: Scenario, name: str, partner) -> Scenario:
+    """A partner room as a scenario: this night (horizon, profile, incident mix, room work,
+    channels) with the partner's load, staffing, units and drive, one region named after it,
+    no police or ambulance desks on its channels, and this procedure without takeovers."""
+    f = partner.staff_factor
+    roster = [
+        b.model_copy(update={"centralists": max(1, math.ceil(b.centralists * f - 1e-9))}) for b in scenario.room.roster
+    ]
+    stations = [
+        Station(name=f"{name}-{kind}", region=name, crew=crew, units=count)
+        for kind, crew, count in (
+            ("beroeps", "professional", partner.professional_units),
+            ("vrijwillig", "volunteer", partner.volunteer_units),
+        )
+        if count > 0
+    ]
+    procedure = scenario.procedure
+    if procedure is not None:
+        steps = [e for e in procedure.escalations if e.action != "take_over"]
+        procedure = procedure.model_copy(update={"escalations": steps})
+    return scenario.model_copy(
+        update={
+            "name": f"{scenario.name}:{name}",
+            "load": scenario.load.model_copy(
+                update={
+                    "base_rate_per_hour": partner.incidents_per_year / HOURS_PER_YEAR,
+                    "region_shares": {name: 1.0},
+                    "trace_file": None,
+                }
+            ),
+            "room": scenario.room.model_copy(update={"roster": roster}),
+            "units": Units(
+                stations=stations, turnout_min=scenario.units.turnout_min, travel_min={name: {name: partner.drive_min}}
+            ),
+            "geography": None,
+            "other_desks": {},
+            "procedure": procedure,
+            "outages": [o for o in scenario.outages if hits_room(o, name)],
+            "random_outages": [o for o in scenario.random_outages if hits_room(o, name)],
+            "partners": {},
+        }
+    )

@@ -15,7 +15,8 @@ def columns(layout: type) -> tuple[str, ...]:
 
 
 class CallRow:
-    CALL, INCIDENT, CALLER, ATTEMPT, T_ARRIVAL, T_ANSWERED, T_END, HANDLED_AS, STATE = range(9)
+    # ROOM: the partner room that answered it after a takeover ("" = this room)
+    CALL, INCIDENT, CALLER, ATTEMPT, T_ARRIVAL, T_ANSWERED, T_END, HANDLED_AS, STATE, ROOM = range(10)
 
 
 class MessageRow:

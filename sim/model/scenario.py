@@ -487,6 +487,11 @@ class Outage(Strict):
     duration_min: NonNegDist | None = None
     end: LocalDateTime | None = None
     regions: list[str] | None = Field(None, description="null = all regions")
+    rooms: list[str] | None = Field(
+        None,
+        description="which meldkamers: 'main' (this scenario's room) and partner names; null = every room for the "
+        "national systems (eocs, c2000, p2000), this room only for the others",
+    )
     capacity_factor: float = Field(0.0, ge=0, le=1, description="0 = down, 0.5 = half capacity")
 
     @model_validator(mode="after")
@@ -507,7 +512,20 @@ class RandomOutages(Strict):
     time_between_failures_min: NonNegDist
     repair_min: NonNegDist
     regions: list[str] | None = None
+    rooms: list[str] | None = Field(None, description="as Outage.rooms (each room fails on its own clock)")
     capacity_factor: float = Field(0.0, ge=0, le=1)
+
+
+#: systems run nationally (by LMS): an outage of one hits every meldkamer unless it names rooms
+NATIONAL_TARGETS = frozenset({"eocs", "c2000", "p2000"})
+MAIN_ROOM = "main"
+
+
+def hits_room(outage: Outage | RandomOutages, room: str) -> bool:
+    """Whether an outage of this scenario reaches ``room`` ("main" or a partner's name)."""
+    if outage.rooms is not None:
+        return room in outage.rooms
+    return room == MAIN_ROOM or outage.target in NATIONAL_TARGETS
 
 
 # --- the room's own resilience ---------------------------------------------------------------
@@ -557,9 +575,19 @@ class Escalation(Strict):
     when_outage_longer_than_min: Minutes | None = Field(None, ge=0)
     when_calls_waiting_above: Count | None = Field(None, ge=0)
     targets: list[OutageTarget] | None = Field(None, description="outage trigger: only outages of these targets")
-    action: Literal["relocate", "call_in_centralists"]
+    action: Literal["relocate", "call_in_centralists", "take_over"]
     centralists: Count = Field(0, ge=0, le=limits.MAX_CENTRALISTS, description="call_in_centralists: how many")
     call_in_min: NonNegDist = Field(45, description="call_in_centralists: until they are at their desks")
+    partner: str | None = Field(None, description="take_over: the partner room that takes the 112 calls")
+    routing_delay_min: NonNegDist = Field(
+        0.5, description="take_over: extra time a call spends being routed to the partner (national 112 overflow)"
+    )
+    time_factor: float = Field(
+        1.3,
+        ge=1,
+        le=limits.MAX_LOAD_FACTOR,
+        description="take_over: intake and dispatch slower without local knowledge",
+    )
 
     @model_validator(mode="after")
     def _one_trigger(self) -> Escalation:
@@ -567,6 +595,8 @@ class Escalation(Strict):
             raise ValueError("give exactly one trigger: when_outage_longer_than_min or when_calls_waiting_above")
         if self.action == "call_in_centralists" and self.centralists < 1:
             raise Problems([("centralists", "call_in_centralists needs centralists >= 1")])
+        if self.action == "take_over" and self.partner is None:
+            raise Problems([("partner", "take_over needs the partner room's name")])
         return self
 
 
@@ -582,6 +612,32 @@ class Procedure(Strict):
     escalations: list[Escalation] = Field(default_factory=list)
     revert_min: NonNegDist = Field(10, description="after recovery: until fallbacks stand down")
     relocation: Relocation | None = None
+
+
+# --- other meldkamers (issue 16) ---------------------------------------------------------------
+class Partner(Strict):
+    """Another meldkamer, described lightly: the night, incident mix, room work and channels are
+    this scenario's; its own are the load (incidents a year), staffing, units and drive.
+
+    Its incidents are one region named after it; its roster is this scenario's roster times
+    ``staff_factor`` (so New Year's Eve staffing scales with it); its fallback procedure is this
+    scenario's without the takeover steps.
+    """
+
+    name: str = ""
+    regions: list[str] = Field(default_factory=list, description="the safety regions it serves (shown, not used)")
+    incidents_per_year: float = Field(gt=0, le=limits.MAX_RATE_PER_HOUR * 8760, description="fire-desk incidents")
+    staff_factor: float = Field(gt=0, le=100, description="its fire-desk centralists over this room's, per shift")
+    professional_units: Count = Field(3, ge=0, le=limits.MAX_UNITS_PER_STATION)
+    volunteer_units: Count = Field(ge=0, le=limits.MAX_UNITS_PER_STATION)
+    drive_min: NonNegDist = Field(description="drive of its units, post to incident")
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _some_units(self) -> Partner:
+        if self.professional_units + self.volunteer_units < 1:
+            raise Problems([("volunteer_units", "a room needs at least one unit")])
+        return self
 
 
 # --- the emergency button -----------------------------------------------------------------
@@ -650,6 +706,10 @@ class Scenario(Strict):
         default_factory=dict, description="police and ambulance desks: their claim on shared means"
     )
     geography: Geography | None = Field(None, description="posts and incidents on the map (issue 15)")
+    partners: dict[str, Partner] = Field(
+        default_factory=dict,
+        description="other meldkamers in the same night (issue 16): name -> a light description (or its file)",
+    )
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -720,6 +780,21 @@ class Scenario(Strict):
         ]
         for field in ("drive_factor", "volunteer_turnout_factor"):
             problems += [(f"geography.{field}.{r}", "unknown region") for r in getattr(geo, field) if r not in regions]
+        return problems
+
+    def _partner_problems(self) -> list[tuple[str, str]]:
+        rooms = {MAIN_ROOM, *self.partners}
+        problems = []
+        for name in self.partners:
+            if name == MAIN_ROOM or name in self.regions:
+                problems.append((f"partners.{name}", "a partner's name must differ from 'main' and the regions"))
+        for kind in ("outages", "random_outages"):
+            for i, outage in enumerate(getattr(self, kind)):
+                problems += [(f"{kind}.{i}.rooms", f"unknown room '{r}'") for r in outage.rooms or () if r not in rooms]
+        if self.procedure is not None:
+            for i, esc in enumerate(self.procedure.escalations):
+                if esc.action == "take_over" and esc.partner not in self.partners:
+                    problems.append((f"procedure.escalations.{i}.partner", f"no partner room '{esc.partner}'"))
         return problems
 
     def expected_incidents(self) -> float:
@@ -819,7 +894,9 @@ class Scenario(Strict):
             for destination in row:
                 if origin not in regions or destination not in regions:
                     problems.append((f"units.travel_min.{origin}.{destination}", "unknown region"))
-        problems += self._channel_problems() + self._outage_problems() + self._work_problems()
+        problems += (
+            self._channel_problems() + self._outage_problems() + self._work_problems() + self._partner_problems()
+        )
         gap = roster_gap(self.room.roster, self.horizon)
         if gap:
             problems.append(("room.roster", gap))

@@ -58,11 +58,16 @@ STREAM_NAMES: tuple[str, ...] = (
     "crew_calls",
     # geography (issue 15)
     "incident_place",
+    # several meldkamers (issue 16)
+    "takeover",
 )
 
 
-def make_streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
-    children = np.random.SeedSequence([seed, replication]).spawn(len(STREAM_NAMES))
+def make_streams(seed: int, replication: int, room: int = 0) -> dict[str, np.random.Generator]:
+    """Room 0 is the scenario's own room; partner rooms (issue 16) get their own families,
+    so adding a partner never changes the draws of the room itself."""
+    entropy = [seed, replication] if room == 0 else [seed, replication, room]
+    children = np.random.SeedSequence(entropy).spawn(len(STREAM_NAMES))
     return {
         name: np.random.Generator(np.random.PCG64(child)) for name, child in zip(STREAM_NAMES, children, strict=False)
     }

@@ -1,0 +1,193 @@
+"""Several meldkamers in one night (issue 16): partner rooms, national and local outages, takeover."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from helpers import SCENARIOS, build, mmc_scenario, raw
+
+from sim.experiments.kpis import compute
+from sim.experiments.stats import paired_difference
+from sim.model.loading import ScenarioError, load_scenario
+from sim.model.room import MAIN_ROOM, room_views, simulate
+from sim.model.rows import CallRow as C
+
+LOCAL = SCENARIOS / "nye_eocs_local_takeover.yaml"
+NATIONAL = SCENARIOS / "nye_eocs_national_takeover.yaml"
+SHORT = {"horizon": {"start": "2024-12-31T22:00:00", "duration_min": 300, "warmup_min": 15}}
+PARTNER = {
+    "incidents_per_year": 20000,
+    "staff_factor": 0.8,
+    "volunteer_units": 90,
+    "drive_min": {"dist": "lognormal", "mean": 4.5, "sd": 2},
+}
+
+
+def short(path, **overrides):
+    return build(raw(path), **SHORT, **overrides)
+
+
+def test_partners_never_change_the_room_itself_without_a_takeover():
+    """Own streams per room: the same night with nine partners gives MKON exactly the same KPIs."""
+    alone = build(raw(SCENARIOS / "nye_eocs_outage.yaml"), **SHORT)
+    with_partners = short(NATIONAL, replace={"procedure.escalations": []})
+    for rep in range(2):
+        a, b = compute(simulate(alone, 5, rep)), compute(simulate(with_partners, 5, rep))
+        mine = {k: v for k, v in b.items() if "[room=" not in k}
+        assert mine.keys() == a.keys()
+        for key, value in a.items():
+            assert mine[key] == pytest.approx(value, nan_ok=True), key
+
+
+def test_national_systems_fail_everywhere_and_local_ones_at_home():
+    sc = short(
+        NATIONAL,
+        replace={
+            "outages": [
+                {"target": "eocs", "start_min": 60, "duration_min": 60},
+                {"target": "gms", "start_min": 70, "duration_min": 10},
+                {"target": "power", "start_min": 80, "duration_min": 10, "rooms": ["MKNN", "main"]},
+            ]
+        },
+    )
+    views = room_views(sc)
+    assert [o.target for o in views[MAIN_ROOM].outages] == ["eocs", "gms", "power"]
+    assert [o.target for o in views["MKNN"].outages] == ["eocs", "power"]
+    assert [o.target for o in views["MKL"].outages] == ["eocs"]
+    assert views["MKL"].regions == ("MKL",) and views["MKL"].procedure.escalations == []
+
+
+def test_calls_are_conserved_across_rooms():
+    """Every call is answered, abandoned or waiting in exactly one room (or on its way to one): a
+    handed-over call is on its own room's record from the moment it is made, with the partner's name."""
+    sc = short(NATIONAL)
+    out = simulate(sc, 2, 0)
+    end = sc.horizon.duration_min
+    rooms = {MAIN_ROOM: out, **out.partners}
+    seen = set()
+    for owner, outcome in rooms.items():
+        for row in outcome.calls:
+            key = (owner, row[C.INCIDENT], row[C.CALLER], row[C.ATTEMPT])
+            assert key not in seen
+            seen.add(key)
+            assert row[C.STATE] in ("completed", "abandoned", "open")
+            assert (row[C.STATE] == "completed") <= (not math.isnan(row[C.T_ANSWERED]))
+            assert row[C.ROOM] in ("", *out.partners)
+            assert owner == MAIN_ROOM or row[C.ROOM] == ""  # only MKON hands calls over here
+        first_calls = sum(
+            1 for inc in outcome.incidents for offset in inc.call_offsets_min if inc.minute + offset < end
+        )
+        assert sum(1 for row in outcome.calls if row[C.ATTEMPT] == 1) == first_calls, owner
+
+    # who waits where: the rows still waiting for a centralist are each room's backlog at the end
+    def answering(owner, row):
+        return row[C.ROOM] or owner
+
+    for name, outcome in rooms.items():
+        waiting = sum(
+            1
+            for owner, o in rooms.items()
+            for row in o.calls
+            if answering(owner, row) == name and row[C.STATE] == "open" and math.isnan(row[C.T_ANSWERED])
+        )
+        # a call handed over in the last half minute may still be on its way to the partner
+        on_the_way = sum(1 for row in out.calls if row[C.ROOM] == name and row[C.T_ARRIVAL] >= end - 0.5)
+        level = outcome.levels["calls_waiting"].values[-1]
+        assert level <= waiting <= level + on_the_way, name
+    taken = [row for row in out.calls if row[C.ROOM]]
+    assert taken and all(row[C.ROOM] == "MKNN" for row in taken)
+    kpi = compute(out)
+    warm = sc.horizon.warmup_min
+    assert kpi["calls_taken_over"] == sum(1 for row in taken if row[C.T_ARRIVAL] >= warm)
+
+
+def test_an_instant_unloaded_equally_fast_partner_is_no_outage_for_the_calls():
+    """An eOCS outage from the start with the calls handed at once, without routing time or slowing,
+    to a partner with the same roster and no calls of its own: every call as without the outage."""
+    base = mmc_scenario(20, 6, 2, hours=6)
+    data = base.model_dump(mode="json")
+    quiet = {**PARTNER, "incidents_per_year": 1e-6, "staff_factor": 1.0}
+    takeover = build(
+        data,
+        partners={"P": quiet},
+        replace={
+            "outages": [{"target": "eocs", "start_min": 0, "duration_min": 360, "rooms": ["main"]}],
+            "procedure": {
+                "escalations": [
+                    {
+                        "action": "take_over",
+                        "partner": "P",
+                        "when_outage_longer_than_min": 0,
+                        "routing_delay_min": 0,
+                        "time_factor": 1.0,
+                    }
+                ]
+            },
+        },
+    )
+    for rep in range(3):
+        plain, handed = simulate(base, 9, rep), simulate(takeover, 9, rep)
+        assert len(plain.calls) == len(handed.calls) > 50
+        assert all(row[C.ROOM] == "P" for row in handed.calls)
+        for a, b in zip(plain.calls, handed.calls, strict=True):
+            assert a[: C.ROOM] == pytest.approx(b[: C.ROOM], nan_ok=True) or a[: C.ROOM] == b[: C.ROOM]
+        ka, kb = compute(plain), compute(handed)
+        for key in ("answer_wait_mean_s", "answer_wait_p90_s", "abandoned_calls", "calls"):
+            assert kb[key] == pytest.approx(ka[key], nan_ok=True), key
+
+
+def test_a_national_outage_is_never_better_for_mkon_than_the_same_outage_local_with_takeover():
+    """Common random numbers, 30 replications: the partner that takes MKON's calls has its own
+    outage too when it is national. It is busier, and MKON's response is not significantly better.
+
+    Not asserted, because the model does not give it (issue 16 stays open on it): MKON's calls
+    are answered 1.1 s [0.6, 1.6] sooner and 3.0 [1.5, 4.5] fewer are abandoned in the national
+    case. With its own eOCS down, the partner's radio work turns into short spoken statuses and
+    messages that wait for a set, so its centralists, though busier (0.96 against 0.89), are less
+    often tied up in a long conversation when a call comes in (calls go first).
+    """
+    local, national = short(LOCAL), short(NATIONAL)
+    rows = {name: [compute(simulate(sc, 4, r)) for r in range(30)] for name, sc in (("l", local), ("n", national))}
+    worse_if_higher = ("opkomsttijd_mean_min", "undelivered_messages")
+    worse_if_lower = ("processing_within_60s_share", "opkomsttijd_within_norm_share")
+    for key in worse_if_higher + worse_if_lower:
+        diff = paired_difference([k[key] for k in rows["n"]], [k[key] for k in rows["l"]])
+        better = diff["ci95_high"] < 0 if key in worse_if_higher else diff["ci95_low"] > 0
+        assert not better, (key, diff)
+    busy = paired_difference(
+        [k["partner_utilisation"] for k in rows["n"]], [k["partner_utilisation"] for k in rows["l"]]
+    )
+    assert busy["ci95_low"] > 0, busy
+
+
+def test_takeover_kpis_follow_the_timeline():
+    sc = short(LOCAL)
+    out = simulate(sc, 3, 0)
+    kpi = compute(out)
+    starts = [m for m, e, *_ in out.timeline if e == "takeover_start"]
+    outage = [m for m, e, *_ in out.timeline if e == "outage_start"]
+    assert starts and kpi["takeover_delay_min"] == pytest.approx(starts[0] - outage[0])
+    assert kpi["takeover_delay_min"] == pytest.approx(45)
+    assert 0 < kpi["partner_utilisation"] <= 1
+    assert kpi["calls[room=all]"] == kpi["calls"] + kpi["calls[room=MKNN]"]
+
+
+def test_bad_partner_input_is_named(tmp_path):
+    with pytest.raises(ScenarioError) as err:
+        short(
+            LOCAL,
+            procedure={"escalations": [{"action": "take_over", "partner": "MKXX", "when_outage_longer_than_min": 5}]},
+        )
+    assert any(p.path == "procedure.escalations.0.partner" for p in err.value.problems)
+    with pytest.raises(ScenarioError) as err:
+        short(LOCAL, replace={"outages": [{"target": "eocs", "start_min": 5, "duration_min": 5, "rooms": ["MKAA"]}]})
+    assert [p.path for p in err.value.problems] == ["outages.0.rooms"]
+    path = tmp_path / "s.yaml"
+    path.write_text(f"base: {LOCAL}\npartners: {{MKNN: nowhere.yaml}}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert "partners.MKNN" in str(err.value) and "no such partner file" in str(err.value)
+    with pytest.raises(ScenarioError) as err:
+        short(LOCAL, partners={"MKNN": {"staff_factor": 0}})
+    assert {p.path for p in err.value.problems} >= {"partners.MKNN.staff_factor"}
