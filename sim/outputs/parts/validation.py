@@ -74,24 +74,19 @@ def response_rows(summary_of: Callable[[str], dict], regions) -> list[tuple[str,
     ]
 
 
+def _interval(cell: Cell, scale: float = 1.0, digits: int = 2, unit: str = "") -> str:
+    """The model's mean and 95 % CI: ``7.88 [7.50–8.27]``, or ``64 % [59–69]`` for a share."""
+    m = cell.model
+    if not finite(m.get("mean")):
+        return "–"
+    text = f"{m['mean'] * scale:.{digits}f}{unit}"
+    if finite(m.get("ci95_low")) and finite(m.get("ci95_high")):
+        text += f" [{m['ci95_low'] * scale:.{digits}f}–{m['ci95_high'] * scale:.{digits}f}]"
+    return text
+
+
 def _share_text(cell: Cell) -> str:
-    m = cell.model
-    if not finite(m.get("mean")):
-        return "–"
-    text = f"{m['mean'] * 100:.0f} %"
-    if finite(m.get("ci95_low")) and finite(m.get("ci95_high")):
-        text += f" [{m['ci95_low'] * 100:.0f}–{m['ci95_high'] * 100:.0f}]"
-    return text
-
-
-def _model_text(cell: Cell) -> str:
-    m = cell.model
-    if not finite(m.get("mean")):
-        return "–"
-    text = f"{m['mean']:.2f}"
-    if finite(m.get("ci95_low")) and finite(m.get("ci95_high")):
-        text += f" [{m['ci95_low']:.2f}–{m['ci95_high']:.2f}]"
-    return text
+    return _interval(cell, 100, 0, " %")
 
 
 def _gap_text(cell: Cell, tolerance: float | None) -> str:
@@ -107,7 +102,7 @@ def markdown(rows: list[tuple[str, dict[str, Cell]]]) -> str:
     head += " | first on scene: volunteer crew [95 % CI] |"
     lines = [head, "|" + "---|" * (len(parts) + 2)]
     for region, cells in rows:
-        texts = [f"{_model_text(cells[p])} / {cells[p].cbs:.1f} ({_gap_text(cells[p], TOLERANCE[p])})" for p in parts]
+        texts = [f"{_interval(cells[p])} / {cells[p].cbs:.1f} ({_gap_text(cells[p], TOLERANCE[p])})" for p in parts]
         lines.append(f"| {region} | " + " | ".join(texts) + f" | {_share_text(cells['volunteer'])} |")
     return "\n".join(lines)
 
@@ -126,7 +121,7 @@ def html_table(rows: list[tuple[str, dict[str, Cell]]]) -> str:
             cls = "num" + ("" if ok is None else " ok" if ok else " off")
             tds.append(
                 f"<td class='{cls}' data-region='{esc(region)}' data-part='{p}' data-mean='{cell.model.get('mean')}'>"
-                f"{esc(_model_text(cell))}<br><span class='muted'>CBS {cell.cbs:.1f} · "
+                f"{esc(_interval(cell))}<br><span class='muted'>CBS {cell.cbs:.1f} · "
                 f"{esc(_gap_text(cell, tol))}</span></td>"
             )
         tds.append(
