@@ -55,7 +55,9 @@ def test_national_systems_fail_everywhere_and_local_ones_at_home():
     assert [o.target for o in views[MAIN_ROOM].outages] == ["eocs", "gms", "power"]
     assert [o.target for o in views["MKNN"].outages] == ["eocs", "power"]
     assert [o.target for o in views["MKL"].outages] == ["eocs"]
-    assert views["MKL"].regions == ("MKL",) and views["MKL"].procedure.escalations == []
+    # its incidents in its own region; its channels also reach MKON's regions (for a takeover)
+    assert views["MKL"].load.region_shares == {"MKL": 1.0, **{r: 0.0 for r in sc.regions}}
+    assert views["MKL"].procedure.escalations == []
 
 
 def test_calls_are_conserved_across_rooms():
@@ -191,3 +193,27 @@ def test_bad_partner_input_is_named(tmp_path):
     with pytest.raises(ScenarioError) as err:
         short(LOCAL, partners={"MKNN": {"staff_factor": 0}})
     assert {p.path for p in err.value.problems} >= {"partners.MKNN.staff_factor"}
+
+
+def test_a_partner_that_takes_over_also_alarms_and_talks_to_the_units():
+    """A room without power (generator failed, no uitwijk) alarms nobody; once the partner has taken
+    over, the incidents are alarmed over the partner's channels and the statuses reach its board."""
+    horizon = {"horizon": {"start": "2024-12-31T18:00:00", "duration_min": 480, "warmup_min": 30}}
+    takeover = build(raw(SCENARIOS / "power_local_takeover.yaml"), **horizon)
+    alone = build(
+        raw(SCENARIOS / "power_local_takeover.yaml"),
+        **horizon,
+        replace={"procedure.escalations": [], "partners": {}},
+    )
+    start = 150.0  # 20:00 power cut + 30 min
+    for rep in range(2):
+        handed, dark = simulate(takeover, 6, rep), simulate(alone, 6, rep)
+        assert [m for m, e, *_ in handed.timeline if e == "takeover_start"] == [start]
+        later = [i for i in handed.incidents if i.minute > start + 5 and not i.desk and i.t_answered is not None]
+        assert later and all(i.handler == "MKNN" for i in later)
+        alarmed = [i for i in later if i.t_alarm is not None and i.t_alarm < i.minute + 30]
+        assert len(alarmed) >= 0.9 * len(later)
+        dark_later = [i for i in dark.incidents if i.minute > start + 5 and not i.desk]
+        assert not any(i.t_alarm is not None for i in dark_later)  # no power, no uitwijk: no alarm
+        # the units' statuses reach the partner's board: hardly any unit free but unknown at the end
+        assert handed.levels["units_idle_unknown"].values[-1] <= 2

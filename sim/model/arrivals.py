@@ -56,6 +56,8 @@ class Incident:
     caco_task_min: float | None = None
     crew_call_fractions: list[float] = field(default_factory=list)  # when in the on-scene time a crew phones
     crew_call_durations_min: list[float] = field(default_factory=list)
+    # the partner room that took it in after a takeover (issue 16), else ""
+    handler: str = ""
     # where (issue 15): a point on the map when the scenario has geography, else NaN
     lat: float = math.nan
     lon: float = math.nan

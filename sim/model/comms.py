@@ -169,15 +169,19 @@ class Comms:
             ok = any(s.reaches(region, False) for s in self.by_purpose.get("voice", ()))
             if ok != level.value:
                 level.set(int(ok))
-        waiting, self._waiting = self._waiting, []
-        for event in waiting:
-            if event.callbacks:  # a wait that gave up has left
-                event.succeed()
+        self.wake()
         if not self._review_pending and any(s.transmissions for s in self.channels.values()):
             # after every same-instant change (a zero-delay fallback comes up in the same
             # instant), so a conversation can move to it without a break
             self._review_pending = True
             self.env.timeout(0).callbacks.append(self._review)
+
+    def wake(self) -> None:
+        """Every wait for a change looks again (a change of channels, or of who transmits)."""
+        waiting, self._waiting = self._waiting, []
+        for event in waiting:
+            if event.callbacks:  # a wait that gave up has left
+                event.succeed()
 
     def next_change(self) -> simpy.Event:
         """Fires at the next change. One event per wait, not one shared by all, so a wait

@@ -73,6 +73,7 @@ REINFORCEMENT_LOST = "reinforcement_lost"
 BOARD_EVENTS = frozenset((STATUS_MISNOTED, REALARMED, NEXT_UNIT, ROLL_CALL_START, ROLL_CALL_END, REINFORCEMENT_LOST))
 # why a transmission's wait or conversation is interrupted
 CHANNEL_LOST, LOOK_AGAIN = "channel lost", "look again"
+MOVED = "moved"  # a transmission handed to the partner room that took over (issue 16)
 
 
 @dataclass
@@ -115,6 +116,8 @@ class Transmission:
         "pinned",
         "deadline",
         "avoid",
+        "waiting",
+        "movable",
     )
 
     def __init__(self, purpose, region, staffed, priority, room_priority, base_min, row=None, avoid=frozenset()):
@@ -129,6 +132,8 @@ class Transmission:
         self.pinned: ChannelState | None = None  # resume: the channel the conversation waits for
         self.deadline: float | None = None
         self.avoid = avoid  # alarm channels already tried for this alarm
+        self.waiting = None  # the level counting its message row as waiting (the room that made the row)
+        self.movable = False  # about an incident: goes to the partner room when it takes over (issue 16)
 
 
 class ControlRoom:
@@ -397,9 +402,23 @@ class ControlRoom:
         self.room_factor = factor
         self._staff()
 
+    def via(self, inc: Incident) -> ControlRoom:
+        """The room whose channels and centralists carry an incident's alarms and radio (issue 16):
+        the partner that took the call in; while a takeover lasts, the partner for every incident
+        (it has the room's units on its board); else this room."""
+        if inc.handler:
+            return self.partners[inc.handler]
+        return self.takeover[0] if self.takeover is not None else self
+
     def take_over(self, partner: str, routing_delay, factor: float) -> None:
-        """From now on this room's 112 calls go to ``partner`` (until the procedure stands down)."""
+        """From now on this room's 112 calls go to ``partner`` (until the procedure stands down), and
+        with them the alarms and radio: what waits here for a channel moves there now."""
         self.takeover = (self.partners[partner], partner, routing_delay, factor)
+        for channel in self.comms.channels.values():
+            for tx in list(channel.transmissions):
+                if tx.movable and not tx.talking:
+                    self._interrupt(tx, LOOK_AGAIN)
+        self.comms.wake()
 
     def add_centralists(self, extra: int) -> None:
         self.extra_centralists += extra
@@ -467,6 +486,7 @@ class ControlRoom:
         row[CallRow.T_ANSWERED] = env.now
         if inc.t_answered is None:
             inc.t_answered = env.now
+            inc.handler = row[CallRow.ROOM]  # a partner that takes the call in also alarms and talks to the units
             row[CallRow.HANDLED_AS] = "desk" if inc.desk else "intake"
             yield env.timeout(self.intake_and_dispatch(inc) * factor)
             centralists.release(req)
@@ -578,9 +598,13 @@ class ControlRoom:
                 self.alarm_time(),
                 avoid=tried,
             )
-            name = yield from self.transmit(tx, None)
+            tx.movable = True
+            name = MOVED
+            while name is MOVED:
+                room = self.via(inc)
+                name = yield from room.transmit(tx, None)
             tried |= {name}
-            channel = self.comms.channels[name]
+            channel = room.comms.channels[name]
             self.alarmed(inc, station, rows, channel)
             if channel.spec.needs_centralist:  # the post answered the phone: it says who goes
                 for row in rows:
@@ -784,7 +808,7 @@ class ControlRoom:
     # --- radio traffic -----------------------------------------------------------------
     def status(self, inc: Incident, unit: int, which: int, region: str) -> None:
         """A status button press; spoken to a centralist when no status channel works."""
-        channel = self.comms.choose("status", region)
+        channel = self.via(inc).comms.choose("status", region)
         if channel is not None and channel.has_room():
             now = self.env.now
             self.messages.append(
@@ -825,8 +849,13 @@ class ControlRoom:
     def send(self, row: list, tx: Transmission, deadline: float | None):
         """Get the message of ``row`` through by ``deadline`` (None: however long it takes); its channel, or None."""
         env = self.env
-        tx.row = row
-        channel = yield from self.transmit(tx, deadline)
+        tx.row, tx.waiting = row, self.messages_waiting
+        incident = row[MessageRow.INCIDENT]
+        tx.movable = incident >= 0
+        channel = MOVED
+        while channel is MOVED:
+            room = self.via(self.incidents[incident]) if incident >= 0 else self
+            channel = yield from room.transmit(tx, deadline)
         row[MessageRow.ATTEMPTS] = tx.attempts
         if channel is None:
             if math.isnan(row[MessageRow.T_START]):
@@ -929,6 +958,9 @@ class ControlRoom:
             if deadline is not None and env.now >= deadline:
                 self._release(tx)
                 return None
+            if tx.movable and self.takeover is not None:  # the partner has the desk now
+                self._release(tx)
+                return MOVED
             try:
                 pinned = tx.pinned
                 if pinned is None:
@@ -961,7 +993,7 @@ class ControlRoom:
                 row = tx.row
                 if row is not None:
                     if math.isnan(row[MessageRow.T_START]):
-                        self.messages_waiting.add(-1)
+                        tx.waiting.add(-1)
                     row[MessageRow.T_START] = tx.started
                 yield env.timeout((1 - tx.progress) * tx.base_min * tx.channel.spec.time_factor)
                 channel = tx.channel  # a move to a fallback may have changed it
@@ -1140,19 +1172,24 @@ def partner_scenario(scenario: Scenario, name: str, partner) -> Scenario:
     if procedure is not None:
         steps = [e for e in procedure.escalations if e.action != "take_over"]
         procedure = procedure.model_copy(update={"escalations": steps})
+    # its incidents are in its own region; its channels also reach this room's regions (P2000 and
+    # C2000 are national), so after a takeover it can alarm and talk to this room's units
+    regions = {name: 1.0, **{r: 0.0 for r in scenario.regions}}
     return scenario.model_copy(
         update={
             "name": f"{scenario.name}:{name}",
             "load": scenario.load.model_copy(
                 update={
                     "base_rate_per_hour": partner.incidents_per_year / HOURS_PER_YEAR,
-                    "region_shares": {name: 1.0},
+                    "region_shares": regions,
                     "trace_file": None,
                 }
             ),
             "room": scenario.room.model_copy(update={"roster": roster}),
             "units": Units(
-                stations=stations, turnout_min=scenario.units.turnout_min, travel_min={name: {name: partner.drive_min}}
+                stations=stations,
+                turnout_min=scenario.units.turnout_min,
+                travel_min={name: {r: partner.drive_min for r in regions}},
             ),
             "geography": None,
             "other_desks": {},
