@@ -191,6 +191,9 @@ def test_bad_partner_input_is_named(tmp_path):
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert "partners.MKNN" in str(err.value) and "no such partner file" in str(err.value)
+    with pytest.raises(ScenarioError) as err:  # a partner's load counts against the work limits too
+        short(LOCAL, partners={"MKNN": {**PARTNER, "incidents_per_year": 1e12}})
+    assert [p.path for p in err.value.problems] == ["partners.MKNN.incidents_per_year"]
     with pytest.raises(ScenarioError) as err:
         short(LOCAL, partners={"MKNN": {"staff_factor": 0}})
     assert {p.path for p in err.value.problems} >= {"partners.MKNN.staff_factor"}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.experiments import runner
-from sim.model.scenario import Scenario
+from sim.model.scenario import FACTOR_RANGE, Scenario
 
 #: CBS StatLine 83123NED, 2019 (provisional), mean minutes, priority-1 fires where the brigade
 #: arrived and every GMS status time is present (shared/data/cbs_83123NED_2019_response_times.csv)
@@ -27,7 +27,6 @@ CBS_83123NED_2019 = {
     "VGGM": {"starttijd": 0.8, "alarmering": 0.6, "uitruk": 3.2, "rij": 4.3, "response": 8.1},
     "VGZ": {"starttijd": 0.8, "alarmering": 0.9, "uitruk": 3.3, "rij": 4.2, "response": 8.4},
 }
-CBS_SOURCE = "CBS StatLine 83123NED (2019, provisional), https://www.cbs.nl/nl-nl/cijfers/detail/83123NED"
 #: the KPI of each CBS component
 COMPONENT_KPI = {
     "alarmering": "p1_fire_alarmering_min",
@@ -35,7 +34,6 @@ COMPONENT_KPI = {
     "rij": "p1_fire_rij_min",
     "response": "p1_fire_response_min",
 }
-FACTOR_BOUNDS = (0.05, 20.0)  # as the scenario validates them
 
 
 @dataclass
@@ -94,4 +92,4 @@ def fit_geography(scenario: Scenario, *, seed: int = 1, replications: int = 20, 
 def _scaled(factor: float, target: float, model: float) -> float:
     if not np.isfinite(model) or model <= 0:
         return factor
-    return float(np.clip(factor * target / model, *FACTOR_BOUNDS))
+    return float(np.clip(factor * target / model, *FACTOR_RANGE))

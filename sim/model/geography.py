@@ -28,7 +28,6 @@ class Map:
 
     def __init__(self, scenario: Scenario):
         geo, units = scenario.geography, scenario.units
-        self.scenario = scenario
         stations = units.stations
         self.post_lat = np.array([s.lat for s in stations], dtype=float)
         self.post_lon = np.array([s.lon for s in stations], dtype=float)
@@ -36,10 +35,9 @@ class Map:
         # great circle up to 150 km (measured), at a third of the cost of the haversine
         self.km_per_lon = KM_PER_DEGREE * np.cos(np.radians(self.post_lat.mean()))
         self.post_x, self.post_y = self.post_lon * self.km_per_lon, self.post_lat * KM_PER_DEGREE
-        self.regions = scenario.regions
         # demand points per region: cumulative weights to draw from, and the disc each spreads over
         self.places: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
-        for region in self.regions:
+        for region in scenario.regions:
             mine = [p for p in geo.places if p.region == region]
             if not mine:
                 continue
@@ -59,7 +57,7 @@ class Map:
         self.band_km, self.band_min = np.array(ends), np.array(minutes)
         self.last_min_per_km = 60 / geo.speed_kmh[-1].kmh
         self.road_factor = geo.road_factor
-        self.drive_factor = {r: geo.drive_factor.get(r, 1.0) for r in self.regions}
+        self.drive_factor = {r: geo.drive_factor.get(r, 1.0) for r in scenario.regions}
         # what dispatch expects of each post's turnout
         self.turnout_factor = np.array(
             [geo.volunteer_turnout_factor.get(s.region, 1.0) if s.crew == "volunteer" else 1.0 for s in stations]

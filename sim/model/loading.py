@@ -89,10 +89,10 @@ def resolve_file(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
         except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, symlink loop
             raise ScenarioError([Problem(shown, "load.trace_file", f"not a usable path: {exc}")]) from None
     for section, key in GEOGRAPHY_FILES:
-        data = _resolve_csv_path(data, section, key, real, shown)
+        data = _resolve_data_path(data, section, key, real, shown)
     if isinstance(data.get("partners"), dict):
         for name in list(data["partners"]):
-            data = _resolve_csv_path(data, "partners", name, real, shown)
+            data = _resolve_data_path(data, "partners", name, real, shown)
     base = data.pop("base", None)
     if base is not None:
         if not isinstance(base, str):
@@ -420,10 +420,10 @@ _REQUIRED = {"stations": ("name", "region", "crew", "lat", "lon"), "places": ("n
 _INTEGERS = {"units"}
 
 
-def _resolve_csv_path(data: dict, section: str, key: str, real: Path, shown: str) -> dict:
-    """A relative CSV path is relative to the scenario file that names it (before ``base:`` merges);
-    if no such file is there, a bundled one of that name (``geography/mkon_posts.csv``), so a copy
-    of a bundled scenario in another folder still finds the bundled posts and places."""
+def _resolve_data_path(data: dict, section: str, key: str, real: Path, shown: str) -> dict:
+    """A relative data path (a posts or places CSV, a partner file) is relative to the scenario file
+    that names it (before ``base:`` merges); if no such file is there, a bundled one of that name
+    (``geography/mkon_posts.csv``), so a copy of a bundled scenario elsewhere still finds it."""
     part = data.get(section)
     if not isinstance(part, dict) or not isinstance(part.get(key), str) or Path(part[key]).is_absolute():
         return data

@@ -243,6 +243,6 @@ class Procedure:
         self.activated = []
         self.responding = False
         self.escalated = set()
-        if self.room.takeover is not None:
-            self.timeline.log(TAKEOVER_END, self.room.takeover[1])
-            self.room.takeover = None
+        partner = self.room.end_takeover()
+        if partner is not None:
+            self.timeline.log(TAKEOVER_END, partner)

@@ -16,7 +16,9 @@ import gc
 import importlib
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import simpy
@@ -27,7 +29,7 @@ from sim.model.engine_simpy import GAVE_UP, Level
 from sim.model.geography import map_of
 from sim.model.procedure import Outages, Procedure, Timeline
 from sim.model.rows import CallRow, DispatchRow, MessageRow
-from sim.model.scenario import MAIN_ROOM, Scenario, Station, Units, hits_room
+from sim.model.scenario import HOURS_PER_YEAR, MAIN_ROOM, Scenario, Station, Units, hits_room
 from sim.model.streams import make_streams
 
 NAN = math.nan
@@ -57,7 +59,6 @@ CACO_TASK, CACO_DECISION = "caco_task", "caco_decision"
 DESK, CACO = "desk", "caco"
 ROOM_WORK_CHANNELS = frozenset((DESK, CACO))
 ROOM_WORK = frozenset((COORDINATION, FOLLOW_UP, CLOSING, CREW_CALL, CACO_TASK, CACO_DECISION))
-HOURS_PER_YEAR = 8760  # a partner's base rate: its incidents a year / 8760, as weekday.yaml's (CBS / 8760)
 FOLLOW_UP_OFFSET = 3  # follow-up and closing wait behind the incident's calls and radio traffic
 CACO_BACKGROUND_PRIORITY = 4  # the CaCo's routine, behind tasks for incidents (1-3) and the decision (0)
 #: the police and ambulance desks' traffic on shared channels: message kind "desk:<name>"
@@ -92,6 +93,15 @@ class Outcome:
     events: int = 0
     extra: dict = field(default_factory=dict)
     partners: dict[str, Outcome] = field(default_factory=dict)  # the other rooms of the night (issue 16)
+
+
+class Takeover(NamedTuple):
+    """A partner room that has this room's desk (issue 16)."""
+
+    room: ControlRoom
+    name: str
+    routing_delay: Callable[[], float]  # minutes a call spends on its way there
+    time_factor: float  # on intake and dispatch there
 
 
 class Transmission:
@@ -196,7 +206,7 @@ class ControlRoom:
         self.caco = env.pool(1)  # the calamiteitencoördinator
         # other meldkamers in the same night (issue 16), and the one that has taken over, if any
         self.partners: dict[str, ControlRoom] = {}
-        self.takeover: tuple | None = None  # (partner room, its name, routing delay sampler, time factor)
+        self.takeover: Takeover | None = None
         self.streams = streams
         self._build_units(scenario, streams)
 
@@ -408,17 +418,24 @@ class ControlRoom:
         (it has the room's units on its board); else this room."""
         if inc.handler:
             return self.partners[inc.handler]
-        return self.takeover[0] if self.takeover is not None else self
+        return self.takeover.room if self.takeover is not None else self
 
     def take_over(self, partner: str, routing_delay, factor: float) -> None:
         """From now on this room's 112 calls go to ``partner`` (until the procedure stands down), and
         with them the alarms and radio: what waits here for a channel moves there now."""
-        self.takeover = (self.partners[partner], partner, routing_delay, factor)
+        self.takeover = Takeover(self.partners[partner], partner, routing_delay, factor)
         for channel in self.comms.channels.values():
             for tx in list(channel.transmissions):
                 if tx.movable and not tx.talking:
                     self._interrupt(tx, LOOK_AGAIN)
         self.comms.wake()
+
+    def end_takeover(self) -> str | None:
+        """The desk comes back (the procedure stands down); the partner's name, or None if none had it.
+        Incidents the partner took in stay with it."""
+        name = self.takeover.name if self.takeover is not None else None
+        self.takeover = None
+        return name
 
     def add_centralists(self, extra: int) -> None:
         self.extra_centralists += extra
@@ -451,12 +468,14 @@ class ControlRoom:
     def rerouted(self, inc: Incident, caller: int, attempt: int, patience: float):
         """The national 112 routing sends the call on; the caller's patience runs meanwhile. The
         call is on record from the moment it was made, with the room it went to."""
-        partner, name, routing_delay, factor = self.takeover
-        row = [len(self.calls), inc.id, caller, attempt, self.env.now, NAN, NAN, "", "open", name]
+        to = self.takeover
+        row = [len(self.calls), inc.id, caller, attempt, self.env.now, NAN, NAN, "", "open", to.name]
         self.calls.append(row)
-        delay = routing_delay()
+        delay = to.routing_delay()
         yield self.env.timeout(delay)
-        yield from partner.call(inc, caller, attempt, max(patience - delay, 0.0), owner=self, factor=factor, row=row)
+        yield from to.room.call(
+            inc, caller, attempt, max(patience - delay, 0.0), owner=self, factor=to.time_factor, row=row
+        )
 
     def call(self, inc: Incident, caller: int, attempt: int, patience: float, owner=None, factor=1.0, row=None):
         """A call answered by this room's centralists; ``owner`` is the room whose incident it is
@@ -598,11 +617,7 @@ class ControlRoom:
                 self.alarm_time(),
                 avoid=tried,
             )
-            tx.movable = True
-            name = MOVED
-            while name is MOVED:
-                room = self.via(inc)
-                name = yield from room.transmit(tx, None)
+            room, name = yield from self.carry(inc, tx, None)
             tried |= {name}
             channel = room.comms.channels[name]
             self.alarmed(inc, station, rows, channel)
@@ -851,11 +866,7 @@ class ControlRoom:
         env = self.env
         tx.row, tx.waiting = row, self.messages_waiting
         incident = row[MessageRow.INCIDENT]
-        tx.movable = incident >= 0
-        channel = MOVED
-        while channel is MOVED:
-            room = self.via(self.incidents[incident]) if incident >= 0 else self
-            channel = yield from room.transmit(tx, deadline)
+        _room, channel = yield from self.carry(self.incidents[incident] if incident >= 0 else None, tx, deadline)
         row[MessageRow.ATTEMPTS] = tx.attempts
         if channel is None:
             if math.isnan(row[MessageRow.T_START]):
@@ -942,6 +953,17 @@ class ControlRoom:
         if self.late_reports.get(unit) is row:
             del self.late_reports[unit]
         self.heard(row[MessageRow.INCIDENT], unit, row[MessageRow.KIND], True)
+
+    def carry(self, inc: Incident | None, tx: Transmission, deadline: float | None):
+        """Transmit over the room that carries the incident's traffic (:meth:`via`), again over the
+        partner if it takes over meanwhile; (that room, the channel's name or None). Traffic not
+        about an incident stays here."""
+        tx.movable = inc is not None
+        while True:
+            room = self if inc is None else self.via(inc)
+            name = yield from room.transmit(tx, deadline)
+            if name is not MOVED:
+                return room, name
 
     def transmit(self, tx: Transmission, deadline: float | None):
         """Get ``tx`` through on a channel that reaches its unit; the channel's name, or None.

@@ -22,6 +22,9 @@ from sim.model.distributions import Dist, NonNegDist
 from sim.model.profiles import PROFILES
 
 CrewKind = Literal["professional", "volunteer", "pre_staffed"]
+HOURS_PER_YEAR = 8760  # a yearly count as a base rate per hour (weekday.yaml: CBS incidents / 8760)
+#: the range of geography's per-region factors (validated here, kept to by the fit)
+FACTOR_RANGE = (0.05, 20.0)
 PriorityRule = Literal["calls_first", "radio_first", "incident_priority"]
 _SHARE_TOLERANCE = 1e-6
 
@@ -423,8 +426,8 @@ class Geography(Strict):
     @classmethod
     def _factors(cls, v):
         for region, f in v.items():
-            if not 0.05 <= f <= 20:
-                raise ValueError(f"{region}: factor {f:g} outside 0.05-20")
+            if not FACTOR_RANGE[0] <= f <= FACTOR_RANGE[1]:
+                raise ValueError(f"{region}: factor {f:g} outside {FACTOR_RANGE[0]:g}-{FACTOR_RANGE[1]:g}")
         return v
 
     @field_validator("drive_noise")
@@ -626,7 +629,9 @@ class Partner(Strict):
 
     name: str = ""
     regions: list[str] = Field(default_factory=list, description="the safety regions it serves (shown, not used)")
-    incidents_per_year: float = Field(gt=0, le=limits.MAX_RATE_PER_HOUR * 8760, description="fire-desk incidents")
+    incidents_per_year: float = Field(
+        gt=0, le=limits.MAX_RATE_PER_HOUR * HOURS_PER_YEAR, description="fire-desk incidents"
+    )
     staff_factor: float = Field(gt=0, le=100, description="its fire-desk centralists over this room's, per shift")
     professional_units: Count = Field(3, ge=0, le=limits.MAX_UNITS_PER_STATION)
     volunteer_units: Count = Field(ge=0, le=limits.MAX_UNITS_PER_STATION)
@@ -785,9 +790,18 @@ class Scenario(Strict):
     def _partner_problems(self) -> list[tuple[str, str]]:
         rooms = {MAIN_ROOM, *self.partners}
         problems = []
-        for name in self.partners:
+        for name, partner in self.partners.items():
             if name == MAIN_ROOM or name in self.regions:
                 problems.append((f"partners.{name}", "a partner's name must differ from 'main' and the regions"))
+            incidents = self.expected_incidents(partner.incidents_per_year / HOURS_PER_YEAR)
+            if incidents > limits.MAX_INCIDENTS:
+                problems.append(
+                    (
+                        f"partners.{name}.incidents_per_year",
+                        f"about {incidents:,.0f} incidents per replication on this night's profile; "
+                        f"at most {limits.MAX_INCIDENTS:,} (limit)",
+                    )
+                )
         for kind in ("outages", "random_outages"):
             for i, outage in enumerate(getattr(self, kind)):
                 problems += [(f"{kind}.{i}.rooms", f"unknown room '{r}'") for r in outage.rooms or () if r not in rooms]
@@ -797,14 +811,15 @@ class Scenario(Strict):
                     problems.append((f"procedure.escalations.{i}.partner", f"no partner room '{esc.partner}'"))
         return problems
 
-    def expected_incidents(self) -> float:
-        """Incidents the generator is expected to create in one replication (whole hours, so a bound)."""
+    def expected_incidents(self, rate_per_hour: float | None = None) -> float:
+        """Incidents the generator is expected to create in one replication (whole hours, so a bound),
+        at this scenario's base rate or another (a partner room's) on the same profile."""
         factors = self.load.hourly_factors
         hours = math.ceil(self.horizon.duration_min / 60)
         first = self.horizon.start.hour
         cycles, rest = divmod(hours, len(factors))
         total = cycles * sum(factors) + sum(factors[(first + i) % len(factors)] for i in range(rest))
-        return self.load.base_rate_per_hour * total
+        return (self.load.base_rate_per_hour if rate_per_hour is None else rate_per_hour) * total
 
     def _work_problems(self) -> list[tuple[str, str]]:
         """The work one replication implies, against :mod:`sim.model.limits`: a scenario whose

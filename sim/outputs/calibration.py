@@ -66,8 +66,6 @@ CBS_TIMES = (
     "CBS StatLine 83123NED (2019, provisional), priority-1 fires, "
     "[cbs.nl](https://www.cbs.nl/nl-nl/cijfers/detail/83123NED)"
 )
-ALARMERING_MIN = {"IJsselland": 0.7, "Twente": 0.6, "VNOG": 0.8, "VGGM": 0.6, "VGZ": 0.9}
-STARTTIJD_MIN = {"IJsselland": 0.5, "Twente": 0.7, "VNOG": 0.7, "VGGM": 0.8, "VGZ": 0.8}
 
 # New Year's Eve (shared/domain.md §5b; issue-14 research notes)
 NYE_NATIONAL = (
@@ -445,7 +443,7 @@ def processing_rows(weekday: ScenarioResult) -> list[Row]:
     p1 = summarise(weekday.column("processing_time_mean_s[priority=1]") / 60)["mean"]
     out = []
     for region in weekday.scenario.regions:
-        alarm, start = ALARMERING_MIN[region], STARTTIJD_MIN[region]
+        alarm, start = CBS_83123NED_2019[region]["alarmering"], CBS_83123NED_2019[region]["starttijd"]
         model = summarise(weekday.column(f"processing_time_mean_s[region={region}]") / 60)
         out.append(
             Row(
