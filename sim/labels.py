@@ -98,6 +98,10 @@ GROUPS: dict[str, Pair] = {
     "room": ("meldkamer", "room"),
 }
 
+#: the rooms of a night with partner rooms (issue 16): this one and all together; a partner is
+#: called by its name (``MKNN``)
+ROOMS: dict[str, Pair] = {"main": ("MKBM", "MKBM"), "all": ("alle meldkamers", "all rooms")}
+
 #: per-minute series of a night (sim.experiments.kpis.minute_series)
 SERIES: dict[str, Pair] = {
     "calls_waiting": ("wachtende 112-meldingen", "112 calls waiting"),
@@ -211,9 +215,17 @@ def kpi(name: str) -> Pair:
     nl, en = KPIS.get(base, (base, base))
     if group:
         key, _, value = group.rstrip("]").partition("=")
-        word_nl, word_en = GROUPS.get(key, (key, key))
-        nl, en = f"{nl} ({word_nl} {value})", f"{en} ({word_en} {value})"
+        if key == "room" and value in ROOMS:  # "(alle meldkamers)", not "(meldkamer all)"
+            nl, en = f"{nl} ({ROOMS[value][0]})", f"{en} ({ROOMS[value][1]})"
+        else:
+            word_nl, word_en = GROUPS.get(key, (key, key))
+            nl, en = f"{nl} ({word_nl} {value})", f"{en} ({word_en} {value})"
     return nl, en
+
+
+def room(name: str) -> Pair:
+    """``main`` -> ``MKBM``, ``all`` -> all rooms; a partner room by its name."""
+    return ROOMS.get(name, (name, name))
 
 
 def unit(code: str) -> Pair:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
 
+import pyarrow.parquet as pq
 import pytest
-from helpers import SCENARIOS, build, mmc_scenario, raw
+from helpers import SCENARIOS, build, mmc_scenario, raw, same_table
 
+from sim.experiments import api, records
 from sim.experiments.kpis import compute
+from sim.experiments.results import RECORD_TABLES, verify_files
 from sim.experiments.stats import paired_difference
 from sim.model.loading import ScenarioError, load_scenario
 from sim.model.room import MAIN_ROOM, room_views, simulate
@@ -221,3 +225,70 @@ def test_a_partner_that_takes_over_also_alarms_and_talks_to_the_units():
         assert not any(i.t_alarm is not None for i in dark_later)  # no power, no uitwijk: no alarm
         # the units' statuses reach the partner's board: hardly any unit free but unknown at the end
         assert handed.levels["units_idle_unknown"].values[-1] <= 2
+
+
+# --- the partner rooms' records (issue 16) ---------------------------------------------------
+TWO_HOURS = {"horizon": {"start": "2024-12-31T22:45:00", "duration_min": 120, "warmup_min": 5}}
+HANDED_OVER = {"outages": [{"target": "eocs", "start_min": 15, "duration_min": 60, "rooms": ["main"]}]}
+
+
+def _files(run_dir) -> dict:
+    return {p.relative_to(run_dir).as_posix(): p.read_bytes() for p in sorted(run_dir.rglob("*")) if p.is_file()}
+
+
+def test_partner_records_are_kept_in_their_own_folder(tmp_path):
+    """Each partner room's record tables under rooms/NAME/, for the kept replications only; the
+    main room's tables where they always were; the manifest checks every one of them."""
+    sc = build(raw(LOCAL), **TWO_HOURS, replace=HANDED_OVER)
+    run_dir = api.run(sc, api.Options(replications=2, seed=4, jobs=1, keep_records=1), out=tmp_path / "two")
+    main = {f"{t}.parquet" for t in RECORD_TABLES}
+    partner = {f"rooms/MKNN/{t}.parquet" for t in RECORD_TABLES}
+    assert set(_files(run_dir)) == {"manifest.json", "summary.json", "replications.parquet", *main, *partner}
+    out = simulate(sc, 4, 0)
+    expected = {"": records.tables(out, 0), "rooms/MKNN/": records.tables(out.partners["MKNN"], 0)}
+    for prefix, tables in expected.items():
+        for name, columns in tables.items():
+            found = pq.read_table(run_dir / f"{prefix}{name}.parquet")
+            assert same_table(found, records.to_arrow(name, columns)), prefix + name
+            assert set(found.column("replication").to_pylist()) <= {0}, prefix + name  # the kept one only
+    calls = pq.read_table(run_dir / "calls.parquet").column("room").to_pylist()
+    assert "MKNN" in calls  # the handed-over calls stay on the main room's record ...
+    assert set(pq.read_table(run_dir / "rooms/MKNN/calls.parquet").column("room").to_pylist()) == {""}  # ... only
+
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert partner <= set(manifest["files"]) and verify_files(run_dir, manifest) == []
+    assert manifest["files"]["rooms/MKNN/incidents.parquet"]["rows"] == len(out.partners["MKNN"].incidents)
+    (run_dir / "rooms/MKNN/calls.parquet").write_bytes(b"not parquet")
+    assert verify_files(run_dir, manifest) == [
+        f"rooms/MKNN/calls.parquet: not a readable Parquet file (11 bytes; the manifest says "
+        f"{manifest['files']['rooms/MKNN/calls.parquet']['bytes']})"
+    ]
+    assert api.read_run_info(run_dir).damaged
+    for name in ("rooms/../summary.json", "rooms/MKNN/../../x", "other/MKNN/calls.parquet", "rooms/.x/a", "/etc/x"):
+        bad = {"files": {name: manifest["files"]["summary.json"]}}
+        assert verify_files(run_dir, bad) == [f"manifest.json: files.{name}: not a file record"], name
+
+
+def test_a_room_alone_writes_the_same_files_as_before_and_partners_leave_its_records_alone(tmp_path):
+    """The main room's record files are byte for byte the same with or without a partner that takes
+    nothing over, and a room alone writes no rooms/ folder (its files are as before issue 16)."""
+    options = api.Options(replications=2, seed=8, jobs=1, keep_records=2)
+    alone = build(raw(LOCAL), **TWO_HOURS, replace={**HANDED_OVER, "procedure.escalations": [], "partners": {}})
+    beside = build(raw(LOCAL), **TWO_HOURS, replace={**HANDED_OVER, "procedure.escalations": []})
+    a = _files(api.run(alone, options, out=tmp_path / "alone"))
+    b = _files(api.run(beside, options, out=tmp_path / "beside"))
+    assert not any(name.startswith("rooms/") for name in a)
+    for table in RECORD_TABLES:
+        assert a[f"{table}.parquet"] == b[f"{table}.parquet"], table
+    assert {f"rooms/MKNN/{t}.parquet" for t in RECORD_TABLES} <= set(b)
+
+
+def test_partner_names_are_safe_for_kpis_and_folders():
+    for name in ("all", "main", "a/b", "-x", "MK NN", "MKNN]", "x" * 41):
+        with pytest.raises(ScenarioError) as err:
+            short(LOCAL, partners={name: PARTNER})
+        assert f"partners.{name}" in {p.path for p in err.value.problems}, name
+    with pytest.raises(ValueError):
+        api.room_records(SCENARIOS, "../x")
+    assert api.room_records(SCENARIOS, "MKNN") == SCENARIOS / "rooms" / "MKNN"
+    assert api.room_records(SCENARIOS) == SCENARIOS

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from sim.experiments import runner
 from sim.experiments.metrics import METRICS, metric_of
+from sim.experiments.records import ROOMS_DIR
 from sim.experiments.results import (
     RunWriter,
     default_run_dir,
@@ -44,7 +45,7 @@ from sim.model.loading import (
     safe_load_text,
     scenario_from_dict,
 )
-from sim.model.scenario import Scenario
+from sim.model.scenario import ALL_ROOMS, MAIN_ROOM, PARTNER_NAME, Scenario
 
 Progress = Callable[[int, int], None]
 DEFAULT_KEEP_RECORDS = 20
@@ -503,6 +504,28 @@ def check_summary(summary) -> None:
         for key in ("mean", "sd", "ci95_low", "ci95_high", "n"):
             if not _is_number(stats.get(key)):
                 raise RunError(f"summary.json: {kpi}.{key}: {stats[key]!r} is not a number")
+
+
+# --- rooms (issue 16) ----------------------------------------------------------------------
+def partner_rooms(manifest: dict) -> list[str]:
+    """The partner rooms a run simulated beside its own, in the scenario's order (none for a
+    run of one room, or one written before issue 16)."""
+    scenario = manifest.get("scenario") if isinstance(manifest, dict) else None
+    partners = scenario.get("partners") if isinstance(scenario, dict) else None
+    if not isinstance(partners, dict):
+        return []
+    return [name for name in partners if isinstance(name, str) and PARTNER_NAME.fullmatch(name)]
+
+
+def room_records(run_dir: Path, room: str = MAIN_ROOM) -> Path:
+    """The folder with room ``room``'s record tables: the run directory itself for the main room,
+    ``rooms/NAME`` for a partner (results/README.md). ``room`` may come from a browser, so only a
+    partner's name is accepted, never a path."""
+    if room == MAIN_ROOM:
+        return Path(run_dir)
+    if not isinstance(room, str) or room == ALL_ROOMS or not PARTNER_NAME.fullmatch(room):
+        raise ValueError(f"{room!r}: not a room")
+    return Path(run_dir) / ROOMS_DIR / room
 
 
 def kpi_names() -> Iterable[str]:

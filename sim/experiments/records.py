@@ -183,7 +183,24 @@ def tables(outcome: Outcome, replication: int) -> dict[str, dict[str, list]]:
     return out
 
 
+#: folder of the run directory with each partner room's record tables (issue 16):
+#: ``rooms/<name>/<table>.parquet``, the same tables and columns as the main room's
+ROOMS_DIR = "rooms"
+
+
+def room_tables(outcome: Outcome, replication: int) -> dict[str, dict[str, list]]:
+    """Every partner room's tables, named by their path in the run directory
+    (``rooms/MKNN/calls``); nothing for a room alone, so its files stay as they were."""
+    return {
+        f"{ROOMS_DIR}/{name}/{table}": columns
+        for name, partner in outcome.partners.items()
+        for table, columns in tables(partner, replication).items()
+    }
+
+
 def to_arrow(name: str, columns: dict[str, list]) -> pa.Table:
+    """``name`` is a table's name or its path in the run directory (``rooms/MKNN/calls``)."""
+    name = name.rsplit("/", 1)[-1]
     if name in SCHEMAS:
         return pa.table(columns, schema=SCHEMAS[name])
     # NaN (unlimited capacity) stored as null, so equal runs give equal tables

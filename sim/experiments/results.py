@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 
 from sim import __version__
 from sim.experiments.metrics import METRICS
-from sim.experiments.records import float_array, to_arrow
+from sim.experiments.records import ROOMS_DIR, float_array, to_arrow
 from sim.experiments.stats import summarise
 from sim.model.scenario import Scenario
 
@@ -184,7 +184,9 @@ class RunWriter:
         for name, columns in (result.tables or {}).items():
             table = to_arrow(name, columns)
             if name not in self._writers:
-                self._writers[name] = pq.ParquetWriter(self.directory / f"{name}.parquet", table.schema)
+                path = self.directory / f"{name}.parquet"
+                path.parent.mkdir(parents=True, exist_ok=True)  # a partner room's: rooms/NAME/
+                self._writers[name] = pq.ParquetWriter(path, table.schema)
             self._writers[name].write_table(table)
 
     def kpi_names(self) -> list[str]:
@@ -219,16 +221,36 @@ class RunWriter:
 
 
 def file_records(directory: Path) -> dict[str, dict]:
-    """Size, SHA-256 and (Parquet) row count of every result file in ``directory``, for the manifest."""
+    """Size, SHA-256 and (Parquet) row count of every result file in ``directory``, for the manifest:
+    keyed by the path inside it (``calls.parquet``, ``rooms/MKNN/calls.parquet``)."""
+    directory = Path(directory)
     found = {}
-    for path in sorted(Path(directory).iterdir()):
-        if path.name.startswith(".") or path.name == "manifest.json" or not path.is_file():
-            continue
+    for path in _result_files(directory):
         entry = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
         if path.suffix == ".parquet":
             entry["rows"] = pq.read_metadata(path).num_rows
-        found[path.name] = entry
+        found[path.relative_to(directory).as_posix()] = entry
     return found
+
+
+def _result_files(directory: Path) -> list[Path]:
+    """The files of a run directory (the manifest and hidden names left out): those at the top,
+    in name order, then each partner room's folder (:data:`records.ROOMS_DIR`), room by room."""
+    files = []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith(".") or path.name == "manifest.json":
+            continue
+        if path.is_file():
+            files.append(path)
+        elif path.name == ROOMS_DIR and path.is_dir() and not path.is_symlink():
+            files += [
+                f
+                for room in sorted(path.iterdir())
+                if room.is_dir() and not room.name.startswith(".") and not room.is_symlink()
+                for f in sorted(room.iterdir())
+                if f.is_file() and not f.name.startswith(".") and not f.is_symlink()
+            ]
+    return files
 
 
 _HASHES: dict[tuple, str] = {}
@@ -261,12 +283,7 @@ def verify_files(directory: Path, manifest: dict) -> list[str]:
         return ["manifest.json: 'files' is not a mapping"]
     problems = []
     for name, expected in files.items():
-        if (
-            not isinstance(expected, dict)
-            or not isinstance(name, str)
-            or Path(name).name != name
-            or name[:1] in ("", ".")
-        ):
+        if not isinstance(expected, dict) or not _inside(name):
             problems.append(f"manifest.json: files.{name}: not a file record")
             continue
         path = Path(directory) / name
@@ -280,6 +297,17 @@ def verify_files(directory: Path, manifest: dict) -> list[str]:
         except OSError as exc:
             problems.append(f"{name}: {exc.strerror or exc}")
     return problems
+
+
+def _inside(name) -> bool:
+    """Whether a manifest's file name is a file of the run: at the top or in a partner room's folder
+    (``rooms/MKNN/calls.parquet``), never a hidden name, ``..`` or a path from elsewhere."""
+    if not isinstance(name, str) or "\\" in name:
+        return False
+    parts = name.split("/")
+    return (len(parts) == 1 or (len(parts) == 3 and parts[0] == ROOMS_DIR)) and all(
+        p[:1] not in ("", ".") for p in parts
+    )
 
 
 def _difference(path: Path, size: int, expected: dict) -> str:

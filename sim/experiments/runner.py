@@ -38,7 +38,9 @@ class ReplicationResult:
     replication: int
     kpis: dict[str, float]
     events: int
-    tables: dict[str, dict[str, list]] | None  # only for replications whose records are kept
+    #: only for replications whose records are kept: table name (a partner room's as
+    #: ``rooms/NAME/table``, see :func:`records.room_tables`) -> columns
+    tables: dict[str, dict[str, list]] | None
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def run_replication(
         replication,
         kpis.compute(outcome),
         outcome.events,
-        records.tables(outcome, replication) if keep_records else None,
+        {**records.tables(outcome, replication), **records.room_tables(outcome, replication)} if keep_records else None,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import math
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -522,6 +523,8 @@ class RandomOutages(Strict):
 #: systems run nationally (by LMS): an outage of one hits every meldkamer unless it names rooms
 NATIONAL_TARGETS = frozenset({"eocs", "c2000", "p2000"})
 MAIN_ROOM = "main"
+ALL_ROOMS = "all"  # the KPIs of every room together: ``calls[room=all]``
+PARTNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 
 
 def hits_room(outage: Outage | RandomOutages, room: str) -> bool:
@@ -791,8 +794,16 @@ class Scenario(Strict):
         rooms = {MAIN_ROOM, *self.partners}
         problems = []
         for name, partner in self.partners.items():
-            if name == MAIN_ROOM or name in self.regions:
-                problems.append((f"partners.{name}", "a partner's name must differ from 'main' and the regions"))
+            if name in (MAIN_ROOM, ALL_ROOMS) or name in self.regions:
+                problems.append((f"partners.{name}", "a partner's name must differ from 'main', 'all' and the regions"))
+            elif not PARTNER_NAME.fullmatch(name):
+                problems.append(
+                    (
+                        f"partners.{name}",
+                        "a partner's name must be 1 to 40 letters, digits, '_' or '-', starting with a letter or "
+                        "digit (it names KPIs [room=NAME] and the folder of its records)",
+                    )
+                )
             incidents = self.expected_incidents(partner.incidents_per_year / HOURS_PER_YEAR)
             if incidents > limits.MAX_INCIDENTS:
                 problems.append(
