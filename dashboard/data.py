@@ -13,7 +13,7 @@ import json
 import math
 import string
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -41,6 +41,8 @@ HOURLY_UTILISATION = MappingProxyType(
         "caco_utilisation": ("caco_busy", "caco_on_duty"),
     }
 )
+#: the room of a run that has the geography and the partners (issue 16), and all rooms together
+MAIN_ROOM, ALL_ROOMS = api.MAIN_ROOM, api.ALL_ROOMS
 MAX_SERIES_POINTS = 240
 MAX_ECDF_POINTS = 200
 
@@ -137,6 +139,7 @@ class RunData:
     letter: str
     manifest: dict
     summary: dict
+    room: str = MAIN_ROOM  # whose record tables :meth:`table` reads (issue 16)
     _tables: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -171,11 +174,29 @@ class RunData:
     def duration(self) -> float:
         return float(self.horizon.get("duration_min") or 0.0)
 
+    @property
+    def partners(self) -> list[str]:
+        """The partner rooms the run simulated beside its own (issue 16), in the scenario's order."""
+        return api.partner_rooms(self.manifest)
+
+    def in_room(self, room: str) -> RunData:
+        """The same run read as room ``room`` kept it: the partner's record tables, the same
+        manifest and summary (whose ``[room=NAME]`` KPIs are every room's)."""
+        if room == self.room:
+            return self
+        if room != MAIN_ROOM and room not in self.partners:
+            raise DataError(f"{self.key}: no room {room!r} in this run")
+        return replace(self, room=room, _tables={})
+
+    def rooms_with_records(self) -> list[str]:
+        """The main room and every partner room whose record tables the run kept."""
+        return [r for r in (MAIN_ROOM, *self.partners) if replications_with_records(self.in_room(r))]
+
     def table(self, name: str, columns: list[str] | None = None) -> dict[str, np.ndarray] | None:
-        """Columns of ``<name>.parquet`` as numpy arrays; None when the run has no such file."""
+        """Columns of ``<name>.parquet`` of this room as numpy arrays; None when the run has no such file."""
         cache_key = (name, tuple(columns) if columns else None)
         if cache_key not in self._tables:
-            self._tables[cache_key] = read_table(self.path, name, columns)
+            self._tables[cache_key] = read_table(api.room_records(self.path, self.room), name, columns)
         return self._tables[cache_key]
 
     def times(self, minutes) -> np.ndarray:
@@ -191,7 +212,7 @@ def read_table(path: Path, name: str, columns: list[str] | None = None) -> dict[
         wanted = [c for c in columns if c in schema.names] if columns else None
         table = pq.read_table(file, columns=wanted)
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
-        raise DataError(f"{file.name}: {type(exc).__name__}: {exc}") from None
+        raise DataError(f"{_shown(file)}: {type(exc).__name__}: {exc}") from None
     out = {}
     for column in table.column_names:
         chunked = table[column]
@@ -202,6 +223,12 @@ def read_table(path: Path, name: str, columns: list[str] | None = None) -> dict[
         else:
             out[column] = np.asarray(chunked.to_numpy(zero_copy_only=False), dtype=object)
     return out
+
+
+def _shown(file: Path) -> str:
+    """A record file as the user knows it: ``calls.parquet``, or ``rooms/MKNN/calls.parquet``."""
+    parts = file.parts
+    return "/".join(parts[-3:]) if len(parts) >= 3 and parts[-3] == api.ROOMS_DIR else file.name
 
 
 def load_run(root: Path, key: str, letter: str = "A") -> RunData:
@@ -238,11 +265,16 @@ def minutes_to_datetimes(start: np.datetime64, minutes) -> np.ndarray:
 
 
 # --- KPI table ---------------------------------------------------------------------------
-def table_kpis(runs: list[RunData]) -> list[str]:
+def table_kpis(runs: list[RunData], room: str = MAIN_ROOM) -> list[str]:
     """The KPIs to tabulate: every registry KPI that some run observed, in registry order, then
-    per-channel fallback utilisation. Region and priority groups go to the per-region bars."""
+    per-channel fallback utilisation. Region and priority groups go to the per-region bars.
+
+    For a partner room or all rooms (issue 16): the KPIs the runs report for it, ``calls[room=MKNN]``.
+    """
     names: list[str] = []
     observed = {k for run in runs for k, s in run.summary.items() if isinstance(s, dict) and s.get("n")}
+    if room != MAIN_ROOM:
+        return [key for base in METRICS if (key := room_kpi(base, room)) in observed]
     for base in METRICS:
         if base in observed:
             names.append(base)
@@ -252,17 +284,64 @@ def table_kpis(runs: list[RunData]) -> list[str]:
     return names
 
 
+def room_kpi(base: str, room: str) -> str:
+    """The summary key of KPI ``base`` for ``room``: ``calls`` for the main room, ``calls[room=MKNN]``."""
+    return base if room == MAIN_ROOM else f"{base}[room={room}]"
+
+
+def summary_rooms(runs: list[RunData]) -> list[str]:
+    """The partner rooms whose KPIs the runs report, in their scenarios' order (issue 16)."""
+    found = {k.split("[room=", 1)[1][:-1] for run in runs for k in run.summary if "[room=" in k} - {ALL_ROOMS}
+    ordered = [name for run in runs for name in run.partners if name in found]
+    return list(dict.fromkeys(ordered + sorted(found - set(ordered))))
+
+
+def room_rows(run: RunData) -> list[dict]:
+    """Long table of the KPIs reported per room, rooms side by side (issue 16): per KPI and room
+    (the main room, each partner, all rooms) the mean, CI and n from summary.json, and the norm
+    check. Empty for a run without partner rooms."""
+    rooms = summary_rooms([run])
+    if not rooms:
+        return []
+    rows = []
+    for base in grouped_bases([run], "room"):
+        try:
+            unit = metric_of(base).unit
+        except KeyError:
+            unit = ""
+        norm = norm_of(base)
+        for room in (MAIN_ROOM, *rooms, ALL_ROOMS):
+            stats = _stats(run.summary.get(room_kpi(base, room)), norm)
+            rows.append({"kpi": base, "unit": unit, "room": room, **stats})
+    return rows
+
+
+def _stats(s, norm) -> dict:
+    """Mean, CI and n of a KPI's summary (None where missing) and its check against ``norm``."""
+    s = s if isinstance(s, dict) else {}
+    mean = _num(s.get("mean"))
+    return {
+        "mean": mean,
+        "ci95_low": _num(s.get("ci95_low")),
+        "ci95_high": _num(s.get("ci95_high")),
+        "n": s.get("n"),
+        "norm": norm.describe() if norm else None,
+        "norm_broken": bool(norm and norm.broken(mean)),
+    }
+
+
 def _replication_columns(run: RunData, kpis: list[str]) -> dict[str, np.ndarray] | None:
     return run.table("replications", ["replication", *kpis])
 
 
-def kpi_rows(runs: list[RunData]) -> list[dict]:
+def kpi_rows(runs: list[RunData], room: str = MAIN_ROOM) -> list[dict]:
     """Long table: one row per KPI and run with mean, CI and n; for runs after the first the
     difference from the first (paired by replication index when both ran with the same seed,
-    Welch's unpaired interval otherwise), whether its CI excludes 0, and the norm check."""
+    Welch's unpaired interval otherwise), whether its CI excludes 0, and the norm check.
+    ``room``: whose KPIs (:func:`table_kpis`)."""
     if not runs:
         return []
-    kpis = table_kpis(runs)
+    kpis = table_kpis(runs, room)
     columns = {}
     for run in runs:
         try:
@@ -282,20 +361,13 @@ def kpi_rows(runs: list[RunData]) -> list[dict]:
             s = run.summary.get(kpi)
             if not isinstance(s, dict) and columns[run.key] is not None and kpi in columns[run.key]:
                 s = summarise(columns[run.key][kpi])
-            s = s if isinstance(s, dict) else {}
-            mean = _num(s.get("mean"))
             row = {
                 "kpi": kpi,
                 "unit": unit,
                 "run": run.key,
                 "letter": run.letter,
                 "scenario": run.scenario,
-                "mean": mean,
-                "ci95_low": _num(s.get("ci95_low")),
-                "ci95_high": _num(s.get("ci95_high")),
-                "n": s.get("n"),
-                "norm": norm.describe() if norm else None,
-                "norm_broken": bool(norm and norm.broken(mean)),
+                **_stats(s, norm),
                 "diff_mean": None,
                 "diff_ci95_low": None,
                 "diff_ci95_high": None,
@@ -429,7 +501,7 @@ def _spread(rows: np.ndarray) -> dict[str, np.ndarray]:
 class Window:
     replication: int
     kind: str  # outage, detection, decision, activation, fallback, relocating, relocated, call_in,
-    # generator_failed, roll_call
+    # generator_failed, roll_call; takeover (by partner ``subject``), taking_over (room ``subject``'s calls)
     subject: str
     start: float
     end: float
@@ -457,6 +529,7 @@ def _replication_windows(rep: int, events, end: float) -> list[Window]:
     outages: dict[str, list[float]] = {}
     fallbacks: dict[str, float] = {}
     response_start = detected = decided = relocating = call_in = roll_call = None
+    takeovers: dict[str, float] = {}
     for minute, event, subject in events:
         if event == "outage_start":
             outages.setdefault(subject, []).append(minute)
@@ -497,6 +570,10 @@ def _replication_windows(rep: int, events, end: float) -> list[Window]:
         elif event == "roll_call_end":
             out.append(Window(rep, "roll_call", "", roll_call if roll_call is not None else minute, minute))
             roll_call = None
+        elif event == "takeover_start":
+            takeovers[subject] = minute
+        elif event == "takeover_end" and subject in takeovers:
+            out.append(Window(rep, "takeover", subject, takeovers.pop(subject), minute))
     for subject, starts in outages.items():
         out += [Window(rep, "outage", subject, s, end) for s in starts]
     out += [Window(rep, "fallback", s, m, end) for s, m in fallbacks.items()]
@@ -504,6 +581,7 @@ def _replication_windows(rep: int, events, end: float) -> list[Window]:
         out.append(Window(rep, "relocating", "uitwijk", relocating, end))
     if roll_call is not None:
         out.append(Window(rep, "roll_call", "", roll_call, end))
+    out += [Window(rep, "takeover", s, m, end) for s, m in takeovers.items()]
     return out
 
 
@@ -632,17 +710,31 @@ def arrival_rates(run: RunData, replication: int, bin_min: float = 10.0) -> dict
 
 
 def replication_windows(run: RunData, replication: int) -> list[Window]:
+    """The room's own windows in one replication; a partner room's also when it had the main
+    room's 112 calls (``taking_over``, from the main room's timeline)."""
     timeline = run.table("timeline")
-    if timeline is None:
-        return []
-    return [w for w in procedure_windows(timeline, run.duration) if w.replication == replication]
+    own = [] if timeline is None else procedure_windows(timeline, run.duration)
+    out = [w for w in own if w.replication == replication]
+    if run.room != MAIN_ROOM:
+        out += [
+            Window(replication, "taking_over", MAIN_ROOM, w.start, w.end)
+            for w in replication_windows(run.in_room(MAIN_ROOM), replication)
+            if w.kind == "takeover" and w.subject == run.room
+        ]
+    return out
 
 
 def unit_board(run: RunData, replication: int) -> dict[str, np.ndarray] | None:
     """The room's unit board (GMS) against the truth in one replication, per minute (time
     averages, as ``timeseries.parquet`` holds them): ``{"minute", column: values}`` for the
     :data:`BOARD_SERIES` the run has; None without time series for that replication."""
-    table = run.table("timeseries", ["replication", "minute", *BOARD_SERIES])
+    return replication_series(run, replication, BOARD_SERIES)
+
+
+def replication_series(run: RunData, replication: int, columns) -> dict[str, np.ndarray] | None:
+    """Per-minute series ``columns`` of one replication (those the run has) with ``"minute"``;
+    None without time series for that replication."""
+    table = run.table("timeseries", ["replication", "minute", *columns])
     if table is None or "minute" not in table:
         return None
     mask = np.asarray(table["replication"]) == replication
@@ -650,7 +742,7 @@ def unit_board(run: RunData, replication: int) -> dict[str, np.ndarray] | None:
         return None
     order = np.argsort(np.asarray(table["minute"])[mask], kind="stable")
     out = {"minute": np.asarray(table["minute"], dtype=float)[mask][order]}
-    for column in BOARD_SERIES:
+    for column in columns:
         if column in table:
             out[column] = np.asarray(table[column], dtype=float)[mask][order]
     return out

@@ -35,6 +35,8 @@ KIND_COLOURS = MappingProxyType(
         "call_in": "#1971c2",
         "generator_failed": "#212529",
         "roll_call": "#1098ad",
+        "takeover": "#5f3dc4",  # the desk handed to a partner room, and that room taking it (issue 16)
+        "taking_over": "#5f3dc4",
     }
 )
 #: the unit board panel: one colour per series and per event
@@ -91,13 +93,14 @@ def _iso(value) -> str:
 
 
 # --- Compare: the night --------------------------------------------------------------------
-def timeseries_figure(series: list[dict], windows: list[dict], lang: str = "nl") -> go.Figure:
+def timeseries_figure(series: list[dict], windows: list[dict], lang: str = "nl", title: str | None = None) -> go.Figure:
     """Four rows over clock time: calls waiting, centralists busy (on duty dotted), messages
-    waiting, units unreachable; one colour per run; outage windows shaded red and each run's
-    fallback window shaded in the run's colour.
+    waiting, units unreachable; one colour per run (or per room of one replication, issue 16);
+    outage windows shaded red and each run's fallback window shaded in the run's colour.
 
     ``series``: ``{"label", "colour", "time", "values": {column: array}}`` per run;
-    ``windows``: ``{"label", "colour", "kind", "subject", "start", "end"}`` (datetimes).
+    ``windows``: ``{"label", "colour", "kind", "subject", "start", "end"}`` (datetimes); a band
+    that is not a fallback window names itself in ``"legend"``.
     """
     rows = ("calls_waiting", "centralists_busy", "messages_waiting", "units_unreachable")
     fig = make_subplots(
@@ -174,10 +177,14 @@ def timeseries_figure(series: list[dict], windows: list[dict], lang: str = "nl")
                 opacity=0.55,
                 line_width=0,
             )
-        _legend_swatch(fig, f"{t('fig.fallback', lang)} {w['label'].split(':')[0]}", w["colour"], 0.55)
+        name = w.get("legend") or f"{t('fig.fallback', lang)} {w['label'].split(':')[0]}"
+        _legend_swatch(fig, name, w["colour"], 0.55)
     fig.update_xaxes(tickformat="%H:%M\n%d-%m")
     fig.update_yaxes(rangemode="tozero")
-    return _style(fig, 760)
+    _style(fig, 760, title)
+    if title:  # the legend between the title and the first panel's own title
+        fig.update_layout(margin={"t": 110}, legend={"y": 1.045}, title={"y": 0.985, "yanchor": "top"})
+    return fig
 
 
 def _legend_swatch(fig: go.Figure, name: str, colour: str, opacity: float) -> None:
@@ -317,10 +324,16 @@ _KIND_ORDER = (
     "call_in",
     "generator_failed",
     "roll_call",
+    "takeover",
+    "taking_over",
 )
+#: windows whose subject is a room (``main`` or a partner's name), shown by its label
+_ROOM_KINDS = ("takeover", "taking_over")
 
 
 def gantt_label(kind: str, subject: str, lang: str) -> str:
+    if kind in _ROOM_KINDS:
+        subject = i18n.room_label(subject, lang)
     return t(f"gantt.{kind}", lang, subject=subject)
 
 
@@ -329,15 +342,89 @@ def gantt_figure(
 ) -> go.Figure:
     """A Gantt of the replication's outages and procedure steps (``data.Window``) over clock
     time, with incidents and 112 calls per hour below it."""
-    fig = _rows_over_time([0.5, 0.25, 0.25], ["", t("fig.incident_rate", lang), t("fig.call_rate", lang)])
-    ordered = sorted(
-        windows, key=lambda w: (_KIND_ORDER.index(w.kind) if w.kind in _KIND_ORDER else 99, w.subject, w.start)
-    )
-    labels = []
-    for w in ordered:
+    return rooms_gantt_figure([{"windows": windows, "rates": rates}], start, end_min, lang, title)
+
+
+def rooms_gantt_figure(
+    rooms: list[dict], start: np.datetime64, end_min: float, lang: str = "nl", title: str | None = None
+) -> go.Figure:
+    """The Gantt of :func:`gantt_figure` for one or more rooms of one replication (issue 16),
+    stacked on one time axis: a Gantt panel per room, then incidents and 112 calls per hour with
+    a bar per room in the room's colour.
+
+    ``rooms``: ``{"windows", "rates"}`` (see :func:`gantt_figure`), with ``"label"`` and
+    ``"colour"`` when there are several.
+    """
+    n = len(rooms)
+    several = n > 1
+    names = [_gantt_names(room["windows"], lang) for room in rooms]
+    if several:  # each room's panel as tall as its rows of bars
+        sizes = np.array([max(2, len(labels)) for labels in names], dtype=float)
+        heights, titles = [*(0.6 * sizes / sizes.sum()), 0.2, 0.2], [room["label"] for room in rooms]
+    else:
+        heights, titles = [0.5, 0.25, 0.25], [""]
+    fig = _rows_over_time(heights, [*titles, t("fig.incident_rate", lang), t("fig.call_rate", lang)])
+    for r, room in enumerate(rooms, start=1):
+        _gantt_panel(fig, room["windows"], start, r, lang)
+        if not room["windows"]:
+            if several:
+                _faint_note(fig, t("gantt.none", lang), f"x{r} domain", f"y{r} domain")
+            else:
+                _faint_note(fig, t("gantt.none", lang), "paper", "paper", y=0.85, size=14)
+        for w in room["windows"]:
+            if w.kind == "outage":
+                _shade(fig, start, w.start, w.end, OUTAGE_COLOUR, 0.06, rows=[r] if several else None)
+        fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=names[r - 1], row=r, col=1)
+    for room in rooms:
+        rates = room.get("rates")
+        if not rates:
+            continue
+        step = float(rates["minute"][1] - rates["minute"][0]) if len(rates["minute"]) > 1 else 0.0
+        times = start + np.round((rates["minute"] + step / 2) * 60_000).astype("timedelta64[ms]")
+        for offset, (column, text, fallback) in enumerate(
+            (("incidents", "fig.incident_rate", COLOURS[0]), ("calls", "fig.call_rate", COLOURS[1]))
+        ):
+            if column not in rates:
+                continue
+            name = room["label"] if several else t(text, lang)
+            fig.add_trace(
+                go.Bar(
+                    x=times,
+                    y=rates[column],
+                    name=name,
+                    marker_color=room["colour"] if several else fallback,
+                    legendgroup=name,
+                    showlegend=several and offset == 0,
+                    hovertemplate="%{x|%H:%M}: %{y:.0f} "
+                    + t("fig.per_hour", lang)
+                    + ("<extra>" + name + "</extra>" if several else "<extra></extra>"),
+                ),
+                row=n + 1 + offset,
+                col=1,
+            )
+    end = start + np.timedelta64(int(end_min * 60_000), "ms")
+    fig.update_xaxes(type="date", range=[_iso(start), _iso(end)], tickformat="%H:%M\n%d-%m")
+    fig.update_layout(bargap=0.25)
+    return _style(fig, 640 + 280 * (n - 1), title)
+
+
+def _gantt_names(windows, lang: str) -> list[str]:
+    """The Gantt's rows, top to bottom: by kind of window, then subject and start."""
+    names = []
+    for w in sorted(windows, key=_gantt_order):
         label = gantt_label(w.kind, w.subject, lang)
-        if label not in labels:
-            labels.append(label)
+        if label not in names:
+            names.append(label)
+    return names
+
+
+def _gantt_order(w):
+    return (_KIND_ORDER.index(w.kind) if w.kind in _KIND_ORDER else 99, w.subject, w.start)
+
+
+def _gantt_panel(fig: go.Figure, windows, start: np.datetime64, row: int, lang: str) -> None:
+    """The bars of one room's windows, a trace per kind, in panel ``row``."""
+    ordered = sorted(windows, key=_gantt_order)
     for kind in _KIND_ORDER:
         group = [w for w in ordered if w.kind == kind]
         if not group:
@@ -359,48 +446,9 @@ def gantt_figure(
                 hovertemplate="%{y}: %{text}<extra></extra>",
                 showlegend=False,
             ),
-            row=1,
+            row=row,
             col=1,
         )
-    if not ordered:
-        _faint_note(fig, t("gantt.none", lang), "paper", "paper", y=0.85, size=14)
-    for w in ordered:
-        if w.kind == "outage":
-            _shade(fig, start, w.start, w.end, OUTAGE_COLOUR, 0.06)
-    if rates:
-        step = float(rates["minute"][1] - rates["minute"][0]) if len(rates["minute"]) > 1 else 0.0
-        times = start + np.round((rates["minute"] + step / 2) * 60_000).astype("timedelta64[ms]")
-        if "incidents" in rates:
-            fig.add_trace(
-                go.Bar(
-                    x=times,
-                    y=rates["incidents"],
-                    name=t("fig.incident_rate", lang),
-                    marker_color=COLOURS[0],
-                    showlegend=False,
-                    hovertemplate="%{x|%H:%M}: %{y:.0f} " + t("fig.per_hour", lang) + "<extra></extra>",
-                ),
-                row=2,
-                col=1,
-            )
-        if "calls" in rates:
-            fig.add_trace(
-                go.Bar(
-                    x=times,
-                    y=rates["calls"],
-                    name=t("fig.call_rate", lang),
-                    marker_color=COLOURS[1],
-                    showlegend=False,
-                    hovertemplate="%{x|%H:%M}: %{y:.0f} " + t("fig.per_hour", lang) + "<extra></extra>",
-                ),
-                row=3,
-                col=1,
-            )
-    end = start + np.timedelta64(int(end_min * 60_000), "ms")
-    fig.update_xaxes(type="date", range=[_iso(start), _iso(end)], tickformat="%H:%M\n%d-%m")
-    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=labels, row=1, col=1)
-    fig.update_layout(bargap=0.25)
-    return _style(fig, 640, title)
 
 
 def board_figure(
@@ -425,11 +473,65 @@ def board_figure(
     """
     if not board:
         return empty_figure(t("empty.no_data", lang))
-    fig = _rows_over_time(
-        [0.42, 0.33, 0.25], [t("tl.board.busy", lang), t("tl.board.wrong", lang), t("tl.board.events", lang)]
-    )
+    return rooms_board_figure([{"board": board, "windows": windows, "events": events}], start, end_min, lang, title)
+
+
+def rooms_board_figure(
+    rooms: list[dict], start: np.datetime64, end_min: float, lang: str = "nl", title: str | None = None
+) -> go.Figure:
+    """The unit board of :func:`board_figure` for one or more rooms (issue 16): its three panels
+    per room, the rooms stacked on one time axis, each panel's title naming its room.
+
+    ``rooms``: ``{"board", "windows", "events"}``, with ``"label"`` when there are several.
+    """
+    n = len(rooms)
+    panels = (t("tl.board.busy", lang), t("tl.board.wrong", lang), t("tl.board.events", lang))
+    titles = [f"{room['label']}: {p}" if n > 1 else p for room in rooms for p in panels]
+    fig = _rows_over_time([h / n for _ in rooms for h in (0.42, 0.33, 0.25)], titles)
+    event_rows = [t(f"tl.event.{k}", lang) for k in reversed(BOARD_SYMBOLS)]  # every kind, always in one place
+    for i, room in enumerate(rooms):
+        first = 3 * i + 1
+        _board_panels(fig, room, start, first, lang, legend=i == 0)
+        rows = [first, first + 1, first + 2] if n > 1 else None
+        for w in room["windows"]:
+            if w.kind not in ("outage", "roll_call"):
+                continue
+            colour = OUTAGE_COLOUR if w.kind == "outage" else KIND_COLOURS["roll_call"]
+            opacity = 0.08 if w.kind == "outage" else 0.16
+            _shade(fig, start, w.start, max(w.end, w.start + 0.5), colour, opacity, rows=rows)
+            _legend_swatch(fig, gantt_label(w.kind, w.subject, lang), colour, 0.3)
+        fig.update_yaxes(rangemode="tozero", row=first, col=1)
+        fig.update_yaxes(rangemode="tozero", row=first + 1, col=1)
+        fig.update_yaxes(
+            type="category",  # also without events: the rows stay in place
+            categoryorder="array",
+            categoryarray=event_rows,
+            tickmode="array",
+            tickvals=event_rows,
+            range=[-0.6, len(event_rows) - 0.4],
+            row=first + 2,
+            col=1,
+        )
+    end = minutes_to_datetimes(start, end_min)
+    fig.update_xaxes(type="date", range=[_iso(start), _iso(end)], tickformat="%H:%M\n%d-%m")
+    _style(fig, 740 + 600 * (n - 1), title)
+    # two rows of legend between the title and the first panel's own title
+    legend_y = 1 + 0.07 * 740 / (740 + 600 * (n - 1))
+    fig.update_layout(margin={"t": 135 if title else 100}, legend={"y": legend_y, "yanchor": "bottom"})
+    if title:
+        fig.update_layout(title={"y": 1 - 0.015 * 740 / (740 + 600 * (n - 1)), "yanchor": "top"})
+    return fig
+
+
+def _board_panels(fig: go.Figure, room: dict, start: np.datetime64, first: int, lang: str, legend: bool) -> None:
+    """One room's three board panels from row ``first``: busy, where the board is wrong, events."""
+    board, events = room["board"], room["events"]
+    if not board:
+        for r in range(first, first + 3):
+            _faint_note(fig, t("empty.no_data", lang), f"x{r} domain", f"y{r} domain")
+        return
     times = minutes_to_datetimes(start, board["minute"])
-    rows = {"units_busy": 1, "units_busy_true": 1, "units_idle_unknown": 2, "units_double_dispatched": 2}
+    rows = {"units_busy": 0, "units_busy_true": 0, "units_idle_unknown": 1, "units_double_dispatched": 1}
     for column, row in rows.items():
         values = board.get(column)
         if values is None:
@@ -451,9 +553,11 @@ def board_figure(
                 },
                 fill="tozeroy" if area else None,
                 fillcolor=_rgba(colour, 0.25) if area else None,
+                legendgroup=name,
+                showlegend=legend,
                 hovertemplate="%{x|%d-%m %H:%M}: %{y:.1f}<extra>" + name + "</extra>",
             ),
-            row=row,
+            row=first + row,
             col=1,
         )
     kinds = [k for k in (e["event"] for e in events) if k]
@@ -475,37 +579,24 @@ def board_figure(
                 hovertemplate="%{x|%H:%M}: %{text}<extra>" + name + "</extra>",
                 showlegend=False,
             ),
-            row=3,
+            row=first + 2,
             col=1,
         )
     if not events:
-        _faint_note(fig, t("tl.board.no_events", lang), "x3 domain", "y3 domain")
-    for w in windows:
-        if w.kind not in ("outage", "roll_call"):
-            continue
-        colour = OUTAGE_COLOUR if w.kind == "outage" else KIND_COLOURS["roll_call"]
-        _shade(fig, start, w.start, max(w.end, w.start + 0.5), colour, 0.08 if w.kind == "outage" else 0.16)
-        _legend_swatch(fig, gantt_label(w.kind, w.subject, lang), colour, 0.3)
-    end = minutes_to_datetimes(start, end_min)
-    fig.update_xaxes(type="date", range=[_iso(start), _iso(end)], tickformat="%H:%M\n%d-%m")
-    fig.update_yaxes(rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(rangemode="tozero", row=2, col=1)
-    event_rows = [t(f"tl.event.{k}", lang) for k in reversed(BOARD_SYMBOLS)]  # every kind, always in one place
-    fig.update_yaxes(
-        categoryorder="array",
-        categoryarray=event_rows,
-        tickmode="array",
-        tickvals=event_rows,
-        range=[-0.6, len(event_rows) - 0.4],
-        row=3,
-        col=1,
-    )
-    _style(fig, 740, title)
-    # two rows of legend between the title and the first panel's own title
-    fig.update_layout(margin={"t": 135 if title else 100}, legend={"y": 1.07, "yanchor": "bottom"})
-    if title:
-        fig.update_layout(title={"y": 0.985, "yanchor": "top"})
-    return fig
+        _faint_note(fig, t("tl.board.no_events", lang), f"x{first + 2} domain", f"y{first + 2} domain")
+        # plotly draws no axes (nor the note) for a panel without a trace: an invisible point keeps it
+        fig.add_trace(
+            go.Scatter(
+                x=times[:1],
+                y=[t(f"tl.event.{next(iter(BOARD_SYMBOLS))}", lang)],
+                mode="markers",
+                marker={"opacity": 0},
+                hoverinfo="skip",
+                showlegend=False,
+            ),
+            row=first + 2,
+            col=1,
+        )
 
 
 def utilisation_figure(groups: list[dict], lang: str = "nl", title: str | None = None) -> go.Figure:
@@ -570,19 +661,28 @@ def _rows_over_time(heights: list[float], titles: list[str]) -> go.Figure:
     )
 
 
-def _shade(fig: go.Figure, start: np.datetime64, begin: float, end: float, colour: str, opacity: float) -> None:
-    """Minutes ``begin``-``end`` after ``start`` shaded in every row."""
-    fig.add_vrect(
-        x0=_iso(minutes_to_datetimes(start, begin)),
-        x1=_iso(minutes_to_datetimes(start, end)),
-        row="all",
-        col=1,
-        exclude_empty_subplots=False,  # shaded in every panel, also one without events
-        fillcolor=colour,
-        opacity=opacity,
-        line_width=0,
-        layer="below",
-    )
+def _shade(
+    fig: go.Figure,
+    start: np.datetime64,
+    begin: float,
+    end: float,
+    colour: str,
+    opacity: float,
+    rows: list[int] | None = None,
+) -> None:
+    """Minutes ``begin``-``end`` after ``start`` shaded in every row, or in ``rows`` (one room's)."""
+    for row in rows or ["all"]:
+        fig.add_vrect(
+            x0=_iso(minutes_to_datetimes(start, begin)),
+            x1=_iso(minutes_to_datetimes(start, end)),
+            row=row,
+            col=1,
+            exclude_empty_subplots=False,  # shaded in every panel, also one without events
+            fillcolor=colour,
+            opacity=opacity,
+            line_width=0,
+            layer="below",
+        )
 
 
 def _faint_note(fig: go.Figure, text: str, xref: str, yref: str, y: float = 0.5, size: int = 12) -> None:

@@ -79,6 +79,17 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "Significant = the 95 % interval of the difference excludes 0.",
         ),
         "cmp.norms": ("Normen", "Norms"),
+        "cmp.room": ("Meldkamer", "Room"),
+        "cmp.rooms.title": ("Meldkamers naast elkaar", "Rooms side by side"),
+        "cmp.rooms.note": (
+            "Eén run met partnermeldkamers: per meldkamer het gemiddelde met 95%-betrouwbaarheidsinterval over "
+            "alle replicaties. Alle meldkamers: aantallen opgeteld, de andere kerncijfers gewogen naar het aantal "
+            "incidenten. Met de keuze Meldkamer boven de tabel hierboven vergelijkt u de runs voor één meldkamer.",
+            "One run with partner rooms: per room the mean with its 95 % confidence interval over all "
+            "replications. All rooms: counts added up, the other KPIs weighted by the number of incidents. The "
+            "Room choice above the table above compares the runs for one room.",
+        ),
+        "cmp.rooms.run": ("Run", "Run"),
         "cmp.ts.title": (
             "Verloop over de nacht (gemiddelde over de replicaties met records)",
             "Over the night (mean over the replications with records)",
@@ -136,6 +147,8 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "gantt.call_in": ("Extra centralisten oproepen", "Calling in centralists"),
         "gantt.generator_failed": ("Noodstroom faalt", "Generator fails"),
         "gantt.roll_call": ("Statuscontrole eenheden", "Roll call of the units"),
+        "gantt.takeover": ("112 overgenomen door {subject}", "112 taken over by {subject}"),
+        "gantt.taking_over": ("Neemt 112 over van {subject}", "Takes over {subject}'s 112 calls"),
         "gantt.none": (
             "Geen storingen of procedurestappen in deze replicatie",
             "No outages or procedure steps in this replication",
@@ -174,6 +187,26 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "tl.run": ("Run", "Run"),
         "tl.replication": ("Replicatie", "Replication"),
         "tl.run.placeholder": ("Kies een run…", "Choose a run…"),
+        "tl.rooms": ("Meldkamers naast elkaar", "Rooms side by side"),
+        "tl.rooms.hint": (
+            "Een run met partnermeldkamers: kies er één of twee; dezelfde replicatie, op één tijdas.",
+            "A run with partner rooms: choose one or two; the same replication, on one time axis.",
+        ),
+        "tl.gantt.note": (
+            "Met partnermeldkamers: een 112-melding telt bij de meldkamer waarvoor ze bedoeld is, ook als een "
+            "partner haar overneemt; de wachtrij van de partner staat in de figuur hieronder.",
+            "With partner rooms: a 112 call counts for the room it was meant for, also when a partner takes it "
+            "over; the partner's queue is in the figure below.",
+        ),
+        "tl.load.title": ("Drukte in de meldkamer, minuut voor minuut", "Load in the room, minute by minute"),
+        "tl.load.note": (
+            "Van deze replicatie: wachtende 112-meldingen en berichten, bezette centralisten (in dienst gestippeld) "
+            "en onbereikbare eenheden; één kleur per meldkamer. Storingen rood; een terugval of overname als band "
+            "in de kleur van de meldkamer die het doet. Een overgenomen melding wacht in de rij van de partner.",
+            "Of this replication: 112 calls and messages waiting, centralists busy (on duty dotted) and units "
+            "unreachable; one colour per room. Outages red; a fallback or a takeover as a band in the colour of "
+            "the room that does it. A call taken over waits in the partner's queue.",
+        ),
         # the map (Timeline page)
         "map.title": ("Kaart van één replicatie", "Map of one replication"),
         "map.note": (
@@ -187,6 +220,10 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "after the end), grey handled at the desk without a unit. Abandoned (never reported) incidents are "
             "left out. The slider picks a minute: circled posts then have a unit that cannot be reached by voice "
             "in an outage. No background map: works offline.",
+        ),
+        "map.main_room_only": (
+            "De kaart toont {room}: partnermeldkamers ({partners}) hebben in het model geen geografie.",
+            "The map shows {room}: partner rooms ({partners}) have no geography in the model.",
         ),
         "map.no_geography": (
             "Dit scenario heeft geen geografie: geen posten of incidenten op de kaart",
@@ -383,6 +420,11 @@ def kpi_label(kpi: str, lang: str | None = DEFAULT) -> str:
     without a label keeps its code name exactly, so it can still be found in the results."""
     label = pick(labels.kpi(kpi), lang)
     return heading(label) if kpi.split("[", 1)[0] in labels.KPIS else label
+
+
+def room_label(room: str, lang: str | None = DEFAULT) -> str:
+    """``main`` -> ``MKBM``, ``all`` -> all rooms, a partner room by its name (issue 16)."""
+    return pick(labels.room(room), lang)
 
 
 def unit_label(unit: str, lang: str | None = DEFAULT) -> str:

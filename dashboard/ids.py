@@ -23,6 +23,11 @@ CMP_BROKEN = "cmp-broken"
 CMP_MESSAGES = "cmp-messages"
 CMP_TABLE = "cmp-kpi-table"
 CMP_REGION_KPI = "cmp-region-kpi"
+CMP_ROOM = "cmp-room"  # whose KPIs the table shows (issue 16)
+CMP_ROOM_FIELD = "cmp-room-field"  # its label and dropdown (hidden when no run has partner rooms)
+CMP_ROOMS_CARD = "cmp-rooms-card"  # rooms side by side (hidden when no run has partner rooms)
+CMP_ROOMS_RUN = "cmp-rooms-run"
+CMP_ROOMS_TABLE = "cmp-rooms-table"
 
 # --- Run --------------------------------------------------------------------------------
 RUN_SCENARIOS = "run-scenarios"
@@ -45,6 +50,8 @@ TL_REPLICATION = "tl-replication"
 TL_MESSAGES = "tl-messages"
 TL_BROKEN = "tl-broken"
 TL_WANTED = "tl-wanted"  # dcc.Store: the replication asked for in the URL
+TL_ROOMS = "tl-rooms"  # the rooms shown side by side (issue 16)
+TL_ROOMS_FIELD = "tl-rooms-field"  # its label and dropdown (hidden for a run of one room)
 MAP_MINUTE = "map-minute"  # the slider: units unreachable at this minute
 MAP_SLIDER = "map-slider"  # the slider and its label (hidden when nothing was unreachable)
 MAP_NOTE = "map-note"
@@ -108,9 +115,11 @@ FIG_GANTT = "gantt"
 FIG_BOARD = "board"
 FIG_HOURS = "hours"  # Compare: utilisation by clock hour of each run
 FIG_TL_HOURS = "tl-hours"  # Timeline: the same of one replication
+FIG_TL_LOAD = "tl-load"  # Timeline: calls and messages waiting, centralists busy, per room, minute by minute
 FIG_MAP = "map"  # Timeline: posts, incidents and unreachable units on the map
 
 TABLE_KPIS = "kpis"
+TABLE_ROOMS = "rooms"  # Compare: one run's KPIs per room
 TABLE_RUNS = "runs"
 TABLE_SCENARIOS = "scenarios"
 TABLE_PARAMETERS = "parameters"

@@ -3,8 +3,9 @@
 ``make_world`` copies ``scenarios/`` (the YAML files and the geography they name) and adds two
 two-hour variants of the New Year's Eve eOCS outage (today's fallback and the better one), runs
 them with ``sim.experiments.api.compare`` (3 replications, same seed, so paired), runs the first
-again with ``--keep-records 0``, and adds a broken result directory, a half-written one and a
-hidden staging directory.
+again with ``--keep-records 0``, runs a short night of two rooms where MKNN takes over MKON's
+calls (issue 16), and adds a broken result directory, a half-written one and a hidden staging
+directory.
 """
 
 from __future__ import annotations
@@ -32,6 +33,15 @@ TINY_BETTER = TINY.replace("nye_eocs_outage.yaml", "nye_eocs_outage_better_fallb
     "name: tiny", "name: tiny_better"
 )
 
+#: two rooms (issue 16): eOCS down at MKON only from 23:00 to 00:30, MKNN takes its calls from 23:45
+TINY_ROOMS = """\
+base: nye_eocs_local_takeover.yaml
+name: tiny_rooms
+description: two and a half hours of New Year's Eve, eOCS down at MKON only, MKNN takes over (dashboard tests)
+horizon: {start: 2024-12-31T22:45:00, duration_min: 150, warmup_min: 5}
+outages: [{target: eocs, start: 2024-12-31T23:00:00, duration_min: 90, rooms: [main]}]
+"""
+
 
 @dataclass(frozen=True)
 class World:
@@ -44,6 +54,7 @@ class World:
     no_records: str
     broken: str
     half_written: str
+    rooms: str  # a run of MKON and MKNN, MKNN taking over
 
 
 def make_world(base: Path) -> World:
@@ -53,10 +64,19 @@ def make_world(base: Path) -> World:
     for file in SCENARIOS.glob("*.yaml"):
         shutil.copy(file, scenarios / file.name)
     shutil.copytree(SCENARIOS / "geography", scenarios / "geography")  # the posts and places they name
+    shutil.copytree(SCENARIOS / "meldkamers", scenarios / "meldkamers")  # the partner rooms they name
     (scenarios / "tiny.yaml").write_text(TINY, encoding="utf-8")
     (scenarios / "tiny_better.yaml").write_text(TINY_BETTER, encoding="utf-8")
     (scenarios / "zz_broken.yaml").write_text("name: zz_broken\nhorizon: {duration_min: -5}\n", encoding="utf-8")
+    (scenarios / "tiny_rooms.yaml").write_text(TINY_ROOMS, encoding="utf-8")
 
+    # first, so the newest run (the Timeline page's default) is still one of a single room
+    rooms = api.run(
+        scenarios / "tiny_rooms.yaml",
+        api.Options(replications=2, seed=1, jobs=1),
+        out=results / "tiny_rooms" / "20241231-235900",
+        results_root=results,
+    )
     options = api.Options(replications=3, seed=1, jobs=1)
     comparison = api.compare(
         [scenarios / "tiny.yaml", scenarios / "tiny_better.yaml"],
@@ -94,6 +114,7 @@ def make_world(base: Path) -> World:
         key(no_records),
         key(broken),
         key(half),
+        key(rooms),
     )
 
 

@@ -229,3 +229,45 @@ def test_map_of_one_replication(dash_duo, world, tmp_path):
     screenshot(dash_duo, "map", 1800)
     dash_duo.find_element("#card-map").screenshot(str(ARTIFACTS / "dashboard-map-card.png"))
     assert dash_duo.get_logs() == []
+
+
+def test_rooms_side_by_side(dash_duo, world, tmp_path):
+    """A night of two rooms (issue 16): MKNN beside MKBM on the Timeline page, on one time axis, and
+    the rooms as columns on the Compare page."""
+    start(dash_duo, world.results, world.scenarios, tmp_path / "cache", f"/tijdlijn?run={world.rooms}&replication=0")
+    dash_duo.wait_for_element("#card-gantt .barlayer .trace", timeout=20)
+    dash_duo.wait_for_element("#tl-rooms-field .dash-dropdown", timeout=10)
+    assert dash_duo.find_element("#tl-rooms-field").is_displayed()
+    pick(dash_duo, "tl-rooms", ["MKNN"])
+    dash_duo.wait_for_contains_text("#card-gantt .gtitle", "MKBM + MKNN", timeout=20)
+    ticks = " ".join(e.text for e in dash_duo.find_elements("#card-gantt .ytick, #card-gantt .y2tick"))
+    assert "112 overgenomen door MKNN" in ticks and "Neemt 112 over van MKBM" in ticks
+    panels = [e.text for e in dash_duo.find_elements("#card-gantt .annotation-text")]
+    assert panels[:2] == ["MKBM", "MKNN"]
+    # the load minute by minute: one colour per room, the takeover as a band
+    dash_duo.wait_for_contains_text("#card-tl-load .gtitle", "MKBM + MKNN", timeout=20)
+    legend = dash_duo.find_element("#card-tl-load .legend").text
+    assert "MKBM" in legend and "MKNN" in legend and "112 overgenomen door MKNN" in legend
+    dash_duo.wait_for_contains_text("#card-board .gtitle", "MKBM + MKNN", timeout=20)
+    titles = " ".join(e.text for e in dash_duo.find_elements("#card-board .annotation-text"))
+    assert "MKBM: Eenheden bezet" in titles and "MKNN: Eenheden bezet" in titles
+    # the map stays MKBM's, and says so
+    dash_duo.wait_for_contains_text("#map-note", "De kaart toont MKBM", timeout=20)
+    assert "MKBM" in dash_duo.find_element("#card-map .gtitle").text
+    screenshot(dash_duo, "timeline-rooms", 5200)
+
+    # Compare: the rooms side by side, and the table for one room
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?runs={world.baseline},{world.rooms}")
+    dash_duo.wait_for_contains_text("#cmp-rooms-table", "MKNN", timeout=30)
+    head = [e.text for e in dash_duo.find_elements("#cmp-rooms-table th")]
+    assert head == ["Kerncijfer", "Eenheid", "MKBM", "MKNN", "Alle meldkamers"]
+    assert len(dash_duo.find_elements("#cmp-rooms-table tbody tr")) >= 8
+    assert dash_duo.find_element("#cmp-room-field").is_displayed()
+    pick(dash_duo, "cmp-room", ["MKNN"])
+    dash_duo.wait_for_contains_text("#cmp-kpi-table", "112-meldingen (meldkamer MKNN)", timeout=20)
+    assert "Δ B − A" in dash_duo.find_element("#cmp-kpi-table").text
+    dash_duo.driver.execute_script("document.getElementById('cmp-rooms-card').scrollIntoView()")
+    screenshot(dash_duo, "compare-rooms", 1800)
+    dash_duo.driver.execute_script("window.scrollTo(0, 0)")
+    screenshot(dash_duo, "compare-rooms-top", 2400)
+    assert dash_duo.get_logs() == []

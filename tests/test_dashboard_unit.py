@@ -231,6 +231,9 @@ def test_procedure_windows_from_timeline_events():
         (0, 75.0, "roll_call_end", "board"),
         (1, 100.0, "outage_start", "p2000"),
         (1, 110.0, "roll_call_start", "board"),
+        (0, 55.0, "takeover_start", "MKNN"),
+        (0, 80.0, "takeover_end", "MKNN"),
+        (1, 105.0, "takeover_start", "MKNN"),
     ]
     timeline = {
         "replication": np.array([e[0] for e in events]),
@@ -250,6 +253,7 @@ def test_procedure_windows_from_timeline_events():
     assert spans[0, "call_in", "centralists"] == (40.0, 70.0)
     assert spans[1, "outage", "p2000"] == (100.0, 120.0)  # still open at the end
     assert spans[0, "roll_call", ""] == (60.0, 75.0) and spans[1, "roll_call", ""] == (110.0, 120.0)
+    assert spans[0, "takeover", "MKNN"] == (55.0, 80.0) and spans[1, "takeover", "MKNN"] == (105.0, 120.0)
     typical = data.typical_windows(windows, replications=2)
     assert {(w["kind"], w["subject"]) for w in typical} == {("outage", "eocs"), ("outage", "p2000"), ("fallback", "")}
     assert next(w for w in typical if w["kind"] == "fallback")["start"] == 25.0
@@ -361,6 +365,131 @@ def test_timeline_shows_the_board_against_the_truth(cfg, world):
     assert timeline.board_view(cfg, world.broken, 0, "en").layout.annotations
     no_records = timeline.board_view(cfg, world.no_records, 0, "nl")
     assert no_records.layout.annotations[0].text == i18n.t("empty.no_data", "nl")
+
+
+# --- rooms side by side (issue 16) --------------------------------------------------------------
+def test_a_run_reads_as_each_of_its_rooms(world):
+    run = data.load_run(world.results, world.rooms)
+    assert run.partners == ["MKNN"] and run.rooms_with_records() == ["main", "MKNN"]
+    mknn = run.in_room("MKNN")
+    assert mknn.in_room("MKNN") is mknn and mknn.in_room("main").room == "main"
+    assert set(mknn.table("incidents", ["region"])["region"]) == {"MKNN"}  # its own incidents, one region
+    assert not set(run.table("incidents", ["region"])["region"]) & {"MKNN"}
+    assert data.replications_with_records(mknn) == [0, 1] and mknn.summary is run.summary
+    with pytest.raises(data.DataError):
+        run.in_room("MKXX")
+    with pytest.raises(data.DataError):
+        run.in_room("../..")
+    alone = data.load_run(world.results, world.baseline)
+    assert alone.partners == [] and alone.rooms_with_records() == ["main"]
+    assert data.summary_rooms([alone]) == [] and data.room_rows(alone) == []
+    # the takeover, on the main room's timeline and seen from the partner
+    for rep in (0, 1):
+        handed = [w for w in data.replication_windows(run, rep) if w.kind == "takeover"]
+        taking = [w for w in data.replication_windows(mknn, rep) if w.kind == "taking_over"]
+        assert [(w.subject, w.start, w.end) for w in handed] == [("MKNN", 60.0, w.end) for w in handed]
+        assert [(w.start, w.end) for w in taking] == [(w.start, w.end) for w in handed] and taking
+        assert all(w.subject == "main" for w in taking)
+    # the partner's queue: the calls it took over wait in its line
+    load = data.replication_series(mknn, 0, ["calls_waiting", "nonexistent"])
+    assert set(load) == {"minute", "calls_waiting"} and len(load["minute"]) == 150
+
+
+def test_rooms_side_by_side_table(cfg, world):
+    run = data.load_run(world.results, world.rooms)
+    rows = data.room_rows(run)
+    assert list(dict.fromkeys(r["room"] for r in rows)) == ["main", "MKNN", "all"]
+    cell = {(r["kpi"], r["room"]): r for r in rows}
+    for kpi, room, key in (
+        ("calls", "main", "calls"),
+        ("calls", "MKNN", "calls[room=MKNN]"),
+        ("calls", "all", "calls[room=all]"),
+    ):
+        assert cell[kpi, room]["mean"] == pytest.approx(run.summary[key]["mean"])
+    assert cell["calls", "all"]["mean"] == pytest.approx(cell["calls", "main"]["mean"] + cell["calls", "MKNN"]["mean"])
+    assert {r["kpi"] for r in rows} >= {
+        "incidents",
+        "answer_wait_mean_s",
+        "opkomsttijd_mean_min",
+        "centralist_utilisation",
+    }
+    assert cell["processing_within_60s_share", "main"]["norm"] == "≥ 0.9"
+
+    style, options, chosen, table, csv = compare.rooms_view(cfg, [world.baseline, world.rooms], None, "nl")
+    assert style == {} and [o["value"] for o in options] == [world.rooms] and chosen == world.rooms
+    words = texts(table)
+    assert {"MKBM", "MKNN", "Alle meldkamers", "112-meldingen", "Bezetting centralisten"} <= set(words)
+    assert csv["filename"] == "meldsim-rooms.csv" and len(csv["rows"]) == len(rows)
+    english = texts(compare.rooms_view(cfg, [world.rooms], world.rooms, "en")[3])
+    assert {"All rooms", "112 calls"} <= set(english)
+    assert compare.rooms_view(cfg, [world.baseline, world.better], None, "nl")[0] == {"display": "none"}
+
+    # whose KPIs the comparison table shows: the main room by default, as without partners
+    options, value, style = compare.room_choices_view(cfg, [world.baseline, world.rooms], "MKNN", "en")
+    assert [o["label"] for o in options] == ["MKBM", "MKNN", "all rooms"] and value == "MKNN" and style == {}
+    assert compare.room_choices_view(cfg, [world.baseline], "MKNN", "nl")[1:] == ("main", {"display": "none"})
+    _, main_csv, _ = compare.table_view(cfg, [world.baseline, world.rooms], "nl")
+    _, mknn_csv, _ = compare.table_view(cfg, [world.baseline, world.rooms], "nl", "MKNN")
+    assert {r["kpi"] for r in main_csv["rows"]} >= {"calls", "calls_taken_over", "opkomsttijd_p90_min"}
+    assert not any("[room=" in r["kpi"] for r in main_csv["rows"])
+    mknn = {(r["kpi"], r["letter"]): r for r in mknn_csv["rows"]}
+    assert {k for k, _ in mknn} == {f"{b}[room=MKNN]" for b in data.grouped_bases([run], "room")}
+    assert mknn["calls[room=MKNN]", "B"]["mean"] == pytest.approx(run.summary["calls[room=MKNN]"]["mean"])
+    assert mknn["calls[room=MKNN]", "A"]["mean"] is None  # a run of one room has no MKNN
+    table, _, _ = compare.table_view(cfg, [world.rooms], "nl", "all")
+    assert "112-meldingen (alle meldkamers)" in texts(table)
+    _, unknown, _ = compare.table_view(cfg, [world.rooms], "nl", "MKXX")  # not in the runs: the main room
+    assert {r["kpi"] for r in unknown["rows"]} == {r["kpi"] for r in main_csv["rows"]}
+
+
+def test_timeline_shows_two_rooms_on_one_time_axis(cfg, world):
+    key = world.rooms
+    options, value, style = timeline.rooms_choices_view(cfg, key, ["main", "MKNN", "MKXX"], "nl")
+    assert [o["label"] for o in options] == ["MKBM", "MKNN"] and value == ["main", "MKNN"] and style == {}
+    assert timeline.rooms_choices_view(cfg, key, [], "nl")[1] == ["main"]  # never none
+    assert timeline.rooms_choices_view(cfg, world.baseline, ["main"], "nl")[2] == {"display": "none"}
+
+    gantt = timeline.gantt_view(cfg, key, 0, "nl", ["main", "MKNN"])
+    assert gantt.layout.title.text == "tiny_rooms · MKBM + MKNN · replicatie 0"
+    panels = [a.text for a in gantt.layout.annotations][:4]
+    assert panels == ["MKBM", "MKNN", "Incidenten per uur", "112-meldingen per uur"]
+    bars: dict[str, set] = {}
+    for tr in gantt.data:
+        if tr.orientation == "h":
+            bars.setdefault(tr.yaxis, set()).update(tr.y)
+    assert "112 overgenomen door MKNN" in bars["y"] and "Storing: eocs" in bars["y"]
+    assert bars["y2"] == {"Neemt 112 over van MKBM"}  # MKNN: no outage of its own
+    rates = [tr for tr in gantt.data if tr.orientation != "h"]
+    assert [(tr.name, tr.yaxis) for tr in rates] == [("MKBM", "y3"), ("MKBM", "y4"), ("MKNN", "y3"), ("MKNN", "y4")]
+    assert rates[0].marker.color != rates[2].marker.color
+    assert [s.yref for s in gantt.layout.shapes] == ["y domain"]  # the local outage, in MKBM's panel only
+    one = timeline.gantt_view(cfg, key, 0, "en", ["MKNN"])
+    assert one.layout.title.text == "tiny_rooms · MKNN · replication 0"
+    assert {y for tr in one.data if tr.orientation == "h" for y in tr.y} == {"Takes over MKBM's 112 calls"}
+
+    load = timeline.load_view(cfg, key, 0, "nl", ["main", "MKNN"])
+    lines = {(tr.name, tr.yaxis) for tr in load.data if tr.mode == "lines"}
+    assert {("MKBM", "y"), ("MKNN", "y"), ("MKNN", "y2"), ("MKNN", "y3"), ("MKNN", "y4")} <= lines
+    swatches = {tr.name for tr in load.data if tr.mode == "markers"}
+    assert {"storing eocs (MKBM)", "112 overgenomen door MKNN"} <= swatches
+    assert timeline.load_view(cfg, world.baseline, 0, "nl").layout.title.text == "tiny · replicatie 0"
+
+    board = timeline.board_view(cfg, key, 1, "en", ["main", "MKNN"])
+    titles = [a.text for a in board.layout.annotations if a.text and ":" in a.text]
+    assert titles[:6] == [
+        f"{r}: {p}" for r in ("MKBM", "MKNN") for p in ("Units busy", "Where the board is wrong", "Events")
+    ]
+    assert board.layout.height > timeline.board_view(cfg, key, 1, "en").layout.height
+    hours = timeline.hours_view(cfg, key, 1, "en", ["MKNN", "main"])
+    assert [tr.name for tr in hours.data if tr.showlegend] == ["MKNN", "MKBM"]
+    assert timeline.hours_view(cfg, key, 1, "en", ["main", "MKNN", "MKXX", "main"]).data  # unknown rooms left out
+
+    # the map stays the main room's, and says so when a partner is shown
+    figure, _, note = timeline.map_view(cfg, key, 0, None, "nl", rooms=["main", "MKNN"])
+    assert "tiny_rooms · MKBM · replicatie 0" in figure.layout.title.text
+    assert "De kaart toont MKBM: partnermeldkamers (MKNN) hebben in het model geen geografie." in texts(note)
+    _, _, plain = timeline.map_view(cfg, key, 0, None, "nl", rooms=["main"])
+    assert not any("partnermeldkamers" in w for w in texts(plain))
 
 
 def test_figure_html_is_standalone():

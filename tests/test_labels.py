@@ -10,7 +10,7 @@ import pytest
 from sim import labels
 from sim.experiments.metrics import METRICS
 from sim.model.loading import load_scenario
-from sim.model.scenario import OUTAGE_TARGETS
+from sim.model.scenario import ALL_ROOMS, MAIN_ROOM, OUTAGE_TARGETS
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -35,6 +35,13 @@ def test_grouped_kpis_say_what_they_are_split_by():
     by_channel = labels.kpi("fallback_utilisation[channel=handhelds]")
     assert by_channel[1] == "fallback channel utilisation (channel handhelds)"
     assert labels.kpi("brand_new_kpi") == ("brand_new_kpi", "brand_new_kpi")  # unknown: its code name, no error
+    assert labels.kpi("calls[room=MKNN]") == ("112-meldingen (meldkamer MKNN)", "112 calls (room MKNN)")
+    assert labels.kpi("calls[room=all]") == ("112-meldingen (alle meldkamers)", "112 calls (all rooms)")
+
+
+def test_the_rooms_of_a_night_have_labels():
+    assert set(labels.ROOMS) == {MAIN_ROOM, ALL_ROOMS} and all(named(labels.room(r)) for r in labels.ROOMS)
+    assert labels.room("MKNN") == ("MKNN", "MKNN")  # a partner room by its name
 
 
 def test_every_outage_target_has_a_label():

@@ -3,8 +3,10 @@
 A KPI table (mean and 95 % CI per run, the paired difference with the first run), the night
 as time series with outage and fallback windows, the utilisation of the centralists and the
 CaCo by clock hour, ECDFs of processing time and opkomsttijd with the norm, and per-region
-bars. The ``*_view`` functions are the callbacks as plain functions of (config, inputs);
-:func:`register` binds them to an app.
+bars. Runs with partner rooms (issue 16) also get the rooms side by side (one run's KPIs per
+room, from its summary) and a choice of whose KPIs the KPI table compares. The ``*_view``
+functions are the callbacks as plain functions of (config, inputs); :func:`register` binds
+them to an app.
 """
 
 from __future__ import annotations
@@ -65,8 +67,13 @@ def build_layout(cfg: Config, lang: str = "nl", runs: str | None = None) -> html
             html.Div(broken_runs(entries, lang), id=ids.CMP_BROKEN),
             html.Div(id=ids.CMP_MESSAGES),
             table_card(
-                ids.TABLE_KPIS, t("cmp.table.title", lang), lang, html.Div(id=ids.CMP_TABLE, className="scroll")
+                ids.TABLE_KPIS,
+                t("cmp.table.title", lang),
+                lang,
+                html.Div(id=ids.CMP_TABLE, className="scroll"),
+                head_extra=[room_choice(lang)],
             ),
+            rooms_card(lang),
             figure_card(ids.FIG_TIMESERIES, t("cmp.ts.title", lang), lang),
             figure_card(
                 ids.FIG_HOURS,
@@ -108,6 +115,45 @@ def build_layout(cfg: Config, lang: str = "nl", runs: str | None = None) -> html
     )
 
 
+def room_choice(lang: str) -> html.Div:
+    """Whose KPIs the table compares: the main room (as without partners), a partner, all rooms."""
+    return html.Div(
+        className="inline",
+        id=ids.CMP_ROOM_FIELD,
+        style={"display": "none"},
+        children=[
+            html.Label(t("cmp.room", lang)),
+            dcc.Dropdown(
+                id=ids.CMP_ROOM,
+                value=data.MAIN_ROOM,
+                options=[{"label": i18n.room_label(data.MAIN_ROOM, lang), "value": data.MAIN_ROOM}],
+                clearable=False,
+                style={"minWidth": "180px"},
+            ),
+        ],
+    )
+
+
+def rooms_card(lang: str) -> html.Div:
+    """One run's KPIs per room, rooms as columns (shown when a chosen run has partner rooms)."""
+    return html.Div(
+        id=ids.CMP_ROOMS_CARD,
+        style={"display": "none"},
+        children=table_card(
+            ids.TABLE_ROOMS,
+            t("cmp.rooms.title", lang),
+            lang,
+            html.Div(
+                [
+                    html.P(t("cmp.rooms.note", lang), className="note"),
+                    field(t("cmp.rooms.run", lang), dcc.Dropdown(id=ids.CMP_ROOMS_RUN, options=[], clearable=False)),
+                    html.Div(id=ids.CMP_ROOMS_TABLE, className="scroll"),
+                ]
+            ),
+        ),
+    )
+
+
 def norms_note(lang: str) -> html.Details:
     return html.Details(
         className="note",
@@ -145,14 +191,16 @@ def _load(cfg: Config, keys):
     return data.load_runs(cfg.results_root, keys or [])
 
 
-def table_view(cfg: Config, keys, lang: str):
-    """(table, CSV payload, messages) for the chosen runs."""
+def table_view(cfg: Config, keys, lang: str, room: str = data.MAIN_ROOM):
+    """(table, CSV payload, messages) for the chosen runs: the KPIs of ``room`` (issue 16)."""
     lang = i18n.lang_of(lang)
     runs, errors = _load(cfg, keys)
     messages = [message(t("error.run", lang, run=k, error=e), "error") for k, e in errors]
     if not runs:
         return message(t("empty.choose_runs", lang)), None, messages
-    rows = data.kpi_rows(runs)
+    rooms = data.summary_rooms(runs)
+    room = room if room in (*rooms, data.ALL_ROOMS) and rooms else data.MAIN_ROOM
+    rows = data.kpi_rows(runs, room)
     for run in runs:  # without replications.parquet there are means but no differences
         try:
             problem = None if run.table("replications", ["replication"]) is not None else "—"
@@ -181,23 +229,7 @@ def kpi_table(rows: list[dict], runs, lang: str) -> html.Table:
             html.Td(i18n.kpi_label(kpi, lang), title=kpi, className="kpi"),
             html.Td(i18n.unit_label(unit, lang), className="unit"),
         ]
-        for run in runs:
-            r = cells.get(run.key, {})
-            cls = "num"
-            title = None
-            if r.get("norm_broken"):
-                cls += " cell-norm-broken"
-                title = f"{t('cmp.legend.norm', lang)}: {r['norm']}"
-            tds.append(
-                html.Td(
-                    [
-                        html.Div(i18n.value(r.get("mean"), unit, lang), className="mean"),
-                        html.Div(_interval(r.get("ci95_low"), r.get("ci95_high"), unit, lang), className="ci"),
-                    ],
-                    className=cls,
-                    title=title,
-                )
-            )
+        tds += [mean_cell(cells.get(run.key, {}), unit, lang) for run in runs]
         for run in runs[1:]:
             r = cells.get(run.key, {})
             cls = "num"
@@ -228,6 +260,65 @@ def kpi_table(rows: list[dict], runs, lang: str) -> html.Table:
         ],
     )
     return html.Div([html.Table([html.Thead(html.Tr(head)), html.Tbody(body)], className="table kpi-table"), legend])
+
+
+def room_choices_view(cfg: Config, keys, current, lang: str):
+    """(options, value, style) of the table's room choice: shown when a chosen run has partner
+    rooms; the main room, each partner, all rooms; ``current`` kept when it is still there."""
+    lang = i18n.lang_of(lang)
+    runs, _ = _load(cfg, keys)
+    rooms = data.summary_rooms(runs)
+    every = [data.MAIN_ROOM, *rooms, data.ALL_ROOMS] if rooms else [data.MAIN_ROOM]
+    options = [{"label": i18n.room_label(r, lang), "value": r} for r in every]
+    return options, current if current in every else data.MAIN_ROOM, {} if rooms else {"display": "none"}
+
+
+def rooms_view(cfg: Config, keys, chosen, lang: str):
+    """(card style, run options, run, table, CSV payload) of the rooms side by side: KPIs as rows,
+    the rooms of run ``chosen`` (the first chosen run with partner rooms by default) as columns."""
+    lang = i18n.lang_of(lang)
+    hidden = {"display": "none"}
+    runs, _ = _load(cfg, keys)
+    with_rooms = [run for run in runs if data.summary_rooms([run])]
+    if not with_rooms:
+        return hidden, [], None, None, None
+    options = [{"label": run.label, "value": run.key} for run in with_rooms]
+    run = next((r for r in with_rooms if r.key == chosen), with_rooms[0])
+    rows = data.room_rows(run)
+    return {}, options, run.key, rooms_table(rows, lang), csv_payload(ids.TABLE_ROOMS, rows)
+
+
+def rooms_table(rows: list[dict], lang: str) -> html.Table:
+    """KPIs as rows, rooms as columns: mean and 95 % CI, a broken norm marked as in the KPI table."""
+    rooms = list(dict.fromkeys(r["room"] for r in rows))
+    by_kpi: dict[str, dict[str, dict]] = {}
+    for row in rows:
+        by_kpi.setdefault(row["kpi"], {})[row["room"]] = row
+    head = [html.Th(t("cmp.table.kpi", lang)), html.Th(t("cmp.table.unit", lang))]
+    head += [html.Th(i18n.heading(i18n.room_label(room, lang))) for room in rooms]
+    body = []
+    for kpi, cells in by_kpi.items():
+        unit = next(iter(cells.values()))["unit"]
+        tds = [
+            html.Td(i18n.kpi_label(kpi, lang), title=kpi, className="kpi"),
+            html.Td(i18n.unit_label(unit, lang), className="unit"),
+        ]
+        tds += [mean_cell(cells.get(room, {}), unit, lang) for room in rooms]
+        body.append(html.Tr(tds))
+    return html.Table([html.Thead(html.Tr(head)), html.Tbody(body)], className="table kpi-table rooms-table")
+
+
+def mean_cell(row: dict, unit: str, lang: str) -> html.Td:
+    """A KPI's mean over its 95 % CI, red with the norm in its tooltip when the norm is not met."""
+    broken = row.get("norm_broken")
+    return html.Td(
+        [
+            html.Div(i18n.value(row.get("mean"), unit, lang), className="mean"),
+            html.Div(_interval(row.get("ci95_low"), row.get("ci95_high"), unit, lang), className="ci"),
+        ],
+        className="num cell-norm-broken" if broken else "num",
+        title=f"{t('cmp.legend.norm', lang)}: {row['norm']}" if broken else None,
+    )
 
 
 def _interval(low, high, unit, lang) -> str:
@@ -357,10 +448,35 @@ def register(app, cfg: Config) -> None:
         Output(ids.csv_data(ids.TABLE_KPIS), "data"),
         Output(ids.CMP_MESSAGES, "children"),
         Input(ids.CMP_RUNS, "value"),
+        Input(ids.CMP_ROOM, "value"),
         State(ids.LANG, "data"),
     )
-    def _table(keys, lang):
-        return table_view(cfg, keys, lang)
+    def _table(keys, room, lang):
+        return table_view(cfg, keys, lang, room)
+
+    @app.callback(
+        Output(ids.CMP_ROOM, "options"),
+        Output(ids.CMP_ROOM, "value"),
+        Output(ids.CMP_ROOM_FIELD, "style"),
+        Input(ids.CMP_RUNS, "value"),
+        State(ids.CMP_ROOM, "value"),
+        State(ids.LANG, "data"),
+    )
+    def _room(keys, current, lang):
+        return room_choices_view(cfg, keys, current, lang)
+
+    @app.callback(
+        Output(ids.CMP_ROOMS_CARD, "style"),
+        Output(ids.CMP_ROOMS_RUN, "options"),
+        Output(ids.CMP_ROOMS_RUN, "value"),
+        Output(ids.CMP_ROOMS_TABLE, "children"),
+        Output(ids.csv_data(ids.TABLE_ROOMS), "data"),
+        Input(ids.CMP_RUNS, "value"),
+        Input(ids.CMP_ROOMS_RUN, "value"),
+        State(ids.LANG, "data"),
+    )
+    def _rooms(keys, chosen, lang):
+        return rooms_view(cfg, keys, chosen, lang)
 
     @app.callback(Output(ids.fig(ids.FIG_TIMESERIES), "figure"), Input(ids.CMP_RUNS, "value"), State(ids.LANG, "data"))
     def _timeseries(keys, lang):
