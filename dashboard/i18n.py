@@ -157,11 +157,12 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "tl.title": ("Tijdlijn van één replicatie", "Timeline of one replication"),
         "tl.intro": (
             "Storingen, opmerken, besluit van de CaCo en elk terugvalkanaal, met daaronder het aantal "
-            "incidenten en 112-meldingen per uur; daarna de bezetting van de centralisten en de CaCo per "
-            "klokuur, het eenhedenbord in GMS tegen de werkelijkheid en de kaart.",
+            "incidenten en 112-meldingen per uur; daarna de drukte minuut voor minuut, de bezetting van de "
+            "centralisten en de CaCo per klokuur, het eenhedenbord in GMS tegen de werkelijkheid en de kaart.",
             "Outages, detection, the CaCo's decision and every "
-            "fallback channel, with the incident and 112 call rate under it; then the utilisation of the "
-            "centralists and the CaCo by clock hour, the unit board in GMS against the truth, and the map.",
+            "fallback channel, with the incident and 112 call rate under it; then the load minute by minute, the "
+            "utilisation of the centralists and the CaCo by clock hour, the unit board in GMS against the truth, "
+            "and the map.",
         ),
         "tl.board.title": ("Eenhedenbord: GMS tegen werkelijkheid", "Unit board: GMS against the truth"),
         "tl.board.note": (
@@ -189,14 +190,12 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "tl.run.placeholder": ("Kies een run…", "Choose a run…"),
         "tl.rooms": ("Meldkamers naast elkaar", "Rooms side by side"),
         "tl.rooms.hint": (
-            "Een run met partnermeldkamers: kies er één of twee; dezelfde replicatie, op één tijdas.",
-            "A run with partner rooms: choose one or two; the same replication, on one time axis.",
-        ),
-        "tl.gantt.note": (
-            "Met partnermeldkamers: een 112-melding telt bij de meldkamer waarvoor ze bedoeld is, ook als een "
-            "partner haar overneemt; de wachtrij van de partner staat in de figuur hieronder.",
-            "With partner rooms: a 112 call counts for the room it was meant for, also when a partner takes it "
-            "over; the partner's queue is in the figure below.",
+            "Een run met partnermeldkamers: kies er één of twee; dezelfde replicatie, op één tijdas. Een "
+            "112-melding telt in de tijdlijn bij de meldkamer waarvoor ze bedoeld is, ook als een partner haar "
+            "overneemt; ze wacht in de rij van de partner.",
+            "A run with partner rooms: choose one or two; the same replication, on one time axis. In the "
+            "timeline a 112 call counts for the room it was meant for, also when a partner takes it over; it "
+            "waits in the partner's queue.",
         ),
         "tl.load.title": ("Drukte in de meldkamer, minuut voor minuut", "Load in the room, minute by minute"),
         "tl.load.note": (

@@ -76,7 +76,7 @@ def build_layout(cfg: Config, lang: str = "nl", run: str | None = None, replicat
             html.Div(broken_runs(entries, lang), id=ids.TL_BROKEN),
             html.Div(id=ids.TL_MESSAGES),
             dcc.Store(id=ids.TL_WANTED, data=rep),
-            figure_card(ids.FIG_GANTT, t("tl.title", lang), lang, note=t("tl.gantt.note", lang)),
+            figure_card(ids.FIG_GANTT, t("tl.title", lang), lang),
             figure_card(ids.FIG_TL_LOAD, t("tl.load.title", lang), lang, note=t("tl.load.note", lang)),
             figure_card(ids.FIG_TL_HOURS, t("hours.title", lang), lang, note=t("hours.note", lang)),
             figure_card(ids.FIG_BOARD, t("tl.board.title", lang), lang, note=t("tl.board.note", lang)),
