@@ -114,6 +114,7 @@ class Comms:
         self._waiting: list[simpy.Event] = []  # one event per wait for the next change
         self.failure = env.event()  # fires at the first failed or impossible transmission
         self.reachable = {r: env.level(1) for r in regions}
+        self.listeners: list = []  # called after each change of reach (a room that mirrors this one's)
         self.on_review = None  # set by the model: moves or interrupts transmissions that lost their channel
         self._review_pending = False
         self.refresh()
@@ -169,6 +170,8 @@ class Comms:
             ok = any(s.reaches(region, False) for s in self.by_purpose.get("voice", ()))
             if ok != level.value:
                 level.set(int(ok))
+        for listener in self.listeners:
+            listener()
         self.wake()
         if not self._review_pending and any(s.transmissions for s in self.channels.values()):
             # after every same-instant change (a zero-delay fallback comes up in the same

@@ -157,6 +157,10 @@ class ControlRoom:
         self.relocating = False
         self.comms = Comms(env, scenario)
         self.comms.on_review = self.review
+        # can the room reach its units in a region: over its own channels, or over the partner's
+        # while one has taken over (issue 16); unit-minutes unreachable are counted from these
+        self.reachable = {region: env.level(1) for region in self.comms.reachable}
+        self.comms.listeners.append(self.mirror_reach)
         self.timeline = Timeline(env)
         self.patience = env.patience_clock()
         self.dynamic = bool(scenario.outages or scenario.random_outages)
@@ -207,6 +211,7 @@ class ControlRoom:
         # other meldkamers in the same night (issue 16), and the one that has taken over, if any
         self.partners: dict[str, ControlRoom] = {}
         self.takeover: Takeover | None = None
+        self.mirror_reach()
         self.streams = streams
         self._build_units(scenario, streams)
 
@@ -322,7 +327,7 @@ class ControlRoom:
             self.dispatches,
             self.timeline.rows,
             levels,
-            self.comms.reachable,
+            self.reachable,
             self.unit_names,
             events=env.events_scheduled(),
         )
@@ -424,6 +429,8 @@ class ControlRoom:
         """From now on this room's 112 calls go to ``partner`` (until the procedure stands down), and
         with them the alarms and radio: what waits here for a channel moves there now."""
         self.takeover = Takeover(self.partners[partner], partner, routing_delay, factor)
+        self.takeover.room.comms.listeners.append(self.mirror_reach)
+        self.mirror_reach()
         for channel in self.comms.channels.values():
             for tx in list(channel.transmissions):
                 if tx.movable and not tx.talking:
@@ -433,9 +440,21 @@ class ControlRoom:
     def end_takeover(self) -> str | None:
         """The desk comes back (the procedure stands down); the partner's name, or None if none had it.
         Incidents the partner took in stay with it."""
-        name = self.takeover.name if self.takeover is not None else None
+        if self.takeover is None:
+            return None
+        name = self.takeover.name
+        self.takeover.room.comms.listeners.remove(self.mirror_reach)
         self.takeover = None
+        self.mirror_reach()
         return name
+
+    def mirror_reach(self) -> None:
+        """Copy the reach of the room that carries this room's traffic now into ``reachable``."""
+        carrier = (self.takeover.room if self.takeover is not None else self).comms.reachable
+        for region, level in self.reachable.items():
+            ok = carrier[region].value if region in carrier else 0
+            if ok != level.value:
+                level.set(ok)
 
     def add_centralists(self, extra: int) -> None:
         self.extra_centralists += extra
