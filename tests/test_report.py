@@ -192,10 +192,12 @@ def test_the_standard_matrix_is_valid():
     matrix = load_matrix(standard_matrix())
     cells = build_cells(matrix, standard_matrix())
     kinds = [c.kind for c in cells]
-    assert kinds.count("cell") == (
-        len(matrix.loads) * len(matrix.targets) * len(matrix.durations_min) * len(matrix.procedures)
-    )
+    per_load_and_duration = sum(len(p.targets or matrix.targets) for p in matrix.procedures.values())
+    assert kinds.count("cell") == len(matrix.loads) * len(matrix.durations_min) * per_load_and_duration
     assert set(matrix.loads) == {"normale_nacht", "oudejaarsnacht"}
+    # issue 16: the eOCS takeover once more with the outage at MKBM only, per load and duration
+    assert matrix.procedures["overname"].targets == ["eocs"] and matrix.scope.rooms == ["main"]
+    assert kinds.count("scope") == len(matrix.loads) * len(matrix.durations_min)
     assert kinds.count("sensitivity") == 2 * len(matrix.sensitivity.parameters)
 
 
@@ -478,7 +480,7 @@ def test_the_method_has_the_response_time_validation_against_cbs(built):
 
 # --- issue 16: the eOCS outage local (this room only) beside national, with a partner's takeover -----
 SCOPE_TD = re.compile(
-    r'<td class="num( better| worse)?" data-scope="([^"]+)" data-pair="(takeover|local)" data-kpi="([^"]+)" '
+    r'<td class="num( better| worse)?" data-scope="([^"]+)" data-pair="(\w+)" data-kpi="([^"]+)" '
     r'data-diff="([^"]*)" data-significant="(true|false)">'
 )
 
@@ -506,7 +508,7 @@ def test_local_or_national_table_shows_paired_differences_from_the_files(built):
     assert "id='lokaal-landelijk'" in page and "Lokaal of landelijk" in html.unescape(page)
     shown = {(key, pair, kpi): (diff, sig) for _, key, pair, kpi, diff, sig in SCOPE_TD.findall(page)}
     scope_kpis = ["opkomsttijd_mean_min", "unit_minutes_unreachable", "calls_taken_over"]
-    assert len(shown) == 4 * 2 * len(scope_kpis)
+    assert len(shown) == 4 * 3 * len(scope_kpis)
 
     def reps(key):
         return pq.read_table(run / "cells" / key / "replications.parquet").to_pydict()
@@ -516,7 +518,11 @@ def test_local_or_national_table_shows_paired_differences_from_the_files(built):
             local, national = reps(local_key(load, "eocs", d, "overname")), reps(cell_key(load, "eocs", d, "overname"))
             reference = reps(cell_key(load, "eocs", d, "huidig"))
             for kpi in scope_kpis:
-                for pair, a, b in (("local", local, national), ("takeover", national, reference)):
+                for pair, a, b in (
+                    ("local_vs_national", local, national),
+                    ("local_vs_reference", local, reference),
+                    ("national_vs_reference", national, reference),
+                ):
                     expected = paired_difference(a[kpi], b[kpi])
                     diff, sig = shown[local_key(load, "eocs", d, "overname"), pair, kpi]
                     assert json.loads(diff) == pytest.approx(expected["mean"], nan_ok=True), (load, d, pair, kpi)
@@ -536,11 +542,11 @@ def test_findings_say_local_against_national_from_the_numbers(built):
     assert mean_pm("opkomsttijd_mean_min", local, "en") in found[0]["en"]
     assert "significant" in found[0]["nl"] and ("not significant" in found[0]["en"] or "significant" in found[0]["en"])
     changed = copy.deepcopy(data)
-    changed["scope"][data["scope"].index(entry)]["local_vs_national"]["opkomsttijd_mean_min"].update(
-        mean=-4.0, ci95_low=-5.0, ci95_high=-3.0
+    changed["scope"][data["scope"].index(entry)]["national_vs_reference"]["opkomsttijd_mean_min"].update(
+        mean=4.0, ci95_low=3.0, ci95_high=5.0
     )
     after = next(f for f in findings(changed) if f["en"].startswith("Local or national"))
-    assert "local − national -4.0 min, 95 % CI [-5.0, -3.0]; significant" in after["en"]
+    assert "Δ +4.0 min, 95 % CI [+3.0, +5.0]; significant)" in after["en"]
 
 
 @pytest.mark.parametrize(

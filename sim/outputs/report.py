@@ -652,8 +652,9 @@ def collect(run_dir: Path) -> dict:
 
 
 def _scope_pairs(matrix: dict, cells: dict, reps: dict) -> list[dict]:
-    """Per load and duration: the local cell, its national twin and the national reference, with the
-    paired differences local − national (same procedure) and takeover − reference (both national)."""
+    """Per load and duration: the local cell, its national twin and the reference (the room on its own:
+    without a partner the outage's reach does not matter to it), with the paired differences of the
+    takeover local and national against the reference and local − national."""
     scope = matrix.get("scope")
     if not scope:
         return []
@@ -672,8 +673,9 @@ def _scope_pairs(matrix: dict, cells: dict, reps: dict) -> list[dict]:
                 "local": key,
                 "national": national,
                 "reference": reference,
+                "local_vs_reference": _paired(reps[key], reps[reference], scope["kpis"]),
+                "national_vs_reference": _paired(reps[national], reps[reference], scope["kpis"]),
                 "local_vs_national": _paired(reps[key], reps[national], scope["kpis"]),
-                "takeover_vs_reference": _paired(reps[national], reps[reference], scope["kpis"]),
             }
         )
     return out

@@ -43,19 +43,26 @@ def _diff_td(kpi: str, d: dict, key: str, pair: str) -> str:
     )
 
 
+#: the paired differences shown, as (key in the entry, nl, en)
+PAIRS = (
+    ("local_vs_reference", "Δ lokaal: overname − zonder", "Δ local: takeover − without"),
+    ("national_vs_reference", "Δ landelijk: overname − zonder", "Δ national: takeover − without"),
+    ("local_vs_national", "Δ overname: lokaal − landelijk", "Δ takeover: local − national"),
+)
+
+
 def _table(data: dict, entry: dict) -> str:
     matrix, scope = data["matrix"], data["matrix"]["scope"]
     procedures = matrix["procedures"]
     proc, ref = procedures[scope["procedure"]], procedures[scope["reference"]]
     columns = (
-        (f"Landelijk, '{_label(ref, 'nl')}'", f"National, '{_label(ref, 'en')}'"),
-        (f"Landelijk, '{_label(proc, 'nl')}'", f"National, '{_label(proc, 'en')}'"),
+        (f"Zonder overname: '{_label(ref, 'nl')}'", f"Without takeover: '{_label(ref, 'en')}'"),
         (
             f"Lokaal ({_rooms(scope, 'nl')}), '{_label(proc, 'nl')}'",
             f"Local ({_rooms(scope, 'en')}), '{_label(proc, 'en')}'",
         ),
-        ("Δ overname − zonder (landelijk)", "Δ takeover − without (national)"),
-        ("Δ lokaal − landelijk", "Δ local − national"),
+        (f"Landelijk, '{_label(proc, 'nl')}'", f"National, '{_label(proc, 'en')}'"),
+        *((nl, en) for _, nl, en in PAIRS),
     )
     head = "<tr><th>KPI</th>" + "".join(f"<th class='num'>{bilingual(nl, en)}</th>" for nl, en in columns) + "</tr>"
     rows = [head]
@@ -67,10 +74,9 @@ def _table(data: dict, entry: dict) -> str:
                 f'<td class="num" data-cell="{esc(key)}" data-kpi="{esc(kpi)}" '
                 f'data-mean="{json.dumps(_summary(data, key, kpi).get("mean"))}">'
                 f"{esc(mean_pm(kpi, _summary(data, key, kpi)))}</td>"
-                for key in (entry["reference"], entry["national"], entry["local"])
+                for key in (entry["reference"], entry["local"], entry["national"])
             )
-            + _diff_td(kpi, entry["takeover_vs_reference"].get(kpi) or {}, entry["local"], "takeover")
-            + _diff_td(kpi, entry["local_vs_national"].get(kpi) or {}, entry["local"], "local")
+            + "".join(_diff_td(kpi, entry[pair].get(kpi) or {}, entry["local"], pair) for pair, _, _ in PAIRS)
             + "</tr>"
         )
     return "<table class='results effects scope'>" + "\n".join(rows) + "</table>"
@@ -112,12 +118,12 @@ def section(data: dict) -> str:
 
 def _said(kpi: str, d: dict, lang: str) -> str:
     word = ("significant", "niet significant") if lang == "nl" else ("significant", "not significant")
-    return f"{effects.diff_text(kpi, d, lang)}; {word[0] if effects.significant(d) else word[1]}"
+    return f"Δ {effects.diff_text(kpi, d, lang)}; {word[0] if effects.significant(d) else word[1]}"
 
 
 def finding(data: dict, load: str, duration: float) -> dict | None:
     """At one load and duration: what the takeover gives when the outage is local, and what is left of it
-    when it is national."""
+    when it is national, each against the room on its own."""
     scope = data["matrix"].get("scope")
     entry = next((e for e in data.get("scope") or [] if e["load"] == load and e["duration_min"] == duration), None)
     if not scope or entry is None:
@@ -130,36 +136,41 @@ def finding(data: dict, load: str, duration: float) -> dict | None:
     for lang in ("nl", "en"):
         parts = []
         for kpi in scope["kpis"][:3]:
-            local, national = (_summary(data, entry[k], kpi) for k in ("local", "national"))
-            reference = _summary(data, entry["reference"], kpi)
-            if not (finite(local.get("mean")) and finite(national.get("mean"))):
+            local, national, reference = (_summary(data, entry[k], kpi) for k in ("local", "national", "reference"))
+            if not all(finite(s.get("mean")) for s in (local, national, reference)):
                 continue
             k = labels.kpi(kpi)[0 if lang == "nl" else 1]
-            lvn = entry["local_vs_national"].get(kpi) or {}
-            tvr = entry["takeover_vs_reference"].get(kpi) or {}
+            lvr, nvr = (entry[pair].get(kpi) or {} for pair in ("local_vs_reference", "national_vs_reference"))
             if lang == "nl":
                 parts.append(
-                    f"{k}: lokaal {mean_pm(kpi, local)}, landelijk {mean_pm(kpi, national)} (lokaal − landelijk "
-                    f"{_said(kpi, lvn, 'nl')}); landelijk tegen '{_label(ref, 'nl')}' ({mean_pm(kpi, reference)}): "
-                    f"{_said(kpi, tvr, 'nl')}"
+                    f"{k}: zonder overname {mean_pm(kpi, reference)}; met overname lokaal {mean_pm(kpi, local)} "
+                    f"({_said(kpi, lvr, 'nl')}), landelijk {mean_pm(kpi, national)} ({_said(kpi, nvr, 'nl')})"
                 )
             else:
                 parts.append(
-                    f"{k}: local {mean_pm(kpi, local, 'en')}, national {mean_pm(kpi, national, 'en')} (local − "
-                    f"national {_said(kpi, lvn, 'en')}); national against '{_label(ref, 'en')}' "
-                    f"({mean_pm(kpi, reference, 'en')}): {_said(kpi, tvr, 'en')}"
+                    f"{k}: without takeover {mean_pm(kpi, reference, 'en')}; with takeover local "
+                    f"{mean_pm(kpi, local, 'en')} ({_said(kpi, lvr, 'en')}), national {mean_pm(kpi, national, 'en')} "
+                    f"({_said(kpi, nvr, 'en')})"
                 )
         if not parts:
             return None
         if lang == "nl":
             lead = (
-                f"Lokaal of landelijk ({_label(target, 'nl')}, {duration:g} min, {load_entry['label'].lower()}), met "
-                f"'{_label(proc, 'nl')}': alleen {_rooms(scope, 'nl')} getroffen tegen alle meldkamers getroffen"
+                f"Lokaal of landelijk ({_label(target, 'nl')}, {_hours(duration, 'nl')}, "
+                f"{load_entry['label'].lower()}): wat levert '{_label(proc, 'nl')}' op tegen '{_label(ref, 'nl')}', "
+                f"als alleen {_rooms(scope, 'nl')} getroffen is en als alle meldkamers getroffen zijn"
             )
         else:
             lead = (
-                f"Local or national ({_label(target, 'en')}, {duration:g} min, {_label(load_entry, 'en')}), with "
-                f"'{_label(proc, 'en')}': only {_rooms(scope, 'en')} hit against every room hit"
+                f"Local or national ({_label(target, 'en')}, {_hours(duration, 'en')}, {_label(load_entry, 'en')}): "
+                f"what '{_label(proc, 'en')}' gives against '{_label(ref, 'en')}' when only "
+                f"{_rooms(scope, 'en')} is hit and when every room is"
             )
         out[lang] = f"{lead}. " + ". ".join(parts) + "."
     return out
+
+
+def _hours(minutes: float, lang: str) -> str:
+    if minutes % 60 == 0:
+        return f"{minutes / 60:g} uur" if lang == "nl" else f"{minutes / 60:g} h"
+    return f"{minutes:g} min"
