@@ -66,6 +66,8 @@ KPIS: dict[str, Pair] = {
     "lost_reinforcement_requests": ("verloren opschalingsverzoeken", "lost reinforcement requests"),
     "noodknop_ack_mean_s": ("noodknop tot contact, gemiddeld", "noodknop to contact, mean"),
     "board_reconciliation_min": ("statuscontrole na de storing", "roll call after the outage"),
+    "statuses_not_noted": ("gehoorde maar niet verwerkte statussen", "statuses heard but not noted"),
+    "double_alarms": ("dubbel verzonden alarmeringen", "alarms sent twice"),
     "desk_handled_incidents": ("door de meldkamer afgehandeld (zonder alarmering)", "handled by the desk (no alarm)"),
     "centralist_utilisation_peak_hour": ("bezetting centralisten, drukste uur", "centralist utilisation, busiest hour"),
     "caco_utilisation": ("bezetting CaCo", "CaCo utilisation"),

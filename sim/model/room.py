@@ -71,7 +71,19 @@ NOT_REACHED = "not_reached"
 STATUS_MISNOTED, REALARMED, NEXT_UNIT = "status_misnoted", "realarm", "next_unit_alarmed"
 ROLL_CALL_START, ROLL_CALL_END = "roll_call_start", "roll_call_end"
 REINFORCEMENT_LOST = "reinforcement_lost"
-BOARD_EVENTS = frozenset((STATUS_MISNOTED, REALARMED, NEXT_UNIT, ROLL_CALL_START, ROLL_CALL_END, REINFORCEMENT_LOST))
+STATUS_NOT_NOTED, DOUBLE_ALARM = "status_not_noted", "double_alarm"  # staff errors (issue 17)
+BOARD_EVENTS = frozenset(
+    (
+        STATUS_MISNOTED,
+        REALARMED,
+        NEXT_UNIT,
+        ROLL_CALL_START,
+        ROLL_CALL_END,
+        REINFORCEMENT_LOST,
+        STATUS_NOT_NOTED,
+        DOUBLE_ALARM,
+    )
+)
 # why a transmission's wait or conversation is interrupted
 CHANNEL_LOST, LOOK_AGAIN = "channel lost", "look again"
 MOVED = "moved"  # a transmission handed to the partner room that took over (issue 16)
@@ -128,6 +140,7 @@ class Transmission:
         "avoid",
         "waiting",
         "movable",
+        "pace",
     )
 
     def __init__(self, purpose, region, staffed, priority, room_priority, base_min, row=None, avoid=frozenset()):
@@ -144,6 +157,7 @@ class Transmission:
         self.avoid = avoid  # alarm channels already tried for this alarm
         self.waiting = None  # the level counting its message row as waiting (the room that made the row)
         self.movable = False  # about an incident: goes to the partner room when it takes over (issue 16)
+        self.pace = 1.0  # the channel's time factor when the conversation started
 
 
 class ControlRoom:
@@ -197,6 +211,10 @@ class ControlRoom:
         self.awaiting_ack: dict[tuple[int, int], tuple[list, simpy.Event]] = {}  # (unit, incident) -> row, event
         self.status_error = resilience.spoken_status_error_probability
         self.status_error_rng = streams["status_error"]
+        self.status_missed = resilience.spoken_status_missed_probability
+        self.status_missed_rng = streams["status_missed"]
+        self.double_alarm = resilience.double_alarm_probability
+        self.double_alarm_rng = streams["double_alarm"]
         self.doubt: dict[int, None] = {}  # units whose board entry the room cannot trust (an ordered set)
         self.roll_calling = False
         self.roll_call_time = resilience.roll_call_min.sampler(streams["roll_call"])
@@ -640,6 +658,8 @@ class ControlRoom:
             tried |= {name}
             channel = room.comms.channels[name]
             self.alarmed(inc, station, rows, channel)
+            if channel.spec.standby and self.double_alarm > 0:
+                self.maybe_repeat(inc, station, tx, room)
             if channel.spec.needs_centralist:  # the post answered the phone: it says who goes
                 for row in rows:
                     if row[DispatchRow.STATE] != NOT_REACHED:
@@ -665,6 +685,16 @@ class ControlRoom:
         if replace:
             self.timeline.log(NEXT_UNIT, station.name, f"incident={inc.id} units={len(replace)}")
             self.dispatch(inc, len(replace), REALARM)
+
+    def maybe_repeat(self, inc: Incident, station, tx: Transmission, room: ControlRoom) -> None:
+        """An alarm by hand sent twice (issue 17): not sure it went out, the centralist sends it
+        again. It takes the channel (and a centralist on a phone) once more; the crew knows the
+        incident, so nobody turns out twice. Given up after the message patience."""
+        if self.double_alarm_rng.random() >= room.comms.error_chance(self.double_alarm):
+            return
+        self.timeline.log(DOUBLE_ALARM, station.name, f"incident={inc.id} channel={tx.channel.name}")
+        again = Transmission("alarm", tx.region, tx.staffed, tx.priority, tx.room_priority, tx.base_min)
+        self.env.start(self.carry(inc, again, self.env.now + self.message_patience))
 
     def alarmed(self, inc: Incident, station, rows: list[list], channel: ChannelState) -> None:
         """An alarm went out: in truth, a free unit turns out; a busy one never hears it."""
@@ -726,10 +756,18 @@ class ControlRoom:
     # --- the room's picture of its units (the GMS unit board) ------------------------------
     def heard(self, inc_id: int, unit: int, kind: str, spoken: bool) -> None:
         """A status reached the room: it acknowledges the alarm; "beschikbaar" frees the unit on the board."""
+        if (
+            spoken
+            and self.status_missed > 0
+            and self.status_missed_rng.random() < self.comms.error_chance(self.status_missed)
+        ):
+            # heard, never noted: no acknowledgement, the board keeps the old status (issue 17)
+            self.timeline.log(STATUS_NOT_NOTED, self.unit_names[unit], f"incident={inc_id} status={kind}")
+            return
         self.acknowledged(unit, inc_id)
         if not kind.startswith("beschikbaar"):
             return
-        if spoken and self.status_error_rng.random() < self.status_error:
+        if spoken and self.status_error_rng.random() < self.comms.error_chance(self.status_error):
             wrong = self.misnoted(unit)
             if wrong is not None:
                 self.timeline.log(STATUS_MISNOTED, self.unit_names[unit], f"noted_as={self.unit_names[wrong]}")
@@ -1036,7 +1074,9 @@ class ControlRoom:
                     if math.isnan(row[MessageRow.T_START]):
                         tx.waiting.add(-1)
                     row[MessageRow.T_START] = tx.started
-                yield env.timeout((1 - tx.progress) * tx.base_min * tx.channel.spec.time_factor)
+                channel = tx.channel
+                tx.pace = pace = comms.pace(channel)
+                yield env.timeout((1 - tx.progress) * tx.base_min * pace)
                 channel = tx.channel  # a move to a fallback may have changed it
                 self._release(tx)
                 tx.attempts += 1
@@ -1052,8 +1092,7 @@ class ControlRoom:
                 return channel.name
             except simpy.Interrupt as interrupt:
                 if tx.talking:
-                    lost = tx.channel
-                    done = (env.now - tx.started) / (tx.base_min * lost.spec.time_factor) if tx.base_min else 1
+                    done = (env.now - tx.started) / (tx.base_min * tx.pace) if tx.base_min else 1
                     tx.progress = 0.0 if self.policy == "restart" else min(1.0, tx.progress + done)
                 if interrupt.cause == CHANNEL_LOST and self.policy == "resume":
                     tx.pinned = tx.channel
@@ -1235,6 +1274,7 @@ def partner_scenario(scenario: Scenario, name: str, partner) -> Scenario:
             "geography": None,
             "other_desks": {},
             "procedure": procedure,
+            "preparedness": None,  # its staff: the reference team
             "outages": [o for o in scenario.outages if hits_room(o, name)],
             "random_outages": [o for o in scenario.random_outages if hits_room(o, name)],
             "partners": {},
