@@ -251,7 +251,7 @@ def read_debrief(text: str, source: str = "debrief.csv", exercise: dict | None =
             bad("event", f"no row with event '{needed}' (was the script's window cut before it?)")
     steps = _steps(found, outage, bad)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(sorted(problems, key=_row_order))
     exercise = exercise or {}
     return Debrief(
         source=source,
@@ -264,6 +264,12 @@ def read_debrief(text: str, source: str = "debrief.csv", exercise: dict | None =
         seed=exercise.get("seed"),
         replication=exercise.get("replication"),
     )
+
+
+def _row_order(problem: Problem) -> tuple[int, int]:
+    """Problems of rows in row order, then those of the whole file."""
+    where = problem.path.removeprefix("row ")
+    return (0, int(where)) if where.isdigit() else (1, 0)
 
 
 def _steps(found: dict, outage: float | None, bad) -> list[DebriefStep]:
@@ -302,7 +308,10 @@ def _steps(found: dict, outage: float | None, bad) -> list[DebriefStep]:
         if before.never:
             bad(f"row {step.row}", f"actual: {step.event} at a time, but {name} is 'never'")
         elif step.observed_min < before.observed_min:
-            bad(f"row {step.row}", f"actual: {step.event} is before {name} (row {before.row})")
+            bad(
+                f"row {step.row}",
+                f"actual: {found[step.event][3]} is before {name} ({found[before.event][3]}, row {before.row})",
+            )
     return steps
 
 
@@ -518,6 +527,7 @@ class DebriefResult:
     rates: dict[str, float]  # the status rates of both arms
     runs: int  # replications simulated in all (arms x replications)
     wall_s: float
+    horizon_start: str = ""  # ISO date and time of minute 0, for clock times
     values: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # arm -> KPI -> per replication
 
     def to_dict(self) -> dict:
@@ -534,6 +544,7 @@ class DebriefResult:
                 "seed": self.seed,
                 "exercise_replication": d.replication,
                 "replications": self.replications,
+                "horizon_start": self.horizon_start,
                 "outage_start_min": d.outage_start_min,
                 "steps": [
                     {"event": s.event, "row": s.row, "planned_min": s.planned_min, "observed_min": s.observed_min}
@@ -654,6 +665,7 @@ def run_debrief(
         },
         runs=total,
         wall_s=time.perf_counter() - clock,
+        horizon_start=scenario.horizon.start.isoformat(),
         values=values,
     )
 
@@ -702,3 +714,57 @@ def _arms(scenario: Scenario, debrief: Debrief, night: Night) -> tuple[dict[str,
         items[STATUSES_ITEM] = (wrong0 + missed0, wrong + missed, None, None)
         arms[STATUSES_ITEM] = Arm(arms["planned"].times, missed, wrong)
     return arms, items
+
+
+def debrief_exercise(
+    csv_text: str,
+    exercise: dict | None,
+    *,
+    scenario: Scenario | None = None,
+    source: str = "exercise.csv",
+    exercise_source: str = "exercise.json",
+    seed: int | None = None,
+    replication: int | None = None,
+    replications: int = DEFAULT_REPLICATIONS,
+    options=None,
+    progress: Progress | None = None,
+    rank_kpi: str = DEFAULT_RANK_KPI,
+) -> DebriefResult:
+    """The whole debrief from the filled CSV's text and the ``exercise.json`` beside it (parsed).
+
+    ``scenario``, ``seed`` and ``replication`` replace what exercise.json says. Every problem of
+    the CSV and of exercise.json is raised at once, before anything runs.
+    """
+    problems: list[Problem] = []
+    exercise = exercise if exercise is not None else {}
+    if not isinstance(exercise, dict):
+        raise ScenarioError([Problem(exercise_source, "", "not a JSON object (the exercise.json of meldsim exercise)")])
+    for name, given in (("seed", seed), ("replication", replication)):
+        value = exercise.get(name) if given is None else given
+        if value is None:
+            problems.append(Problem(exercise_source, name, "missing (give exercise.json, or the value)"))
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            problems.append(Problem(exercise_source, name, f"{value!r} is not a whole number >= 0"))
+    if scenario is None:
+        data = exercise.get("scenario")
+        if not isinstance(data, dict):
+            problems.append(Problem(exercise_source, "scenario", "missing: give the scenario (--scenario)"))
+        else:
+            from sim.model.loading import scenario_from_dict
+
+            try:
+                scenario = scenario_from_dict(data, exercise_source)
+            except ScenarioError as exc:
+                problems += exc.problems
+    try:
+        debrief = read_debrief(csv_text, source, exercise)
+    except ScenarioError as exc:
+        problems = exc.problems + problems
+    if problems:
+        raise ScenarioError(problems)
+    debrief.seed = seed if seed is not None else exercise["seed"]
+    debrief.replication = replication if replication is not None else exercise["replication"]
+    debrief.scenario_name = scenario.name
+    return run_debrief(
+        scenario, debrief, replications=replications, options=options, progress=progress, rank_kpi=rank_kpi
+    )
