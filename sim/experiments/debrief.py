@@ -72,7 +72,7 @@ STATUSES_ITEM = "statuses"  # the attribution item of the status counts
 #: headers of the clock and minute columns in every language exercise.csv is written in
 TIME_HEADERS = frozenset({"tijd / time", "tijd", "time"})
 MINUTE_HEADERS = frozenset({"minuut / minute", "minuut", "minute"})
-SAME_MIN = 1e-6  # own delays this close are the same (a sum of minutes is not exact in floating point)
+SAME_MIN = 1 / 60  # own delays within a second are the same: times are written to the second at best
 PLANNED_TOLERANCE_MIN = 0.051  # the CSV's minute is rounded to 0.1
 MAX_PROBLEMS = 50
 _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})(?::(\d{2}))?$")
@@ -672,7 +672,7 @@ def run_debrief(
 
 
 def _same(a: float | None, b: float | None) -> bool:
-    """Equal own delays: both never, or within SAME_MIN (times written as clock times differ by seconds at least)."""
+    """Equal own delays: both never, or within SAME_MIN."""
     return (a is None) == (b is None) and (a is None or abs(a - b) <= SAME_MIN)
 
 
