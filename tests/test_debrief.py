@@ -90,6 +90,9 @@ def test_the_script_marks_the_first_response_and_leaves_actual_empty(exercise):
     info = exercise.to_json()
     assert (info["seed"], info["replication"], info["scenario_name"]) == (SEED, REPLICATION, "nye_eocs_outage")
     assert [s["event"] for s in info["steps"]] == [e for e, _ in response.steps]
+    page = exercise.to_html()  # the printed script has a form for the team's times, one line per event
+    form = page[page.index('<table class="debrief">') :]
+    assert all(f"<code>{e}</code>" in form for e in rows if e != "outage_start")
 
 
 def test_clock_times_are_read_against_the_row_they_are_written_on():
