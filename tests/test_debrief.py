@@ -8,6 +8,7 @@ an exercise filled in goes through ``meldsim debrief`` to a page and its JSON.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -169,6 +170,21 @@ def test_a_later_detection_never_improves_the_outcome(scenario, exercise):
         assert result.runs == 60
     for kpi, values in means.items():
         assert values == sorted(values), (kpi, values)
+
+
+def test_one_step_late_written_to_the_second_runs_two_arms(scenario, exercise):
+    """Detection 3 min late, the rest with the script's own delays, written as HH:MM:SS: the other
+    steps' own delays match to the second, so they need no run, and detection alone is the observed night."""
+    start = exercise.scenario.horizon.start
+    times = {
+        i.event: (start + dt.timedelta(seconds=round((i.minute + 3) * 60))).strftime("%H:%M:%S")
+        for i in exercise.steps()
+    }
+    result = run_debrief(scenario, read(exercise, times), replications=2)
+    assert [s.item for s in result.steps if s.ran] == ["detected"] and result.runs == 4
+    detected = next(s for s in result.steps if s.item == "detected")
+    for kpi in DEBRIEF_KPIS:
+        assert detected.difference[kpi] == result.difference[kpi]
 
 
 def test_each_step_alone_moves_the_later_steps_with_it(scenario, exercise):

@@ -719,6 +719,9 @@ def _arms(scenario: Scenario, debrief: Debrief, night: Night) -> tuple[dict[str,
     if (missed, wrong) != (missed0, wrong0):
         items[STATUSES_ITEM] = (wrong0 + missed0, wrong + missed, None, None)
         arms[STATUSES_ITEM] = Arm(arms["planned"].times, missed, wrong)
+    alone_arms = [name for name in arms if name not in ("planned", "observed")]
+    if len(alone_arms) == 1:  # the one thing the team did differently: alone, it is the observed night
+        arms[alone_arms[0]] = arms["observed"]
     return arms, items
 
 
