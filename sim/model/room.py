@@ -210,6 +210,7 @@ class ControlRoom:
         self.ack_timeout = room.alarm_ack_timeout_min.sampler(streams["ack_timeout"])
         self.awaiting_ack: dict[tuple[int, int], tuple[list, simpy.Event]] = {}  # (unit, incident) -> row, event
         self.status_error = resilience.spoken_status_error_probability
+        self.status_missed = resilience.spoken_status_missed_probability
         self.status_error_rng = streams["status_error"]
         self.status_missed = resilience.spoken_status_missed_probability
         self.status_missed_rng = streams["status_missed"]
