@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """meldsim benchmark: the same 1,000-replication job sequentially, on a process pool and on Dask.
 
-    python bench/bench_executors.py [--replications N] [--scenario FILE] [--rounds R] [--only 1,2,dask]
+    python bench/bench_executors.py [--replications N] [--scenario FILE] [--rounds R] [--only 1,2,dask,dask1]
 
 Runs ``meldsim run SCENARIO --replications N --seed 1 --out <tmp> --quiet`` (the default
 ``--keep-records``, i.e. record tables for the first 20 replications) as a subprocess with
@@ -9,6 +9,7 @@ Runs ``meldsim run SCENARIO --replications N --seed 1 --out <tmp> --quiet`` (the
 * ``--jobs 1``                            (sequential: one process, no pool),
 * ``--jobs 2``                            (the local process pool),
 * ``--executor dask --jobs 2``            (a 2-worker Dask ``LocalCluster`` started by meldsim),
+* ``--executor dask --jobs 1``            (``--only dask1``: one worker, for Dask's own scaling),
 
 and times each with ``time.perf_counter`` around the subprocess (so interpreter start-up,
 imports and, for Dask, starting the LocalCluster are included). The run's own
@@ -47,6 +48,7 @@ CONFIGS = {
     "1": ("sequential (--jobs 1)", ["--jobs", "1"]),
     "2": ("process pool (--jobs 2)", ["--jobs", "2"]),
     "dask": ("Dask LocalCluster (2 workers)", ["--executor", "dask", "--jobs", "2"]),
+    "dask1": ("Dask LocalCluster (1 worker)", ["--executor", "dask", "--jobs", "1"]),
 }
 
 
@@ -174,6 +176,18 @@ def targets(summary: dict, replications: int) -> list[dict]:
                 "pass": ratio >= TARGET_DASK_RATIO,
             }
         )
+    one, two = summary.get("dask1"), summary.get("dask")
+    if one and two and one["runs"] and two["runs"]:
+        # issue 16: "1,000 of them on a Dask cluster of local workers scale with the workers"
+        speedup = one["wall_s"] / two["wall_s"]
+        out.append(
+            {
+                "name": f"Dask scales with the workers: 2 workers at least {TARGET_SPEEDUP}x faster than 1",
+                "measured": f"{speedup:.2f}x wall (in-run {one['manifest_wall_s'] / two['manifest_wall_s']:.2f}x)",
+                "value": speedup,
+                "pass": speedup >= TARGET_SPEEDUP,
+            }
+        )
     return out
 
 
@@ -232,7 +246,7 @@ def main(argv=None) -> int:
     parser.add_argument("--scenario", default="scenarios/nye_eocs_outage.yaml", help="relative to the repository root")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds of all configurations (median)")
-    parser.add_argument("--only", default="1,2,dask", help="configurations to run, comma-separated (1, 2, dask)")
+    parser.add_argument("--only", default="1,2,dask", help="configurations to run, comma-separated (1, 2, dask, dask1)")
     parser.add_argument("--no-json", action="store_true", help="do not write bench/out/*.json")
     args = parser.parse_args(argv)
     keys = [k.strip() for k in args.only.split(",") if k.strip()]

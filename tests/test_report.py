@@ -33,6 +33,7 @@ from sim.outputs.report import (
     collect,
     findings,
     load_matrix,
+    local_key,
     reference_procedure,
     run_matrix,
     tornado_rows,
@@ -71,8 +72,9 @@ def test_result_directory_has_every_cell(built):
     run, _ = built
     index = json.loads((run / "matrix.json").read_text())
     keys = [c["key"] for c in index["cells"]]
-    # 2 loads x 1 target x 2 durations x 2 procedures + 2 baselines + 2 parameters x 2 levels
-    assert len(keys) == 14 and len(set(keys)) == 14
+    # 2 loads x 1 target x 2 durations x 3 procedures + 2 baselines + 2 parameters x 2 levels
+    # + the takeover local in 2 loads x 2 durations (issue 16)
+    assert len(keys) == 22 and len(set(keys)) == 22
     for key in keys:
         manifest = json.loads((run / "cells" / key / "manifest.json").read_text())
         assert manifest["seed"] == 3 and manifest["replications"] == 2
@@ -190,10 +192,12 @@ def test_the_standard_matrix_is_valid():
     matrix = load_matrix(standard_matrix())
     cells = build_cells(matrix, standard_matrix())
     kinds = [c.kind for c in cells]
-    assert kinds.count("cell") == (
-        len(matrix.loads) * len(matrix.targets) * len(matrix.durations_min) * len(matrix.procedures)
-    )
+    per_load_and_duration = sum(len(p.targets or matrix.targets) for p in matrix.procedures.values())
+    assert kinds.count("cell") == len(matrix.loads) * len(matrix.durations_min) * per_load_and_duration
     assert set(matrix.loads) == {"normale_nacht", "oudejaarsnacht"}
+    # issue 16: the eOCS takeover once more with the outage at MKBM only, per load and duration
+    assert matrix.procedures["overname"].targets == ["eocs"] and matrix.scope.rooms == ["main"]
+    assert kinds.count("scope") == len(matrix.loads) * len(matrix.durations_min)
     assert kinds.count("sensitivity") == 2 * len(matrix.sensitivity.parameters)
 
 
@@ -201,6 +205,9 @@ def write(tmp_path: Path, change) -> Path:
     data = yaml.safe_load(TINY.read_text())
     for load in data["loads"].values():
         load["base"] = str((TINY.parent / load["base"]).resolve())
+    for option in data["procedures"].values():
+        partners = option.get("set", {}).get("partners", {})
+        partners.update({name: str((TINY.parent / file).resolve()) for name, file in partners.items()})
     change(data)
     path = tmp_path / "matrix.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -469,3 +476,93 @@ def test_the_method_has_the_response_time_validation_against_cbs(built):
             assert shown[(region, "response")] in ("nan", "None")
         else:
             assert float(shown[(region, "response")]) == pytest.approx(mean)
+
+
+# --- issue 16: the eOCS outage local (this room only) beside national, with a partner's takeover -----
+SCOPE_TD = re.compile(
+    r'<td class="num( better| worse)?" data-scope="([^"]+)" data-pair="(\w+)" data-kpi="([^"]+)" '
+    r'data-diff="([^"]*)" data-significant="(true|false)">'
+)
+
+
+def test_local_twins_hit_this_room_only_and_national_cells_every_room(built):
+    run, _ = built
+    index = json.loads((run / "matrix.json").read_text())
+    twins = [c for c in index["cells"] if c["kind"] == "scope"]
+    assert {c["key"] for c in twins} == {
+        f"{load}__eocs-local__{d}__overname" for load in ("nacht", "oud") for d in (20, 60)
+    }
+    for twin in twins:
+        local = json.loads((run / "cells" / twin["key"] / "manifest.json").read_text())["scenario"]
+        national_key = cell_key(twin["load"], "eocs", twin["duration_min"], "overname")
+        national = json.loads((run / "cells" / national_key / "manifest.json").read_text())["scenario"]
+        assert [o["rooms"] for o in local["outages"]] == [["main"]]
+        assert [o.get("rooms") for o in national["outages"]] == [None]  # eOCS is national by default
+        assert set(local["partners"]) == set(national["partners"]) == {"MKNN"}
+    # the takeover procedure runs only for the targets it names; the others for every target
+    assert not any(c["procedure"] == "overname" and c["target"] != "eocs" for c in index["cells"])
+
+
+def test_local_or_national_table_shows_paired_differences_from_the_files(built):
+    run, page = built
+    assert "id='lokaal-landelijk'" in page and "Lokaal of landelijk" in html.unescape(page)
+    shown = {(key, pair, kpi): (diff, sig) for _, key, pair, kpi, diff, sig in SCOPE_TD.findall(page)}
+    scope_kpis = ["opkomsttijd_mean_min", "unit_minutes_unreachable", "calls_taken_over"]
+    assert len(shown) == 4 * 3 * len(scope_kpis)
+
+    def reps(key):
+        return pq.read_table(run / "cells" / key / "replications.parquet").to_pydict()
+
+    for load in ("nacht", "oud"):
+        for d in (20, 60):
+            local, national = reps(local_key(load, "eocs", d, "overname")), reps(cell_key(load, "eocs", d, "overname"))
+            reference = reps(cell_key(load, "eocs", d, "huidig"))
+            for kpi in scope_kpis:
+                for pair, a, b in (
+                    ("local_vs_national", local, national),
+                    ("local_vs_reference", local, reference),
+                    ("national_vs_reference", national, reference),
+                ):
+                    expected = paired_difference(a[kpi], b[kpi])
+                    diff, sig = shown[local_key(load, "eocs", d, "overname"), pair, kpi]
+                    assert json.loads(diff) == pytest.approx(expected["mean"], nan_ok=True), (load, d, pair, kpi)
+                    assert sig == str(bool(expected["ci95_low"] > 0 or expected["ci95_high"] < 0)).lower()
+    # the takeover takes calls: MKNN answers some of this room's calls in every cell with a takeover
+    for load in ("nacht", "oud"):
+        assert summary(run, cell_key(load, "eocs", 60, "overname"))["calls_taken_over"]["mean"] > 0
+
+
+def test_findings_say_local_against_national_from_the_numbers(built):
+    run, _ = built
+    data = collect(run)
+    found = [f for f in findings(data) if f["en"].startswith("Local or national")]
+    assert len(found) == 1
+    entry = next(e for e in data["scope"] if e["load"] == "oud" and e["duration_min"] == 60)
+    local = data["cells"][entry["local"]]["summary"]["opkomsttijd_mean_min"]
+    assert mean_pm("opkomsttijd_mean_min", local, "en") in found[0]["en"]
+    assert "significant" in found[0]["nl"] and ("not significant" in found[0]["en"] or "significant" in found[0]["en"])
+    changed = copy.deepcopy(data)
+    changed["scope"][data["scope"].index(entry)]["national_vs_reference"]["opkomsttijd_mean_min"].update(
+        mean=4.0, ci95_low=3.0, ci95_high=5.0
+    )
+    after = next(f for f in findings(changed) if f["en"].startswith("Local or national"))
+    assert "Δ +4.0 min, 95 % CI [+3.0, +5.0]; significant)" in after["en"]
+
+
+@pytest.mark.parametrize(
+    "change, where, message",
+    [
+        (lambda d: d["procedures"]["overname"].update(targets=["radio"]), "procedures.overname.targets", "'radio'"),
+        (lambda d: d["scope"].update(procedure="nowhere"), "scope.procedure", "'nowhere' is not one of"),
+        (lambda d: d["scope"].update(target="p2000"), "scope.target", "'p2000' is not one of"),
+        (lambda d: d["procedures"]["geen"].update(targets=["eocs"]), "procedures.geen.targets", "reference"),
+        (lambda d: d["scope"].update(kpis=["nope"]), "scope.kpis", "unknown KPI"),
+        (lambda d: d["scope"].update(rooms=["MKXX"]), "scope.rooms", "MKXX"),
+    ],
+)
+def test_bad_scope_names_the_field(tmp_path, change, where, message):
+    path = write(tmp_path, change)
+    with pytest.raises(ScenarioError) as info:
+        build_cells(load_matrix(path), path)
+    lines = [str(p) for p in info.value.problems]
+    assert any(f"{path}: {where}" in line and message in line for line in lines), lines

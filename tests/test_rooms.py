@@ -227,6 +227,27 @@ def test_a_partner_that_takes_over_also_alarms_and_talks_to_the_units():
         assert handed.levels["units_idle_unknown"].values[-1] <= 2
 
 
+def test_units_are_reachable_over_the_partner_while_it_has_taken_over():
+    """Unit-minutes unreachable count the channels of the room that carries the traffic: with no
+    fallback channel of its own, MKON's units are out of reach from the outage until the takeover
+    and back within reach over MKNN's consoles after it when the outage is local; when it is national
+    MKNN's consoles are down too, so they stay out of reach."""
+    no_steps = {"procedure.steps": []}
+    local, national = short(LOCAL, replace=no_steps), short(NATIONAL, replace=no_steps)
+    for rep in range(2):
+        here, everywhere = simulate(local, 8, rep), simulate(national, 8, rep)
+        start = next(m for m, e, *_ in here.timeline if e == "outage_start")
+        taken = next(m for m, e, *_ in here.timeline if e == "takeover_start")
+        assert taken == pytest.approx(start + 45)
+        for region, level in here.reachable.items():
+            changes = list(zip(level.times, level.values, strict=True))
+            assert (start, 0) in changes and (taken, 1) in changes, (region, changes)
+        for region, level in everywhere.reachable.items():
+            after = [v for t, v in zip(level.times, level.values, strict=True) if t >= start]
+            assert after[0] == 0 and 1 not in after[: len(after) - 1], (region, after)
+        assert compute(here)["unit_minutes_unreachable"] < compute(everywhere)["unit_minutes_unreachable"]
+
+
 # --- the partner rooms' records (issue 16) ---------------------------------------------------
 TWO_HOURS = {"horizon": {"start": "2024-12-31T22:45:00", "duration_min": 120, "warmup_min": 5}}
 HANDED_OVER = {"outages": [{"target": "eocs", "start_min": 15, "duration_min": 60, "rooms": ["main"]}]}

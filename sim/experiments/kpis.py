@@ -24,6 +24,7 @@ from sim.experiments.metrics import (  # noqa: F401 (re-exported)
 from sim.experiments.step_functions import integral, peak, step_integral, time_average
 from sim.model.procedure import TAKEOVER_END, TAKEOVER_START
 from sim.model.room import (
+    DOUBLE_ALARM,
     EXTRA,
     LATE,
     NOODKNOP,
@@ -33,6 +34,7 @@ from sim.model.room import (
     ROLL_CALL_END,
     ROLL_CALL_START,
     ROOM_WORK_CHANNELS,
+    STATUS_NOT_NOTED,
     STATUSES,
     Outcome,
 )
@@ -277,7 +279,12 @@ def board_kpis(outcome: Outcome, messages: list) -> dict[str, float]:
         sum(b > a and t >= warmup for t, a, b in zip(busy.times[1:], busy.values, busy.values[1:], strict=False))
     )
     kpi["idle_unknown_unit_min"] = time_average(outcome.levels["units_idle_unknown"], warmup, end) * (end - warmup)
-    kpi["realarms"] = float(sum(event == REALARMED and t >= warmup for t, event, *_ in outcome.timeline))
+    for name, kind in (
+        ("realarms", REALARMED),
+        ("statuses_not_noted", STATUS_NOT_NOTED),
+        ("double_alarms", DOUBLE_ALARM),
+    ):
+        kpi[name] = float(sum(event == kind and t >= warmup for t, event, *_ in outcome.timeline))
     acks = np.array([d[D.T_ACK] - d[D.T_ALARM] for d in dispatches if not math.isnan(d[D.T_ACK])], dtype=float)
     kpi["alarm_ack_mean_min"] = _mean(acks)
     first_extra: dict[int, float] = {}

@@ -73,6 +73,9 @@ METRICS: dict[str, Metric] = {
         _M("lost_reinforcement_requests", "count", "requests for more units that never reached the room"),
         _M("noodknop_ack_mean_s", "s", "emergency button pressed to a centralist talking to the unit"),
         _M("board_reconciliation_min", "min", "time the room spent on roll calls to put its unit board right"),
+        # staff preparedness (issue 17)
+        _M("statuses_not_noted", "count", "spoken statuses the room heard but never put on the board"),
+        _M("double_alarms", "count", "alarms by hand sent a second time to the same post (no second response)"),
         # the room's real workload (issue 14)
         _M("desk_handled_incidents", "count", "incidents the desk handled without alarming a unit", ""),
         _M(

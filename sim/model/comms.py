@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import simpy
 
+from sim.model.preparedness import paced, team_of
 from sim.model.scenario import Channel, Scenario
 
 
@@ -40,6 +41,8 @@ class ChannelState:
         "transmissions",
         "env",
         "origin",
+        "practised",
+        "since",
     )
 
     def __init__(
@@ -52,6 +55,8 @@ class ChannelState:
         self.factor = 1.0
         self.region_factor: dict[str, float] = {}
         self.transmissions: dict = {}  # used as an ordered set: review order must not depend on ids
+        self.practised = 0.0  # minutes it was up before it last stood down: the team's practice on it
+        self.since = 0.0  # when it last came up
 
     @property
     def capacity(self) -> float:
@@ -77,6 +82,10 @@ class ChannelState:
 
     def has_room(self) -> bool:
         return len(self.pool.users) < self.pool.capacity
+
+    def practice_min(self) -> float:
+        """Minutes the room has worked with this channel so far (issue 17's learning curve)."""
+        return self.practised + (self.env.now - self.since if self.active else 0.0)
 
 
 class Comms:
@@ -111,25 +120,55 @@ class Comms:
         self.detected = False
         self.unprepared = scenario.procedure is None
         self.gms_factor = 1.0
+        self.team = team_of(scenario.preparedness)  # None: the scenario's values as given
+        self.outage_since: float | None = None  # start of the outages in force, for learning and fatigue
         self._waiting: list[simpy.Event] = []  # one event per wait for the next change
         self.failure = env.event()  # fires at the first failed or impossible transmission
         self.reachable = {r: env.level(1) for r in regions}
+        self.listeners: list = []  # called after each change of reach (a room that mirrors this one's)
         self.on_review = None  # set by the model: moves or interrupts transmissions that lost their channel
         self._review_pending = False
         self.refresh()
 
     # --- facts that change ---
     def add(self, effect: Effect) -> None:
+        if not self.effects:
+            self.outage_since = self.env.now
         self.effects.append(effect)
         self.refresh()
 
     def remove(self, effect: Effect) -> None:
         self.effects.remove(effect)
+        if not self.effects:
+            self.outage_since = None
         self.refresh()
 
     def activate(self, name: str, active: bool = True) -> None:
-        self.channels[name].active = active
+        state = self.channels[name]
+        if active and not state.active:
+            state.since = self.env.now
+        elif state.active and not active:
+            state.practised += self.env.now - state.since
+        state.active = active
         self.refresh()
+
+    def outage_min(self) -> float:
+        """Minutes into the outages in force (0 when none is)."""
+        return 0.0 if self.outage_since is None else self.env.now - self.outage_since
+
+    def pace(self, state: ChannelState) -> float:
+        """A channel's time factor now: a fallback's extra work as the team's preparedness,
+        practice on it and fatigue make it (:mod:`sim.model.preparedness`)."""
+        factor = state.spec.time_factor
+        if self.team is None or not state.spec.standby:
+            return factor
+        return paced(factor, self.team.pace(state.practice_min(), self.outage_min()))
+
+    def error_chance(self, probability: float) -> float:
+        """An error probability of the scenario's reference team, for this team now."""
+        if self.team is None or probability == 0:
+            return probability
+        return min(1.0, probability * self.team.errors(self.outage_min()))
 
     def relocate(self) -> None:
         self.relocated = True
@@ -169,6 +208,8 @@ class Comms:
             ok = any(s.reaches(region, False) for s in self.by_purpose.get("voice", ()))
             if ok != level.value:
                 level.set(int(ok))
+        for listener in self.listeners:
+            listener()
         self.wake()
         if not self._review_pending and any(s.transmissions for s in self.channels.values()):
             # after every same-instant change (a zero-delay fallback comes up in the same

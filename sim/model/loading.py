@@ -81,18 +81,7 @@ def resolve_file(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
     if len(_chain) >= limits.MAX_BASE_CHAIN:
         raise ScenarioError([Problem(shown, "base", f"base chain longer than {limits.MAX_BASE_CHAIN} files (limit)")])
     data = read_yaml_mapping(real, shown, "a scenario file")
-    data = _stringify_keys(data)
-    trace = data.get("load", {}).get("trace_file") if isinstance(data.get("load"), dict) else None
-    if isinstance(trace, str) and not Path(trace).is_absolute():
-        try:
-            data["load"]["trace_file"] = str((real.parent / trace).resolve())
-        except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, symlink loop
-            raise ScenarioError([Problem(shown, "load.trace_file", f"not a usable path: {exc}")]) from None
-    for section, key in GEOGRAPHY_FILES:
-        data = _resolve_data_path(data, section, key, real, shown)
-    if isinstance(data.get("partners"), dict):
-        for name in list(data["partners"]):
-            data = _resolve_data_path(data, "partners", name, real, shown)
+    data = resolve_data_paths(_stringify_keys(data), real, shown)
     base = data.pop("base", None)
     if base is not None:
         if not isinstance(base, str):
@@ -101,6 +90,23 @@ def resolve_file(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict:
         data = deep_merge(parent, data)
     if not _chain and isinstance(data.get("name"), str) and not _good_name(data["name"]):
         raise ScenarioError([Problem(shown, "name", _NAME_RULE)])
+    return data
+
+
+def resolve_data_paths(data: dict, real: Path, shown: str) -> dict:
+    """Every relative file path in a scenario mapping (trace, posts, places, partners) made absolute,
+    relative to ``real``, the file that names it (a scenario, or a report matrix whose ``set`` adds them)."""
+    trace = data.get("load", {}).get("trace_file") if isinstance(data.get("load"), dict) else None
+    if isinstance(trace, str) and not Path(trace).is_absolute():
+        try:
+            data = {**data, "load": {**data["load"], "trace_file": str((real.parent / trace).resolve())}}
+        except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, symlink loop
+            raise ScenarioError([Problem(shown, "load.trace_file", f"not a usable path: {exc}")]) from None
+    for section, key in GEOGRAPHY_FILES:
+        data = _resolve_data_path(data, section, key, real, shown)
+    if isinstance(data.get("partners"), dict):
+        for name in list(data["partners"]):
+            data = _resolve_data_path(data, "partners", name, real, shown)
     return data
 
 

@@ -40,6 +40,13 @@ def _sleep(env, minutes: float):
         yield env.timeout(minutes)
 
 
+def _scaled(draw, factor: float):
+    """``draw`` with every value times ``factor``; ``draw`` itself when the factor is 1."""
+    if factor == 1.0:
+        return draw
+    return lambda: draw() * factor
+
+
 class Outages:
     """Scheduled and random outages; tells the procedure when they start and end."""
 
@@ -112,10 +119,12 @@ class Procedure:
         self.env, self.comms, self.timeline, self.room = env, comms, timeline, room
         self.spec = spec = scenario.procedure
         rng = streams["procedure"]
-        self.detection = spec.detection_min.sampler(rng)
-        self.decision = spec.decision_min.sampler(rng)
+        # preparedness (issue 17) scales the drawn delays; the draws themselves stay the same
+        k = 1.0 if comms.team is None else comms.team.delay()
+        self.detection = _scaled(spec.detection_min.sampler(rng), k)
+        self.decision = _scaled(spec.decision_min.sampler(rng), k)
         self.revert = spec.revert_min.sampler(rng)
-        self.activation = {name: ch.activation_min.sampler(rng) for name, ch in scenario.channels.items()}
+        self.activation = {name: _scaled(ch.activation_min.sampler(rng), k) for name, ch in scenario.channels.items()}
         self.move = spec.relocation.move_min.sampler(rng) if spec.relocation else None
         self.call_in = [e.call_in_min.sampler(rng) for e in spec.escalations]
         self.routing = [e.routing_delay_min.sampler(streams["takeover"]) for e in spec.escalations]

@@ -71,7 +71,19 @@ NOT_REACHED = "not_reached"
 STATUS_MISNOTED, REALARMED, NEXT_UNIT = "status_misnoted", "realarm", "next_unit_alarmed"
 ROLL_CALL_START, ROLL_CALL_END = "roll_call_start", "roll_call_end"
 REINFORCEMENT_LOST = "reinforcement_lost"
-BOARD_EVENTS = frozenset((STATUS_MISNOTED, REALARMED, NEXT_UNIT, ROLL_CALL_START, ROLL_CALL_END, REINFORCEMENT_LOST))
+STATUS_NOT_NOTED, DOUBLE_ALARM = "status_not_noted", "double_alarm"  # staff errors (issue 17)
+BOARD_EVENTS = frozenset(
+    (
+        STATUS_MISNOTED,
+        REALARMED,
+        NEXT_UNIT,
+        ROLL_CALL_START,
+        ROLL_CALL_END,
+        REINFORCEMENT_LOST,
+        STATUS_NOT_NOTED,
+        DOUBLE_ALARM,
+    )
+)
 # why a transmission's wait or conversation is interrupted
 CHANNEL_LOST, LOOK_AGAIN = "channel lost", "look again"
 MOVED = "moved"  # a transmission handed to the partner room that took over (issue 16)
@@ -128,6 +140,7 @@ class Transmission:
         "avoid",
         "waiting",
         "movable",
+        "pace",
     )
 
     def __init__(self, purpose, region, staffed, priority, room_priority, base_min, row=None, avoid=frozenset()):
@@ -144,6 +157,7 @@ class Transmission:
         self.avoid = avoid  # alarm channels already tried for this alarm
         self.waiting = None  # the level counting its message row as waiting (the room that made the row)
         self.movable = False  # about an incident: goes to the partner room when it takes over (issue 16)
+        self.pace = 1.0  # the channel's time factor when the conversation started
 
 
 class ControlRoom:
@@ -157,6 +171,10 @@ class ControlRoom:
         self.relocating = False
         self.comms = Comms(env, scenario)
         self.comms.on_review = self.review
+        # can the room reach its units in a region: over its own channels, or over the partner's
+        # while one has taken over (issue 16); unit-minutes unreachable are counted from these
+        self.reachable = {region: env.level(1) for region in self.comms.reachable}
+        self.comms.listeners.append(self.mirror_reach)
         self.timeline = Timeline(env)
         self.patience = env.patience_clock()
         self.dynamic = bool(scenario.outages or scenario.random_outages)
@@ -192,7 +210,12 @@ class ControlRoom:
         self.ack_timeout = room.alarm_ack_timeout_min.sampler(streams["ack_timeout"])
         self.awaiting_ack: dict[tuple[int, int], tuple[list, simpy.Event]] = {}  # (unit, incident) -> row, event
         self.status_error = resilience.spoken_status_error_probability
+        self.status_missed = resilience.spoken_status_missed_probability
         self.status_error_rng = streams["status_error"]
+        self.status_missed = resilience.spoken_status_missed_probability
+        self.status_missed_rng = streams["status_missed"]
+        self.double_alarm = resilience.double_alarm_probability
+        self.double_alarm_rng = streams["double_alarm"]
         self.doubt: dict[int, None] = {}  # units whose board entry the room cannot trust (an ordered set)
         self.roll_calling = False
         self.roll_call_time = resilience.roll_call_min.sampler(streams["roll_call"])
@@ -207,6 +230,7 @@ class ControlRoom:
         # other meldkamers in the same night (issue 16), and the one that has taken over, if any
         self.partners: dict[str, ControlRoom] = {}
         self.takeover: Takeover | None = None
+        self.mirror_reach()
         self.streams = streams
         self._build_units(scenario, streams)
 
@@ -322,7 +346,7 @@ class ControlRoom:
             self.dispatches,
             self.timeline.rows,
             levels,
-            self.comms.reachable,
+            self.reachable,
             self.unit_names,
             events=env.events_scheduled(),
         )
@@ -424,6 +448,8 @@ class ControlRoom:
         """From now on this room's 112 calls go to ``partner`` (until the procedure stands down), and
         with them the alarms and radio: what waits here for a channel moves there now."""
         self.takeover = Takeover(self.partners[partner], partner, routing_delay, factor)
+        self.takeover.room.comms.listeners.append(self.mirror_reach)
+        self.mirror_reach()
         for channel in self.comms.channels.values():
             for tx in list(channel.transmissions):
                 if tx.movable and not tx.talking:
@@ -433,9 +459,21 @@ class ControlRoom:
     def end_takeover(self) -> str | None:
         """The desk comes back (the procedure stands down); the partner's name, or None if none had it.
         Incidents the partner took in stay with it."""
-        name = self.takeover.name if self.takeover is not None else None
+        if self.takeover is None:
+            return None
+        name = self.takeover.name
+        self.takeover.room.comms.listeners.remove(self.mirror_reach)
         self.takeover = None
+        self.mirror_reach()
         return name
+
+    def mirror_reach(self) -> None:
+        """Copy the reach of the room that carries this room's traffic now into ``reachable``."""
+        carrier = (self.takeover.room if self.takeover is not None else self).comms.reachable
+        for region, level in self.reachable.items():
+            ok = carrier[region].value if region in carrier else 0
+            if ok != level.value:
+                level.set(ok)
 
     def add_centralists(self, extra: int) -> None:
         self.extra_centralists += extra
@@ -621,6 +659,8 @@ class ControlRoom:
             tried |= {name}
             channel = room.comms.channels[name]
             self.alarmed(inc, station, rows, channel)
+            if channel.spec.standby and self.double_alarm > 0:
+                self.maybe_repeat(inc, station, tx, room)
             if channel.spec.needs_centralist:  # the post answered the phone: it says who goes
                 for row in rows:
                     if row[DispatchRow.STATE] != NOT_REACHED:
@@ -646,6 +686,16 @@ class ControlRoom:
         if replace:
             self.timeline.log(NEXT_UNIT, station.name, f"incident={inc.id} units={len(replace)}")
             self.dispatch(inc, len(replace), REALARM)
+
+    def maybe_repeat(self, inc: Incident, station, tx: Transmission, room: ControlRoom) -> None:
+        """An alarm by hand sent twice (issue 17): not sure it went out, the centralist sends it
+        again. It takes the channel (and a centralist on a phone) once more; the crew knows the
+        incident, so nobody turns out twice. Given up after the message patience."""
+        if self.double_alarm_rng.random() >= room.comms.error_chance(self.double_alarm):
+            return
+        self.timeline.log(DOUBLE_ALARM, station.name, f"incident={inc.id} channel={tx.channel.name}")
+        again = Transmission("alarm", tx.region, tx.staffed, tx.priority, tx.room_priority, tx.base_min)
+        self.env.start(self.carry(inc, again, self.env.now + self.message_patience))
 
     def alarmed(self, inc: Incident, station, rows: list[list], channel: ChannelState) -> None:
         """An alarm went out: in truth, a free unit turns out; a busy one never hears it."""
@@ -707,10 +757,18 @@ class ControlRoom:
     # --- the room's picture of its units (the GMS unit board) ------------------------------
     def heard(self, inc_id: int, unit: int, kind: str, spoken: bool) -> None:
         """A status reached the room: it acknowledges the alarm; "beschikbaar" frees the unit on the board."""
+        if (
+            spoken
+            and self.status_missed > 0
+            and self.status_missed_rng.random() < self.comms.error_chance(self.status_missed)
+        ):
+            # heard, never noted: no acknowledgement, the board keeps the old status (issue 17)
+            self.timeline.log(STATUS_NOT_NOTED, self.unit_names[unit], f"incident={inc_id} status={kind}")
+            return
         self.acknowledged(unit, inc_id)
         if not kind.startswith("beschikbaar"):
             return
-        if spoken and self.status_error_rng.random() < self.status_error:
+        if spoken and self.status_error_rng.random() < self.comms.error_chance(self.status_error):
             wrong = self.misnoted(unit)
             if wrong is not None:
                 self.timeline.log(STATUS_MISNOTED, self.unit_names[unit], f"noted_as={self.unit_names[wrong]}")
@@ -1017,7 +1075,9 @@ class ControlRoom:
                     if math.isnan(row[MessageRow.T_START]):
                         tx.waiting.add(-1)
                     row[MessageRow.T_START] = tx.started
-                yield env.timeout((1 - tx.progress) * tx.base_min * tx.channel.spec.time_factor)
+                channel = tx.channel
+                tx.pace = pace = comms.pace(channel)
+                yield env.timeout((1 - tx.progress) * tx.base_min * pace)
                 channel = tx.channel  # a move to a fallback may have changed it
                 self._release(tx)
                 tx.attempts += 1
@@ -1033,8 +1093,7 @@ class ControlRoom:
                 return channel.name
             except simpy.Interrupt as interrupt:
                 if tx.talking:
-                    lost = tx.channel
-                    done = (env.now - tx.started) / (tx.base_min * lost.spec.time_factor) if tx.base_min else 1
+                    done = (env.now - tx.started) / (tx.base_min * tx.pace) if tx.base_min else 1
                     tx.progress = 0.0 if self.policy == "restart" else min(1.0, tx.progress + done)
                 if interrupt.cause == CHANNEL_LOST and self.policy == "resume":
                     tx.pinned = tx.channel
@@ -1216,6 +1275,7 @@ def partner_scenario(scenario: Scenario, name: str, partner) -> Scenario:
             "geography": None,
             "other_desks": {},
             "procedure": procedure,
+            "preparedness": None,  # its staff: the reference team
             "outages": [o for o in scenario.outages if hits_room(o, name)],
             "random_outages": [o for o in scenario.random_outages if hits_room(o, name)],
             "partners": {},

@@ -20,6 +20,7 @@ from pydantic import Strict as StrictType
 
 from sim.model import limits
 from sim.model.distributions import Dist, NonNegDist
+from sim.model.preparedness import LEVELS, MAX_DRILLS_PER_YEAR
 from sim.model.profiles import PROFILES
 
 CrewKind = Literal["professional", "volunteer", "pre_staffed"]
@@ -554,6 +555,20 @@ class Resilience(Strict):
     spoken_status_error_probability: float = Field(
         0.02, ge=0, le=1, description="a spoken 'beschikbaar' noted on the wrong unit of the same post"
     )
+    spoken_status_missed_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="a spoken status heard but not noted: the board keeps the old status until the unit's next "
+        "status or the roll call (issue 17); 0 = not modelled",
+    )
+    double_alarm_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="an alarm by hand (over a standby channel) sent a second time to the same post: it costs the "
+        "channel and, on a phone, a centralist; the crew knows it, no second response (issue 17); 0 = not modelled",
+    )
     roll_call_min: NonNegDist = Field(
         Dist(dist="triangular", low=0.2, mode=0.3, high=0.6),
         description="after an outage: asking one unit whose status is in doubt where it stands",
@@ -564,6 +579,43 @@ class Resilience(Strict):
         "that same channel is back (resume), starts again from the beginning on the first channel that works "
         "(restart), or continues where it stopped on the first channel that works (move_to_fallback)",
     )
+
+
+# --- staff preparedness (issue 17) ------------------------------------------------------------
+class Fatigue(Strict):
+    """Errors and the fallback's extra work grow with the hours into an outage."""
+
+    after_h: float = Field(4.0, ge=0, le=limits.MAX_TIME_MIN / 60, description="hours into the outage before it starts")
+    doubling_h: float = Field(
+        4.0, gt=0, le=limits.MAX_TIME_MIN / 60, description="hours over which the factor doubles after that"
+    )
+
+
+class Preparedness(Strict):
+    """How recently and how often the room drilled the fallback procedure (issue 17).
+
+    It scales the scenario's own values, which describe a reference team (drilled once a year, the
+    last drill six months ago): detection, decision and activation delays, the extra time on
+    fallback channels, and the error probabilities of ``resilience``. ``level`` fills in both
+    inputs (low, medium = the reference, high); a field given as well overrides it. The mapping
+    is :mod:`sim.model.preparedness`.
+    """
+
+    level: Literal["low", "medium", "high"] | None = Field(None, description="a named team; fields override it")
+    months_since_last_drill: float = Field(ge=0, le=600, description="how recently: months since the last drill")
+    drills_per_year: float = Field(
+        ge=0, le=MAX_DRILLS_PER_YEAR, description="how often: fallback drills a year (at most monthly)"
+    )
+    fatigue: Fatigue | None = Field(None, description="null: no fatigue (the reference team is fresh)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _level(cls, data):
+        level = data.get("level") if isinstance(data, dict) else None
+        if isinstance(level, str) and level in LEVELS:
+            months, drills = LEVELS[level]
+            data = {"months_since_last_drill": months, "drills_per_year": drills, **data}
+        return data
 
 
 # --- fallback procedure ----------------------------------------------------------------------
@@ -709,6 +761,9 @@ class Scenario(Strict):
     outages: list[Outage] = Field(default_factory=list)
     random_outages: list[RandomOutages] = Field(default_factory=list)
     procedure: Procedure | None = Field(None, description="null: no fallback procedure")
+    preparedness: Preparedness | None = Field(
+        None, description="how well the staff drilled the fallback (issue 17); null: the scenario's values as given"
+    )
     noodknop: Noodknop = Noodknop()
     other_desks: dict[str, OtherDesk] = Field(
         default_factory=dict, description="police and ambulance desks: their claim on shared means"

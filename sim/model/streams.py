@@ -60,6 +60,9 @@ STREAM_NAMES: tuple[str, ...] = (
     "incident_place",
     # several meldkamers (issue 16)
     "takeover",
+    # staff preparedness (issue 17)
+    "status_missed",
+    "double_alarm",
 )
 
 

@@ -27,6 +27,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -53,6 +54,7 @@ from sim.model.procedure import (
 from sim.model.room import (
     CACO,
     CACO_DECISION,
+    DOUBLE_ALARM,
     LATE,
     NEXT_UNIT,
     NOODKNOP,
@@ -64,6 +66,7 @@ from sim.model.room import (
     ROLL_CALL_END,
     ROLL_CALL_START,
     STATUS_MISNOTED,
+    STATUS_NOT_NOTED,
     STATUSES,
     Outcome,
     simulate,
@@ -96,8 +99,30 @@ CATEGORIES = {
     "board": ("eenheidstatus", "unit status"),
     "unreachable": ("verbinding", "connection"),
     "incident": ("incident", "incident"),
+    "debrief": ("nabespreking", "debrief"),
 }
 _ORDER = {code: i for i, code in enumerate(CATEGORIES)}
+
+#: the ``event`` column: the outage the first response answers, and its steps the trainer times in ``actual``
+OUTAGE_EVENT = "outage_start"
+STEP_DETECTED, STEP_DECIDED, STEP_RELOCATED = "detected", "decided", "relocated"
+ACTIVATED_PREFIX = "activated:"
+#: optional debrief counts, one row each at the end of the CSV: (nl, en) of the row's text
+COUNT_EVENTS = {
+    "statuses_lost": (
+        "Nabespreking: gesproken statussen die de meldkamer miste (aantal, optioneel)",
+        "Debrief: spoken statuses the room missed (count, optional)",
+    ),
+    "statuses_wrong": (
+        "Nabespreking: gesproken statussen op de verkeerde eenheid genoteerd (aantal, optioneel)",
+        "Debrief: spoken statuses noted on the wrong unit (count, optional)",
+    ),
+}
+DEBRIEF_NOTE = (
+    "Vul in kolom actual de kloktijd (UU:MM) in, of 'never' als het team dit nooit deed",
+    "Write the clock time (HH:MM) in the actual column, or 'never' if the team never did this",
+)
+EXERCISE_JSON = "exercise.json"
 
 #: model prediction columns: per-minute series (named in sim.labels.SERIES)
 PREDICTIONS = ("calls_waiting", "units_unreachable", "messages_waiting", "centralists_busy", "centralists_on_duty")
@@ -123,6 +148,7 @@ class Inject:
     detail_nl: str = field(compare=False, default="")
     detail_en: str = field(compare=False, default="")
     source: str = field(compare=False, default="")  # timeline event, or what the row was made from
+    event: str = field(compare=False, default="")  # debrief key of a procedure step (STEP_EVENTS), else ""
 
 
 @dataclass
@@ -180,6 +206,7 @@ class Exercise:
         for name in PREDICTIONS:
             nl, en = labels.series(name)
             cols.append((name, label(f"Model: {nl}", f"Model: {en}")))
+        cols += [("event", "event"), ("actual", "actual")]  # machine-readable: the debrief reads these
         return cols
 
     def rows(self) -> list[dict[str, str]]:
@@ -200,8 +227,62 @@ class Exercise:
             for name in PREDICTIONS:
                 value = self.prediction(name, inj.minute)
                 row[name] = "" if math.isnan(value) else f"{value:.1f}"
+            row["event"], row["actual"] = inj.event, ""
             out.append(row)
+        return out + self.count_rows()
+
+    def steps(self) -> list[Inject]:
+        """The rows the trainer times for the debrief, in order."""
+        return [i for i in self.injects if i.event and i.event != OUTAGE_EVENT]
+
+    def count_rows(self) -> list[dict[str, str]]:
+        """The optional debrief counts (statuses lost, wrong), at the end of the window; only with steps to time."""
+        if not self.steps():
+            return []
+        minute = self.window[1]
+        cat_nl, cat_en = CATEGORIES["debrief"]
+        out = []
+        for event, (nl, en) in COUNT_EVENTS.items():
+            row = dict.fromkeys(key for key, _ in self.columns())
+            row.update(
+                time=self.clock(minute),
+                minute=f"{minute:.1f}",
+                date=self.date(minute),
+                category={"nl": cat_nl, "en": cat_en}.get(self.lang, f"{cat_nl} / {cat_en}"),
+                what_nl=nl,
+                what_en=en,
+                action_nl="Aantal invullen in kolom actual; leeg = niet geteld",
+                action_en="Write the count in the actual column; empty = not counted",
+                event=event,
+            )
+            out.append({k: v or "" for k, v in row.items()})
         return out
+
+    def to_json(self) -> dict:
+        """What identifies the exercise for its debrief: scenario (as data), seed, replication, steps."""
+        from sim.experiments.results import scenario_json
+
+        response = first_response(self.outcome)
+        return {
+            "format": "meldsim-exercise",
+            "version": 1,
+            "meldsim": __version__,
+            "scenario_source": self.source,
+            "scenario_name": self.scenario.name,
+            "scenario": scenario_json(self.scenario),
+            "seed": self.seed,
+            "replication": self.replication,
+            "pick": self.pick,
+            "kpi": self.kpi,
+            "kpi_value": None if math.isnan(self.kpi_value) else self.kpi_value,
+            "window_min": list(self.window),
+            "outage_start_min": response.start if response else None,
+            "outage_target": response.target if response else None,
+            "steps": [
+                {"event": event, "minute": minute, "time": self.clock(minute)}
+                for event, minute in (response.steps if response else [])
+            ],
+        }
 
     def to_csv(self) -> str:
         buffer = io.StringIO()
@@ -589,6 +670,41 @@ def _misnoted(s: _Script, minute: float, event: str, subject: str, detail: str) 
     )
 
 
+def _missed(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    s.add(
+        minute,
+        "board",
+        (
+            f"Gesproken status '{_info(detail).get('status', '?')}' van {subject} niet genoteerd",
+            f"Spoken status '{_info(detail).get('status', '?')}' of {subject} not noted",
+        ),
+        ("Status alsnog uitvragen", "Ask the unit for its status"),
+        ("GMS houdt de oude status van de eenheid", "GMS keeps the unit's old status"),
+        source=f"{event} {subject}",
+    )
+
+
+def _double_alarm(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    info = _info(detail)
+    s.add(
+        minute,
+        "alarm",
+        (
+            f"Alarm voor {subject} (incident {info.get('incident', '?')}) voor de tweede keer verstuurd",
+            f"Alarm for {subject} (incident {info.get('incident', '?')}) sent a second time",
+        ),
+        (
+            "Verstuurde alarmen afvinken op de lijst; niet opnieuw sturen zonder terugmelding af te wachten",
+            "Tick off alarms sent on the list; do not send again without waiting for the acknowledgement",
+        ),
+        (
+            f"Kanaal {info.get('channel', '?')} nog een keer bezet; er rukt niemand extra uit",
+            f"Channel {info.get('channel', '?')} taken once more; nobody extra turns out",
+        ),
+        source=f"{event} {subject}",
+    )
+
+
 def _roll_call_started(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
     n = int(_info(detail).get("units", 0))
     end = next((m for m, e, *_ in s.outcome.timeline if e == ROLL_CALL_END and m >= minute), None)
@@ -706,6 +822,8 @@ TIMELINE_INJECTS = {
     REALARMED: _realarmed,
     NEXT_UNIT: _next_unit,
     STATUS_MISNOTED: _misnoted,
+    STATUS_NOT_NOTED: _missed,
+    DOUBLE_ALARM: _double_alarm,
     ROLL_CALL_START: _roll_call_started,
     ROLL_CALL_END: _roll_call_ended,
     REINFORCEMENT_LOST: _reinforcement_lost,
@@ -1146,6 +1264,69 @@ def _double_dispatches(s: _Script) -> None:
         )
 
 
+class Response(NamedTuple):
+    """The procedure's first answer to an outage: when that outage began, and (debrief event, minute) per step."""
+
+    start: float
+    target: str
+    steps: list[tuple[str, float]]
+
+
+def step_event(event: str, subject: str, relocate_step: bool) -> str | None:
+    """The debrief key of a timeline event, or None if the trainer does not time it."""
+    if event == DETECTED:
+        return STEP_DETECTED
+    if event == DECIDED:
+        return STEP_DECIDED
+    if event == ACTIVATED:
+        return ACTIVATED_PREFIX + subject
+    if event == RELOCATED and relocate_step:
+        return STEP_RELOCATED
+    return None
+
+
+def first_response(outcome: Outcome) -> Response | None:
+    """The first outage the room noticed and what it did about it, up to the stand-down.
+
+    An outage over before anyone noticed is skipped (the procedure then has nothing to time);
+    an outage that begins while another is on belongs to the response already under way.
+    """
+    procedure = outcome.scenario.procedure
+    if procedure is None:
+        return None
+    relocate_step = "relocate" in procedure.steps
+    start, target, ongoing, steps = None, "", 0, []
+    for minute, event, subject, _ in outcome.timeline:
+        if event == OUTAGE_START:
+            if ongoing == 0 and not steps:
+                start, target = minute, subject
+            ongoing += 1
+        elif event == OUTAGE_END:
+            ongoing -= 1
+        elif event == STOOD_DOWN and steps:
+            break
+        elif start is not None:
+            key = step_event(event, subject, relocate_step)
+            if key is not None and key not in (k for k, _ in steps):
+                steps.append((key, minute))
+    return Response(start, target, steps) if steps else None
+
+
+def _tag_steps(injects: list[Inject], outcome: Outcome) -> None:
+    """Mark the rows of the first response's outage and steps with their debrief ``event``."""
+    response = first_response(outcome)
+    if response is None:
+        return
+    wanted = {(OUTAGE_EVENT, response.start)} | set(response.steps)
+    relocate_step = "relocate" in outcome.scenario.procedure.steps
+    for inj in injects:
+        event, _, subject = inj.source.partition(" ")
+        key = OUTAGE_EVENT if event == OUTAGE_START else step_event(event, subject, relocate_step)
+        if key is not None and (key, inj.minute) in wanted:
+            inj.event = key
+            wanted.discard((key, inj.minute))
+
+
 def build_injects(
     outcome: Outcome, *, surge_calls: int = DEFAULT_SURGE_CALLS, window: tuple[float, float] | None = None
 ) -> list[Inject]:
@@ -1166,6 +1347,7 @@ def build_injects(
     _reinforcement_delayed(script)
     _double_dispatches(script)
     injects = sorted(script.injects)
+    _tag_steps(injects, outcome)
     if window is not None:
         lo_w, hi_w = window
         injects = [i for i in injects if lo_w <= i.minute <= hi_w]
@@ -1260,11 +1442,19 @@ def make_exercise(
 
 
 def write_exercise(exercise: Exercise, out: Path) -> tuple[Path, Path]:
-    """``exercise.csv`` and ``exercise.html`` in ``out`` (created if needed), each written atomically."""
+    """``exercise.csv``, ``exercise.html`` and ``exercise.json`` (what the debrief needs) in ``out``
+    (created if needed), each written atomically; returns the CSV and HTML paths."""
+    import json
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, text in (("exercise.csv", exercise.to_csv()), ("exercise.html", exercise.to_html())):
+    identity = json.dumps(exercise.to_json(), indent=2, allow_nan=False) + "\n"
+    for name, text in (
+        ("exercise.csv", exercise.to_csv()),
+        ("exercise.html", exercise.to_html()),
+        (EXERCISE_JSON, identity),
+    ):
         path = out / name
         tmp = out / f".{name}.tmp-{os.getpid()}"
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
@@ -1285,6 +1475,8 @@ SHORT_PREDICTIONS = (
 EXERCISE_CSS = """
 @page { size: A4 landscape; margin: 10mm; }
 table.injects { table-layout: fixed; }
+table.debrief td { height: 2.2em; }
+table.debrief td:last-child { width: 25%; }
 table.injects td { font-size: 8.5pt; }
 table.injects th { font-size: 8pt; }
 table.injects th.pred { width: 6.5%; white-space: normal; }
@@ -1467,9 +1659,34 @@ def render_html(ex: Exercise) -> str:
     table = f'<table class="injects"><thead><tr>{head}</tr></thead><tbody>' + "\n".join(body) + "</tbody></table>"
     content = (
         "\n".join(header) + f"\n<h2>{t('Tijdlijn', 'Timeline')}</h2>\n{figure}\n"
-        f"<h2>{t('Injects', 'Injects')}</h2>\n{table}"
+        f"<h2>{t('Injects', 'Injects')}</h2>\n{table}" + _debrief_form(ex, t)
     )
     return document(f"Oefenscript {sc.name}", content, lang="en" if lang == "en" else "nl", css=EXERCISE_CSS)
+
+
+def _debrief_form(ex: Exercise, t) -> str:
+    """Where the trainer notes the team's times on paper, to copy into the CSV's actual column."""
+    steps = ex.steps()
+    if not steps:
+        return ""
+    rows = [
+        f"<tr><td>{t(*labels.debrief_item(i.event))}</td><td><code>{esc(i.event)}</code></td>"
+        f'<td class="time">{esc(ex.clock(i.minute))}</td><td></td></tr>'
+        for i in steps
+    ]
+    rows += [
+        f"<tr><td>{t(nl, en)}</td><td><code>{esc(e)}</code></td><td></td><td></td></tr>"
+        for e, (nl, en) in COUNT_EVENTS.items()
+    ]
+    head = (
+        f"<tr><th>{t('Stap', 'Step')}</th><th>event</th><th>{t('Procedure', 'Procedure')}</th>"
+        f"<th>{t('Team (actual)', 'Team (actual)')}</th></tr>"
+    )
+    return (
+        f"\n<h2>{t('Nabespreking', 'Debrief')}</h2>\n<p class='small'>{t(*DEBRIEF_NOTE)}; "
+        f"{t('daarna: meldsim debrief exercise.csv', 'then: meldsim debrief exercise.csv')}</p>"
+        f'<table class="debrief"><thead>{head}</thead><tbody>' + "".join(rows) + "</tbody></table>"
+    )
 
 
 # --- command line --------------------------------------------------------------------------
@@ -1559,4 +1776,5 @@ def cmd_exercise(args) -> int:
     )
     print(csv_path)
     print(html_path)
+    print(csv_path.with_name(EXERCISE_JSON))
     return 0

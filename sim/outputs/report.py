@@ -48,14 +48,26 @@ from sim.model.loading import (
     Problem,
     ScenarioError,
     read_yaml_mapping,
+    resolve_data_paths,
     resolve_file,
     scenario_from_dict,
     validation_problems,
 )
 from sim.model.scenario import OutageTarget, Procedure
-from sim.outputs.parts import effects, validation, words
+from sim.outputs.parts import effects, scope, validation, words
 from sim.outputs.parts.effects import BOARD_KPIS, significant
-from sim.outputs.parts.html import Figures, document, esc, finite, half_width, mean_pm, number, unit_label, value_text
+from sim.outputs.parts.html import (
+    Figures,
+    document,
+    esc,
+    finite,
+    half_width,
+    mean_pm,
+    number,
+    unit_label,
+    value_text,
+)
+from sim.outputs.parts.html import bilingual as _t
 
 QUESTION_NL = (
     "Hoe wordt geborgd dat bij uitval van C2000 de communicatie tussen meldkamers en hulpdiensten blijft werken?"
@@ -156,6 +168,28 @@ class ProcedureOption(_Strict):
     set: dict[str, Any] = Field(
         default_factory=dict, description="dotted scenario path -> value, e.g. channels.handhelds.capacity: 8"
     )
+    targets: list[str] | None = Field(
+        None, description="the matrix targets this option is run for (null: all), e.g. a takeover only for eOCS"
+    )
+
+
+class Scope(_Strict):
+    """Issue 16: one target's outage in this room alone beside the same outage everywhere.
+
+    The matrix's own cells are national (eOCS, C2000 and P2000 hit every room of the scenario);
+    a scope adds, per load and duration, the ``procedure`` cell again with the outage in
+    ``rooms`` only. With a partner that takes over, that is the question "does a partner room
+    help when the outage is local, and what is left when it is national?"; ``reference`` (the
+    room on its own, today's procedure) shows what the takeover adds when it is national.
+    """
+
+    target: str
+    procedure: str = Field(description="the procedure with the takeover, run local and national")
+    reference: str = Field(description="the procedure without takeover it is compared with, national")
+    rooms: list[str] = Field(["main"], min_length=1, description="the rooms the local outage hits")
+    label: str = "lokaal"
+    label_en: str = "local"
+    kpis: list[str] = Field(min_length=1)
 
 
 class Sensitivity(_Strict):
@@ -197,6 +231,7 @@ class Matrix(_Strict):
     response_kpis: list[str] = list(RESPONSE_KPIS)
     board_kpis: list[str] = list(BOARD_KPIS)
     sensitivity: Sensitivity | None = None
+    scope: Scope | None = None
 
     @field_validator("outage_start")
     @classmethod
@@ -229,11 +264,39 @@ class Matrix(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _sensitivity_cell(self) -> Matrix:
+    def _named_cells(self) -> Matrix:
+        problems = []
+        for p_name, option in self.procedures.items():
+            for t_name in option.targets or []:
+                if t_name not in self.targets:
+                    problems.append(
+                        (f"procedures.{p_name}.targets", f"'{t_name}' is not one of {', '.join(self.targets)}")
+                    )
+        reference = next((k for k, p in self.procedures.items() if p.procedure is None), next(iter(self.procedures)))
+        if self.procedures[reference].targets is not None:
+            problems.append(
+                (f"procedures.{reference}.targets", "the reference procedure (compared with) runs for every target")
+            )
+        scope = self.scope
+        if scope is not None:
+            if scope.target not in self.targets:
+                problems.append(("scope.target", f"'{scope.target}' is not one of {', '.join(self.targets)}"))
+            for field in ("procedure", "reference"):
+                name = getattr(scope, field)
+                if name not in self.procedures:
+                    problems.append((f"scope.{field}", f"'{name}' is not one of {', '.join(self.procedures)}"))
+                elif scope.target in self.targets and not runs_for(self.procedures[name], scope.target):
+                    problems.append((f"scope.{field}", f"'{name}' is not run for target '{scope.target}'"))
+            bad = [k for k in scope.kpis if k.split("[", 1)[0] not in METRICS]
+            if bad:
+                problems.append(("scope.kpis", f"unknown KPI: {', '.join(bad)}"))
         s = self.sensitivity
         if s is None:
+            if problems:
+                from sim.model.scenario import Problems
+
+                raise Problems(problems)
             return self
-        problems = []
         for field, pool in (("load", self.loads), ("target", self.targets), ("procedure", self.procedures)):
             if getattr(s, field) not in pool:
                 problems.append((f"sensitivity.{field}", f"'{getattr(s, field)}' is not one of {', '.join(pool)}"))
@@ -242,11 +305,23 @@ class Matrix(_Strict):
         bad = [k for k in s.kpis if k.split("[", 1)[0] not in METRICS]
         if bad:
             problems.append(("sensitivity.kpis", f"unknown KPI: {', '.join(bad)}"))
+        if (
+            s.procedure in self.procedures
+            and s.target in self.targets
+            and not runs_for(self.procedures[s.procedure], s.target)
+        ):
+            problems.append(("sensitivity.procedure", f"'{s.procedure}' is not run for target '{s.target}'"))
         if problems:
             from sim.model.scenario import Problems
 
             raise Problems(problems)
         return self
+
+
+def runs_for(option: ProcedureOption | dict, t_name: str) -> bool:
+    """Whether a procedure option has a cell for this target (a matrix read back from JSON is a dict)."""
+    targets = option.get("targets") if isinstance(option, dict) else option.targets
+    return targets is None or t_name in targets
 
 
 def load_matrix(path: str | Path) -> Matrix:
@@ -263,7 +338,7 @@ def load_matrix(path: str | Path) -> Matrix:
 @dataclass
 class Cell:
     key: str
-    kind: str  # "cell", "baseline" or "sensitivity"
+    kind: str  # "cell", "baseline", "sensitivity" or "scope" (the local twin of a national cell)
     load: str
     target: str | None
     duration_min: float | None
@@ -289,6 +364,11 @@ class Cell:
 
 def cell_key(load: str, target: str, duration: float, procedure: str) -> str:
     return f"{load}__{target}__{duration:g}__{procedure}"
+
+
+def local_key(load: str, target: str, duration: float, procedure: str) -> str:
+    """The scope's local twin of the national cell ``cell_key(load, target, duration, procedure)``."""
+    return cell_key(load, f"{target}-local", duration, procedure)
 
 
 def _start_minute(spec, horizon) -> float:
@@ -351,6 +431,8 @@ def build_cells(matrix: Matrix, matrix_file: str | Path) -> list[Cell]:
                     )
                     continue
                 for proc_name, option in matrix.procedures.items():
+                    if not runs_for(option, target_name):
+                        continue
                     data = copy.deepcopy(raw)
                     outage = {
                         "target": target.target,
@@ -384,14 +466,18 @@ def build_cells(matrix: Matrix, matrix_file: str | Path) -> list[Cell]:
         points, point_problems = _sensitivity_cells(matrix.sensitivity, cells, shown)
         cells += points
         problems += point_problems
+    if matrix.scope is not None and not problems:
+        cells += _scope_cells(matrix.scope, cells)
     for cell in cells:
         try:
+            cell.data = resolve_data_paths(cell.data, matrix_file.resolve(), shown)  # paths in a ``set``
             scenario_from_dict(cell.data, shown)
         except ScenarioError as exc:
             where = {
                 "cell": f"procedures.{cell.procedure}",
                 "baseline": f"loads.{cell.load}",
                 "sensitivity": f"sensitivity.parameters.{cell.parameter}",
+                "scope": "scope.rooms",
             }[cell.kind]
             for p in exc.problems:
                 problems.append(Problem(shown, where, f"in cell {cell.key}: {p.path}: {p.message}"))
@@ -429,6 +515,20 @@ def _sensitivity_cells(sens: Sensitivity, cells: list[Cell], shown: str) -> tupl
                 )
             )
     return points, problems
+
+
+def _scope_cells(scope: Scope, cells: list[Cell]) -> list[Cell]:
+    """The scope procedure's national cells once more, the outage in ``scope.rooms`` only."""
+    twins = []
+    for cell in cells:
+        if cell.kind == "cell" and cell.target == scope.target and cell.procedure == scope.procedure:
+            data = copy.deepcopy(cell.data)
+            data["name"] = f"{data['name']} ({scope.label_en}: {', '.join(scope.rooms)})"
+            for outage in data["outages"]:
+                outage["rooms"] = list(scope.rooms)
+            key = local_key(cell.load, cell.target, cell.duration_min, cell.procedure)
+            twins.append(Cell(key, "scope", cell.load, cell.target, cell.duration_min, cell.procedure, data))
+    return twins
 
 
 # --- running -------------------------------------------------------------------------------
@@ -517,11 +617,13 @@ def collect(run_dir: Path) -> dict:
     paired: dict[str, dict] = {}
     effects: dict[str, dict] = {}
     for key, cell in cells.items():
-        if cell["kind"] != "cell":
+        if cell["kind"] not in ("cell", "scope"):
             continue
         base = f"{cell['load']}__baseline"
         if base in reps:
             effects[key] = {"baseline": base, "kpis": _paired(reps[key], reps[base], effect_kpis(matrix))}
+        if cell["kind"] == "scope":
+            continue
         ref = cell_key(cell["load"], cell["target"], cell["duration_min"], reference)
         if cell["procedure"] != reference and ref in reps:
             paired[key] = {"reference": ref, "kpis": _paired(reps[key], reps[ref], kpis)}
@@ -545,7 +647,38 @@ def collect(run_dir: Path) -> dict:
         "cells": cells,
         "paired": paired,
         "effects": effects,
+        "scope": _scope_pairs(matrix, cells, reps),
     }
+
+
+def _scope_pairs(matrix: dict, cells: dict, reps: dict) -> list[dict]:
+    """Per load and duration: the local cell, its national twin and the reference (the room on its own:
+    without a partner the outage's reach does not matter to it), with the paired differences of the
+    takeover local and national against the reference and local − national."""
+    scope = matrix.get("scope")
+    if not scope:
+        return []
+    out = []
+    for key, cell in cells.items():
+        if cell["kind"] != "scope":
+            continue
+        national = cell_key(cell["load"], cell["target"], cell["duration_min"], scope["procedure"])
+        reference = cell_key(cell["load"], cell["target"], cell["duration_min"], scope["reference"])
+        if national not in reps or reference not in reps:
+            continue
+        out.append(
+            {
+                "load": cell["load"],
+                "duration_min": cell["duration_min"],
+                "local": key,
+                "national": national,
+                "reference": reference,
+                "local_vs_reference": _paired(reps[key], reps[reference], scope["kpis"]),
+                "national_vs_reference": _paired(reps[national], reps[reference], scope["kpis"]),
+                "local_vs_national": _paired(reps[key], reps[national], scope["kpis"]),
+            }
+        )
+    return out
 
 
 def effect_kpis(matrix: dict) -> list[str]:
@@ -674,6 +807,10 @@ class _Focus:
     def procedures(self) -> dict:
         return self.data["matrix"]["procedures"]
 
+    def options(self, t_name: str) -> dict:
+        """The procedures the matrix runs for this target."""
+        return {p: proc for p, proc in self.procedures.items() if runs_for(proc, t_name)}
+
     def load(self, lang: str) -> str:
         label = _label(self.data["matrix"]["loads"][self.heavy], lang)
         return label.lower() if lang == "nl" else label
@@ -711,7 +848,7 @@ class _Focus:
 def _norm_per_procedure(f: _Focus, t_name: str) -> dict | None:
     """The 60 s processing norm per procedure at the longest outage, heaviest load."""
     parts_nl, parts_en = [], []
-    for p_name, proc in f.procedures.items():
+    for p_name, proc in f.options(t_name).items():
         s = _summary(f.data, f.key(t_name, f.longest, p_name), SHARE_KPI)
         if not s:
             continue
@@ -781,7 +918,7 @@ def _best_procedure(f: _Focus, t_name: str) -> dict | None:
     kpi = "unit_minutes_unreachable" if cut_off else "opkomsttijd_within_norm_share"
     sign = 1 if metric_of(kpi).better == "lower" else -1
     best, best_value = None, math.inf
-    for p_name in f.procedures:
+    for p_name in f.options(t_name):
         if p_name == f.reference:
             continue
         value = _mean(f.data, f.key(t_name, f.longest, p_name), kpi)
@@ -820,7 +957,7 @@ def _degradation_with_duration(f: _Focus, t_name: str) -> dict | None:
     if f.shortest == f.longest:
         return None
     parts_nl, parts_en = [], []
-    for p_name, proc in f.procedures.items():
+    for p_name, proc in f.options(t_name).items():
         a = _mean(f.data, f.key(t_name, f.shortest, p_name), "processing_time_mean_s")
         b = _mean(f.data, f.key(t_name, f.longest, p_name), "processing_time_mean_s")
         if finite(a) and finite(b):
@@ -881,7 +1018,7 @@ def _response_effect(f: _Focus, t_name: str) -> dict | None:
                 f.effect(cell_key(l_name, t_name, duration, p_name), kpi),
             )
             for l_name, load in matrix["loads"].items()
-            for p_name, proc in f.procedures.items()
+            for p_name, proc in f.options(t_name).items()
             for duration in matrix["durations_min"]
         ]
         found.append(effects.significant_cells(kpi, (f.target(t_name, "nl"), f.target(t_name, "en")), cells))
@@ -891,7 +1028,7 @@ def _response_effect(f: _Focus, t_name: str) -> dict | None:
 def _board_level(f: _Focus, t_name: str, kpi: str) -> dict | None:
     """A board KPI per procedure at the longest outage, heaviest load, against no outage."""
     parts = []
-    for p_name, proc in f.procedures.items():
+    for p_name, proc in f.options(t_name).items():
         key = f.key(t_name, f.longest, p_name)
         parts.append((_label(proc, "nl"), _label(proc, "en"), _summary(f.data, key, kpi), f.effect(key, kpi)))
     return effects.level_effects(kpi, f.subject(t_name), parts)
@@ -919,7 +1056,7 @@ def _caco_decision(f: _Focus, t_name: str) -> dict | None:
     """How long the fallback decision took from noticing, per procedure: the wait for the CaCo included."""
     kpi = "caco_decision_delay_min"
     parts = []
-    for p_name, proc in f.procedures.items():
+    for p_name, proc in f.options(t_name).items():
         s = _summary(f.data, f.key(t_name, f.longest, p_name), kpi)
         if s and finite(s.get("mean")):
             parts.append((_label(proc, "nl"), _label(proc, "en"), s))
@@ -960,7 +1097,7 @@ def _load_matters(f: _Focus) -> dict | None:
         return None
     light = others[0]
     first_target = next(iter(targets))
-    proc = next((p for p in f.procedures if p != f.reference), f.reference)
+    proc = next((p for p in f.options(first_target) if p != f.reference), f.reference)
     a = _summary(f.data, cell_key(light, first_target, f.longest, proc), SHARE_KPI)
     b = _summary(f.data, cell_key(f.heavy, first_target, f.longest, proc), SHARE_KPI)
     if not (a and b):
@@ -1020,6 +1157,7 @@ def findings(data: dict) -> list[dict[str, str]]:
     focus = _Focus(data, heaviest_load(data), max(durations), min(durations), reference_procedure(data["matrix"]))
     found = [_workload(focus)]
     found += [finding(focus, t_name) for t_name in data["matrix"]["targets"] for finding in TARGET_FINDINGS]
+    found.append(scope.finding(data, focus.heavy, focus.longest))
     found.append(_load_matters(focus))
     found += [_sensitivity_finding(kpi, rows) for kpi, rows in tornado_rows(data).items()]
     return [f for f in found if f is not None]
@@ -1104,10 +1242,6 @@ def _markdown(name: str) -> str:
     return f'<div class="md">{rendered}</div>'
 
 
-def _t(nl: str, en: str) -> str:
-    return f'{esc(nl)}<br><span class="en">{esc(en)}</span>'
-
-
 def _cell_td(data: dict, key: str, kpi: str) -> str:
     s = _summary(data, key, kpi)
     mean = s.get("mean")
@@ -1139,6 +1273,8 @@ def _results_table(data: dict, target: str, load: str, kpis: list[str], *, effec
         + "</tr>",
     ]
     for p_name, proc in matrix["procedures"].items():
+        if not runs_for(proc, target):
+            continue
         for duration in matrix["durations_min"]:
             key = cell_key(load, target, duration, p_name)
             rows.append(
@@ -1183,6 +1319,8 @@ def _duration_figure(data: dict, target: str):
     durations = matrix["durations_min"]
     for p_i, (p_name, proc) in enumerate(matrix["procedures"].items()):
         colour = PROC_COLOURS[p_i % len(PROC_COLOURS)]
+        if not runs_for(proc, target):
+            continue
         for r, kpi in enumerate(kpis, start=1):
             scale = 100 if metric_of(kpi).unit == "share" else 1
             for c, load in enumerate(loads, start=1):
@@ -1582,6 +1720,7 @@ def _results_section(data: dict, figures: Figures) -> str:
             ):
                 results.append(f"<h4>{_t(load['label'] + ': ' + what_nl, load_en + ': ' + what_en)}</h4>")
                 results.append(_results_table(data, t_name, l_name, list(kpis), effect=True))
+    results.append(scope.section(data))
     results.append("</section>")
     return "\n".join(results)
 

@@ -86,6 +86,11 @@ class Figures:
         return f'<div class="figure">{out}</div>'
 
 
+def bilingual(nl: str, en: str) -> str:
+    """Dutch text with its English under it, in the report's smaller ``.en`` style."""
+    return f'{esc(nl)}<br><span class="en">{esc(en)}</span>'
+
+
 def finite(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 

@@ -83,6 +83,17 @@ def procedure_text(procedure: dict | None, channels: dict | None = None) -> tupl
         if esc.get("action") == "relocate":
             nl.append(f"uitwijk {w_nl}")
             en.append(f"relocation {w_en}")
+        elif esc.get("action") == "take_over":
+            r_nl, r_en = dist_text(esc.get("routing_delay_min", 0.5))
+            factor = esc.get("time_factor", 1.3)
+            nl.append(
+                f"meldkamer {esc.get('partner')} neemt de 112-meldingen en de uitgifte over {w_nl} (doorschakelen "
+                f"{r_nl} per melding, {factor:g}× trager zonder lokale kennis)"
+            )
+            en.append(
+                f"meldkamer {esc.get('partner')} takes over the 112 calls and dispatch {w_en} (routing {r_en} a call, "
+                f"{factor:g}× slower without local knowledge)"
+            )
         else:
             c_nl, c_en = dist_text(esc.get("call_in_min", 45))
             nl.append(f"{esc.get('centralists')} extra centralisten oproepen {w_nl} (aanwezig na {c_nl})")
@@ -107,6 +118,11 @@ def outages_text(outages: list[dict] | None, start=None) -> tuple[str, str]:
         factor = o.get("capacity_factor", 0) or 0
         how_nl = "valt uit" if factor == 0 else f"werkt op {factor * 100:.0f} %"
         how_en = "fails" if factor == 0 else f"runs at {factor * 100:.0f} %"
+        rooms = o.get("rooms")
+        if rooms:
+            shown = ", ".join("deze meldkamer" if r == "main" else r for r in rooms)
+            r_nl += f"; meldkamer: {shown}"
+            r_en += "; meldkamer: " + ", ".join("this room" if r == "main" else r for r in rooms)
         nl.append(f"{t_nl} {how_nl} ({r_nl}) vanaf {when}, {d_nl}")
         en.append(f"{t_en} {how_en} ({r_en}) from {when_en}, {d_en}")
     return "; ".join(nl) + ".", "; ".join(en) + "."
