@@ -33,7 +33,14 @@ SERIES = ("calls_waiting", "centralists_busy", "messages_waiting", "units_unreac
 #: the room's unit board (GMS) against the truth on the Timeline page, as the model records them
 BOARD_SERIES = ("units_busy", "units_busy_true", "units_idle_unknown", "units_double_dispatched")
 #: timeline events where the board and the truth part or meet again, marked on that panel
-BOARD_EVENTS = ("status_misnoted", "realarm", "next_unit_alarmed", "reinforcement_lost")
+BOARD_EVENTS = (
+    "status_misnoted",
+    "realarm",
+    "next_unit_alarmed",
+    "reinforcement_lost",
+    "status_not_noted",  # staff errors of issue 17
+    "double_alarm",
+)
 #: utilisation by clock hour: the KPI it is the hourly version of -> (busy series, on-duty series)
 HOURLY_UTILISATION = MappingProxyType(
     {

@@ -50,10 +50,19 @@ BOARD_COLOURS = MappingProxyType(
         "realarm": "#f08c00",
         "next_unit_alarmed": "#c92a2a",
         "reinforcement_lost": "#495057",
+        "status_not_noted": "#5f3dc4",
+        "double_alarm": "#0b7285",
     }
 )
 BOARD_SYMBOLS = MappingProxyType(
-    {"status_misnoted": "x", "realarm": "circle", "next_unit_alarmed": "triangle-up", "reinforcement_lost": "square"}
+    {
+        "status_misnoted": "x",
+        "realarm": "circle",
+        "next_unit_alarmed": "triangle-up",
+        "reinforcement_lost": "square",
+        "status_not_noted": "diamond",
+        "double_alarm": "star",
+    }
 )
 
 

@@ -185,6 +185,8 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "tl.event.realarm": ("Herhaalalarmering", "Re-alarm"),
         "tl.event.next_unit_alarmed": ("Volgende eenheid gealarmeerd", "Next unit alarmed"),
         "tl.event.reinforcement_lost": ("Opschalingsverzoek verloren", "Reinforcement request lost"),
+        "tl.event.status_not_noted": ("Gesproken status niet genoteerd", "Spoken status not noted"),
+        "tl.event.double_alarm": ("Alarm twee keer verstuurd", "Alarm sent twice"),
         "tl.run": ("Run", "Run"),
         "tl.replication": ("Replicatie", "Replication"),
         "tl.run.placeholder": ("Kies een run…", "Choose a run…"),
