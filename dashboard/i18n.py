@@ -27,6 +27,7 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "nav.run": ("Simuleren", "Run"),
         "nav.timeline": ("Tijdlijn", "Timeline"),
         "nav.scenarios": ("Scenario's", "Scenarios"),
+        "nav.exercise": ("Oefening", "Exercise"),
         # shared
         "download.png": ("PNG", "PNG"),
         "download.html": ("HTML", "HTML"),
@@ -281,6 +282,89 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.seed": ("Seed", "Seed"),
         "col.status": ("Status", "Status"),
         "status.ok": ("in orde", "ok"),
+        # exercise page
+        "ex.title": ("Oefening voorbereiden en nabespreken", "Prepare and debrief an exercise"),
+        "ex.intro": (
+            "Kies een scenario, een seed en welke replicatie het script wordt; meldsim simuleert die nacht en "
+            "maakt er een minuut-voor-minuut injectlijst van, met de acties die de procedure verwacht en wat "
+            "het model voor de meldkamer voorspelt. Dezelfde keuzes geven dezelfde bestanden als meldsim exercise.",
+            "Choose a scenario, a seed and which replication becomes the script; meldsim simulates that night and "
+            "turns it into a minute-by-minute inject list, with the actions the procedure expects and what the "
+            "model predicts for the room. The same choices give the same files as meldsim exercise.",
+        ),
+        "ex.make": ("1. Oefenscript maken", "1. Make the exercise script"),
+        "ex.scenario": ("Scenario", "Scenario"),
+        "ex.scenario.placeholder": ("Kies een scenario…", "Choose a scenario…"),
+        "ex.bundled": ("meegeleverd", "bundled"),
+        "ex.seed": ("Seed", "Seed"),
+        "ex.replications": ("Replicaties om uit te kiezen", "Replications to choose from"),
+        "ex.pick": ("Welke replicatie", "Which replication"),
+        "ex.pick.median": ("de mediane", "the median one"),
+        "ex.pick.worst": ("een zware (90e percentiel, slechte kant)", "a hard one (90th percentile, bad side)"),
+        "ex.pick.replication": ("een bepaalde (nummer hiernaast)", "a given one (number alongside)"),
+        "ex.kpi": ("Volgens kerncijfer", "By KPI"),
+        "ex.kpi.hint": (
+            "Het kerncijfer waarop de mediane of zware replicatie gekozen wordt.",
+            "The KPI by which the median or hard replication is chosen.",
+        ),
+        "ex.fig.count": ("aantal", "count"),
+        "ex.replication": ("Replicatienummer", "Replication number"),
+        "ex.replication.hint": (
+            "Bijvoorbeeld uit de Tijdlijn; dezelfde seed geeft dezelfde nacht.",
+            "For example from the Timeline; the same seed gives the same night.",
+        ),
+        "ex.generate": ("Script maken", "Make the script"),
+        "ex.cancel": ("Annuleren", "Cancel"),
+        "ex.progress": ("{done} van {total} replicaties", "{done} of {total} replications"),
+        "ex.none_chosen": ("Kies eerst een scenario.", "Choose a scenario first."),
+        "ex.bad_kpi": ("Kies een kerncijfer uit de lijst.", "Choose a KPI from the list."),
+        "ex.done": (
+            "Klaar: replicatie {replication}, {injects} injects.",
+            "Done: replication {replication}, {injects} injects.",
+        ),
+        "ex.failed": ("Het script kon niet gemaakt worden: {error}", "The script could not be made: {error}"),
+        "ex.cancelled": ("Geannuleerd: er is geen script geschreven.", "Cancelled: no script was written."),
+        "ex.stopped": ("Gestopt (SIGTERM): er is geen script geschreven.", "Stopped (SIGTERM): no script was written."),
+        "ex.preview": ("2. Het script", "2. The script"),
+        "ex.download.csv": ("CSV (voor oefensoftware)", "CSV (for exercise software)"),
+        "ex.download.html": ("Afdrukbare HTML", "Printable HTML"),
+        "ex.download.csv.title": (
+            "De injectlijst als CSV, met de kolom voor wat het team werkelijk deed (nabespreking)",
+            "The inject list as CSV, with the column for what the team actually did (debrief)",
+        ),
+        "ex.download.html.title": (
+            "De injectlijst met tijdlijn als pagina om af te drukken (A4 liggend, werkt offline)",
+            "The inject list with the timeline as a page to print (A4 landscape, works offline)",
+        ),
+        "ex.missing": (
+            "De bestanden van dit script zijn er niet meer ({key}); maak het opnieuw.",
+            "The files of this script are gone ({key}); make it again.",
+        ),
+        "ex.facts": (
+            "{scenario} · seed {seed} · replicatie {replication} ({pick}) · {window} · {injects} injects",
+            "{scenario} · seed {seed} · replication {replication} ({pick}) · {window} · {injects} injects",
+        ),
+        "ex.facts.kpi": ("{kpi}: {value} in deze replicatie", "{kpi}: {value} in this replication"),
+        "ex.facts.of": ("{pick} van {n}", "{pick} of {n}"),
+        "ex.facts.given": ("op verzoek", "as asked"),
+        "ex.fig.title": ("Tijdlijn: wat het model voorspelt", "Timeline: what the model predicts"),
+        "ex.fig.note": (
+            "Rood gearceerd: de storing; blauwe stippellijnen en driehoekjes: de stappen van de procedure.",
+            "Shaded red: the outage; blue dotted lines and triangles: the procedure's steps.",
+        ),
+        "ex.injects": ("Injects", "Injects"),
+        "ex.routine": ("Ook gewone incidenten tonen", "Also list routine incidents"),
+        "ex.routine.hidden": ("{n} gewone incidenten verborgen", "{n} routine incidents hidden"),
+        "ex.col.time": ("Tijd", "Time"),
+        "ex.col.category": ("Soort", "Category"),
+        "ex.col.what": ("Gebeurtenis", "What happens"),
+        "ex.col.action": ("Verwachte actie", "Expected action"),
+        "ex.col.detail": ("Modeluitkomst", "Model outcome"),
+        "ex.col.calls_waiting": ("112 wachtend", "Calls waiting"),
+        "ex.col.units_unreachable": ("Onbereikbaar", "Unreachable"),
+        "ex.col.messages_waiting": ("Berichten wachtend", "Msgs waiting"),
+        "ex.col.centralists_busy": ("Centralisten bezet", "Centralists busy"),
+        "ex.col.model": ("Model in die minuut", "Model in that minute"),
         # scenarios page
         "sc.title": ("Scenario's", "Scenarios"),
         "sc.intro": (

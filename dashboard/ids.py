@@ -49,6 +49,29 @@ MAP_MINUTE = "map-minute"  # the slider: units unreachable at this minute
 MAP_SLIDER = "map-slider"  # the slider and its label (hidden when nothing was unreachable)
 MAP_NOTE = "map-note"
 
+# --- Exercise ---------------------------------------------------------------------------
+EX_SCENARIO = "ex-scenario"
+EX_SEED = "ex-seed"
+EX_PICK = "ex-pick"  # median, worst or replication
+EX_KPI = "ex-kpi"
+EX_REPLICATION = "ex-replication"  # the replication asked for (pick = replication)
+EX_REPLICATIONS = "ex-replications"  # how many to choose from
+EX_GENERATE = "ex-generate"
+EX_CANCEL = "ex-cancel"
+EX_PROGRESS = "ex-progress"
+EX_PROGRESS_TEXT = "ex-progress-text"
+EX_RESULT = "ex-result"
+EX_NONCE = "ex-nonce"
+EX_STORE = "ex-store"  # dcc.Store (session): the generated exercise's key and preview
+EX_PREVIEW = "ex-preview"  # the preview card (hidden until there is an exercise)
+EX_FACTS = "ex-facts"
+EX_INJECTS = "ex-injects"
+EX_ROUTINE = "ex-routine"  # checkbox: also list routine incidents
+EX_CSV = "ex-csv"
+EX_HTML = "ex-html"
+EX_CSV_FILE = "ex-csv-file"
+EX_HTML_FILE = "ex-html-file"
+
 # --- Scenarios --------------------------------------------------------------------------
 SC_LIST = "sc-list"
 SC_VIEW = "sc-view"
@@ -109,6 +132,7 @@ FIG_BOARD = "board"
 FIG_HOURS = "hours"  # Compare: utilisation by clock hour of each run
 FIG_TL_HOURS = "tl-hours"  # Timeline: the same of one replication
 FIG_MAP = "map"  # Timeline: posts, incidents and unreachable units on the map
+FIG_EXERCISE = "exercise-timeline"  # Exercise: the model series over the script's window
 
 TABLE_KPIS = "kpis"
 TABLE_RUNS = "runs"
