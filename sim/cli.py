@@ -30,6 +30,7 @@ from sim.experiments.metrics import METRICS
 from sim.model.loading import ScenarioError, check_geography_csv, load_scenario
 from sim.model.room import ENGINES
 from sim.outputs.calibration import add_calibrate_command
+from sim.outputs.debrief import add_debrief_command
 from sim.outputs.exercise import add_exercise_command
 from sim.outputs.report import add_report_command
 from sim.outputs.sheet import add_html_option, write_sheet
@@ -162,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("run", type=Path, metavar="RUN")
     show.set_defaults(handler=cmd_show)
     add_exercise_command(commands)
+    add_debrief_command(commands)
     add_report_command(commands)
     add_calibrate_command(commands)
     add_plugin_commands(commands)

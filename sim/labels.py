@@ -178,6 +178,15 @@ CHANNELS: dict[str, tuple[str, str, str, str]] = {
 #: procedure steps that are not channels (every other step brings up the channel of its name)
 STEPS: dict[str, Pair] = {"relocate": ("uitwijk naar de back-upmeldkamer", "relocation to the backup room")}
 
+#: what a debrief times or counts (sim.experiments.debrief); ``activated:CHANNEL`` is the channel's name
+DEBRIEF_ITEMS: dict[str, Pair] = {
+    "outage_start": ("storing begint", "outage starts"),
+    "detected": ("storing opgemerkt", "outage noticed"),
+    "decided": ("terugval afgekondigd (CaCo)", "fallback declared (CaCo)"),
+    "relocated": ("werken vanuit de uitwijklocatie", "working from the backup room"),
+    "statuses": ("gesproken statussen gemist of verkeerd", "spoken statuses missed or wrong"),
+}
+
 #: kind of a message row (sim.model.rows.MessageRow.KIND) -> (nl, en); a late status adds "(te laat)" / "(late)"
 MESSAGE_KINDS: dict[str, Pair] = {
     "uitgerukt": ("status uitgerukt", "status uitgerukt"),
@@ -242,6 +251,14 @@ def channel_action(name: str) -> Pair:
 def step(name: str) -> Pair:
     """A procedure step: a channel to bring up, or one of STEPS."""
     return STEPS.get(name) or channel(name)
+
+
+def debrief_item(item: str) -> Pair:
+    """A debrief step or count: ``activated:handhelds`` -> ``portofoons in de meldkamer in gebruik``."""
+    if item.startswith("activated:"):
+        nl, en = channel(item.removeprefix("activated:"))
+        return f"{nl} in gebruik", f"{en} up"
+    return DEBRIEF_ITEMS.get(item, (item, item))
 
 
 def message_kind(kind: str) -> Pair:

@@ -21,6 +21,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiments import runner
+from sim.experiments.debrief import (  # noqa: F401 (the debrief's entry points, for the dashboard)
+    Debrief,
+    DebriefResult,
+    debrief_exercise,
+    read_debrief,
+    run_debrief,
+)
 from sim.experiments.metrics import METRICS, metric_of
 from sim.experiments.results import (
     RunWriter,

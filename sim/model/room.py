@@ -69,6 +69,7 @@ FIRST, REALARM, EXTRA = "first", "realarm", "reinforcement"
 NOT_REACHED = "not_reached"
 # timeline events of the room's picture of its units
 STATUS_MISNOTED, REALARMED, NEXT_UNIT = "status_misnoted", "realarm", "next_unit_alarmed"
+STATUS_MISSED = "status_missed"
 ROLL_CALL_START, ROLL_CALL_END = "roll_call_start", "roll_call_end"
 REINFORCEMENT_LOST = "reinforcement_lost"
 BOARD_EVENTS = frozenset((STATUS_MISNOTED, REALARMED, NEXT_UNIT, ROLL_CALL_START, ROLL_CALL_END, REINFORCEMENT_LOST))
@@ -192,6 +193,7 @@ class ControlRoom:
         self.ack_timeout = room.alarm_ack_timeout_min.sampler(streams["ack_timeout"])
         self.awaiting_ack: dict[tuple[int, int], tuple[list, simpy.Event]] = {}  # (unit, incident) -> row, event
         self.status_error = resilience.spoken_status_error_probability
+        self.status_missed = resilience.spoken_status_missed_probability
         self.status_error_rng = streams["status_error"]
         self.doubt: dict[int, None] = {}  # units whose board entry the room cannot trust (an ordered set)
         self.roll_calling = False
@@ -710,6 +712,10 @@ class ControlRoom:
         self.acknowledged(unit, inc_id)
         if not kind.startswith("beschikbaar"):
             return
+        # drawn only when set, so scenarios without it keep their random streams
+        if spoken and self.status_missed and self.status_error_rng.random() < self.status_missed:
+            self.timeline.log(STATUS_MISSED, self.unit_names[unit])
+            return  # the board keeps the unit busy (it is in doubt) until the roll call or its next status
         if spoken and self.status_error_rng.random() < self.status_error:
             wrong = self.misnoted(unit)
             if wrong is not None:

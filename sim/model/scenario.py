@@ -551,6 +551,12 @@ class Resilience(Strict):
     spoken_status_error_probability: float = Field(
         0.02, ge=0, le=1, description="a spoken 'beschikbaar' noted on the wrong unit of the same post"
     )
+    spoken_status_missed_probability: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="a spoken 'beschikbaar' the room does not note at all (the board keeps the unit busy)",
+    )
     roll_call_min: NonNegDist = Field(
         Dist(dist="triangular", low=0.2, mode=0.3, high=0.6),
         description="after an outage: asking one unit whose status is in doubt where it stands",

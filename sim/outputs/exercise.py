@@ -27,6 +27,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -64,6 +65,7 @@ from sim.model.room import (
     ROLL_CALL_END,
     ROLL_CALL_START,
     STATUS_MISNOTED,
+    STATUS_MISSED,
     STATUSES,
     Outcome,
     simulate,
@@ -96,8 +98,30 @@ CATEGORIES = {
     "board": ("eenheidstatus", "unit status"),
     "unreachable": ("verbinding", "connection"),
     "incident": ("incident", "incident"),
+    "debrief": ("nabespreking", "debrief"),
 }
 _ORDER = {code: i for i, code in enumerate(CATEGORIES)}
+
+#: the ``event`` column: the outage the first response answers, and its steps the trainer times in ``actual``
+OUTAGE_EVENT = "outage_start"
+STEP_DETECTED, STEP_DECIDED, STEP_RELOCATED = "detected", "decided", "relocated"
+ACTIVATED_PREFIX = "activated:"
+#: optional debrief counts, one row each at the end of the CSV: (nl, en) of the row's text
+COUNT_EVENTS = {
+    "statuses_lost": (
+        "Nabespreking: gesproken statussen die de meldkamer miste (aantal, optioneel)",
+        "Debrief: spoken statuses the room missed (count, optional)",
+    ),
+    "statuses_wrong": (
+        "Nabespreking: gesproken statussen op de verkeerde eenheid genoteerd (aantal, optioneel)",
+        "Debrief: spoken statuses noted on the wrong unit (count, optional)",
+    ),
+}
+DEBRIEF_NOTE = (
+    "Vul in kolom actual de kloktijd (UU:MM) in, of 'never' als het team dit nooit deed",
+    "Write the clock time (HH:MM) in the actual column, or 'never' if the team never did this",
+)
+EXERCISE_JSON = "exercise.json"
 
 #: model prediction columns: per-minute series (named in sim.labels.SERIES)
 PREDICTIONS = ("calls_waiting", "units_unreachable", "messages_waiting", "centralists_busy", "centralists_on_duty")
@@ -123,6 +147,7 @@ class Inject:
     detail_nl: str = field(compare=False, default="")
     detail_en: str = field(compare=False, default="")
     source: str = field(compare=False, default="")  # timeline event, or what the row was made from
+    event: str = field(compare=False, default="")  # debrief key of a procedure step (STEP_EVENTS), else ""
 
 
 @dataclass
@@ -180,6 +205,7 @@ class Exercise:
         for name in PREDICTIONS:
             nl, en = labels.series(name)
             cols.append((name, label(f"Model: {nl}", f"Model: {en}")))
+        cols += [("event", "event"), ("actual", "actual")]  # machine-readable: the debrief reads these
         return cols
 
     def rows(self) -> list[dict[str, str]]:
@@ -200,8 +226,62 @@ class Exercise:
             for name in PREDICTIONS:
                 value = self.prediction(name, inj.minute)
                 row[name] = "" if math.isnan(value) else f"{value:.1f}"
+            row["event"], row["actual"] = inj.event, ""
             out.append(row)
+        return out + self.count_rows()
+
+    def steps(self) -> list[Inject]:
+        """The rows the trainer times for the debrief, in order."""
+        return [i for i in self.injects if i.event and i.event != OUTAGE_EVENT]
+
+    def count_rows(self) -> list[dict[str, str]]:
+        """The optional debrief counts (statuses lost, wrong), at the end of the window; only with steps to time."""
+        if not self.steps():
+            return []
+        minute = self.window[1]
+        cat_nl, cat_en = CATEGORIES["debrief"]
+        out = []
+        for event, (nl, en) in COUNT_EVENTS.items():
+            row = dict.fromkeys(key for key, _ in self.columns())
+            row.update(
+                time=self.clock(minute),
+                minute=f"{minute:.1f}",
+                date=self.date(minute),
+                category={"nl": cat_nl, "en": cat_en}.get(self.lang, f"{cat_nl} / {cat_en}"),
+                what_nl=nl,
+                what_en=en,
+                action_nl="Aantal invullen in kolom actual; leeg = niet geteld",
+                action_en="Write the count in the actual column; empty = not counted",
+                event=event,
+            )
+            out.append({k: v or "" for k, v in row.items()})
         return out
+
+    def to_json(self) -> dict:
+        """What identifies the exercise for its debrief: scenario (as data), seed, replication, steps."""
+        from sim.experiments.results import scenario_json
+
+        response = first_response(self.outcome)
+        return {
+            "format": "meldsim-exercise",
+            "version": 1,
+            "meldsim": __version__,
+            "scenario_source": self.source,
+            "scenario_name": self.scenario.name,
+            "scenario": scenario_json(self.scenario),
+            "seed": self.seed,
+            "replication": self.replication,
+            "pick": self.pick,
+            "kpi": self.kpi,
+            "kpi_value": None if math.isnan(self.kpi_value) else self.kpi_value,
+            "window_min": list(self.window),
+            "outage_start_min": response.start if response else None,
+            "outage_target": response.target if response else None,
+            "steps": [
+                {"event": event, "minute": minute, "time": self.clock(minute)}
+                for event, minute in (response.steps if response else [])
+            ],
+        }
 
     def to_csv(self) -> str:
         buffer = io.StringIO()
@@ -589,6 +669,17 @@ def _misnoted(s: _Script, minute: float, event: str, subject: str, detail: str) 
     )
 
 
+def _missed(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
+    s.add(
+        minute,
+        "board",
+        (f"Gesproken 'beschikbaar' van {subject} niet genoteerd", f"Spoken 'beschikbaar' of {subject} not noted"),
+        ("Status alsnog uitvragen", "Ask the unit for its status"),
+        ("GMS houdt de eenheid bezet", "GMS keeps the unit busy"),
+        source=f"{event} {subject}",
+    )
+
+
 def _roll_call_started(s: _Script, minute: float, event: str, subject: str, detail: str) -> None:
     n = int(_info(detail).get("units", 0))
     end = next((m for m, e, *_ in s.outcome.timeline if e == ROLL_CALL_END and m >= minute), None)
@@ -706,6 +797,7 @@ TIMELINE_INJECTS = {
     REALARMED: _realarmed,
     NEXT_UNIT: _next_unit,
     STATUS_MISNOTED: _misnoted,
+    STATUS_MISSED: _missed,
     ROLL_CALL_START: _roll_call_started,
     ROLL_CALL_END: _roll_call_ended,
     REINFORCEMENT_LOST: _reinforcement_lost,
@@ -1146,6 +1238,69 @@ def _double_dispatches(s: _Script) -> None:
         )
 
 
+class Response(NamedTuple):
+    """The procedure's first answer to an outage: when that outage began, and (debrief event, minute) per step."""
+
+    start: float
+    target: str
+    steps: list[tuple[str, float]]
+
+
+def step_event(event: str, subject: str, relocate_step: bool) -> str | None:
+    """The debrief key of a timeline event, or None if the trainer does not time it."""
+    if event == DETECTED:
+        return STEP_DETECTED
+    if event == DECIDED:
+        return STEP_DECIDED
+    if event == ACTIVATED:
+        return ACTIVATED_PREFIX + subject
+    if event == RELOCATED and relocate_step:
+        return STEP_RELOCATED
+    return None
+
+
+def first_response(outcome: Outcome) -> Response | None:
+    """The first outage the room noticed and what it did about it, up to the stand-down.
+
+    An outage over before anyone noticed is skipped (the procedure then has nothing to time);
+    an outage that begins while another is on belongs to the response already under way.
+    """
+    procedure = outcome.scenario.procedure
+    if procedure is None:
+        return None
+    relocate_step = "relocate" in procedure.steps
+    start, target, ongoing, steps = None, "", 0, []
+    for minute, event, subject, _ in outcome.timeline:
+        if event == OUTAGE_START:
+            if ongoing == 0 and not steps:
+                start, target = minute, subject
+            ongoing += 1
+        elif event == OUTAGE_END:
+            ongoing -= 1
+        elif event == STOOD_DOWN and steps:
+            break
+        elif start is not None:
+            key = step_event(event, subject, relocate_step)
+            if key is not None and key not in (k for k, _ in steps):
+                steps.append((key, minute))
+    return Response(start, target, steps) if steps else None
+
+
+def _tag_steps(injects: list[Inject], outcome: Outcome) -> None:
+    """Mark the rows of the first response's outage and steps with their debrief ``event``."""
+    response = first_response(outcome)
+    if response is None:
+        return
+    wanted = {(OUTAGE_EVENT, response.start)} | set(response.steps)
+    relocate_step = "relocate" in outcome.scenario.procedure.steps
+    for inj in injects:
+        event, _, subject = inj.source.partition(" ")
+        key = OUTAGE_EVENT if event == OUTAGE_START else step_event(event, subject, relocate_step)
+        if key is not None and (key, inj.minute) in wanted:
+            inj.event = key
+            wanted.discard((key, inj.minute))
+
+
 def build_injects(
     outcome: Outcome, *, surge_calls: int = DEFAULT_SURGE_CALLS, window: tuple[float, float] | None = None
 ) -> list[Inject]:
@@ -1166,6 +1321,7 @@ def build_injects(
     _reinforcement_delayed(script)
     _double_dispatches(script)
     injects = sorted(script.injects)
+    _tag_steps(injects, outcome)
     if window is not None:
         lo_w, hi_w = window
         injects = [i for i in injects if lo_w <= i.minute <= hi_w]
@@ -1260,11 +1416,19 @@ def make_exercise(
 
 
 def write_exercise(exercise: Exercise, out: Path) -> tuple[Path, Path]:
-    """``exercise.csv`` and ``exercise.html`` in ``out`` (created if needed), each written atomically."""
+    """``exercise.csv``, ``exercise.html`` and ``exercise.json`` (what the debrief needs) in ``out``
+    (created if needed), each written atomically; returns the CSV and HTML paths."""
+    import json
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, text in (("exercise.csv", exercise.to_csv()), ("exercise.html", exercise.to_html())):
+    identity = json.dumps(exercise.to_json(), indent=2, allow_nan=False) + "\n"
+    for name, text in (
+        ("exercise.csv", exercise.to_csv()),
+        ("exercise.html", exercise.to_html()),
+        (EXERCISE_JSON, identity),
+    ):
         path = out / name
         tmp = out / f".{name}.tmp-{os.getpid()}"
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
@@ -1560,4 +1724,5 @@ def cmd_exercise(args) -> int:
     )
     print(csv_path)
     print(html_path)
+    print(csv_path.with_name(EXERCISE_JSON))
     return 0
