@@ -110,7 +110,16 @@ legend { font-weight:600; padding:0 6px; }
 details > summary { cursor:pointer; margin:6px 0; font-weight:500; }
 code { font-size:12px; }
 .scroll-y { max-height:680px; overflow-y:auto; }
+.upload { border:2px dashed #b8c2d0; border-radius:8px; padding:18px; text-align:center; color:var(--muted);
+          cursor:pointer; background:#fafbfc; }
+.upload:hover { border-color:var(--blue); color:var(--ink); }
+.faded { opacity:.55; }
+.costliest { font-size:15px; }
+.table tr.row-costliest td.kpi { font-weight:700; box-shadow: inset 4px 0 0 #e8590c; }
+.table.steps-table th { white-space:normal; vertical-align:bottom; }
+.table td .badge { margin-left:8px; }
 .field .choices label { display:flex; align-items:center; gap:6px; font-weight:normal; font-size:14px; margin:4px 0; }
+.field .choices-inline label { display:inline-flex; margin-right:18px; }
 .page h4 { margin:14px 0 4px; font-size:14px; }
 .table.injects td:first-child { white-space:nowrap; }
 .table.injects tr.cat-outage td { background:#fdecea; }

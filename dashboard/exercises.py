@@ -137,7 +137,7 @@ def preview(exercise: Exercise, key: str) -> dict:
     """Everything the page needs to show an exercise again, as JSON: the facts, the injects in both
     languages with the model's predictions, and the timeline figure in each language."""
     injects = []
-    for inj, row in zip(exercise.injects, exercise.rows(), strict=True):
+    for inj, row in zip(exercise.injects, exercise.rows(), strict=False):  # rows() ends with the debrief counts
         injects.append(
             {
                 "time": row["time"],
@@ -173,6 +173,7 @@ def preview(exercise: Exercise, key: str) -> dict:
         "window": [exercise.day_clock(exercise.window[0]), exercise.day_clock(exercise.window[1])],
         "injects": injects,
         "figures": figures,
+        "steps": [{"event": i.event, "time": exercise.clock(i.minute), "minute": i.minute} for i in exercise.steps()],
     }
 
 

@@ -192,7 +192,7 @@ def kpi_table(rows: list[dict], runs, lang: str) -> html.Table:
                 html.Td(
                     [
                         html.Div(i18n.value(r.get("mean"), unit, lang), className="mean"),
-                        html.Div(_interval(r.get("ci95_low"), r.get("ci95_high"), unit, lang), className="ci"),
+                        html.Div(i18n.interval(r.get("ci95_low"), r.get("ci95_high"), unit, lang), className="ci"),
                     ],
                     className=cls,
                     title=title,
@@ -209,7 +209,7 @@ def kpi_table(rows: list[dict], runs, lang: str) -> html.Table:
                     [
                         html.Div(i18n.value(r.get("diff_mean"), unit, lang, signed=True) + mark, className="mean"),
                         html.Div(
-                            _interval(r.get("diff_ci95_low"), r.get("diff_ci95_high"), unit, lang), className="ci"
+                            i18n.interval(r.get("diff_ci95_low"), r.get("diff_ci95_high"), unit, lang), className="ci"
                         ),
                     ],
                     className=cls,
@@ -228,12 +228,6 @@ def kpi_table(rows: list[dict], runs, lang: str) -> html.Table:
         ],
     )
     return html.Div([html.Table([html.Thead(html.Tr(head)), html.Tbody(body)], className="table kpi-table"), legend])
-
-
-def _interval(low, high, unit, lang) -> str:
-    if low is None or high is None:
-        return ""
-    return f"[{i18n.value(low, unit, lang)} ; {i18n.value(high, unit, lang)}]"
 
 
 def timeseries_view(cfg: Config, keys, lang: str):

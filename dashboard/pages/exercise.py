@@ -1,5 +1,6 @@
 """Exercise: make an inject script for an exercise (as ``meldsim exercise``) as a background job,
-preview its injects and timeline, and download the CSV and the printable HTML.
+preview its injects and timeline, download the CSV and the printable HTML, and debrief it
+(:mod:`.exercise_debrief`).
 
 The generated exercise's key and preview live in a session ``dcc.Store``, so the preview
 survives the page being rebuilt in the other language; the files stay on the server under
@@ -20,6 +21,7 @@ from sim.outputs.exercise import CATEGORIES, DEFAULT_KPI, DEFAULT_REPLICATIONS
 from .. import exercises, i18n, ids, jobs
 from ..components import Config, button, current_config, field, graph_config, message
 from ..i18n import t
+from . import exercise_debrief
 
 PATH = "/oefening"
 PREVIEW_PREDICTIONS = ("calls_waiting", "units_unreachable", "messages_waiting", "centralists_busy")
@@ -39,6 +41,7 @@ def build_layout(cfg: Config, lang: str = "nl") -> html.Div:
             html.P(t("ex.intro", lang), className="intro"),
             make_card(cfg, lang),
             preview_card(lang),
+            exercise_debrief.card(lang),
             dcc.Store(id=ids.EX_STORE, storage_type="session"),
             dcc.Store(id=ids.EX_NONCE, data=uuid.uuid4().hex),
         ],
@@ -359,6 +362,8 @@ def download_view(cfg: Config, info, suffix: str):
 
 # --- wiring --------------------------------------------------------------------------------
 def register(app, cfg: Config) -> None:
+    exercise_debrief.register(app, cfg)
+
     @app.callback(
         Output(ids.EX_REPLICATION, "disabled"),
         Output(ids.EX_KPI, "disabled"),
