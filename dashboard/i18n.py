@@ -337,8 +337,8 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "The inject list with the timeline as a page to print (A4 landscape, works offline)",
         ),
         "ex.missing": (
-            "De bestanden van dit script zijn er niet meer ({key}); maak het opnieuw.",
-            "The files of this script are gone ({key}); make it again.",
+            "De bestanden van dit script zijn er niet meer ({where}); maak het opnieuw.",
+            "The files of this script are gone ({where}); make it again.",
         ),
         "ex.facts": (
             "{scenario} · seed {seed} · replicatie {replication} ({pick}) · {window} · {injects} injects",

@@ -10,6 +10,7 @@ survives the page being rebuilt in the other language; the files stay on the ser
 from __future__ import annotations
 
 import uuid
+from html import escape
 
 import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html, no_update
@@ -277,7 +278,7 @@ def preview_view(cfg: Config, info, routine, lang: str):
     try:
         exercises.exercise_dir(cfg.results_root, info["key"])
     except exercises.ExerciseError:
-        return {}, message(t("ex.missing", lang, key=info["key"]), "warning"), go.Figure(), None
+        return {}, message(t("ex.missing", lang, where=info["key"]), "warning"), go.Figure(), None
     figure = (info.get("figures") or {}).get(lang) or go.Figure()
     return {}, facts_view(info, lang), figure, injects_table(info.get("injects") or [], bool(routine), lang)
 
@@ -312,32 +313,28 @@ def facts_view(info: dict, lang: str) -> html.Div:
 
 
 def injects_table(injects: list[dict], routine: bool, lang: str) -> html.Div:
+    """The inject list as one HTML table (text escaped): as Dash components, a script of a few
+    hundred rows takes the browser tens of seconds to draw."""
     shown = [i for i in injects if routine or i["category"] != "incident"]
     hidden = len(injects) - len(shown)
-    head = [html.Th(t(f"ex.col.{k}", lang)) for k in ("time", "category", "what", "action", "detail")]
-    head += [html.Th(t(f"ex.col.{k}", lang), className="num") for k in PREVIEW_PREDICTIONS]
+    head = "".join(
+        f"<th>{escape(t(f'ex.col.{k}', lang))}</th>" for k in ("time", "category", "what", "action", "detail")
+    )
+    head += "".join(f'<th class="num">{escape(t(f"ex.col.{k}", lang))}</th>' for k in PREVIEW_PREDICTIONS)
     rows = []
     for inj in shown:
-        code = inj["category"]
-        category = i18n.pick(CATEGORIES.get(code, (code, code)), lang)
-        rows.append(
-            html.Tr(
-                className=f"cat-{code}",
-                children=[
-                    html.Td(
-                        [html.B(inj["time"]), html.Div(f"{inj['minute']} min", className="hint")], className="time"
-                    ),
-                    html.Td(html.Span(category, className=f"badge cat-{code}")),
-                    html.Td(inj[f"what_{lang}"]),
-                    html.Td(inj[f"action_{lang}"]),
-                    html.Td(inj[f"detail_{lang}"]),
-                    *[html.Td(_number(inj.get(k), lang), className="num") for k in PREVIEW_PREDICTIONS],
-                ],
-            )
-        )
-    table = html.Table([html.Thead(html.Tr(head)), html.Tbody(rows)], className="table injects")
+        code = escape(inj["category"])
+        category = escape(i18n.pick(CATEGORIES.get(inj["category"], (code, code)), lang))
+        cells = [
+            f'<td><b>{escape(inj["time"])}</b><div class="hint">{escape(str(inj["minute"]))} min</div></td>',
+            f'<td><span class="badge cat-{code}">{category}</span></td>',
+            *(f"<td>{escape(inj[f'{k}_{lang}'])}</td>" for k in ("what", "action", "detail")),
+            *(f'<td class="num">{escape(_number(inj.get(k), lang))}</td>' for k in PREVIEW_PREDICTIONS),
+        ]
+        rows.append(f'<tr class="cat-{code}">{"".join(cells)}</tr>')
+    table = f'<table class="table injects"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     note = html.P(t("ex.routine.hidden", lang, n=hidden), className="hint") if hidden else None
-    return html.Div([note, table])
+    return html.Div([note, dcc.Markdown(table, dangerously_allow_html=True)])
 
 
 def _number(text, lang: str) -> str:
