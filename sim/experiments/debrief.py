@@ -72,6 +72,7 @@ STATUSES_ITEM = "statuses"  # the attribution item of the status counts
 #: headers of the clock and minute columns in every language exercise.csv is written in
 TIME_HEADERS = frozenset({"tijd / time", "tijd", "time"})
 MINUTE_HEADERS = frozenset({"minuut / minute", "minuut", "minute"})
+SAME_MIN = 1 / 60  # own delays within a second are the same: times are written to the second at best
 PLANNED_TOLERANCE_MIN = 0.051  # the CSV's minute is rounded to 0.1
 MAX_PROBLEMS = 50
 _CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})(?::(\d{2}))?$")
@@ -670,6 +671,11 @@ def run_debrief(
     )
 
 
+def _same(a: float | None, b: float | None) -> bool:
+    """Equal own delays: both never, or within SAME_MIN."""
+    return (a is None) == (b is None) and (a is None or abs(a - b) <= SAME_MIN)
+
+
 def _or(x: float, default: float) -> float:
     return default if x != x else x
 
@@ -708,11 +714,14 @@ def _arms(scenario: Scenario, debrief: Debrief, night: Night) -> tuple[dict[str,
     for event in night.planned:
         p, o = planned_delays[event], observed_delays[event]
         items[event] = (planned_times[event], observed_times[event], p, o)
-        if p != o:
+        if not _same(p, o):
             arms[event] = Arm(tuple(alone(night, planned_delays, event, o).items()), missed0, wrong0)
     if (missed, wrong) != (missed0, wrong0):
         items[STATUSES_ITEM] = (wrong0 + missed0, wrong + missed, None, None)
         arms[STATUSES_ITEM] = Arm(arms["planned"].times, missed, wrong)
+    alone_arms = [name for name in arms if name not in ("planned", "observed")]
+    if len(alone_arms) == 1:  # the one thing the team did differently: alone, it is the observed night
+        arms[alone_arms[0]] = arms["observed"]
     return arms, items
 
 

@@ -33,8 +33,8 @@ from sim.experiments.results import write_text_atomic
 from sim.model import limits
 from sim.model.loading import Problem, ScenarioError, load_scenario, read_limited_text
 from sim.outputs.exercise import EXERCISE_JSON
-from sim.outputs.parts.effects import diff_text, signed, tone
-from sim.outputs.parts.html import document, esc, finite, mean_pm, number
+from sim.outputs.parts.effects import ci_text, diff_text, signed, tone
+from sim.outputs.parts.html import document, esc, finite, mean_pm, number, unit_label
 from sim.outputs.parts.svg import bar_chart
 
 DEBRIEF_JSON, DEBRIEF_HTML = "debrief.json", "debrief.html"
@@ -42,6 +42,9 @@ MAX_CSV_BYTES = 20_000_000
 
 DEBRIEF_CSS = """
 table.steps td, table.kpis td { font-size: 9.5pt; }
+table.kpis th { font-size: 8.5pt; }
+table.attr th.num, table.attr td.num { white-space: normal; }
+table.attr td:first-child { width: 22%; }
 .costliest { font-size: 12pt; }
 """
 
@@ -162,8 +165,9 @@ def render_debrief_html(result: DebriefResult) -> str:
         nl, en = labels.debrief_item(best.item)
         amount = signed(rank, best.difference[rank]["mean"])
         verdict = _t(
-            f"Kostte het meest: {nl} ({amount} {rank_nl}, alleen deze stap zoals het team hem deed)",
-            f"Cost most: {en} ({amount} {rank_en}, this step alone as the team did it)",
+            f"Kostte het meest: {nl} ({rank_nl} {amount}, alleen deze stap zoals het team hem deed)",
+            f"Cost most: {en} ({rank_en} {signed(rank, best.difference[rank]['mean'], lang='en')}, "
+            "this step alone as the team did it)",
         )
     else:
         verdict = _t(
@@ -175,7 +179,12 @@ def render_debrief_html(result: DebriefResult) -> str:
         nl, en = labels.debrief_item(s.item)
         cells = "".join(
             f'<td class="num {tone(k, s.difference[k])}">'
-            + (esc(diff_text(k, s.difference[k])) if s.ran else "0 (" + _t("volgens plan", "as planned") + ")")
+            + (
+                f"{esc(signed(k, s.difference[k]['mean'], unit=False))}<br>"
+                f"<span class='small'>{esc(ci_text(k, s.difference[k]))}</span>"
+                if s.ran
+                else _t("0, volgens plan", "0, as planned")
+            )
             + "</td>"
             for k in result.kpis
         )
@@ -209,9 +218,12 @@ def render_debrief_html(result: DebriefResult) -> str:
         )
         + "</p>"
         + chart
-        + '<table class="kpis"><thead><tr>'
+        + '<table class="kpis attr"><thead><tr>'
         + f"<th>{_t('Stap', 'Step')}</th>"
-        + "".join(f"<th class='num'>{_t(*labels.kpi(k))}</th>" for k in result.kpis)
+        + "".join(
+            f"<th class='num'>{_t(*labels.kpi(k))} <span class='small'>({esc(unit_label(k))})</span></th>"
+            for k in result.kpis
+        )
         + "</tr></thead><tbody>"
         + "".join(step_rows)
         + "</tbody></table>"

@@ -1449,6 +1449,8 @@ SHORT_PREDICTIONS = (
 EXERCISE_CSS = """
 @page { size: A4 landscape; margin: 10mm; }
 table.injects { table-layout: fixed; }
+table.debrief td { height: 2.2em; }
+table.debrief td:last-child { width: 25%; }
 table.injects td { font-size: 8.5pt; }
 table.injects th { font-size: 8pt; }
 table.injects th.pred { width: 6.5%; white-space: normal; }
@@ -1632,9 +1634,34 @@ def render_html(ex: Exercise) -> str:
     table = f'<table class="injects"><thead><tr>{head}</tr></thead><tbody>' + "\n".join(body) + "</tbody></table>"
     content = (
         "\n".join(header) + f"\n<h2>{t('Tijdlijn', 'Timeline')}</h2>\n{figure}\n"
-        f"<h2>{t('Injects', 'Injects')}</h2>\n{table}"
+        f"<h2>{t('Injects', 'Injects')}</h2>\n{table}" + _debrief_form(ex, t)
     )
     return document(f"Oefenscript {sc.name}", content, lang="en" if lang == "en" else "nl", css=EXERCISE_CSS)
+
+
+def _debrief_form(ex: Exercise, t) -> str:
+    """Where the trainer notes the team's times on paper, to copy into the CSV's actual column."""
+    steps = ex.steps()
+    if not steps:
+        return ""
+    rows = [
+        f"<tr><td>{t(*labels.debrief_item(i.event))}</td><td><code>{esc(i.event)}</code></td>"
+        f'<td class="time">{esc(ex.clock(i.minute))}</td><td></td></tr>'
+        for i in steps
+    ]
+    rows += [
+        f"<tr><td>{t(nl, en)}</td><td><code>{esc(e)}</code></td><td></td><td></td></tr>"
+        for e, (nl, en) in COUNT_EVENTS.items()
+    ]
+    head = (
+        f"<tr><th>{t('Stap', 'Step')}</th><th>event</th><th>{t('Procedure', 'Procedure')}</th>"
+        f"<th>{t('Team (actual)', 'Team (actual)')}</th></tr>"
+    )
+    return (
+        f"\n<h2>{t('Nabespreking', 'Debrief')}</h2>\n<p class='small'>{t(*DEBRIEF_NOTE)}; "
+        f"{t('daarna: meldsim debrief exercise.csv', 'then: meldsim debrief exercise.csv')}</p>"
+        f'<table class="debrief"><thead>{head}</thead><tbody>' + "".join(rows) + "</tbody></table>"
+    )
 
 
 # --- command line --------------------------------------------------------------------------
