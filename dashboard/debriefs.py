@@ -41,10 +41,6 @@ class Filled(NamedTuple):
     json_name: str
 
 
-class DebriefError(Exception):
-    """A key that is not a debrief of this dashboard."""
-
-
 # --- where the filled CSV comes from ---------------------------------------------------------------
 def _decode(content: str, name: str, limit: int) -> str:
     """The text of one uploaded file (a data URL); a BOM (Excel writes one) is dropped."""
@@ -170,12 +166,6 @@ def run(
 
 def debrief_file(results_root: Path, key: str, name: str) -> Path:
     """``debrief.html`` or ``debrief.json`` of debrief ``key`` (under ``results_root/debriefs``)."""
-    base = (Path(results_root) / FOLDER).resolve()
-    try:
-        path = (Path(results_root) / str(key)).resolve() / name
-        found = name in (DEBRIEF_HTML, DEBRIEF_JSON) and base in path.parents and path.is_file()
-    except (ValueError, OSError, RuntimeError):
-        found = False
-    if not found:
-        raise DebriefError(f"{str(key)[:200]}: not a debrief")
-    return path
+    if name not in (DEBRIEF_HTML, DEBRIEF_JSON):
+        raise exercises.ExerciseError(f"{name}: not a debrief file")
+    return exercises.stored_file(results_root, FOLDER, key, name)

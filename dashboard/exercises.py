@@ -39,8 +39,8 @@ MAX_REPLICATION_INDEX = 1_000_000
 PICK_KPIS = tuple(name for name, metric in METRICS.items() if metric.better)
 
 
-class ExerciseError(Exception):
-    """A key that is not a generated exercise of this dashboard."""
+class ExerciseError(LookupError):
+    """A key that is not a script (or debrief) this dashboard wrote."""
 
 
 def scenario_choices(scenarios_dir: Path) -> list[dict]:
@@ -119,17 +119,22 @@ def generate(
     return done.relative_to(root).as_posix(), exercise
 
 
-def exercise_dir(results_root: Path, key: str) -> Path:
-    """The directory of exercise ``key``: under ``results_root/exercises`` and holding its CSV."""
-    base = (Path(results_root) / FOLDER).resolve()
+def stored_file(results_root: Path, folder: str, key: str, name: str) -> Path:
+    """File ``name`` of directory ``key``, which must lie under ``results_root/folder`` (keys come from browsers)."""
+    base = (Path(results_root) / folder).resolve()
     try:
-        path = (Path(results_root) / str(key)).resolve()
-        found = base in path.parents and (path / "exercise.csv").is_file()
-    except (ValueError, OSError, RuntimeError):
+        path = (Path(results_root) / str(key)).resolve() / name
+        found = base in path.parent.parents and path.is_file()
+    except (ValueError, OSError, RuntimeError):  # a NUL byte, a name too long, a symlink loop
         found = False
     if not found:
-        raise ExerciseError(f"{str(key)[:200]}: not a generated exercise")
+        raise ExerciseError(f"{str(key)[:200]}: no {name} of this dashboard there")
     return path
+
+
+def exercise_dir(results_root: Path, key: str) -> Path:
+    """The directory of exercise ``key``: under ``results_root/exercises`` and holding its CSV."""
+    return stored_file(results_root, FOLDER, key, "exercise.csv").parent
 
 
 # --- what the page shows ---------------------------------------------------------------------

@@ -315,7 +315,6 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         ),
         "ex.generate": ("Script maken", "Make the script"),
         "ex.cancel": ("Annuleren", "Cancel"),
-        "ex.progress": ("{done} van {total} replicaties", "{done} of {total} replications"),
         "ex.none_chosen": ("Kies eerst een scenario.", "Choose a scenario first."),
         "ex.bad_kpi": ("Kies een kerncijfer uit de lijst.", "Choose a KPI from the list."),
         "ex.done": (
@@ -414,7 +413,6 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "db.replications": ("Replicaties per arm", "Replications per arm"),
         "db.run": ("Nabespreken", "Run the debrief"),
         "db.cancel": ("Annuleren", "Cancel"),
-        "db.progress": ("{done} van {total} replicaties", "{done} of {total} replications"),
         "db.cancelled": ("Geannuleerd: er is niets geschreven.", "Cancelled: nothing was written."),
         "db.stopped": ("Gestopt (SIGTERM): er is niets geschreven.", "Stopped (SIGTERM): nothing was written."),
         "db.failed": ("De nabespreking is mislukt: {error}", "The debrief failed: {error}"),

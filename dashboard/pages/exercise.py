@@ -20,7 +20,17 @@ from sim.model.loading import ScenarioError
 from sim.outputs.exercise import CATEGORIES, DEFAULT_KPI, DEFAULT_REPLICATIONS
 
 from .. import exercises, i18n, ids, jobs
-from ..components import Config, button, current_config, field, graph_config, message
+from ..components import (
+    Config,
+    background_job,
+    button,
+    current_config,
+    field,
+    graph_config,
+    job_controls,
+    job_progress,
+    message,
+)
 from ..i18n import t
 from . import exercise_debrief
 
@@ -121,19 +131,11 @@ def make_card(cfg: Config, lang: str) -> html.Div:
                     ),
                 ],
             ),
-            html.Div(
-                className="buttons",
-                children=[
-                    button(t("ex.generate", lang), ids.EX_GENERATE, kind="primary"),
-                    button(t("ex.cancel", lang), ids.EX_CANCEL, disabled=True),
-                ],
-            ),
-            html.Div(
-                className="progress",
-                children=[
-                    html.Progress(id=ids.EX_PROGRESS, value="0", max="1"),
-                    html.Span(id=ids.EX_PROGRESS_TEXT, className="progress-text"),
-                ],
+            *job_controls(
+                button(t("ex.generate", lang), ids.EX_GENERATE, kind="primary"),
+                button(t("ex.cancel", lang), ids.EX_CANCEL, disabled=True),
+                ids.EX_PROGRESS,
+                ids.EX_PROGRESS_TEXT,
             ),
             html.Div(id=ids.EX_RESULT),
         ],
@@ -235,14 +237,7 @@ def generate_view(cfg: Config, set_progress, scenario, seed, mode, kpi, replicat
         return html.Div(bad), no_update
     pick = exercises.pick_of(mode, checked.get("replication", (None,))[0])
 
-    def report(done: int, total: int) -> None:
-        if set_progress is not None:
-            set_progress((str(done), str(max(total, 1)), t("ex.progress", lang, done=done, total=total)))
-
-    def queued() -> None:
-        if set_progress is not None:
-            set_progress(("0", "1", t("run.queued", lang, limit=jobs.MAX_CONCURRENT_RUNS)))
-
+    progress, queued = job_progress(set_progress, lang)
     try:
         key, exercise = exercises.generate(
             cfg.results_root,
@@ -252,7 +247,7 @@ def generate_view(cfg: Config, set_progress, scenario, seed, mode, kpi, replicat
             pick,
             kpi,
             checked["replications"][0] if "replications" in checked else DEFAULT_REPLICATIONS,
-            progress=jobs.throttled(report),
+            progress=progress,
             waiting=queued,
         )
     except ScenarioError as exc:
@@ -382,15 +377,7 @@ def register(app, cfg: Config) -> None:
         State(ids.EX_REPLICATIONS, "value"),
         State(ids.LANG, "data"),
         State(ids.EX_NONCE, "data"),
-        background=True,
-        running=[(Output(ids.EX_GENERATE, "disabled"), True, False), (Output(ids.EX_CANCEL, "disabled"), False, True)],
-        progress=[
-            Output(ids.EX_PROGRESS, "value"),
-            Output(ids.EX_PROGRESS, "max"),
-            Output(ids.EX_PROGRESS_TEXT, "children"),
-        ],
-        cancel=[Input(ids.EX_CANCEL, "n_clicks")],
-        prevent_initial_call=True,
+        **background_job(ids.EX_GENERATE, ids.EX_CANCEL, ids.EX_PROGRESS, ids.EX_PROGRESS_TEXT),
     )
     def _generate(set_progress, n_clicks, scenario, seed, mode, kpi, replication, replications, lang, _nonce):
         if not n_clicks:
@@ -421,20 +408,16 @@ def register(app, cfg: Config) -> None:
     def _preview(info, routine, lang):
         return preview_view(cfg, info, routine, lang)
 
-    @app.callback(
-        Output(ids.EX_CSV_FILE, "data"),
-        Input(ids.EX_CSV, "n_clicks"),
-        State(ids.EX_STORE, "data"),
-        prevent_initial_call=True,
-    )
-    def _csv(n_clicks, info):
-        return (download_view(cfg, info, "csv") or no_update) if n_clicks else no_update
+    for suffix, button_id, download_id in (
+        ("csv", ids.EX_CSV, ids.EX_CSV_FILE),
+        ("html", ids.EX_HTML, ids.EX_HTML_FILE),
+    ):
 
-    @app.callback(
-        Output(ids.EX_HTML_FILE, "data"),
-        Input(ids.EX_HTML, "n_clicks"),
-        State(ids.EX_STORE, "data"),
-        prevent_initial_call=True,
-    )
-    def _html(n_clicks, info):
-        return (download_view(cfg, info, "html") or no_update) if n_clicks else no_update
+        @app.callback(
+            Output(download_id, "data"),
+            Input(button_id, "n_clicks"),
+            State(ids.EX_STORE, "data"),
+            prevent_initial_call=True,
+        )
+        def _download(n_clicks, info, suffix=suffix):
+            return (download_view(cfg, info, suffix) or no_update) if n_clicks else no_update

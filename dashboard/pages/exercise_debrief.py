@@ -20,7 +20,7 @@ from sim.outputs.debrief import DEBRIEF_HTML, DEBRIEF_JSON, MAX_CSV_BYTES
 from sim.outputs.exercise import COUNT_EVENTS
 
 from .. import data, debriefs, exercises, i18n, ids, jobs
-from ..components import Config, button, field, message, simple_table
+from ..components import Config, background_job, button, field, job_controls, job_progress, message, simple_table
 from ..i18n import t
 
 SOURCES = ("form", "upload")
@@ -76,9 +76,12 @@ def card(lang: str) -> html.Div:
                             ),
                         ],
                     ),
-                    html.Div(
-                        className="inline",
-                        children=[
+                    *job_controls(
+                        button(t("db.run", lang), ids.EX_DB_RUN, kind="primary"),
+                        button(t("db.cancel", lang), ids.EX_DB_CANCEL, disabled=True),
+                        ids.EX_DB_PROGRESS,
+                        ids.EX_DB_PROGRESS_TEXT,
+                        before=[
                             html.Label(t("db.replications", lang)),
                             dcc.Input(
                                 id=ids.EX_DB_REPLICATIONS,
@@ -91,16 +94,8 @@ def card(lang: str) -> html.Div:
                                 persistence=True,
                                 persistence_type="session",
                             ),
-                            button(t("db.run", lang), ids.EX_DB_RUN, kind="primary"),
-                            button(t("db.cancel", lang), ids.EX_DB_CANCEL, disabled=True),
                         ],
-                    ),
-                    html.Div(
-                        className="progress",
-                        children=[
-                            html.Progress(id=ids.EX_DB_PROGRESS, value="0", max="1"),
-                            html.Span(id=ids.EX_DB_PROGRESS_TEXT, className="progress-text"),
-                        ],
+                        row="inline",
                     ),
                     html.Div(id=ids.EX_DB_MESSAGES),
                 ],
@@ -239,18 +234,11 @@ def run_view(cfg: Config, set_progress, source, info, contents, names, times, co
         text = t("run.bad_number", lang, field=t("db.replications", lang), low=2, high=debriefs.MAX_REPLICATIONS)
         return message(text, "error"), no_update
 
-    def report(done: int, total: int) -> None:
-        if set_progress is not None:
-            set_progress((str(done), str(max(total, 1)), t("db.progress", lang, done=done, total=total)))
-
-    def queued() -> None:
-        if set_progress is not None:
-            set_progress(("0", "1", t("run.queued", lang, limit=jobs.MAX_CONCURRENT_RUNS)))
-
+    progress, queued = job_progress(set_progress, lang)
     filled = None
     try:
         filled = _filled(cfg, source, info, contents, names, times, counts)
-        key, result = debriefs.run(cfg.results_root, filled, n, progress=jobs.throttled(report), waiting=queued)
+        key, result = debriefs.run(cfg.results_root, filled, n, progress=progress, waiting=queued)
     except ScenarioError as exc:
         return problems_view(exc.problems, lang, filled.csv_text if filled else None), no_update
     except jobs.Busy:
@@ -427,7 +415,7 @@ def download_view(cfg: Config, stored, name: str):
         return None
     try:
         path = debriefs.debrief_file(cfg.results_root, stored["key"], name)
-    except debriefs.DebriefError:
+    except exercises.ExerciseError:
         return None
     r = stored.get("result") or {}
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(r.get("scenario_name", "")))[:60]
@@ -478,15 +466,7 @@ def register(app, cfg: Config) -> None:
         State(ids.EX_DB_REPLICATIONS, "value"),
         State(ids.LANG, "data"),
         State(ids.EX_NONCE, "data"),
-        background=True,
-        running=[(Output(ids.EX_DB_RUN, "disabled"), True, False), (Output(ids.EX_DB_CANCEL, "disabled"), False, True)],
-        progress=[
-            Output(ids.EX_DB_PROGRESS, "value"),
-            Output(ids.EX_DB_PROGRESS, "max"),
-            Output(ids.EX_DB_PROGRESS_TEXT, "children"),
-        ],
-        cancel=[Input(ids.EX_DB_CANCEL, "n_clicks")],
-        prevent_initial_call=True,
+        **background_job(ids.EX_DB_RUN, ids.EX_DB_CANCEL, ids.EX_DB_PROGRESS, ids.EX_DB_PROGRESS_TEXT),
     )
     def _run(set_progress, n_clicks, source, info, contents, names, times, time_ids, counts, count_ids, n, lang, _):
         if not n_clicks:
@@ -516,20 +496,16 @@ def register(app, cfg: Config) -> None:
     def _result(stored, lang):
         return result_view(stored, lang)
 
-    @app.callback(
-        Output(ids.EX_DB_HTML_FILE, "data"),
-        Input(ids.EX_DB_HTML, "n_clicks"),
-        State(ids.EX_DB_STORE, "data"),
-        prevent_initial_call=True,
-    )
-    def _html(n_clicks, stored):
-        return (download_view(cfg, stored, DEBRIEF_HTML) or no_update) if n_clicks else no_update
+    for name, button_id, download_id in (
+        (DEBRIEF_HTML, ids.EX_DB_HTML, ids.EX_DB_HTML_FILE),
+        (DEBRIEF_JSON, ids.EX_DB_JSON, ids.EX_DB_JSON_FILE),
+    ):
 
-    @app.callback(
-        Output(ids.EX_DB_JSON_FILE, "data"),
-        Input(ids.EX_DB_JSON, "n_clicks"),
-        State(ids.EX_DB_STORE, "data"),
-        prevent_initial_call=True,
-    )
-    def _json(n_clicks, stored):
-        return (download_view(cfg, stored, DEBRIEF_JSON) or no_update) if n_clicks else no_update
+        @app.callback(
+            Output(download_id, "data"),
+            Input(button_id, "n_clicks"),
+            State(ids.EX_DB_STORE, "data"),
+            prevent_initial_call=True,
+        )
+        def _download(n_clicks, stored, name=name):
+            return (download_view(cfg, stored, name) or no_update) if n_clicks else no_update
