@@ -1,8 +1,8 @@
 """The Dash app: ``create_app(results_root)`` builds one app serving one results directory.
 
-Four pages (Dash pages, registered here rather than from a folder so each app binds its own
+Five pages (Dash pages, registered here rather than from a folder so each app binds its own
 settings): Vergelijken / Compare (``/``, the main page), Simuleren / Run, Tijdlijn /
-Timeline and Scenario's. The language is a ``dcc.Store`` fed by the NL/EN switch and is an
+Timeline, Scenario's and Oefening / Exercise. The language is a ``dcc.Store`` fed by the NL/EN switch and is an
 input of the page router, so a page is rebuilt in the chosen language; the controls keep
 their values through Dash persistence.
 
@@ -24,13 +24,14 @@ from dash.exceptions import PreventUpdate
 from . import components, ids
 from .components import Config
 from .i18n import t
-from .pages import compare, run, scenarios, timeline
+from .pages import compare, exercise, run, scenarios, timeline
 
 PAGES = (  # (module, path, text key)
     (compare, compare.PATH, "nav.compare"),
     (run, run.PATH, "nav.run"),
     (timeline, timeline.PATH, "nav.timeline"),
     (scenarios, scenarios.PATH, "nav.scenarios"),
+    (exercise, exercise.PATH, "nav.exercise"),
 )
 
 CSS = """
@@ -74,8 +75,9 @@ legend { font-weight:600; padding:0 6px; }
 .grid-3 { display:grid; grid-template-columns:repeat(3, minmax(0,1fr)); gap:12px; }
 .grid-4 { display:grid; grid-template-columns:repeat(4, minmax(0,1fr)); gap:10px; }
 .grid-run { display:grid; grid-template-columns:3fr 1fr 1fr 1fr; gap:12px; }
+.grid-3x { display:grid; grid-template-columns:2fr 1fr 1fr; gap:12px; }
 .grid-2 > .card { margin:0; }
-@media (max-width: 1000px) { .grid-2, .grid-3, .grid-4, .grid-run { grid-template-columns:1fr; } }
+@media (max-width: 1000px) { .grid-2, .grid-3, .grid-4, .grid-run, .grid-3x { grid-template-columns:1fr; } }
 .scroll { overflow-x:auto; }
 .table { border-collapse:collapse; width:100%; font-size:13px; margin-top:8px; }
 .table th { text-align:left; background:#f9fafb; border-bottom:2px solid var(--line); padding:7px 8px;
@@ -107,6 +109,30 @@ legend { font-weight:600; padding:0 6px; }
 .inline { display:flex; align-items:center; gap:10px; margin:8px 0; }
 details > summary { cursor:pointer; margin:6px 0; font-weight:500; }
 code { font-size:12px; }
+.scroll-y { max-height:680px; overflow-y:auto; }
+.upload { border:2px dashed #b8c2d0; border-radius:8px; padding:18px; text-align:center; color:var(--muted);
+          cursor:pointer; background:#fafbfc; }
+.upload:hover { border-color:var(--blue); color:var(--ink); }
+.faded { opacity:.55; }
+.costliest { font-size:15px; }
+.table tr.row-costliest td.kpi { font-weight:700; box-shadow: inset 4px 0 0 #e8590c; }
+.table.steps-table th { white-space:normal; vertical-align:bottom; }
+.table td .badge { margin-left:8px; }
+.field .choices label { display:flex; align-items:center; gap:6px; font-weight:normal; font-size:14px; margin:4px 0; }
+.field .choices-inline label { display:inline-flex; margin-right:18px; }
+.page h4 { margin:14px 0 4px; font-size:14px; }
+.table.injects td:first-child { white-space:nowrap; }
+.table.injects tr.cat-outage td { background:#fdecea; }
+.table.injects tr.cat-procedure td { background:#e8f1fb; }
+.table.injects tr.cat-surge td, .table.injects tr.cat-alarm td { background:#fff6e0; }
+.table.injects tr.cat-noodknop td { background:#fbe3f0; }
+.table.injects tr.cat-board td, .table.injects tr.cat-request td { background:#f3effa; }
+.badge { display:inline-block; color:#fff; border-radius:4px; padding:1px 7px; font-size:11px; white-space:nowrap;
+         background:#57606a; }
+.badge.cat-outage { background:#b3261e; } .badge.cat-procedure { background:#0b5cad; }
+.badge.cat-surge { background:#9a6700; } .badge.cat-alarm { background:#bc4c00; }
+.badge.cat-unreachable { background:#6f42c1; } .badge.cat-noodknop { background:#a1126b; }
+.badge.cat-board { background:#5a3e99; } .badge.cat-request { background:#7d4e00; }
 """
 
 INDEX = (

@@ -12,6 +12,7 @@ from dash import MATCH, Input, Output, State, ctx, dcc, html, no_update
 from . import ids
 from .data import to_csv
 from .i18n import t
+from .jobs import MAX_CONCURRENT_RUNS, throttled
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,47 @@ def simple_table(columns: list[str], rows: list[list], *, class_name: str = "tab
             ),
         ],
     )
+
+
+def job_controls(start: html.Button, cancel: html.Button, progress_id, text_id, *, before=(), row="buttons") -> list:
+    """A background job's start and cancel buttons (after ``before``, in a ``row`` div) and its progress bar."""
+    return [
+        html.Div(className=row, children=[*before, start, cancel]),
+        html.Div(
+            className="progress",
+            children=[
+                html.Progress(id=progress_id, value="0", max="1"),
+                html.Span(id=text_id, className="progress-text"),
+            ],
+        ),
+    ]
+
+
+def background_job(start_id, cancel_id, progress_id, text_id) -> dict:
+    """The keyword arguments of a background callback started by ``start_id``: the buttons swap while it
+    runs, it reports (value, max, text) to the progress bar, and ``cancel_id`` stops it."""
+    return {
+        "background": True,
+        "running": [(Output(start_id, "disabled"), True, False), (Output(cancel_id, "disabled"), False, True)],
+        "progress": [Output(progress_id, "value"), Output(progress_id, "max"), Output(text_id, "children")],
+        "cancel": [Input(cancel_id, "n_clicks")],
+        "prevent_initial_call": True,
+    }
+
+
+def job_progress(set_progress, lang: str):
+    """(progress, waiting) callbacks for a job: replications done on the progress bar (at most 100
+    updates), and a note while it waits in line for a run slot."""
+
+    def report(done: int, total: int) -> None:
+        if set_progress is not None:
+            set_progress((str(done), str(max(total, 1)), t("run.progress", lang, done=done, total=total)))
+
+    def queued() -> None:
+        if set_progress is not None:
+            set_progress(("0", "1", t("run.queued", lang, limit=MAX_CONCURRENT_RUNS)))
+
+    return throttled(report), queued
 
 
 def message(text, kind: str = "info") -> html.Div:

@@ -393,6 +393,16 @@ def _num(x):
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else float(x)
 
 
+def change_of(low, high, better: str) -> tuple[bool, str | None]:
+    """(whether the interval of a difference excludes 0, and then "better", "worse" or "neutral")."""
+    low, high = _num(low), _num(high)
+    significant = low is not None and high is not None and (low > 0 or high < 0)
+    if not significant:
+        return False, None
+    up = low > 0
+    return True, "neutral" if not better else "better" if (up == (better == "higher")) else "worse"
+
+
 def _difference(base: dict | None, other: dict | None, kpi: str, same_seed: bool, better: str) -> dict:
     if base is None or other is None or kpi not in base or kpi not in other:
         return {}
@@ -404,11 +414,7 @@ def _difference(base: dict | None, other: dict | None, kpi: str, same_seed: bool
         d = unpaired_difference(other[kpi], base[kpi])
         n = None
     low, high = _num(d["ci95_low"]), _num(d["ci95_high"])
-    significant = low is not None and high is not None and (low > 0 or high < 0)
-    change = None
-    if significant:
-        up = low > 0
-        change = "neutral" if not better else "better" if (up == (better == "higher")) else "worse"
+    significant, change = change_of(low, high, better)
     return {
         "diff_mean": _num(d["mean"]),
         "diff_ci95_low": low,

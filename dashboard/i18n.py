@@ -27,6 +27,7 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "nav.run": ("Simuleren", "Run"),
         "nav.timeline": ("Tijdlijn", "Timeline"),
         "nav.scenarios": ("Scenario's", "Scenarios"),
+        "nav.exercise": ("Oefening", "Exercise"),
         # shared
         "download.png": ("PNG", "PNG"),
         "download.html": ("HTML", "HTML"),
@@ -319,6 +320,189 @@ TEXT: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.seed": ("Seed", "Seed"),
         "col.status": ("Status", "Status"),
         "status.ok": ("in orde", "ok"),
+        # exercise page
+        "ex.title": ("Oefening voorbereiden en nabespreken", "Prepare and debrief an exercise"),
+        "ex.intro": (
+            "Kies een scenario, een seed en welke replicatie het script wordt; meldsim simuleert die nacht en "
+            "maakt er een minuut-voor-minuut injectlijst van, met de acties die de procedure verwacht en wat "
+            "het model voor de meldkamer voorspelt. Dezelfde keuzes geven dezelfde bestanden als meldsim exercise.",
+            "Choose a scenario, a seed and which replication becomes the script; meldsim simulates that night and "
+            "turns it into a minute-by-minute inject list, with the actions the procedure expects and what the "
+            "model predicts for the room. The same choices give the same files as meldsim exercise.",
+        ),
+        "ex.make": ("1. Oefenscript maken", "1. Make the exercise script"),
+        "ex.scenario": ("Scenario", "Scenario"),
+        "ex.scenario.placeholder": ("Kies een scenario…", "Choose a scenario…"),
+        "ex.bundled": ("meegeleverd", "bundled"),
+        "ex.seed": ("Seed", "Seed"),
+        "ex.replications": ("Replicaties om uit te kiezen", "Replications to choose from"),
+        "ex.pick": ("Welke replicatie", "Which replication"),
+        "ex.pick.median": ("de mediane", "the median one"),
+        "ex.pick.worst": ("een zware (90e percentiel, slechte kant)", "a hard one (90th percentile, bad side)"),
+        "ex.pick.replication": ("een bepaalde (nummer hiernaast)", "a given one (number alongside)"),
+        "ex.kpi": ("Volgens kerncijfer", "By KPI"),
+        "ex.kpi.hint": (
+            "Het kerncijfer waarop de mediane of zware replicatie gekozen wordt.",
+            "The KPI by which the median or hard replication is chosen.",
+        ),
+        "ex.fig.count": ("aantal", "count"),
+        "ex.replication": ("Replicatienummer", "Replication number"),
+        "ex.replication.hint": (
+            "Bijvoorbeeld uit de Tijdlijn; dezelfde seed geeft dezelfde nacht.",
+            "For example from the Timeline; the same seed gives the same night.",
+        ),
+        "ex.generate": ("Script maken", "Make the script"),
+        "ex.cancel": ("Annuleren", "Cancel"),
+        "ex.none_chosen": ("Kies eerst een scenario.", "Choose a scenario first."),
+        "ex.bad_kpi": ("Kies een kerncijfer uit de lijst.", "Choose a KPI from the list."),
+        "ex.done": (
+            "Klaar: replicatie {replication}, {injects} injects.",
+            "Done: replication {replication}, {injects} injects.",
+        ),
+        "ex.failed": ("Het script kon niet gemaakt worden: {error}", "The script could not be made: {error}"),
+        "ex.cancelled": ("Geannuleerd: er is geen script geschreven.", "Cancelled: no script was written."),
+        "ex.stopped": ("Gestopt (SIGTERM): er is geen script geschreven.", "Stopped (SIGTERM): no script was written."),
+        "ex.preview": ("2. Het script", "2. The script"),
+        "ex.download.csv": ("CSV (voor oefensoftware)", "CSV (for exercise software)"),
+        "ex.download.html": ("Afdrukbare HTML", "Printable HTML"),
+        "ex.download.csv.title": (
+            "De injectlijst als CSV, met de kolom voor wat het team werkelijk deed (nabespreking)",
+            "The inject list as CSV, with the column for what the team actually did (debrief)",
+        ),
+        "ex.download.html.title": (
+            "De injectlijst met tijdlijn als pagina om af te drukken (A4 liggend, werkt offline)",
+            "The inject list with the timeline as a page to print (A4 landscape, works offline)",
+        ),
+        "ex.missing": (
+            "De bestanden van dit script zijn er niet meer ({where}); maak het opnieuw.",
+            "The files of this script are gone ({where}); make it again.",
+        ),
+        "ex.facts": (
+            "{scenario} · seed {seed} · replicatie {replication} ({pick}) · {window} · {injects} injects",
+            "{scenario} · seed {seed} · replication {replication} ({pick}) · {window} · {injects} injects",
+        ),
+        "ex.facts.kpi": ("{kpi}: {value} in deze replicatie", "{kpi}: {value} in this replication"),
+        "ex.facts.of": ("{pick} van {n}", "{pick} of {n}"),
+        "ex.facts.given": ("op verzoek", "as asked"),
+        "ex.fig.title": ("Tijdlijn: wat het model voorspelt", "Timeline: what the model predicts"),
+        "ex.fig.note": (
+            "Rood gearceerd: de storing; blauwe stippellijnen en driehoekjes: de stappen van de procedure.",
+            "Shaded red: the outage; blue dotted lines and triangles: the procedure's steps.",
+        ),
+        "ex.injects": ("Injects", "Injects"),
+        "ex.routine": ("Ook gewone incidenten tonen", "Also list routine incidents"),
+        "ex.routine.hidden": ("{n} gewone incidenten verborgen", "{n} routine incidents hidden"),
+        "ex.col.time": ("Tijd", "Time"),
+        "ex.col.category": ("Soort", "Category"),
+        "ex.col.what": ("Gebeurtenis", "What happens"),
+        "ex.col.action": ("Verwachte actie", "Expected action"),
+        "ex.col.detail": ("Modeluitkomst", "Model outcome"),
+        "ex.col.calls_waiting": ("112 wachtend", "Calls waiting"),
+        "ex.col.units_unreachable": ("Onbereikbaar", "Unreachable"),
+        "ex.col.messages_waiting": ("Berichten wachtend", "Msgs waiting"),
+        "ex.col.centralists_busy": ("Centralisten bezet", "Centralists busy"),
+        "ex.col.model": ("Model in die minuut", "Model in that minute"),
+        # debrief (exercise page)
+        "db.title": ("3. Nabespreking", "3. Debrief"),
+        "db.intro": (
+            "Vul in wat het team werkelijk deed: de kloktijd (UU:MM) waarop het de storing opmerkte, besloot en "
+            "elk terugvalkanaal werkend had, of 'nooit'; en eventueel hoeveel gesproken statussen gemist of op "
+            "de verkeerde eenheid genoteerd werden. meldsim speelt de nacht dan vele keren met de tijden van het "
+            "team en met die van de procedure, met dezelfde toevalsgetallen, en laat zien wat het verschil kost.",
+            "Fill in what the team actually did: the clock time (HH:MM) it noticed the outage, decided and had each "
+            "fallback channel running, or 'never'; and optionally how many spoken statuses were missed or noted on "
+            "the wrong unit. meldsim then plays the night many times with the team's times and with the "
+            "procedure's, with the same random numbers, and shows what the difference costs.",
+        ),
+        "db.source": ("Tijden van het team uit", "The team's times from"),
+        "db.source.form": ("het formulier hieronder", "the form below"),
+        "db.source.upload": ("een ingevuld exercise.csv", "a filled exercise.csv"),
+        "db.form": (
+            "Formulier (vooringevuld met de tijden van het script)",
+            "Form (prefilled with the script's times)",
+        ),
+        "db.form.none": (
+            "Maak eerst hierboven een script met een storing en een procedure; het formulier neemt de stappen over.",
+            "First make a script with an outage and a procedure above; the form takes its steps.",
+        ),
+        "db.form.planned": ("script: {time}", "script: {time}"),
+        "db.form.hint": (
+            "UU:MM (of UU:MM:SS), of 'nooit'. Ongewijzigd = zoals het script.",
+            "HH:MM (or HH:MM:SS), or 'never'. Unchanged = as the script.",
+        ),
+        "db.statuses_lost": (
+            "Gesproken statussen gemist (aantal, optioneel)",
+            "Spoken statuses missed (count, optional)",
+        ),
+        "db.statuses_wrong": (
+            "Gesproken statussen op de verkeerde eenheid (aantal, optioneel)",
+            "Spoken statuses on the wrong unit (count, optional)",
+        ),
+        "db.upload": (
+            "Sleep het ingevulde exercise.csv hierheen (met exercise.json als het script niet hierboven gemaakt is), "
+            "of klik om te kiezen",
+            "Drop the filled exercise.csv here (with exercise.json if the script was not made above), "
+            "or click to choose",
+        ),
+        "db.upload.ok": (
+            "{file}: {steps} stappen ingevuld ({late} anders dan het script), klaar om na te bespreken.",
+            "{file}: {steps} steps filled in ({late} different from the script), ready to debrief.",
+        ),
+        "db.replications": ("Replicaties per arm", "Replications per arm"),
+        "db.run": ("Nabespreken", "Run the debrief"),
+        "db.cancel": ("Annuleren", "Cancel"),
+        "db.cancelled": ("Geannuleerd: er is niets geschreven.", "Cancelled: nothing was written."),
+        "db.stopped": ("Gestopt (SIGTERM): er is niets geschreven.", "Stopped (SIGTERM): nothing was written."),
+        "db.failed": ("De nabespreking is mislukt: {error}", "The debrief failed: {error}"),
+        "db.problems": (
+            "Niet nabesproken: {n} probleem/problemen, er is niets gedraaid.",
+            "Not debriefed: {n} problem(s), nothing was run.",
+        ),
+        "db.col.file": ("Bestand", "File"),
+        "db.col.row": ("Rij", "Row"),
+        "db.col.step": ("Stap", "Step"),
+        "db.col.field": ("Veld", "Field"),
+        "db.col.problem": ("Probleem", "Problem"),
+        "db.no_upload": ("Upload eerst een ingevuld exercise.csv.", "Upload a filled exercise.csv first."),
+        "db.no_exercise": ("Maak eerst hierboven een script.", "Make a script above first."),
+        "db.result": ("Wat het verschil kost", "What the difference costs"),
+        "db.result.about": (
+            "{scenario}, seed {seed}, replicatie {replication} van de oefening; {n} nachten per arm met dezelfde "
+            "toevalsgetallen. Verschil = team − procedure, met 95%-betrouwbaarheidsinterval.",
+            "{scenario}, seed {seed}, the exercise's replication {replication}; {n} nights per arm with the same "
+            "random numbers. Difference = team − procedure, with its 95 % confidence interval.",
+        ),
+        "db.costliest": (
+            "Kostte het meest: {step} — {kpi} {amount} (deze stap alleen, zoals het team hem deed)",
+            "Cost most: {step} — {kpi} {amount} (this step alone, as the team did it)",
+        ),
+        "db.costliest.none": (
+            "Geen stap kostte iets aan {kpi}: het team was nergens trager dan de procedure.",
+            "No step cost anything in {kpi}: the team was nowhere slower than the procedure.",
+        ),
+        "db.costliest.badge": ("duurste stap", "costliest step"),
+        "db.col.kpi": ("Kerncijfer", "KPI"),
+        "db.col.planned": ("Procedure", "Procedure"),
+        "db.col.team": ("Team", "Team"),
+        "db.col.diff": ("Team − procedure", "Team − procedure"),
+        "db.timings": ("Tijden", "Timings"),
+        "db.col.script": ("Script (procedure)", "Script (procedure)"),
+        "db.col.late": ("Verschil", "Difference"),
+        "db.never": ("nooit", "never"),
+        "db.steps": ("Per stap: wat die stap alleen kost", "Per step: what that step alone costs"),
+        "db.steps.note": (
+            "Elke stap alleen: zijn eigen vertraging (vanaf de stap ervoor) zoals het team hem had, de andere "
+            "zoals gepland; latere stappen schuiven mee. De duurste stap (op {kpi}) is gemarkeerd.",
+            "Each step alone: its own delay (from the step before it) as the team had it, the others as planned; "
+            "later steps move with it. The costliest step (by {kpi}) is marked.",
+        ),
+        "db.as_planned": ("0 (volgens plan)", "0 (as planned)"),
+        "db.statuses": (
+            "Statussen: {lost} gemist, {wrong} verkeerd van {spoken} gesproken in het script.",
+            "Statuses: {lost} missed, {wrong} wrong of {spoken} spoken in the script.",
+        ),
+        "db.download.html": ("Nabespreking (afdrukbare HTML)", "Debrief (printable HTML)"),
+        "db.download.json": ("debrief.json", "debrief.json"),
         # scenarios page
         "sc.title": ("Scenario's", "Scenarios"),
         "sc.intro": (
@@ -460,3 +644,10 @@ def value(value, unit: str, lang: str | None = DEFAULT, signed: bool = False) ->
     if signed and value == 0:
         text = "±" + text
     return text
+
+
+def interval(low, high, unit: str, lang: str | None = DEFAULT) -> str:
+    """``[low ; high]`` of a confidence interval in the KPI's unit; empty without one."""
+    if low is None or high is None:
+        return ""
+    return f"[{value(low, unit, lang)} ; {value(high, unit, lang)}]"

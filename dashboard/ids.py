@@ -56,6 +56,51 @@ MAP_MINUTE = "map-minute"  # the slider: units unreachable at this minute
 MAP_SLIDER = "map-slider"  # the slider and its label (hidden when nothing was unreachable)
 MAP_NOTE = "map-note"
 
+# --- Exercise ---------------------------------------------------------------------------
+EX_SCENARIO = "ex-scenario"
+EX_SEED = "ex-seed"
+EX_PICK = "ex-pick"  # median, worst or replication
+EX_KPI = "ex-kpi"
+EX_REPLICATION = "ex-replication"  # the replication asked for (pick = replication)
+EX_REPLICATIONS = "ex-replications"  # how many to choose from
+EX_GENERATE = "ex-generate"
+EX_CANCEL = "ex-cancel"
+EX_PROGRESS = "ex-progress"
+EX_PROGRESS_TEXT = "ex-progress-text"
+EX_RESULT = "ex-result"
+EX_NONCE = "ex-nonce"
+EX_STORE = "ex-store"  # dcc.Store (session): the generated exercise's key and preview
+EX_PREVIEW = "ex-preview"  # the preview card (hidden until there is an exercise)
+EX_FACTS = "ex-facts"
+EX_INJECTS = "ex-injects"
+EX_ROUTINE = "ex-routine"  # checkbox: also list routine incidents
+EX_CSV = "ex-csv"
+EX_HTML = "ex-html"
+EX_CSV_FILE = "ex-csv-file"
+EX_HTML_FILE = "ex-html-file"
+EX_DB_SOURCE = "ex-db-source"  # form or upload
+EX_DB_FORM = "ex-db-form"  # the form's fields, built from the generated exercise's steps
+EX_DB_FORM_BOX = "ex-db-form-box"
+EX_DB_UPLOAD = "ex-db-upload"
+EX_DB_UPLOADED = "ex-db-uploaded"  # what the upload holds, or its problems
+EX_DB_UPLOAD_BOX = "ex-db-upload-box"
+EX_DB_REPLICATIONS = "ex-db-replications"
+EX_DB_RUN = "ex-db-run"
+EX_DB_CANCEL = "ex-db-cancel"
+EX_DB_PROGRESS = "ex-db-progress"
+EX_DB_PROGRESS_TEXT = "ex-db-progress-text"
+EX_DB_MESSAGES = "ex-db-messages"
+EX_DB_STORE = "ex-db-store"  # dcc.Store (session): the last debrief's key and result
+EX_DB_RESULT = "ex-db-result"  # the result card (hidden until there is a result)
+EX_DB_VIEW = "ex-db-view"
+EX_DB_COSTLIEST = "ex-db-costliest"
+EX_DB_KPIS = "ex-db-kpis"
+EX_DB_STEPS = "ex-db-steps"
+EX_DB_HTML = "ex-db-html"
+EX_DB_JSON = "ex-db-json"
+EX_DB_HTML_FILE = "ex-db-html-file"
+EX_DB_JSON_FILE = "ex-db-json-file"
+
 # --- Scenarios --------------------------------------------------------------------------
 SC_LIST = "sc-list"
 SC_VIEW = "sc-view"
@@ -117,6 +162,7 @@ FIG_HOURS = "hours"  # Compare: utilisation by clock hour of each run
 FIG_TL_HOURS = "tl-hours"  # Timeline: the same of one replication
 FIG_TL_LOAD = "tl-load"  # Timeline: calls and messages waiting, centralists busy, per room, minute by minute
 FIG_MAP = "map"  # Timeline: posts, incidents and unreachable units on the map
+FIG_EXERCISE = "exercise-timeline"  # Exercise: the model series over the script's window
 
 TABLE_KPIS = "kpis"
 TABLE_ROOMS = "rooms"  # Compare: one run's KPIs per room

@@ -106,6 +106,21 @@ def test_clock_times_are_read_against_the_row_they_are_written_on():
 
 
 # --- the acceptance properties ---------------------------------------------------------------
+def test_a_sheet_saved_by_excel_reads_the_same(exercise):
+    """Excel saves UTF-8 with a byte-order mark, and in a Dutch locale with ``;`` between fields."""
+    import csv
+    import io
+
+    first = first_response(exercise.outcome)
+    actual = {event: exercise.clock(minute + 3) for event, minute in first.steps}
+    filled = fill_csv(exercise.to_csv(), actual)
+    semicolons = io.StringIO()
+    csv.writer(semicolons, delimiter=";", lineterminator="\r\n").writerows(csv.reader(io.StringIO(filled)))
+    plain = read_debrief(filled, "x.csv", exercise.to_json())
+    for text in ("\ufeff" + filled, "\ufeff" + semicolons.getvalue()):
+        assert read_debrief(text, "x.csv", exercise.to_json()) == plain
+
+
 def test_planned_timings_give_exactly_zero(scenario, exercise):
     debrief = read(exercise, on_time(exercise))
     assert all(not s.changed for s in debrief.steps)

@@ -241,7 +241,7 @@ def kpi_table(rows: list[dict], runs, lang: str) -> html.Table:
                     [
                         html.Div(i18n.value(r.get("diff_mean"), unit, lang, signed=True) + mark, className="mean"),
                         html.Div(
-                            _interval(r.get("diff_ci95_low"), r.get("diff_ci95_high"), unit, lang), className="ci"
+                            i18n.interval(r.get("diff_ci95_low"), r.get("diff_ci95_high"), unit, lang), className="ci"
                         ),
                     ],
                     className=cls,
@@ -314,17 +314,11 @@ def mean_cell(row: dict, unit: str, lang: str) -> html.Td:
     return html.Td(
         [
             html.Div(i18n.value(row.get("mean"), unit, lang), className="mean"),
-            html.Div(_interval(row.get("ci95_low"), row.get("ci95_high"), unit, lang), className="ci"),
+            html.Div(i18n.interval(row.get("ci95_low"), row.get("ci95_high"), unit, lang), className="ci"),
         ],
         className="num cell-norm-broken" if broken else "num",
         title=f"{t('cmp.legend.norm', lang)}: {row['norm']}" if broken else None,
     )
-
-
-def _interval(low, high, unit, lang) -> str:
-    if low is None or high is None:
-        return ""
-    return f"[{i18n.value(low, unit, lang)} ; {i18n.value(high, unit, lang)}]"
 
 
 def timeseries_view(cfg: Config, keys, lang: str):

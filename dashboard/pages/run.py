@@ -16,10 +16,13 @@ from sim.model.loading import ScenarioError
 from .. import data, i18n, ids, jobs
 from ..components import (
     Config,
+    background_job,
     button,
     csv_payload,
     current_config,
     field,
+    job_controls,
+    job_progress,
     mark,
     message,
     simple_table,
@@ -98,19 +101,11 @@ def build_layout(cfg: Config, lang: str = "nl") -> html.Div:
                     ),
                 ],
             ),
-            html.Div(
-                className="buttons",
-                children=[
-                    button(t("run.start", lang), ids.RUN_START, kind="primary"),
-                    button(t("run.cancel", lang), ids.RUN_CANCEL, disabled=True),
-                ],
-            ),
-            html.Div(
-                className="progress",
-                children=[
-                    html.Progress(id=ids.RUN_PROGRESS, value="0", max="1"),
-                    html.Span(id=ids.RUN_PROGRESS_TEXT, className="progress-text"),
-                ],
+            *job_controls(
+                button(t("run.start", lang), ids.RUN_START, kind="primary"),
+                button(t("run.cancel", lang), ids.RUN_CANCEL, disabled=True),
+                ids.RUN_PROGRESS,
+                ids.RUN_PROGRESS_TEXT,
             ),
             html.Div(id=ids.RUN_RESULT),
             dcc.Store(id=ids.RUN_DONE),
@@ -205,14 +200,7 @@ def start_view(cfg: Config, set_progress, files, replications, seed, n_jobs, lan
     if bad:
         return html.Div([message(b, "error") for b in bad]), no_update
 
-    def report(done: int, total: int) -> None:
-        if set_progress is not None:
-            set_progress((str(done), str(max(total, 1)), t("run.progress", lang, done=done, total=total)))
-
-    def queued() -> None:
-        if set_progress is not None:
-            set_progress(("0", "1", t("run.queued", lang, limit=jobs.MAX_CONCURRENT_RUNS)))
-
+    progress, queued = job_progress(set_progress, lang)
     try:
         keys = jobs.start_runs(
             cfg.results_root,
@@ -221,7 +209,7 @@ def start_view(cfg: Config, set_progress, files, replications, seed, n_jobs, lan
             checked["replications"],
             checked["seed"],
             checked["jobs"],
-            progress=jobs.throttled(report),
+            progress=progress,
             waiting=queued,
         )
     except ScenarioError as exc:
@@ -271,15 +259,7 @@ def register(app, cfg: Config) -> None:
         State(ids.RUN_JOBS, "value"),
         State(ids.LANG, "data"),
         State(ids.RUN_NONCE, "data"),
-        background=True,
-        running=[(Output(ids.RUN_START, "disabled"), True, False), (Output(ids.RUN_CANCEL, "disabled"), False, True)],
-        progress=[
-            Output(ids.RUN_PROGRESS, "value"),
-            Output(ids.RUN_PROGRESS, "max"),
-            Output(ids.RUN_PROGRESS_TEXT, "children"),
-        ],
-        cancel=[Input(ids.RUN_CANCEL, "n_clicks")],
-        prevent_initial_call=True,
+        **background_job(ids.RUN_START, ids.RUN_CANCEL, ids.RUN_PROGRESS, ids.RUN_PROGRESS_TEXT),
     )
     def _start(set_progress, n_clicks, files, replications, seed, n_jobs, lang, _nonce):
         if not n_clicks:

@@ -25,6 +25,7 @@ from sim.experiments.debrief import (  # noqa: F401 (the debrief's entry points,
     Debrief,
     DebriefResult,
     debrief_exercise,
+    fill_csv,
     read_debrief,
     run_debrief,
 )

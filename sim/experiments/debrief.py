@@ -156,6 +156,12 @@ def observed_minute(actual: str, row_time: str, row_minute: float) -> float:
     return base + delta
 
 
+def _delimiter(text: str) -> str:
+    """``;`` for a sheet saved in a Dutch locale (Excel writes ``;`` where ``,`` is the decimal mark)."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
 def read_debrief(text: str, source: str = "debrief.csv", exercise: dict | None = None) -> Debrief:
     """The filled ``exercise.csv``: every problem at once as ``FILE: row N: field: problem``.
 
@@ -168,7 +174,8 @@ def read_debrief(text: str, source: str = "debrief.csv", exercise: dict | None =
         if len(problems) < MAX_PROBLEMS:
             problems.append(Problem(source, where, message))
 
-    reader = csv.reader(io.StringIO(text))
+    text = text.removeprefix("\ufeff")  # Excel's UTF-8 mark
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     try:
         records = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:

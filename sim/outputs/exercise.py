@@ -1495,7 +1495,8 @@ tr.cat-noodknop td { background: #fbe3f0; } tr.cat-board td, tr.cat-request td {
 """
 
 
-def _timeline_figure(ex: Exercise):
+def timeline_figure(ex: Exercise):
+    """The three model series over the window, outages shaded, procedure steps marked (page and dashboard)."""
     import plotly.graph_objects as go
 
     lo, hi = ex.window
@@ -1626,7 +1627,7 @@ def render_html(ex: Exercise) -> str:
         "</table></div>",
         f"<p class='small'>{columns_note}</p>",
     ]
-    figure = Figures().html(_timeline_figure(ex), "exercise-timeline", width=1000, height=300)
+    figure = Figures().html(timeline_figure(ex), "exercise-timeline", width=1000, height=300)
     cols = [
         ("time", "Tijd", "Time"),
         ("category", "Soort", "Category"),
