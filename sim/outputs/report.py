@@ -68,6 +68,9 @@ from sim.outputs.parts.html import (
     value_text,
 )
 from sim.outputs.parts.html import bilingual as _t
+from sim.outputs.parts.html import cell_summary as _summary
+from sim.outputs.parts.html import duration_text as _duration_text
+from sim.outputs.parts.html import entry_label as _label
 
 QUESTION_NL = (
     "Hoe wordt geborgd dat bij uitval van C2000 de communicatie tussen meldkamers en hulpdiensten blijft werken?"
@@ -291,12 +294,16 @@ class Matrix(_Strict):
             if bad:
                 problems.append(("scope.kpis", f"unknown KPI: {', '.join(bad)}"))
         s = self.sensitivity
-        if s is None:
-            if problems:
-                from sim.model.scenario import Problems
+        if s is not None:
+            problems += self._sensitivity_problems(s)
+        if problems:
+            from sim.model.scenario import Problems
 
-                raise Problems(problems)
-            return self
+            raise Problems(problems)
+        return self
+
+    def _sensitivity_problems(self, s: Sensitivity) -> list[tuple[str, str]]:
+        problems = []
         for field, pool in (("load", self.loads), ("target", self.targets), ("procedure", self.procedures)):
             if getattr(s, field) not in pool:
                 problems.append((f"sensitivity.{field}", f"'{getattr(s, field)}' is not one of {', '.join(pool)}"))
@@ -311,11 +318,7 @@ class Matrix(_Strict):
             and not runs_for(self.procedures[s.procedure], s.target)
         ):
             problems.append(("sensitivity.procedure", f"'{s.procedure}' is not run for target '{s.target}'"))
-        if problems:
-            from sim.model.scenario import Problems
-
-            raise Problems(problems)
-        return self
+        return problems
 
 
 def runs_for(option: ProcedureOption | dict, t_name: str) -> bool:
@@ -749,21 +752,6 @@ def reference_procedure(matrix: dict) -> str:
 def _mean(data: dict, key: str, kpi: str) -> float:
     value = data["cells"].get(key, {}).get("summary", {}).get(kpi, {}).get("mean")
     return value if finite(value) else math.nan
-
-
-def _summary(data: dict, key: str, kpi: str) -> dict:
-    return data["cells"].get(key, {}).get("summary", {}).get(kpi) or {}
-
-
-def _label(entry: dict, lang: str) -> str:
-    return (entry.get("label_en") or entry["label"]) if lang == "en" else entry["label"]
-
-
-def _duration_text(minutes: float, lang: str) -> str:
-    if minutes % 60 == 0:
-        hours = int(minutes // 60)
-        return f"{hours}-uurs" if lang == "nl" else f"{hours}-hour"
-    return f"{minutes:g}-minuten" if lang == "nl" else f"{minutes:g}-minute"
 
 
 def _pct(value: float) -> str:

@@ -91,6 +91,24 @@ def bilingual(nl: str, en: str) -> str:
     return f'{esc(nl)}<br><span class="en">{esc(en)}</span>'
 
 
+def entry_label(entry: dict, lang: str) -> str:
+    """A matrix entry's label (a load, target or procedure) in the language, Dutch if no English."""
+    return (entry.get("label_en") or entry["label"]) if lang == "en" else entry["label"]
+
+
+def cell_summary(data: dict, key: str, kpi: str) -> dict:
+    """One KPI's summary of one report cell (``{}`` when the cell or the KPI is not there)."""
+    return data["cells"].get(key, {}).get("summary", {}).get(kpi) or {}
+
+
+def duration_text(minutes: float, lang: str) -> str:
+    """``6-uurs`` / ``6-hour``, as in "een 6-uurs storing"."""
+    if minutes % 60 == 0:
+        hours = int(minutes // 60)
+        return f"{hours}-uurs" if lang == "nl" else f"{hours}-hour"
+    return f"{minutes:g}-minuten" if lang == "nl" else f"{minutes:g}-minute"
+
+
 def finite(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 

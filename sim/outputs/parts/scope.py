@@ -13,15 +13,9 @@ import json
 
 from sim import labels
 from sim.outputs.parts import effects
-from sim.outputs.parts.html import bilingual, esc, finite, mean_pm, unit_label
-
-
-def _label(entry: dict, lang: str) -> str:
-    return (entry.get("label_en") or entry["label"]) if lang == "en" else entry["label"]
-
-
-def _summary(data: dict, key: str, kpi: str) -> dict:
-    return data["cells"].get(key, {}).get("summary", {}).get(kpi) or {}
+from sim.outputs.parts.html import bilingual, duration_text, esc, finite, mean_pm, unit_label
+from sim.outputs.parts.html import cell_summary as _summary
+from sim.outputs.parts.html import entry_label as _label
 
 
 def _rooms(scope: dict, lang: str) -> str:
@@ -156,21 +150,16 @@ def finding(data: dict, load: str, duration: float) -> dict | None:
             return None
         if lang == "nl":
             lead = (
-                f"Lokaal of landelijk ({_label(target, 'nl')}, {_hours(duration, 'nl')}, "
+                f"Lokaal of landelijk ({_label(target, 'nl')}, {duration_text(duration, 'nl')} storing, "
                 f"{load_entry['label'].lower()}): wat levert '{_label(proc, 'nl')}' op tegen '{_label(ref, 'nl')}', "
                 f"als alleen {_rooms(scope, 'nl')} getroffen is en als alle meldkamers getroffen zijn"
             )
         else:
             lead = (
-                f"Local or national ({_label(target, 'en')}, {_hours(duration, 'en')}, {_label(load_entry, 'en')}): "
+                f"Local or national ({_label(target, 'en')}, {duration_text(duration, 'en')} outage, "
+                f"{_label(load_entry, 'en')}): "
                 f"what '{_label(proc, 'en')}' gives against '{_label(ref, 'en')}' when only "
                 f"{_rooms(scope, 'en')} is hit and when every room is"
             )
         out[lang] = f"{lead}. " + ". ".join(parts) + "."
     return out
-
-
-def _hours(minutes: float, lang: str) -> str:
-    if minutes % 60 == 0:
-        return f"{minutes / 60:g} uur" if lang == "nl" else f"{minutes / 60:g} h"
-    return f"{minutes:g} min"
